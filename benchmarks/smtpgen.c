@@ -1,0 +1,1154 @@
+/*
+ * smtpgen — deterministic generator of realistic SMTP traffic captures for
+ * benchmarks.
+ *
+ *   smtpgen --out F.pcap [--seed N] [--sessions N] [--concurrency C]
+ *           [--target-mb M] [--reorder P%] [--ipv6 P%]
+ *           [--rules-out R.rules N] [--markers-out F.tsv]
+ *           [--format pcap|pcapng] [--link ethernet|sll|sll2|raw|null]
+ *
+ * Each session is a full ESMTP conversation: handshake, 220 greeting, EHLO
+ * and a multi-line capability reply (PIPELINING, SIZE, 8BITMIME, CHUNKING,
+ * ...), a NOOP, then 1..3 transactions — MAIL FROM, 1..3 RCPT TO and DATA
+ * pipelined in one write (RFC 2920), the replies in one write, the message,
+ * 250 — then QUIT/221 and a server-first FIN close. Messages are
+ * multipart/mixed: a text/plain and a text/html part (with <a href> URLs),
+ * sometimes wrapped in multipart/alternative, 7bit or quoted-printable,
+ * and one or two base64 attachments (5 KB .. 3 MB decoded, log-uniform,
+ * 76-character lines) whose first line encodes a real file magic.
+ *
+ * Size: --sessions N writes N sessions; --target-mb M starts sessions
+ * while the bytes written plus the bytes the active sessions still plan to
+ * write (attachment sizes are drawn when a session starts) stay under
+ * M MiB, so the file ends within about one session of M MiB at any
+ * concurrency; --sessions is then only an upper bound.
+ *
+ * C sessions are active at once and a seeded scheduler picks one of them
+ * for every packet, so the connections are interleaved packet by packet.
+ * Data segments carry at most 1460 bytes; the receiver ACKs every second
+ * segment and the end of each write (delayed ACK); --reorder swaps
+ * adjacent segments of a write with that probability.
+ *
+ * Markers: session n (counted from 0) carries five unique strings, each in
+ * exactly one inspection buffer — "MTMARK-helo-%08u" in the EHLO argument
+ * (smtp.helo), "MTMARK-mailfrom-%08u" in the first MAIL FROM
+ * (smtp.mail_from), "MTMARK-rcptto-%08u" in the first RCPT TO
+ * (smtp.rcpt_to), "MTMARK-stream-%08u" in a NOOP argument (only in the raw
+ * client stream) and "MTMARK-body-%08u" in the first message's text part
+ * (smtp.data). The fixed width keeps one marker from being a prefix of
+ * another. --markers-out lists them as "buffer<TAB>marker<TAB>session<TAB>
+ * sid", sid being the rule written for it by --rules-out (0 if none).
+ * --rules-out writes N rules: up to half of them (at most one per marker)
+ * target markers spread evenly over the sessions, the rest are decoys
+ * whose content never occurs.
+ *
+ * Speed: the base64 text of all attachments is encoded once per run into a
+ * pool and attachments are slices of it; each session slot has fixed
+ * buffers reused from session to session; frames are built in pcapw's
+ * output buffer. Nothing is allocated per packet or per session.
+ * Everything is a function of the seed (session content of the session's
+ * own seed, interleaving of the scheduler's).
+ */
+#include "pcapw.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GEN_SEG_MAX        1460u
+#define GEN_ATT_MIN        (5u * 1024u)          /* decoded attachment bytes */
+#define GEN_ATT_OCTAVES    9u                    /* sizes up to MIN << 9 */
+#define GEN_ATT_MAX        (GEN_ATT_MIN << GEN_ATT_OCTAVES)
+#define GEN_B64_RAW_LINE   57u                   /* 57 bytes -> 76 chars */
+#define GEN_B64_LINE       78u                   /* 76 chars + CRLF */
+#define GEN_POOL_LINES     (GEN_ATT_MAX / GEN_B64_RAW_LINE + 64u)
+#define GEN_HEAD_CAP       12288u
+#define GEN_SMALL_CAP      2048u
+#define GEN_PART_CAP       2048u
+#define GEN_STEP_US        20u
+#define GEN_MARKER_KINDS   5u
+#define GEN_SID_BASE       3000001u
+
+enum phase {
+	PH_SYN, PH_SYNACK, PH_ACK, PH_GREETING, PH_EHLO, PH_EHLO_REPLY,
+	PH_NOOP, PH_NOOP_REPLY, PH_MAIL, PH_MAIL_REPLY, PH_MESSAGE,
+	PH_MESSAGE_REPLY, PH_QUIT, PH_QUIT_REPLY, PH_FIN_SERVER, PH_FIN_CLIENT,
+	PH_LAST_ACK, PH_DONE,
+};
+
+struct slice {
+	const uint8_t *p;
+	size_t n;
+};
+
+/* A text buffer that never overflows: appends past the end set `full`,
+ * which is a bug in the size estimates (checked by the caller). */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool full;
+};
+
+struct sess {
+	struct pcapw_conn conn;
+	struct pcapw_rng rng;           /* content: a function of (seed, id) */
+	uint32_t id;
+	enum phase phase;
+	unsigned tx_total, tx_done;
+	unsigned nrcpt;
+	bool rcpt_rejected[3];
+	/* The write in progress. */
+	enum pcapw_dir wdir;
+	struct slice wsl[8];
+	unsigned nwsl, wi;
+	size_t woff;                    /* offset inside wsl[wi] */
+	uint64_t wleft;
+	unsigned unacked;               /* data segments the peer has not ACKed */
+	bool ack_due;                   /* the peer ACKs on the next step */
+	/* Fixed buffers, reused by every session of this slot. */
+	struct sbuf small, head, mid, tail;
+	char small_b[GEN_SMALL_CAP], head_b[GEN_HEAD_CAP];
+	char mid_b[GEN_PART_CAP], tail_b[GEN_PART_CAP];
+	struct slice msg[6];
+	unsigned nmsg;
+	uint64_t msg_len;
+	uint64_t bytes;                 /* file bytes of this session so far */
+	uint64_t planned;               /* estimate of its total file bytes */
+	/* Attachment plan, drawn at the start so the size is known early. */
+	uint8_t plan_natt[3];
+	uint32_t plan_lines[3][2];
+	uint8_t scratch[2][GEN_SEG_MAX];
+};
+
+struct gen {
+	struct pcapw *w;
+	struct pcapw_rng sched;
+	uint64_t seed;
+	unsigned reorder_pct, ipv6_pct;
+	uint8_t *pool;                  /* GEN_POOL_LINES base64 lines */
+	struct sess *slots;
+	unsigned *active, nactive;
+	unsigned *free_slots, nfree;
+	uint32_t started;
+	int err;
+};
+
+/* ------------------------------------------------------------------ */
+/* Small helpers. */
+
+static void sb_init(struct sbuf *b, char *mem, size_t cap)
+{
+	b->p = mem;
+	b->cap = cap;
+	b->len = 0;
+	b->full = false;
+}
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->full || n > b->cap - b->len) {
+		b->full = true;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->cap - b->len)
+		b->full = true;
+	else
+		b->len += (size_t)n;
+}
+
+static struct slice sb_slice(const struct sbuf *b)
+{
+	return (struct slice){ (const uint8_t *)b->p, b->len };
+}
+
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Base64 (RFC 2045 section 6.8) of n bytes into out; returns chars. */
+static size_t b64_encode(const uint8_t *in, size_t n, char *out)
+{
+	size_t o = 0, i = 0;
+
+	for (; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = b64_alphabet[v >> 18];
+		out[o++] = b64_alphabet[(v >> 12) & 63];
+		out[o++] = b64_alphabet[(v >> 6) & 63];
+		out[o++] = b64_alphabet[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+		out[o++] = b64_alphabet[v >> 18];
+		out[o++] = b64_alphabet[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	return o;
+}
+
+static void rng_bytes(struct pcapw_rng *r, uint8_t *p, size_t n)
+{
+	while (n) {
+		uint64_t v = pcapw_rng_next(r);
+		size_t k = n < 8 ? n : 8;
+		memcpy(p, &v, k);
+		p += k;
+		n -= k;
+	}
+}
+
+static const char *pick(struct pcapw_rng *r, const char *const *list, size_t n)
+{
+	return list[pcapw_rng_below(r, n)];
+}
+
+#define PICK(r, list) pick((r), (list), sizeof(list) / sizeof((list)[0]))
+
+/* ------------------------------------------------------------------ */
+/* Vocabulary. */
+
+static const char *const words[] = {
+	"the", "report", "meeting", "invoice", "attached", "please", "review",
+	"quarterly", "numbers", "project", "update", "schedule", "team", "budget",
+	"customer", "shipment", "delivery", "contract", "signed", "draft", "final",
+	"version", "thanks", "regards", "tomorrow", "morning", "afternoon",
+	"agenda", "minutes", "notes", "follow", "up", "on", "our", "call", "about",
+	"the", "new", "office", "policy", "and", "for", "with", "from", "to", "a",
+	"payment", "account", "statement", "balance", "details", "below", "see",
+	"order", "confirmation", "tracking", "number", "available", "online",
+	"security", "password", "expires", "soon", "training", "session",
+	"presentation", "slides", "photos", "summer", "holiday", "conference",
+	"travel", "hotel", "booking", "receipt", "refund", "request", "approved",
+	"pending", "deadline", "Friday", "Monday", "week", "month", "year",
+};
+
+/* Accented words already in quoted-printable form (UTF-8 octets). */
+static const char *const qp_words[] = {
+	"caf=C3=A9", "na=C3=AFve", "r=C3=A9sum=C3=A9", "d=C3=A9j=C3=A0",
+	"Z=C3=BCrich", "M=C3=BCnchen", "S=C3=A3o", "se=C3=B1or", "=E2=82=AC100",
+};
+
+static const char *const first_names[] = {
+	"Alice", "Bob", "Carol", "Dave", "Erin", "Frank", "Grace", "Heidi",
+	"Ivan", "Judy", "Mallory", "Niaj", "Olivia", "Peggy", "Rupert", "Sybil",
+	"Trent", "Victor", "Walter", "Yvonne",
+};
+
+static const char *const domains[] = {
+	"example.com", "example.org", "example.net", "corp.example",
+	"mail.example.co.uk", "shop.example", "bank.example", "univ.example.edu",
+};
+
+static const char *const url_hosts[] = {
+	"www.example.com", "portal.example.org", "login.example.net",
+	"cdn.example.edu", "track.shop.example", "secure-update.example",
+	"docs.corp.example", "files.example.co.uk",
+};
+
+static const char *const mailers[] = {
+	"Microsoft Outlook 16.0", "Apple Mail (2.3654)", "Thunderbird 115.4.1",
+	"Roundcube Webmail/1.6.4", "PHPMailer 6.8.1",
+};
+
+struct att_type {
+	const char *ctype, *ext;
+	const char *magic;
+	size_t magic_len;
+};
+
+static const struct att_type att_types[] = {
+	{ "application/pdf", "pdf", "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", 15 },
+	{ "application/zip", "zip", "PK\x03\x04\x14\x00\x00\x00\x08\x00", 10 },
+	{ "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	  "docx", "PK\x03\x04\x14\x00\x06\x00", 8 },
+	{ "application/x-msdownload", "exe", "MZ\x90\x00\x03\x00\x00\x00\x04\x00", 10 },
+	{ "image/png", "png", "\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", 16 },
+	{ "image/jpeg", "jpg", "\xff\xd8\xff\xe0\x00\x10JFIF\x00", 11 },
+};
+
+static const char *const marker_bufs[GEN_MARKER_KINDS] = {
+	"smtp.helo", "smtp.mail_from", "smtp.rcpt_to", "stream", "smtp.data",
+};
+static const char *const marker_names[GEN_MARKER_KINDS] = {
+	"helo", "mailfrom", "rcptto", "stream", "body",
+};
+
+static int marker_format(char *buf, size_t len, unsigned kind, uint32_t session)
+{
+	return snprintf(buf, len, "MTMARK-%s-%08" PRIu32, marker_names[kind], session);
+}
+
+/* ------------------------------------------------------------------ */
+/* Message composition. */
+
+/* One line of prose, about `target` characters, without CRLF. */
+static void text_line(struct sess *s, struct sbuf *b, size_t target, bool qp)
+{
+	size_t start = b->len;
+
+	while (b->len - start < target && !b->full) {
+		if (b->len > start)
+			sb_add(b, " ", 1);
+		if (qp && pcapw_rng_pct(&s->rng, 6))
+			sb_puts(b, PICK(&s->rng, qp_words));
+		else
+			sb_puts(b, PICK(&s->rng, words));
+	}
+}
+
+static void text_part_body(struct sess *s, struct sbuf *b, bool qp, bool marker)
+{
+	unsigned paras = 1 + (unsigned)pcapw_rng_below(&s->rng, 4);
+	char m[48];
+
+	sb_printf(b, "Hello %s,\r\n\r\n", PICK(&s->rng, first_names));
+	if (marker) {
+		marker_format(m, sizeof(m), 4, s->id);
+		sb_printf(b, "Reference: %s\r\n\r\n", m);
+	}
+	for (unsigned p = 0; p < paras; p++) {
+		unsigned lines = 2 + (unsigned)pcapw_rng_below(&s->rng, 8);
+		for (unsigned l = 0; l < lines; l++) {
+			text_line(s, b, 50 + pcapw_rng_below(&s->rng, 20), qp);
+			sb_add(b, "\r\n", 2);
+		}
+		sb_add(b, "\r\n", 2);
+	}
+	if (qp) {
+		/* A long line with RFC 2045 section 6.7 rule 5 soft breaks. */
+		for (unsigned k = 0; k < 3; k++) {
+			text_line(s, b, 60, qp);
+			sb_add(b, " =\r\n", 4);
+		}
+		sb_add(b, "end\r\n", 5);
+	}
+	if (pcapw_rng_pct(&s->rng, 10))
+		sb_puts(b, "..end of forwarded text\r\n");   /* dot-stuffed */
+	sb_printf(b, "\r\n-- \r\n%s\r\n", PICK(&s->rng, first_names));
+}
+
+static void html_part_body(struct sess *s, struct sbuf *b, bool qp)
+{
+	unsigned paras = 1 + (unsigned)pcapw_rng_below(&s->rng, 4);
+	const char *eq = qp ? "=3D" : "=";
+
+	sb_puts(b, "<html><head><meta charset");
+	sb_printf(b, "%s\"utf-8\"></head><body>\r\n", eq);
+	for (unsigned p = 0; p < paras; p++) {
+		sb_puts(b, "<p>");
+		text_line(s, b, 40 + pcapw_rng_below(&s->rng, 30), qp);
+		sb_puts(b, "</p>\r\n");
+		if (pcapw_rng_pct(&s->rng, 70)) {
+			sb_printf(b, "<p><a href%s\"https://%s/%s/%" PRIu64 "?id%s%08" PRIx64 "\">",
+				  eq, PICK(&s->rng, url_hosts), PICK(&s->rng, words),
+				  pcapw_rng_below(&s->rng, 100000), eq,
+				  pcapw_rng_next(&s->rng) & 0xffffffffu);
+			text_line(s, b, 10, false);
+			sb_puts(b, "</a></p>\r\n");
+		}
+	}
+	sb_puts(b, "</body></html>\r\n");
+}
+
+/* Attachment part header and its first base64 line, which encodes the
+ * type's magic so content sniffing has something real to find. */
+static void attachment_header(struct sess *s, struct sbuf *b, const char *boundary,
+			      const struct att_type *t, unsigned k)
+{
+	uint8_t raw[GEN_B64_RAW_LINE];
+	char line[80];
+
+	sb_printf(b, "--%s\r\nContent-Type: %s; name=\"%s-%u-%u.%s\"\r\n"
+		  "Content-Transfer-Encoding: base64\r\n"
+		  "Content-Disposition: attachment; filename=\"%s-%u-%u.%s\"\r\n\r\n",
+		  boundary, t->ctype, PICK(&s->rng, words), s->id, k, t->ext,
+		  PICK(&s->rng, words), s->id, k, t->ext);
+	memcpy(raw, t->magic, t->magic_len);
+	rng_bytes(&s->rng, raw + t->magic_len, sizeof(raw) - t->magic_len);
+	b64_encode(raw, sizeof(raw), line);
+	sb_add(b, line, 76);
+	sb_add(b, "\r\n", 2);
+}
+
+/* A short, padded last base64 line. */
+static void attachment_last_line(struct sess *s, struct sbuf *b)
+{
+	uint8_t raw[GEN_B64_RAW_LINE];
+	char line[80];
+	size_t n = 1 + pcapw_rng_below(&s->rng, GEN_B64_RAW_LINE - 1);
+
+	rng_bytes(&s->rng, raw, n);
+	sb_add(b, line, b64_encode(raw, n, line));
+	sb_add(b, "\r\n", 2);
+}
+
+/* Pool slice of `lines` full base64 lines. */
+static struct slice pool_slice(struct gen *g, struct sess *s, size_t lines)
+{
+	size_t start = pcapw_rng_below(&s->rng, GEN_POOL_LINES - lines + 1);
+	return (struct slice){ g->pool + start * GEN_B64_LINE, lines * GEN_B64_LINE };
+}
+
+static size_t attachment_lines(struct sess *s)
+{
+	/* Roughly log-uniform decoded size: an octave [MIN << k, MIN << k+1)
+	 * chosen uniformly, then a uniform size inside it. Many small files,
+	 * a few large ones; mean about 430 KB. */
+	size_t size = (size_t)GEN_ATT_MIN << pcapw_rng_below(&s->rng, GEN_ATT_OCTAVES);
+	size += pcapw_rng_below(&s->rng, size);
+	return size / GEN_B64_RAW_LINE;
+}
+
+/*
+ * Build the message of the current transaction as slices: head (headers,
+ * text parts, first attachment's header and first line), pool lines, mid
+ * (second attachment), pool lines, tail (closing boundaries and ".").
+ */
+static void compose_message(struct gen *g, struct sess *s, const char *to,
+			    uint64_t now_us)
+{
+	const bool first_tx = s->tx_done == 0;
+	const bool alt = pcapw_rng_pct(&s->rng, 70);
+	const bool qp_text = pcapw_rng_pct(&s->rng, 30);
+	const bool qp_html = pcapw_rng_pct(&s->rng, 40);
+	const unsigned natt = s->plan_natt[s->tx_done];
+	char outer[64], inner[64], date[64];
+	time_t t = (time_t)(now_us / 1000000u);
+	struct tm tm;
+	struct sbuf *h = &s->head;
+
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	snprintf(outer, sizeof(outer), "----=_Part_%" PRIu32 "_%u.%08" PRIx64, s->id,
+		 s->tx_done, pcapw_rng_next(&s->rng) & 0xffffffffu);
+	snprintf(inner, sizeof(inner), "----=_Alt_%" PRIu32 "_%u", s->id, s->tx_done);
+	sb_init(h, s->head_b, sizeof(s->head_b));
+	sb_init(&s->mid, s->mid_b, sizeof(s->mid_b));
+	sb_init(&s->tail, s->tail_b, sizeof(s->tail_b));
+
+	/* RFC 5322 header section. */
+	sb_printf(h, "Received: from client.%s (client.%s [192.0.2.%u])\r\n"
+		  "\tby mx.example.net (Postfix) with ESMTPS id %08" PRIX64 "\r\n"
+		  "\tfor <%s>; %s\r\n",
+		  PICK(&s->rng, domains), PICK(&s->rng, domains),
+		  (unsigned)pcapw_rng_below(&s->rng, 250) + 1,
+		  pcapw_rng_next(&s->rng) & 0xffffffffu, to, date);
+	sb_printf(h, "Date: %s\r\n", date);
+	/* The header From differs from the envelope sender (as it often
+	 * does), so the mail_from marker stays out of smtp.data. */
+	sb_printf(h, "From: \"%s\" <%s@%s>\r\n", PICK(&s->rng, first_names),
+		  PICK(&s->rng, words), PICK(&s->rng, domains));
+	sb_printf(h, "To: <%s>\r\n", to);
+	if (pcapw_rng_pct(&s->rng, 30))
+		sb_printf(h, "Cc: %s <%s.cc@%s>\r\n", PICK(&s->rng, first_names),
+			  PICK(&s->rng, words), PICK(&s->rng, domains));
+	sb_puts(h, "Subject: ");
+	text_line(s, h, 20 + pcapw_rng_below(&s->rng, 30), false);
+	sb_printf(h, "\r\nMessage-ID: <%016" PRIx64 ".%" PRIu32 ".%u@%s>\r\n",
+		  pcapw_rng_next(&s->rng), s->id, s->tx_done, PICK(&s->rng, domains));
+	sb_printf(h, "X-Mailer: %s\r\n", PICK(&s->rng, mailers));
+	sb_printf(h, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n"
+		  "\tboundary=\"%s\"\r\n\r\n"
+		  "This is a multi-part message in MIME format.\r\n\r\n", outer);
+
+	/* Text parts, RFC 2046 section 5.1. */
+	if (alt)
+		sb_printf(h, "--%s\r\nContent-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n",
+			  outer, inner);
+	sb_printf(h, "--%s\r\nContent-Type: text/plain; charset=\"utf-8\"\r\n"
+		  "Content-Transfer-Encoding: %s\r\n\r\n", alt ? inner : outer,
+		  qp_text ? "quoted-printable" : "7bit");
+	text_part_body(s, h, qp_text, first_tx);
+	sb_printf(h, "\r\n--%s\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
+		  "Content-Transfer-Encoding: %s\r\n\r\n", alt ? inner : outer,
+		  qp_html ? "quoted-printable" : "7bit");
+	html_part_body(s, h, qp_html);
+	if (alt)
+		sb_printf(h, "\r\n--%s--\r\n", inner);
+	sb_add(h, "\r\n", 2);
+
+	/* Attachments. */
+	s->nmsg = 0;
+	attachment_header(s, h, outer, &att_types[pcapw_rng_below(&s->rng, 6)], 1);
+	s->msg[s->nmsg++] = sb_slice(h);
+	s->msg[s->nmsg++] = pool_slice(g, s, s->plan_lines[s->tx_done][0] - 2);
+	attachment_last_line(s, &s->mid);
+	if (natt == 2) {
+		sb_add(&s->mid, "\r\n", 2);
+		attachment_header(s, &s->mid, outer, &att_types[pcapw_rng_below(&s->rng, 6)], 2);
+		s->msg[s->nmsg++] = sb_slice(&s->mid);
+		s->msg[s->nmsg++] = pool_slice(g, s, s->plan_lines[s->tx_done][1] - 2);
+		attachment_last_line(s, &s->tail);
+	} else {
+		s->msg[s->nmsg++] = sb_slice(&s->mid);
+	}
+	sb_printf(&s->tail, "\r\n--%s--\r\n.\r\n", outer);
+	s->msg[s->nmsg++] = sb_slice(&s->tail);
+
+	s->msg_len = 0;
+	for (unsigned i = 0; i < s->nmsg; i++)
+		s->msg_len += s->msg[i].n;
+	if (h->full || s->mid.full || s->tail.full) {
+		fprintf(stderr, "smtpgen: internal error: message buffer too small\n");
+		abort();
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Session state machine: every step writes one packet (two when a
+ * reordered pair is sent). */
+
+static void write_begin(struct sess *s, enum pcapw_dir dir, const struct slice *sl, unsigned n)
+{
+	s->wdir = dir;
+	s->nwsl = n;
+	s->wi = 0;
+	s->woff = 0;
+	s->wleft = 0;
+	for (unsigned i = 0; i < n; i++) {
+		s->wsl[i] = sl[i];
+		s->wleft += sl[i].n;
+	}
+	s->unacked = 0;
+}
+
+static void write_small(struct sess *s, enum pcapw_dir dir)
+{
+	struct slice sl = sb_slice(&s->small);
+	write_begin(s, dir, &sl, 1);
+}
+
+/* The next n bytes of the write: a pointer into the slice when they are
+ * contiguous, else copied into `scratch`. */
+static const uint8_t *write_take(struct sess *s, uint32_t n, uint8_t *scratch)
+{
+	const struct slice *sl = &s->wsl[s->wi];
+	const uint8_t *p;
+
+	if (sl->n - s->woff >= n) {
+		p = sl->p + s->woff;
+		s->woff += n;
+	} else {
+		uint32_t got = 0;
+		while (got < n) {
+			size_t k = s->wsl[s->wi].n - s->woff;
+			if (k > n - got)
+				k = n - got;
+			memcpy(scratch + got, s->wsl[s->wi].p + s->woff, k);
+			got += (uint32_t)k;
+			s->woff += k;
+			if (s->woff == s->wsl[s->wi].n && got < n) {
+				s->wi++;
+				s->woff = 0;
+			}
+		}
+		p = scratch;
+	}
+	while (s->woff == s->wsl[s->wi].n && s->wi + 1 < s->nwsl) {
+		s->wi++;
+		s->woff = 0;
+	}
+	s->wleft -= n;
+	return p;
+}
+
+/* Send the next segment (or a reordered pair). */
+static int write_segment(struct gen *g, struct sess *s)
+{
+	struct pcapw_conn *c = &s->conn;
+	enum pcapw_dir d = s->wdir;
+	uint64_t base = c->off[d];
+	uint32_t n1 = s->wleft < GEN_SEG_MAX ? (uint32_t)s->wleft : GEN_SEG_MAX;
+	const uint8_t *p1 = write_take(s, n1, s->scratch[0]);
+	int rc;
+
+	if (s->wleft && g->reorder_pct && pcapw_rng_pct(&s->rng, g->reorder_pct)) {
+		uint32_t n2 = s->wleft < GEN_SEG_MAX ? (uint32_t)s->wleft : GEN_SEG_MAX;
+		const uint8_t *p2 = write_take(s, n2, s->scratch[1]);
+		uint8_t f2 = PCAPW_ACK | (s->wleft == 0 ? PCAPW_PSH : 0);
+
+		rc = pcapw_conn_segment(c, d, base + n1, p2, n2, f2);
+		if (!rc)
+			rc = pcapw_conn_segment(c, d, base, p1, n1, PCAPW_ACK);
+		pcapw_conn_advance(c, d, (uint64_t)n1 + n2);
+		s->unacked += 2;
+	} else {
+		rc = pcapw_conn_segment(c, d, base, p1, n1,
+					PCAPW_ACK | (s->wleft == 0 ? PCAPW_PSH : 0));
+		pcapw_conn_advance(c, d, n1);
+		s->unacked++;
+	}
+	if (s->unacked >= 2 || s->wleft == 0)
+		s->ack_due = true;
+	return rc;
+}
+
+static void compose_phase(struct gen *g, struct sess *s)
+{
+	struct sbuf *b = &s->small;
+	char m[48];
+
+	sb_init(b, s->small_b, sizeof(s->small_b));
+	switch (s->phase) {
+	case PH_GREETING:
+		sb_printf(b, "220 mx%u.example.net ESMTP Postfix (Debian/GNU)\r\n", s->id % 4 + 1);
+		write_small(s, PCAPW_SERVER);
+		break;
+	case PH_EHLO:
+		marker_format(m, sizeof(m), 0, s->id);
+		sb_printf(b, "EHLO %s.%s\r\n", m, PICK(&s->rng, domains));
+		write_small(s, PCAPW_CLIENT);
+		break;
+	case PH_EHLO_REPLY:
+		/* RFC 5321 section 4.1.1.1 multi-line reply. */
+		sb_printf(b, "250-mx%u.example.net\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n"
+			  "250-VRFY\r\n250-ETRN\r\n250-STARTTLS\r\n250-ENHANCEDSTATUSCODES\r\n"
+			  "250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n250 CHUNKING\r\n",
+			  s->id % 4 + 1);
+		write_small(s, PCAPW_SERVER);
+		break;
+	case PH_NOOP:
+		/* RFC 5321 section 4.1.1.9: NOOP may carry a string. */
+		marker_format(m, sizeof(m), 3, s->id);
+		sb_printf(b, "NOOP %s\r\n", m);
+		write_small(s, PCAPW_CLIENT);
+		break;
+	case PH_NOOP_REPLY:
+		sb_puts(b, "250 2.0.0 Ok\r\n");
+		write_small(s, PCAPW_SERVER);
+		break;
+	case PH_MAIL: {
+		/* MAIL, RCPTs and DATA in one pipelined group (RFC 2920 3.1). */
+		char from[96], to[96];
+		if (s->tx_done == 0) {
+			marker_format(m, sizeof(m), 1, s->id);
+			snprintf(from, sizeof(from), "%s@%s", m, PICK(&s->rng, domains));
+		} else {
+			snprintf(from, sizeof(from), "%s.%s@%s", PICK(&s->rng, first_names),
+				 PICK(&s->rng, words), PICK(&s->rng, domains));
+		}
+		snprintf(to, sizeof(to), "%s@%s", PICK(&s->rng, first_names), PICK(&s->rng, domains));
+		compose_message(g, s, to, pcapw_clock(g->w));
+		sb_printf(b, "MAIL FROM:<%s> SIZE=%" PRIu64 "%s\r\n", from, s->msg_len,
+			  pcapw_rng_pct(&s->rng, 50) ? " BODY=8BITMIME" : "");
+		s->nrcpt = 1 + (unsigned)pcapw_rng_below(&s->rng, 3);
+		for (unsigned i = 0; i < s->nrcpt; i++) {
+			s->rcpt_rejected[i] = i > 0 && pcapw_rng_pct(&s->rng, 10);
+			if (i == 0 && s->tx_done == 0) {
+				marker_format(m, sizeof(m), 2, s->id);
+				sb_printf(b, "RCPT TO:<%s@%s>\r\n", m, PICK(&s->rng, domains));
+			} else {
+				sb_printf(b, "RCPT TO:<%s@%s>\r\n", PICK(&s->rng, first_names),
+					  PICK(&s->rng, domains));
+			}
+		}
+		sb_puts(b, "DATA\r\n");
+		write_small(s, PCAPW_CLIENT);
+		break;
+	}
+	case PH_MAIL_REPLY:
+		sb_puts(b, "250 2.1.0 Ok\r\n");
+		for (unsigned i = 0; i < s->nrcpt; i++)
+			sb_puts(b, s->rcpt_rejected[i] ?
+				"550 5.1.1 Recipient address rejected: User unknown\r\n" :
+				"250 2.1.5 Ok\r\n");
+		sb_puts(b, "354 End data with <CR><LF>.<CR><LF>\r\n");
+		write_small(s, PCAPW_SERVER);
+		break;
+	case PH_MESSAGE:
+		write_begin(s, PCAPW_CLIENT, s->msg, s->nmsg);
+		break;
+	case PH_MESSAGE_REPLY:
+		sb_printf(b, "250 2.0.0 Ok: queued as %010" PRIX64 "\r\n",
+			  (uint64_t)(pcapw_rng_next(&s->rng) & 0xffffffffffull));
+		write_small(s, PCAPW_SERVER);
+		break;
+	case PH_QUIT:
+		sb_puts(b, "QUIT\r\n");
+		write_small(s, PCAPW_CLIENT);
+		break;
+	case PH_QUIT_REPLY:
+		sb_puts(b, "221 2.0.0 Bye\r\n");
+		write_small(s, PCAPW_SERVER);
+		break;
+	default:
+		break;
+	}
+}
+
+static enum phase next_phase(struct sess *s)
+{
+	if (s->phase == PH_MESSAGE_REPLY) {
+		s->tx_done++;
+		return s->tx_done < s->tx_total ? PH_MAIL : PH_QUIT;
+	}
+	return (enum phase)(s->phase + 1);
+}
+
+static int sess_step(struct gen *g, struct sess *s)
+{
+	struct pcapw_conn *c = &s->conn;
+	int rc;
+
+	if (s->ack_due) {
+		s->ack_due = false;
+		s->unacked = 0;
+		rc = pcapw_conn_ack(c, (enum pcapw_dir)!s->wdir);
+		if (!rc && s->wleft == 0) {
+			s->phase = next_phase(s);
+			compose_phase(g, s);
+		}
+		return rc;
+	}
+	if (s->wleft)
+		return write_segment(g, s);
+
+	switch (s->phase) {
+	case PH_SYN:
+		rc = pcapw_conn_syn(c, PCAPW_CLIENT);
+		break;
+	case PH_SYNACK:
+		rc = pcapw_conn_syn(c, PCAPW_SERVER);
+		break;
+	case PH_ACK:
+		rc = pcapw_conn_ack(c, PCAPW_CLIENT);
+		break;
+	case PH_FIN_SERVER:
+		rc = pcapw_conn_fin(c, PCAPW_SERVER);
+		break;
+	case PH_FIN_CLIENT:
+		rc = pcapw_conn_fin(c, PCAPW_CLIENT);
+		break;
+	case PH_LAST_ACK:
+		rc = pcapw_conn_ack(c, PCAPW_SERVER);
+		break;
+	default:
+		/* Unreachable: text phases always have bytes to write. */
+		return -EINVAL;
+	}
+	s->phase = next_phase(s);
+	if (s->phase == PH_GREETING)
+		compose_phase(g, s);
+	return rc;
+}
+
+static void sess_start(struct gen *g, struct sess *s, uint32_t id)
+{
+	struct pcapw_endpoint cli, srv;
+	struct pcapw_conn_opts co;
+	struct pcapw_rng r;
+	bool v6;
+
+	s->id = id;
+	s->bytes = 0;
+	pcapw_rng_seed(&s->rng, g->seed * 0x9e3779b97f4a7c15ull + id * 0xda942042e4dd58b5ull + 1);
+	v6 = pcapw_rng_pct(&s->rng, g->ipv6_pct);
+	memset(&cli, 0, sizeof(cli));
+	memset(&srv, 0, sizeof(srv));
+	if (v6) {
+		static const uint8_t pfx_c[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x0c, 0x00 };
+		static const uint8_t pfx_s[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x25 };
+		cli.family = srv.family = 6;
+		memcpy(cli.addr, pfx_c, 6);
+		memcpy(srv.addr, pfx_s, 6);
+		cli.addr[12] = (uint8_t)(id >> 24);
+		cli.addr[13] = (uint8_t)(id >> 16);
+		cli.addr[14] = (uint8_t)(id >> 8);
+		cli.addr[15] = (uint8_t)id;
+		srv.addr[15] = (uint8_t)(1 + id % 8);
+	} else {
+		uint32_t a = 0x0a000001u + id;     /* 10.0.0.1 + id */
+		cli.family = srv.family = 4;
+		cli.addr[0] = (uint8_t)(a >> 24);
+		cli.addr[1] = (uint8_t)(a >> 16);
+		cli.addr[2] = (uint8_t)(a >> 8);
+		cli.addr[3] = (uint8_t)a;
+		srv.addr[0] = 192;
+		srv.addr[1] = 0;
+		srv.addr[2] = 2;
+		srv.addr[3] = (uint8_t)(1 + id % 8);
+	}
+	cli.port = (uint16_t)(32768 + (id * 7919u) % 28000u);
+	srv.port = 25;
+
+	pcapw_conn_opts_default(&co);
+	r = s->rng;
+	co.isn[PCAPW_CLIENT] = (uint32_t)pcapw_rng_next(&r);
+	co.isn[PCAPW_SERVER] = (uint32_t)pcapw_rng_next(&r);
+	s->rng = r;
+	co.mss = v6 ? 1440 : 1460;
+	co.syn_options = PCAPW_SYN_MSS | PCAPW_SYN_SACKOK | PCAPW_SYN_WSCALE;
+	co.window[PCAPW_CLIENT] = 502;     /* scaled by 2^7 after the SYN */
+	co.window[PCAPW_SERVER] = 509;
+	(void)pcapw_conn_init(&s->conn, g->w, &cli, &srv, &co);   /* same family */
+	s->phase = PH_SYN;
+	s->tx_total = 1 + (unsigned)pcapw_rng_below(&s->rng, 3);
+	s->tx_done = 0;
+	/* Attachments dominate the size: plan them now. The estimate adds
+	 * ~12 KB of text per message and the frame and ACK overhead (70 + 43
+	 * bytes per 1460). */
+	uint64_t att = 0;
+	for (unsigned t = 0; t < s->tx_total; t++) {
+		s->plan_natt[t] = pcapw_rng_pct(&s->rng, 20) ? 2 : 1;
+		for (unsigned a = 0; a < s->plan_natt[t]; a++) {
+			s->plan_lines[t][a] = (uint32_t)attachment_lines(s);
+			att += (uint64_t)s->plan_lines[t][a] * GEN_B64_LINE;
+		}
+	}
+	s->planned = (att + s->tx_total * 12000u + 3000u) * 1573u / 1460u;
+	s->wleft = 0;
+	s->nwsl = 0;
+	s->ack_due = false;
+	s->unacked = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output side files. */
+
+static int write_markers_and_rules(const char *markers_path, const char *rules_path,
+				   unsigned nrules, uint32_t sessions, uint64_t seed)
+{
+	uint64_t total = (uint64_t)sessions * GEN_MARKER_KINDS;
+	uint64_t real = nrules ? (nrules + 1u) / 2u : 0;
+	FILE *mf = NULL, *rf = NULL;
+	char m[48];
+	int rc = 0;
+
+	if (real > total)
+		real = total;
+	if (markers_path && !(mf = fopen(markers_path, "w"))) {
+		fprintf(stderr, "smtpgen: %s: %s\n", markers_path, strerror(errno));
+		return -1;
+	}
+	if (rules_path && !(rf = fopen(rules_path, "w"))) {
+		fprintf(stderr, "smtpgen: %s: %s\n", rules_path, strerror(errno));
+		if (mf)
+			fclose(mf);
+		return -1;
+	}
+	if (rf)
+		fprintf(rf, "# smtpgen seed %" PRIu64 ", %" PRIu32 " sessions: %u rules, "
+			"%" PRIu64 " on markers\n", seed, sessions, nrules, real);
+
+	/* Rule k < real targets marker m = floor(k * total / real), markers
+	 * numbered kind-major (m = kind * sessions + session): an even spread
+	 * over sessions and kinds, at most one rule per marker. */
+	for (uint64_t k = 0; rf && k < real; k++) {
+		uint64_t mi = k * total / real;
+		unsigned kind = (unsigned)(mi / sessions);
+		uint32_t sess = (uint32_t)(mi % sessions);
+		uint32_t sid = GEN_SID_BASE + (uint32_t)k;
+
+		marker_format(m, sizeof(m), kind, sess);
+		if (kind == 3)
+			fprintf(rf, "alert tcp any any -> any any (msg:\"smtpgen %s marker "
+				"session %" PRIu32 "\"; content:\"%s\"; sid:%" PRIu32 "; rev:1;)\n",
+				marker_names[kind], sess, m, sid);
+		else
+			fprintf(rf, "alert smtp any any -> any any (msg:\"smtpgen %s marker "
+				"session %" PRIu32 "\"; %s; content:\"%s\"; sid:%" PRIu32 "; rev:1;)\n",
+				marker_names[kind], sess, marker_bufs[kind], m, sid);
+	}
+	for (uint32_t sess = 0; mf && sess < sessions; sess++) {
+		for (unsigned kind = 0; kind < GEN_MARKER_KINDS; kind++) {
+			/* The rule for marker mi, if any, is k = ceil(mi * real / total). */
+			uint64_t mi = (uint64_t)kind * sessions + sess;
+			uint64_t k = real ? (mi * real + total - 1) / total : 0;
+			uint32_t sid = real && k < real && k * total / real == mi ?
+				       GEN_SID_BASE + (uint32_t)k : 0;
+
+			marker_format(m, sizeof(m), kind, sess);
+			fprintf(mf, "%s\t%s\t%" PRIu32 "\t%" PRIu32 "\n", marker_bufs[kind], m,
+				sess, sid);
+		}
+	}
+	/* Decoys: plausible literals that never occur in the traffic (the
+	 * generator never writes "xq" followed by a lower-case run and '-'). */
+	if (rf) {
+		struct pcapw_rng r;
+		pcapw_rng_seed(&r, seed ^ 0x5eed5eed5eedull);
+		for (uint64_t k = real; k < nrules; k++) {
+			char lit[40];
+			unsigned len = 6 + (unsigned)pcapw_rng_below(&r, 14), kind = (unsigned)(k % GEN_MARKER_KINDS);
+			lit[0] = 'x';
+			lit[1] = 'q';
+			for (unsigned i = 2; i < len; i++)
+				lit[i] = (char)('a' + pcapw_rng_below(&r, 26));
+			snprintf(lit + len, sizeof(lit) - len, "-%" PRIu64, k);
+			if (kind == 3)
+				fprintf(rf, "alert tcp any any -> any any (msg:\"smtpgen decoy %" PRIu64 "\"; "
+					"content:\"%s\"; sid:%" PRIu64 "; rev:1;)\n", k, lit, GEN_SID_BASE + k);
+			else
+				fprintf(rf, "alert smtp any any -> any any (msg:\"smtpgen decoy %" PRIu64 "\"; "
+					"%s; content:\"%s\"; sid:%" PRIu64 "; rev:1;)\n", k,
+					marker_bufs[kind], lit, GEN_SID_BASE + k);
+		}
+	}
+	if (mf && fclose(mf) != 0)
+		rc = -1;
+	if (rf && fclose(rf) != 0)
+		rc = -1;
+	if (rc)
+		fprintf(stderr, "smtpgen: writing the side files failed\n");
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Driver. */
+
+static int build_pool(struct gen *g)
+{
+	struct pcapw_rng r;
+	uint8_t raw[GEN_B64_RAW_LINE];
+
+	g->pool = malloc((size_t)GEN_POOL_LINES * GEN_B64_LINE);
+	if (!g->pool)
+		return -ENOMEM;
+	pcapw_rng_seed(&r, g->seed ^ 0xa77ac4ull);
+	for (size_t i = 0; i < GEN_POOL_LINES; i++) {
+		char *line = (char *)g->pool + i * GEN_B64_LINE;
+		rng_bytes(&r, raw, sizeof(raw));
+		b64_encode(raw, sizeof(raw), line);
+		line[76] = '\r';
+		line[77] = '\n';
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: smtpgen --out F.pcap [--seed N] [--sessions N] [--concurrency C]\n"
+		"               [--target-mb M] [--reorder P%%] [--ipv6 P%%]\n"
+		"               [--rules-out R.rules N] [--markers-out F.tsv]\n"
+		"               [--format pcap|pcapng] [--link ethernet|sll|sll2|raw|null]\n"
+		"  --sessions N     sessions to write (default 100)\n"
+		"  --target-mb M    start sessions until the file will reach about M MiB;\n"
+		"                   --sessions, if also given, is then an upper bound\n"
+		"  --concurrency C  sessions active at once, interleaved per packet (default 10)\n");
+}
+
+static int parse_num(const char *s, uint64_t max, uint64_t *out, bool pct)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (pct && *end == '%')
+		end++;
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "sessions", required_argument, NULL, 'n' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "target-mb", required_argument, NULL, 't' },
+		{ "reorder", required_argument, NULL, 'r' },
+		{ "ipv6", required_argument, NULL, '6' },
+		{ "rules-out", required_argument, NULL, 'R' },
+		{ "markers-out", required_argument, NULL, 'M' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "link", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *rules_path = NULL, *markers_path = NULL;
+	uint64_t sessions = 100, conc = 10, target_mb = 0, nrules = 0, v;
+	struct pcapw_opts wo;
+	struct gen g;
+	struct timespec t0, t1;
+	int opt, rc, li = 0;
+	bool sessions_set = false;
+
+	memset(&g, 0, sizeof(g));
+	g.seed = 1;
+	pcapw_opts_default(&wo);
+	wo.step_us = GEN_STEP_US;
+	wo.buf_size = 4u << 20;
+	while ((opt = getopt_long(argc, argv, "+h", lopts, &li)) != -1) {
+		switch (opt) {
+		case 'o': out = optarg; break;
+		case 's':
+			if (parse_num(optarg, UINT64_MAX, &g.seed, false))
+				goto bad;
+			break;
+		case 'n':
+			if (parse_num(optarg, UINT32_MAX, &sessions, false))
+				goto bad;
+			sessions_set = true;
+			break;
+		case 'c':
+			if (parse_num(optarg, 20000, &conc, false) || conc == 0)
+				goto bad;
+			break;
+		case 't':
+			if (parse_num(optarg, 1u << 20, &target_mb, false) || target_mb == 0)
+				goto bad;
+			break;
+		case 'r':
+			if (parse_num(optarg, 100, &v, true))
+				goto bad;
+			g.reorder_pct = (unsigned)v;
+			break;
+		case '6':
+			if (parse_num(optarg, 100, &v, true))
+				goto bad;
+			g.ipv6_pct = (unsigned)v;
+			break;
+		case 'R':
+			rules_path = optarg;
+			if (optind >= argc || parse_num(argv[optind], 10000000, &nrules, false)) {
+				fprintf(stderr, "smtpgen: --rules-out takes a file and a rule count\n");
+				return 2;
+			}
+			optind++;
+			break;
+		case 'M': markers_path = optarg; break;
+		case 'f':
+			if (strcmp(optarg, "pcap") == 0)
+				wo.format = PCAPW_FORMAT_PCAP;
+			else if (strcmp(optarg, "pcapng") == 0)
+				wo.format = PCAPW_FORMAT_PCAPNG;
+			else
+				goto bad;
+			break;
+		case 'l': {
+			int l = pcapw_link_parse(optarg);
+			if (l < 0 || l == PCAPW_LINK_IPV4 || l == PCAPW_LINK_IPV6)
+				goto bad;
+			wo.link = (enum pcapw_link)l;
+			break;
+		}
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!out || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (build_pool(&g)) {
+		fprintf(stderr, "smtpgen: out of memory\n");
+		return 1;
+	}
+	g.slots = calloc(conc, sizeof(*g.slots));
+	g.active = calloc(conc, sizeof(*g.active));
+	g.free_slots = calloc(conc, sizeof(*g.free_slots));
+	if (!g.slots || !g.active || !g.free_slots) {
+		fprintf(stderr, "smtpgen: cannot allocate %" PRIu64 " session slots\n", conc);
+		return 1;
+	}
+	for (unsigned i = 0; i < conc; i++)
+		g.free_slots[g.nfree++] = (unsigned)(conc - 1 - i);
+	pcapw_rng_seed(&g.sched, g.seed ^ 0x5c4ed01eull);
+	rc = pcapw_open(out, &wo, &g.w);
+	if (rc) {
+		fprintf(stderr, "smtpgen: %s: %s\n", out, strerror(-rc));
+		return 1;
+	}
+
+	const uint64_t target_bytes = target_mb << 20;
+	bool target_hit = false;
+	if (target_mb && !sessions_set)
+		sessions = UINT32_MAX;
+	for (;;) {
+		/* Fill free slots while sessions remain. With a size target,
+		 * start sessions while what is written plus what the active
+		 * sessions still plan to write stays under it (O(active) per
+		 * start, not per packet). */
+		while (g.nfree && !target_hit && g.started < sessions) {
+			if (target_mb) {
+				uint64_t est = pcapw_bytes(g.w);
+				for (unsigned i = 0; i < g.nactive; i++) {
+					const struct sess *a = &g.slots[g.active[i]];
+					est += a->planned > a->bytes ? a->planned - a->bytes : 0;
+				}
+				if (est >= target_bytes) {
+					target_hit = true;
+					break;
+				}
+			}
+			unsigned slot = g.free_slots[--g.nfree];
+			sess_start(&g, &g.slots[slot], g.started++);
+			g.active[g.nactive++] = slot;
+		}
+		if (!g.nactive)
+			break;
+		unsigned ai = (unsigned)pcapw_rng_below(&g.sched, g.nactive);
+		struct sess *s = &g.slots[g.active[ai]];
+		uint64_t before = pcapw_bytes(g.w);
+		rc = sess_step(&g, s);
+		s->bytes += pcapw_bytes(g.w) - before;
+		if (rc) {
+			fprintf(stderr, "smtpgen: %s: %s\n", out, strerror(-rc));
+			return 1;
+		}
+		if (s->phase == PH_DONE) {
+			g.free_slots[g.nfree++] = g.active[ai];
+			g.active[ai] = g.active[--g.nactive];
+		}
+	}
+	uint64_t packets = pcapw_packets(g.w), bytes = pcapw_bytes(g.w);
+	rc = pcapw_close(g.w);
+	if (rc) {
+		fprintf(stderr, "smtpgen: %s: %s\n", out, strerror(-rc));
+		return 1;
+	}
+	if ((rules_path || markers_path) &&
+	    write_markers_and_rules(markers_path, rules_path, (unsigned)nrules, g.started, g.seed))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr, "smtpgen: %" PRIu32 " sessions, %" PRIu64 " packets, %.1f MB in %.2f s "
+		"(%.0f MB/s)\n", g.started, packets, (double)bytes / 1e6, secs,
+		secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
+	free(g.pool);
+	free(g.slots);
+	free(g.active);
+	free(g.free_slots);
+	return 0;
+bad:
+	fprintf(stderr, "smtpgen: bad value for --%s: %s\n", lopts[li].name,
+		optarg ? optarg : "");
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,122 @@
+/*
+ * decode — link, network and transport header decoding.
+ *
+ * Turns one captured frame into a `struct decoded_pkt`: addresses, ports,
+ * TCP sequence numbers and flags, and a pointer to the TCP payload inside
+ * the caller's frame. Nothing is copied and nothing is allocated: the
+ * pointers in the result are valid exactly as long as the frame is.
+ *
+ * Every byte is hostile. A frame that cannot be decoded is not an error but
+ * a counted outcome (`enum decode_result` and `struct decode_stats`); the
+ * decoder never reads past `caplen` and never trusts a length field without
+ * checking it against what was captured.
+ *
+ * Supported: Ethernet II, 802.1Q and stacked 802.1ad/QinQ tags, Linux
+ * cooked v1 (SLL) and v2 (SLL2), raw IP, BSD loopback/NULL (both byte
+ * orders), IPv4 with options, IPv6 with extension headers (hop-by-hop,
+ * routing, destination options, fragment), TCP with options.
+ */
+#ifndef MT_DECODE_H
+#define MT_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Link types, numbered as libpcap's DLT_/LINKTYPE_ values so a capture
+ * backend can pass pcap_datalink() straight through. */
+enum decode_link {
+	DECODE_LINK_NULL = 0,       /* DLT_NULL: 4-byte host-order AF_ */
+	DECODE_LINK_ETHERNET = 1,   /* DLT_EN10MB */
+	DECODE_LINK_RAW = 101,      /* LINKTYPE_RAW: starts at the IP header */
+	DECODE_LINK_LOOP = 108,     /* DLT_LOOP: 4-byte network-order AF_ */
+	DECODE_LINK_SLL = 113,      /* LINKTYPE_LINUX_SLL */
+	DECODE_LINK_IPV4 = 228,     /* LINKTYPE_IPV4 */
+	DECODE_LINK_IPV6 = 229,     /* LINKTYPE_IPV6 */
+	DECODE_LINK_SLL2 = 276,     /* LINKTYPE_LINUX_SLL2 */
+	DECODE_LINK_DLT_RAW = 12,   /* DLT_RAW as some platforms write it */
+	DECODE_LINK_DLT_RAW14 = 14, /* OpenBSD's DLT_RAW */
+};
+
+/* What happened to one frame. Only DECODE_OK carries a usable TCP packet. */
+enum decode_result {
+	DECODE_OK = 0,
+	DECODE_NOT_IP,        /* ARP, LLDP, ... : not for us, not an anomaly */
+	DECODE_NOT_TCP,       /* UDP, ICMP, ... */
+	DECODE_FRAGMENT,      /* an IP fragment (defragmentation: issue 4) */
+	DECODE_TRUNCATED,     /* a header runs past caplen */
+	DECODE_INVALID,       /* a header contradicts itself (bad IHL, len) */
+	DECODE_BAD_CHECKSUM,  /* only when checksum validation is on */
+	DECODE_UNSUPPORTED,   /* link type or ethertype not supported */
+	DECODE_RESULT_COUNT,
+};
+
+/* TCP flag bits as on the wire. */
+enum {
+	TCP_FIN = 0x01, TCP_SYN = 0x02, TCP_RST = 0x04, TCP_PSH = 0x08,
+	TCP_ACK = 0x10, TCP_URG = 0x20, TCP_ECE = 0x40, TCP_CWR = 0x80,
+};
+
+/* An IP address of either family. IPv4 addresses are stored as
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d) so comparison and hashing are uniform. */
+struct mt_addr {
+	uint8_t b[16];
+};
+
+struct decoded_pkt {
+	struct mt_addr src, dst;
+	uint16_t sport, dport;       /* host byte order */
+	uint8_t ip_version;          /* 4 or 6 */
+	uint8_t tcp_flags;
+	uint8_t vlan_count;          /* tags seen, up to 2 recorded */
+	uint8_t wscale;              /* window scale option, 0xff if absent */
+	uint16_t vlan[2];            /* VLAN ids, outermost first */
+	uint16_t window;             /* raw window field */
+	uint16_t mss;                /* MSS option, 0 if absent */
+	uint32_t seq, ack;           /* host byte order */
+	uint8_t ttl;                 /* IPv4 TTL or IPv6 hop limit */
+	bool sack_permitted;
+	bool has_timestamp;
+	uint32_t ts_val, ts_ecr;     /* TCP timestamp option */
+	const uint8_t *payload;      /* into the caller's frame */
+	uint32_t payload_len;
+	uint32_t ip_len;             /* IP header + payload as the IP header says */
+};
+
+struct decode_opts {
+	bool validate_checksums;     /* off by default: offloaded captures */
+};
+
+/* Counters, one per outcome plus a few details. Owned by the worker. */
+struct decode_stats {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t result[DECODE_RESULT_COUNT];
+	uint64_t ipv4, ipv6, tcp, vlan;
+	uint64_t ip_options;         /* IPv4 packets carrying options */
+	uint64_t ipv6_ext_headers;   /* IPv6 extension headers walked */
+	uint64_t trailer_bytes;      /* Ethernet padding beyond the IP length */
+};
+
+/*
+ * Decode one frame.
+ *   link     a DECODE_LINK_* value (pcap_datalink() of the source).
+ *   frame    the captured bytes; caplen of them are readable.
+ *   out      filled on DECODE_OK; its pointers point into `frame`.
+ *   st       counters to update (pkts, bytes and result[] always).
+ * Returns the outcome. Never reads beyond frame[caplen - 1].
+ */
+enum decode_result decode_packet(int link, const uint8_t *frame, uint32_t caplen,
+				 const struct decode_opts *opts,
+				 struct decoded_pkt *out, struct decode_stats *st);
+
+/* Stable lower-case name of a result, for the stats event ("truncated"). */
+const char *decode_result_name(enum decode_result r);
+
+/* Format an address as text (dotted quad for mapped IPv4). Returns buf. */
+char *mt_addr_format(const struct mt_addr *a, char *buf, size_t len);
+
+/* True if the address is an IPv4-mapped address. */
+bool mt_addr_is_v4(const struct mt_addr *a);
+
+#endif

@@ -1,0 +1,384 @@
+/*
+ * app_smtp — wires reassembly, the SMTP parser and the signature engine
+ * together, and turns what they report into EVE events.
+ *
+ * Per chunk of reassembled bytes the order is: the SMTP parser first (so
+ * an alert raised on these bytes carries the envelope they contain), then
+ * the raw-stream signature scan. SMTP events drive the short-buffer scans
+ * (helo, mail_from, each rcpt_to), the message-data stream, and the end of
+ * the signature engine's transaction scope.
+ *
+ * The flow's application state (struct app_flow) comes from a fixed pool
+ * in the worker the first time a flow carries payload; a flow that finds
+ * the pool empty is counted and passed over (its bytes are not parsed),
+ * which is marked by pointing flow->app at a shared sentinel.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "worker.h"
+
+/* flow->app for flows that could not get state: never dereferenced. */
+static struct app_flow app_none;
+
+static inline struct app_flow *app_of_session(struct smtp_session *s)
+{
+	return (struct app_flow *)((char *)s - offsetof(struct app_flow, smtp));
+}
+
+static struct app_flow *app_get(struct worker *w, struct flow *f)
+{
+	struct app_flow *a = f->app;
+	struct sig_tuple tup;
+
+	if (a)
+		return a == &app_none ? NULL : a;
+	if (w->app_free) {
+		a = w->app_free;
+		w->app_free = a->next_free;
+	} else if (w->app_fresh < w->cfg->max_app_flows) {
+		a = &w->app_mem[w->app_fresh++];
+	} else {
+		w->st.app_no_memory++;
+		f->app = &app_none;
+		return NULL;
+	}
+	if (++w->app_in_use > w->app_peak)
+		w->app_peak = w->app_in_use;
+	memset(a, 0, sizeof(*a));
+	a->w = w;
+	a->flow = f;
+	smtp_session_init(&a->smtp, &w->smtp_cfg, &w->smtp_stats);
+	memcpy(tup.client, f->client.b, 16);
+	memcpy(tup.server, f->server.b, 16);
+	tup.client_port = f->client_port;
+	tup.server_port = f->server_port;
+	a->sig = sig_flow_open(w->sig, &tup);
+	w->st.smtp_sessions++;
+	f->app = a;
+	return a;
+}
+
+static void app_put(struct worker *w, struct app_flow *a)
+{
+	a->next_free = w->app_free;
+	w->app_free = a;
+	w->app_in_use--;
+}
+
+/* ---- reassembly callbacks ------------------------------------------------ */
+
+static bool on_flow_new(void *user, const struct decoded_pkt *p, bool *from_client)
+{
+	const struct worker *w = user;
+	const struct mt_config *c = w->cfg;
+	bool syn = p->tcp_flags & TCP_SYN, ack = p->tcp_flags & TCP_ACK;
+
+	if (p->tcp_flags & TCP_RST)
+		return false;
+	if (syn && !ack) {
+		*from_client = true;
+		return config_is_smtp_port(c, p->dport);
+	}
+	if (syn && ack) {
+		*from_client = false;
+		return config_is_smtp_port(c, p->sport);
+	}
+	/* Midstream: the SMTP port says which side is the server. */
+	if (config_is_smtp_port(c, p->dport)) {
+		*from_client = true;
+		return true;
+	}
+	if (config_is_smtp_port(c, p->sport)) {
+		*from_client = false;
+		return true;
+	}
+	return false;
+}
+
+static void on_data(void *user, struct flow *f, enum flow_dir dir,
+		    const uint8_t *data, uint32_t len)
+{
+	struct worker *w = user;
+	struct app_flow *a = app_get(w, f);
+
+	if (!a || a->smtp.tls)
+		return;
+	smtp_session_feed(&a->smtp, (enum smtp_dir)dir, data, len);
+	if (a->sig && !a->smtp.tls)
+		sig_scan_stream(w->sig, a->sig, (enum sig_dir)dir, data, len, a);
+}
+
+static void on_gap(void *user, struct flow *f, enum flow_dir dir, uint64_t len)
+{
+	struct app_flow *a = app_get(user, f);
+
+	if (a)
+		smtp_session_gap(&a->smtp, (enum smtp_dir)dir, len);
+}
+
+static void on_eof(void *user, struct flow *f, enum flow_dir dir)
+{
+	struct app_flow *a = f->app;
+
+	if (a && a != &app_none)
+		smtp_session_eof(&a->smtp, (enum smtp_dir)dir);
+}
+
+static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why)
+{
+	struct worker *w = user;
+	struct app_flow *a = f->app;
+
+	f->app = NULL;
+	if (!a || a == &app_none)
+		return;
+	/* Close the signature streams first: matches reported at end of
+	 * stream still see the session's envelope. The transactions that
+	 * smtp_session_finish() ends then only produce smtp events. */
+	if (a->sig) {
+		sig_flow_close(w->sig, a->sig, a);
+		a->sig = NULL;
+	}
+	smtp_session_finish(&a->smtp);
+	app_put(w, a);
+}
+
+const struct reasm_ops app_reasm_ops = {
+	.flow_new = on_flow_new,
+	.data = on_data,
+	.gap = on_gap,
+	.eof = on_eof,
+	.flow_end = on_flow_end,
+};
+
+/* ---- events ------------------------------------------------------------- */
+
+/* The fields every event about a flow starts with. to_server decides
+ * which side is src. */
+static json_t *event_new(struct worker *w, const struct flow *f, const char *type,
+			 bool to_server, bool with_pcap_cnt)
+{
+	json_t *o = json_object();
+	char ts[48], ip[64];
+	const struct mt_addr *src = to_server ? &f->client : &f->server;
+	const struct mt_addr *dst = to_server ? &f->server : &f->client;
+
+	eve_format_ts(w->now_us, ts, sizeof(ts));
+	json_object_set_new(o, "timestamp", json_string(ts));
+	json_object_set_new(o, "flow_id", json_integer((json_int_t)f->id));
+	if (with_pcap_cnt)
+		json_object_set_new(o, "pcap_cnt", json_integer((json_int_t)w->pkt_num));
+	json_object_set_new(o, "event_type", json_string(type));
+	json_object_set_new(o, "src_ip", json_string(mt_addr_format(src, ip, sizeof(ip))));
+	json_object_set_new(o, "src_port", json_integer(to_server ? f->client_port : f->server_port));
+	json_object_set_new(o, "dest_ip", json_string(mt_addr_format(dst, ip, sizeof(ip))));
+	json_object_set_new(o, "dest_port", json_integer(to_server ? f->server_port : f->client_port));
+	json_object_set_new(o, "proto", json_string("TCP"));
+	if (f->vlan)
+		json_object_set_new(o, "vlan", json_pack("[i]", f->vlan));
+	return o;
+}
+
+static json_t *str_json(const struct smtp_str *s)
+{
+	return eve_string(s->ptr, s->len);
+}
+
+/* Suricata's smtp{} object: helo, mail_from, rcpt_to (only fields that
+ * have a value: the schema wants rcpt_to non-empty). */
+static json_t *smtp_object(const struct smtp_session *s, const struct smtp_tx *tx)
+{
+	json_t *o = json_object();
+
+	if (s->helo.ptr)
+		json_object_set_new(o, "helo", str_json(&s->helo));
+	if (tx->mail_from.ptr)
+		json_object_set_new(o, "mail_from", str_json(&tx->mail_from));
+	if (tx->rcpt_count && tx->rcpt) {
+		json_t *a = json_array();
+
+		for (uint32_t i = 0; i < tx->rcpt_count; i++)
+			json_array_append_new(a, str_json(&tx->rcpt[i].addr));
+		json_object_set_new(o, "rcpt_to", a);
+	}
+	return o;
+}
+
+static json_t *flow_object(const struct flow *f)
+{
+	char ts[48];
+
+	eve_format_ts(f->first_us, ts, sizeof(ts));
+	return json_pack("{s:I,s:I,s:I,s:I,s:s}",
+			 "pkts_toserver", (json_int_t)f->dir[FLOW_TO_SERVER].pkts,
+			 "pkts_toclient", (json_int_t)f->dir[FLOW_TO_CLIENT].pkts,
+			 "bytes_toserver", (json_int_t)f->dir[FLOW_TO_SERVER].bytes,
+			 "bytes_toclient", (json_int_t)f->dir[FLOW_TO_CLIENT].bytes,
+			 "start", ts);
+}
+
+static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp_tx *tx)
+{
+	json_t *o = event_new(w, a->flow, "smtp", true, false);
+	json_t *ext = json_object(), *codes;
+
+	json_object_set_new(o, "tx_id", json_integer(tx->id));
+	json_object_set_new(o, "smtp", smtp_object(&a->smtp, tx));
+	json_object_set_new(o, "app_proto", json_string("smtp"));
+
+	/* mailtap's own fields: outside Suricata's closed smtp{} object. */
+	json_object_set_new(ext, "state", json_string(smtp_tx_state_name(tx->state)));
+	json_object_set_new(ext, "message_size", json_integer((json_int_t)tx->data_bytes));
+	if (tx->mail_reply_code)
+		json_object_set_new(ext, "mail_reply", json_integer(tx->mail_reply_code));
+	if (tx->rcpt_count && tx->rcpt) {
+		codes = json_array();
+		for (uint32_t i = 0; i < tx->rcpt_count; i++)
+			json_array_append_new(codes, json_integer(tx->rcpt[i].reply_code));
+		json_object_set_new(ext, "rcpt_reply", codes);
+	}
+	if (tx->rcpt_dropped)
+		json_object_set_new(ext, "rcpt_dropped", json_integer(tx->rcpt_dropped));
+	if (tx->data_reply_code)
+		json_object_set_new(ext, "data_reply", json_integer(tx->data_reply_code));
+	if (tx->end_reply_code) {
+		json_t *r = json_pack("{s:i}", "code", tx->end_reply_code);
+
+		if (tx->end_reply.ptr)
+			json_object_set_new(r, "text", str_json(&tx->end_reply));
+		json_object_set_new(ext, "message_reply", r);
+	}
+	json_object_set_new(ext, "gaps", json_boolean(tx->gap));
+	json_object_set_new(o, "mailtap", json_pack("{s:o}", "smtp", ext));
+	eve_emit(&w->eve, o);
+	w->st.smtp_tx_logged++;
+}
+
+/* Anomaly names the SMTP parser raises; each is logged once per flow (a
+ * one-sided capture would otherwise log one per reply). Every occurrence
+ * is counted in the smtp stats. */
+static const char *const anomaly_names[] = {
+	"line_too_long", "bare_cr", "invalid_reply", "unmatched_reply",
+	"pending_overflow", "nested_mail", "no_memory", "too_many_rcpt",
+	"invalid_mail_from", "invalid_rcpt_to",
+};
+
+static bool anomaly_first(struct app_flow *a, const char *name)
+{
+	unsigned bit = 31;
+
+	for (unsigned i = 0; i < sizeof(anomaly_names) / sizeof(anomaly_names[0]); i++)
+		if (strcmp(name, anomaly_names[i]) == 0)
+			bit = i;
+	if (a->anomalies_seen & (1u << bit))
+		return false;
+	a->anomalies_seen |= 1u << bit;
+	return true;
+}
+
+static void emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
+{
+	json_t *o;
+
+	if (!anomaly_first(a, name)) {
+		w->st.anomalies_repeated++;
+		return;
+	}
+	o = event_new(w, a->flow, "anomaly", true, true);
+
+	json_object_set_new(o, "tx_id", json_integer(a->smtp.tx.id));
+	json_object_set_new(o, "anomaly", json_pack("{s:s,s:s,s:s,s:s}",
+						    "type", "applayer",
+						    "event", name,
+						    "layer", "proto_parser",
+						    "app_proto", "smtp"));
+	json_object_set_new(o, "app_proto", json_string("smtp"));
+	eve_emit(&w->eve, o);
+	w->st.anomalies++;
+}
+
+void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event *ev)
+{
+	struct worker *w = user;
+	struct app_flow *a = app_of_session(s);
+	struct sig_flow *sf = a->sig;
+
+	switch (ev->kind) {
+	case SMTP_EV_HELO:
+		if (sf)
+			sig_scan_buffer(w->sig, sf, SIG_BUF_SMTP_HELO, SIG_DIR_TO_SERVER,
+					ev->data, ev->len, a);
+		break;
+	case SMTP_EV_MAIL_FROM:
+		if (sf)
+			sig_scan_buffer(w->sig, sf, SIG_BUF_SMTP_MAIL_FROM, SIG_DIR_TO_SERVER,
+					ev->data, ev->len, a);
+		break;
+	case SMTP_EV_RCPT_TO:
+		if (sf)
+			sig_scan_buffer(w->sig, sf, SIG_BUF_SMTP_RCPT_TO, SIG_DIR_TO_SERVER,
+					ev->data, ev->len, a);
+		break;
+	case SMTP_EV_DATA_BEGIN:
+		if (sf)
+			sig_data_begin(w->sig, sf);
+		break;
+	case SMTP_EV_DATA:
+		if (sf)
+			sig_scan_data(w->sig, sf, ev->data, ev->len, a);
+		break;
+	case SMTP_EV_DATA_END:
+		if (sf)
+			sig_data_end(w->sig, sf, a);
+		break;
+	case SMTP_EV_TX_END:
+		/* ev->tx, not s->tx: a message waiting for its verdict while
+		 * the next transaction runs sits in another slot. */
+		emit_smtp_tx(w, a, ev->tx);
+		if (sf)
+			sig_flow_tx_end(w->sig, sf);
+		break;
+	case SMTP_EV_ANOMALY:
+		emit_anomaly(w, a, ev->anomaly);
+		break;
+	case SMTP_EV_COMMAND:
+	case SMTP_EV_REPLY:
+	case SMTP_EV_TLS:
+		break;
+	}
+}
+
+void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
+		   enum sig_dir dir)
+{
+	struct worker *w = user;
+	struct app_flow *a = ctx;
+	bool to_server = dir == SIG_DIR_TO_SERVER;
+	json_t *o = event_new(w, a->flow, "alert", to_server, true);
+	const struct smtp_tx *tx = &a->smtp.tx;
+	json_t *al;
+
+	/* A match outside any transaction (greeting, EHLO, QUIT after the
+	 * last message) names none: that tx id would never be logged. */
+	if (tx->state == SMTP_TX_OPEN && (tx->mail_seen || tx->rcpt_count || tx->data_seen))
+		json_object_set_new(o, "tx_id", json_integer(tx->id));
+	al = json_pack("{s:s,s:i,s:I,s:i,s:s,s:s,s:i}",
+		       "action", "allowed",
+		       "gid", (int)rule->gid,
+		       "signature_id", (json_int_t)rule->sid,
+		       "rev", (int)rule->rev,
+		       "signature", rule->msg ? rule->msg : "",
+		       "category", rule->category ? rule->category : "",
+		       "severity", (int)rule->priority);
+	json_object_set_new(o, "alert", al);
+	json_object_set_new(o, "smtp", smtp_object(&a->smtp, &a->smtp.tx));
+	json_object_set_new(o, "app_proto", json_string("smtp"));
+	json_object_set_new(o, "direction", json_string(to_server ? "to_server" : "to_client"));
+	json_object_set_new(o, "flow", flow_object(a->flow));
+	eve_emit(&w->eve, o);
+	a->alerts++;
+	w->st.alerts++;
+	if (w->alert_hook)
+		w->alert_hook(w->alert_hook_user, rule);
+}

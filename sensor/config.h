@@ -1,0 +1,50 @@
+/*
+ * config — the sensor's settings, resolved once at start-up from the
+ * command line into plain fields. Nothing on the packet path looks up a
+ * key: workers read these fields (or flags derived from them) directly.
+ */
+#ifndef MT_CONFIG_H
+#define MT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "reasm.h"
+
+#define CONFIG_MAX_RULE_FILES 64
+#define CONFIG_MAX_PORTS 32
+
+struct mt_config {
+	const char *read_file;          /* -r */
+	int linktype;                   /* of the capture source, set at open */
+	const char *log_dir;            /* -l, default "." */
+	const char *rule_files[CONFIG_MAX_RULE_FILES];  /* -S, repeatable */
+	unsigned rule_file_count;
+	uint16_t smtp_ports[CONFIG_MAX_PORTS];          /* --smtp-ports */
+	unsigned smtp_port_count;
+	uint8_t smtp_port_map[65536 / 8];       /* derived from smtp_ports */
+	bool validate_checksums;        /* --validate-checksums */
+	bool quiet;                     /* -q: no summary on stderr */
+	bool summary_alerts;            /* --summary: list alerts on stderr */
+	struct reasm_config reasm;      /* --max-flows etc. */
+	uint32_t pool_blocks;           /* parser block pool size */
+	uint32_t pool_block_size;
+	uint32_t max_line;              /* longest SMTP line kept */
+	uint32_t max_rcpt;              /* recipients kept per transaction */
+	uint32_t max_app_flows;         /* flows with SMTP state at once */
+	uint64_t stats_interval_us;     /* periodic stats events; 0 = only at exit */
+};
+
+/* Defaults: ports 25, 587, 2525; 65536 flows; log dir ".". */
+void config_defaults(struct mt_config *c);
+
+/* Parse "25,587,2525". Returns 0 or -EINVAL. */
+int config_parse_ports(struct mt_config *c, const char *list);
+
+/* True if port is one of the SMTP ports. */
+static inline bool config_is_smtp_port(const struct mt_config *c, uint16_t port)
+{
+	return c->smtp_port_map[port >> 3] & (1u << (port & 7));
+}
+
+#endif

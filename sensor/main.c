@@ -1,0 +1,295 @@
+/*
+ * main — mailtap's command line: resolve the configuration, load and
+ * compile the rules, open the capture source and the event log, run the
+ * worker, print the summary.
+ *
+ * Start-up errors follow one regime: a clear line on stderr naming the
+ * file (and line, for rules) and exit code 2 for bad usage, configuration,
+ * rules, input or log directory; 1 for a failure while running. Hostile
+ * traffic is never an error: it becomes counters and anomaly events.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "config.h"
+#include "eve.h"
+#include "sig.h"
+#include "stats.h"
+#include "worker.h"
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *out)
+{
+	fputs("usage: mailtap -r FILE [-S RULES]... [-l LOGDIR] [options]\n"
+	      "\n"
+	      "  -r, --read FILE          read packets from a pcap or pcapng file\n"
+	      "  -S, --rules FILE         load signatures (repeatable)\n"
+	      "  -l, --log-dir DIR        write DIR/eve.json (default: .)\n"
+	      "      --smtp-ports LIST    ports that carry SMTP (default 25,587,2525)\n"
+	      "      --validate-checksums drop packets with bad TCP checksums\n"
+	      "      --max-flows N        flows tracked at once (default 65536)\n"
+	      "      --summary            list the alerts raised, per signature, on stderr\n"
+	      "  -q, --quiet              no summary on stderr\n"
+	      "  -V, --version            print the version\n"
+	      "  -h, --help               this text\n", out);
+}
+
+static void rule_diag(void *user, const char *file, unsigned line, uint32_t sid,
+		      const char *text)
+{
+	unsigned *count = user;
+
+	(*count)++;
+	if (sid)
+		fprintf(stderr, "%s:%u: sid %" PRIu32 ": %s\n", file, line, sid, text);
+	else
+		fprintf(stderr, "%s:%u: %s\n", file, line, text);
+}
+
+/* Alerts per signature, for the summary. Sized for every rule at start-up;
+ * open addressing on the rule pointer. */
+struct alert_tally {
+	const struct sig_rule_meta **rule;
+	uint64_t *count;
+	size_t cap;
+};
+
+static void tally_alert(void *user, const struct sig_rule_meta *rule)
+{
+	struct alert_tally *t = user;
+	size_t i = ((uintptr_t)rule >> 4) % t->cap;
+
+	while (t->rule[i] && t->rule[i] != rule)
+		i = (i + 1) % t->cap;
+	t->rule[i] = rule;
+	t->count[i]++;
+}
+
+static int cmp_sid(const void *a, const void *b)
+{
+	const struct sig_rule_meta *const *x = a, *const *y = b;
+
+	return (*x)->sid < (*y)->sid ? -1 : (*x)->sid > (*y)->sid;
+}
+
+static void print_tally(const struct alert_tally *t)
+{
+	const struct sig_rule_meta **list = calloc(t->cap, sizeof(*list));
+	size_t n = 0;
+
+	if (!list)
+		return;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->rule[i])
+			list[n++] = t->rule[i];
+	qsort(list, n, sizeof(*list), cmp_sid);
+	for (size_t k = 0; k < n; k++) {
+		uint64_t c = 0;
+
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->rule[i] == list[k])
+				c = t->count[i];
+		fprintf(stderr, "  %6" PRIu64 "  [%u:%u:%u] %s\n", c, list[k]->gid,
+			list[k]->sid, list[k]->rev, list[k]->msg);
+	}
+	free(list);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"read", required_argument, NULL, 'r'},
+		{"rules", required_argument, NULL, 'S'},
+		{"log-dir", required_argument, NULL, 'l'},
+		{"smtp-ports", required_argument, NULL, 1},
+		{"validate-checksums", no_argument, NULL, 2},
+		{"max-flows", required_argument, NULL, 3},
+		{"summary", no_argument, NULL, 4},
+		{"quiet", no_argument, NULL, 'q'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	static struct mt_config cfg;
+	static struct worker w;
+	struct capture_source *src = NULL;
+	struct sig_set *set = NULL;
+	struct sig_engine *engine = NULL;
+	struct alert_tally tally = {0};
+	struct mt_pkt burst[CAPTURE_BURST];
+	char err[1024], eve_path[4096];
+	unsigned problems = 0;
+	int c, rc, eve_fd = -1, status = EXIT_USAGE;
+	time_t started = time(NULL);
+	struct stat st;
+
+	config_defaults(&cfg);
+	while ((c = getopt_long(argc, argv, "r:S:l:qVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			cfg.read_file = optarg;
+			break;
+		case 'S':
+			if (cfg.rule_file_count >= CONFIG_MAX_RULE_FILES) {
+				fprintf(stderr, "mailtap: too many -S files (max %d)\n",
+					CONFIG_MAX_RULE_FILES);
+				return EXIT_USAGE;
+			}
+			cfg.rule_files[cfg.rule_file_count++] = optarg;
+			break;
+		case 'l':
+			cfg.log_dir = optarg;
+			break;
+		case 1:
+			if (config_parse_ports(&cfg, optarg) != 0) {
+				fprintf(stderr, "mailtap: --smtp-ports: bad port list '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 2:
+			cfg.validate_checksums = true;
+			break;
+		case 3: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || v < 16 || v > 16u * 1024 * 1024) {
+				fprintf(stderr, "mailtap: --max-flows: expected 16..16777216, got '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			cfg.reasm.max_flows = (uint32_t)v;
+			cfg.max_app_flows = (uint32_t)v;
+			break;
+		}
+		case 4:
+			cfg.summary_alerts = true;
+			break;
+		case 'q':
+			cfg.quiet = true;
+			break;
+		case 'V':
+			printf("mailtap %s\n", MAILTAP_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mailtap: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!cfg.read_file) {
+		fprintf(stderr, "mailtap: nothing to read: give -r FILE\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	/* Rules: every problem is reported; a file that cannot be read, or
+	 * rule files none of whose rules load, stop the start. */
+	set = sig_set_new();
+	if (!set) {
+		fprintf(stderr, "mailtap: out of memory\n");
+		return 1;
+	}
+	for (unsigned i = 0; i < cfg.rule_file_count; i++) {
+		rc = sig_set_load_file(set, cfg.rule_files[i], rule_diag, &problems);
+		if (rc < 0) {
+			fprintf(stderr, "mailtap: %s: cannot read rules: %s\n", cfg.rule_files[i],
+				strerror(-rc));
+			goto out;
+		}
+	}
+	if (cfg.rule_file_count && sig_set_loaded(set) == 0 && sig_set_skipped(set) > 0) {
+		fprintf(stderr, "mailtap: no rule could be loaded from the rule files (%u skipped)\n",
+			sig_set_skipped(set));
+		goto out;
+	}
+	unsigned loaded = sig_set_loaded(set), skipped = sig_set_skipped(set);
+
+	rc = sig_engine_build(set, &engine, err, sizeof(err));
+	set = NULL; /* the engine owns it now, or it was freed */
+	if (rc != 0) {
+		fprintf(stderr, "mailtap: %s\n", err);
+		goto out;
+	}
+
+	/* Input and output. */
+	src = capture_file_open(cfg.read_file, err, sizeof(err));
+	if (!src) {
+		fprintf(stderr, "mailtap: %s\n", err);
+		goto out;
+	}
+	cfg.linktype = src->linktype;
+	if (stat(cfg.log_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "mailtap: %s: log directory does not exist\n", cfg.log_dir);
+		goto out;
+	}
+	eve_fd = eve_open_file(cfg.log_dir, eve_path, sizeof(eve_path));
+	if (eve_fd < 0) {
+		fprintf(stderr, "mailtap: %s: cannot write: %s\n", eve_path, strerror(-eve_fd));
+		goto out;
+	}
+
+	status = 1;
+	if (worker_init(&w, &cfg, engine, eve_fd) != 0) {
+		fprintf(stderr, "mailtap: out of memory setting up the worker\n");
+		goto out;
+	}
+	tally.cap = (size_t)sig_engine_rule_count(engine) * 2 + 16;
+	tally.rule = calloc(tally.cap, sizeof(*tally.rule));
+	tally.count = calloc(tally.cap, sizeof(*tally.count));
+	if (!tally.rule || !tally.count) {
+		fprintf(stderr, "mailtap: out of memory\n");
+		goto out;
+	}
+	w.alert_hook = tally_alert;
+	w.alert_hook_user = &tally;
+
+	while ((rc = src->ops->rx_burst(src, burst, CAPTURE_BURST)) > 0)
+		worker_burst(&w, burst, (unsigned)rc);
+	worker_finish(&w);
+	eve_emit(&w.eve, stats_event(&w, src, (uint64_t)(time(NULL) - started)));
+	eve_flush(&w.eve);
+
+	if (!cfg.quiet) {
+		stats_summary(stderr, &w, src);
+		fprintf(stderr, "mailtap: rules loaded %u, skipped %u; events in %s\n",
+			loaded, skipped, eve_path);
+		if (cfg.summary_alerts && w.st.alerts)
+			print_tally(&tally);
+	}
+	if (w.eve.write_errors) {
+		fprintf(stderr, "mailtap: %s: %" PRIu64 " writes failed\n", eve_path,
+			w.eve.write_errors);
+		goto out;
+	}
+	status = 0;
+out:
+	if (w.cfg)
+		worker_destroy(&w);
+	free(tally.rule);
+	free(tally.count);
+	if (src)
+		src->ops->close(src);
+	if (eve_fd >= 0)
+		close(eve_fd);
+	if (engine)
+		sig_engine_free(engine);
+	if (set)
+		sig_set_free(set);
+	return status;
+}

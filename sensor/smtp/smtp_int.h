@@ -1,0 +1,139 @@
+/*
+ * smtp_int.h — private to sensor/smtp/: the per-direction state enums, the
+ * verb table and the functions the parser's files share. The files split by
+ * concern: smtp.c (session, line assembly, command FIFO, transactions,
+ * events), smtp_cmd.c (verb table, client commands, reply effects per verb),
+ * smtp_data.c (DATA content: dot-unstuffing and end-of-data), smtp_reply.c
+ * (server reply lines, multi-line assembly, matching to commands).
+ *
+ * Invariants:
+ *  - data mode (SMTP_CLI_DATA) always belongs to s->tx;
+ *  - s->tx_done is in use iff s->tx_done.data_done, and is then OPEN;
+ *  - a tx is OPEN until smtp_tx_end(); after that its strings are gone and
+ *    only its id, state and counters remain;
+ *  - every FIFO entry carries the tag of the tx its command belongs to; the
+ *    two open txs never share a tag, and no entry of an older tx carries
+ *    the tag of a newer one (it is marked stale when the tag is reused).
+ */
+#ifndef MT_SMTP_INT_H
+#define MT_SMTP_INT_H
+
+#include "smtp.h"
+
+/* Client direction (s->cli_state). BDAT chunks and AUTH exchanges get
+ * their own states here when they are parsed. */
+enum smtp_cli_state {
+	SMTP_CLI_CMD = 0,       /* command lines */
+	SMTP_CLI_DATA,          /* message content after DATA */
+	SMTP_CLI_CLOSED,        /* EOF: nothing more is parsed */
+};
+
+/* Server direction (s->srv_state). */
+enum smtp_srv_state {
+	SMTP_SRV_REPLY = 0,     /* reply lines */
+	SMTP_SRV_CLOSED,
+};
+
+/*
+ * End-of-data matcher (s->dot_state), RFC 5321 sections 4.1.1.4 and 4.5.2.
+ * Only the canonical <CRLF>.<CRLF> ends the data; the CRLF belongs to the
+ * message. A line start reached through a bare LF has its own state
+ * (SMTP_DOT_LF) so the smuggling checks (<LF>.<LF>, <CR>.<CR>, ...) can be
+ * added there without changing the canonical path.
+ */
+enum smtp_dot_state {
+	SMTP_DOT_BOL = 0,       /* canonical line start (or the message start) */
+	SMTP_DOT_TEXT,          /* inside a line, last byte not CR */
+	SMTP_DOT_CR,            /* last byte was CR */
+	SMTP_DOT_DOT,           /* line start then '.': the dot is held back */
+	SMTP_DOT_DOT_CR,        /* line start ".\r": both held; LF ends data */
+	SMTP_DOT_LF,            /* after a bare LF: not a line start for us */
+};
+
+/* FIFO entry: verb | tag << 5. A tag is tx id % 7; 7 marks an entry whose
+ * tx is gone (its reply is reported with tx NULL). */
+#define SMTP_PEND_VERB_MASK  0x1fu
+#define SMTP_PEND_TAG_SHIFT  5
+#define SMTP_PEND_TAG_STALE  7u
+#define SMTP_TX_TAG(id)      ((uint8_t)((id) % 7u))
+
+_Static_assert(SMTP_VERB_COUNT <= 32, "verb must fit the FIFO entry");
+_Static_assert(SMTP_PENDING_MAX <= 255, "pend_head/pend_count are uint8_t");
+
+/* One client command line, CRLF removed. */
+struct smtp_cmd {
+	enum smtp_verb verb;
+	const uint8_t *line;    /* whole line */
+	size_t len;
+	const uint8_t *arg;     /* after the verb, blanks trimmed both ends */
+	size_t arg_len;
+};
+
+/* Verb flags. */
+#define SMTP_VF_NEW_TX  0x01u   /* starts a tx: a tx with content ends first */
+
+struct smtp_verb_def {
+	const char *name;       /* upper case, as matched on the wire */
+	uint8_t name_len;
+	uint8_t flags;
+	/* After the COMMAND event and the FIFO push. */
+	void (*on_command)(struct smtp_session *s, const struct smtp_cmd *c);
+	/* After the REPLY event. tx: the open tx the command belongs to, or
+	 * NULL when that tx has ended. line: the final reply line. */
+	void (*on_reply)(struct smtp_session *s, struct smtp_tx *tx,
+			 uint16_t code, const uint8_t *line, size_t len);
+};
+
+extern const struct smtp_verb_def smtp_verbs[SMTP_VERB_COUNT];
+
+/* --- smtp.c --- */
+void smtp_emit(struct smtp_session *s, enum smtp_event_kind kind,
+	       enum smtp_verb verb, uint16_t code, const uint8_t *data,
+	       size_t len, const struct smtp_tx *tx);
+void smtp_anomaly(struct smtp_session *s, const char *name);
+/* Pool or arena empty: count no_memory and raise it. */
+void smtp_no_memory(struct smtp_session *s);
+/* s->tx while it is open, else NULL (for ev->tx). */
+const struct smtp_tx *smtp_current_tx(const struct smtp_session *s);
+/* Copy into an arena; cut to what one arena object can hold. On failure or
+ * cut: no_memory counted and raised; *dst is {NULL, 0} on failure. */
+void smtp_strdup(struct smtp_session *s, struct mt_arena *a,
+		 struct smtp_str *dst, const uint8_t *p, size_t len);
+/* Largest object an arena of this session can hold. */
+size_t smtp_arena_room(const struct smtp_session *s);
+bool smtp_tx_has_content(const struct smtp_tx *tx);
+/* REJECTED when MAIL or DATA was refused, else otherwise. */
+enum smtp_tx_state smtp_tx_verdict(const struct smtp_tx *tx,
+				   enum smtp_tx_state otherwise);
+/* End an OPEN tx: TX_END if it has content, arena back to the pool. */
+void smtp_tx_end(struct smtp_session *s, struct smtp_tx *tx,
+		 enum smtp_tx_state st);
+/* Before a client command: begin a new tx if the current one has ended or
+ * has sent its data. */
+void smtp_tx_for_command(struct smtp_session *s);
+/* End the current tx (it has content) and begin the next one. */
+void smtp_tx_restart(struct smtp_session *s, enum smtp_tx_state st);
+/* Queue a command (or DATA_END) of the current tx awaiting its reply. */
+void smtp_pending_push(struct smtp_session *s, enum smtp_verb verb);
+/* Oldest entry, or false when none is waiting. */
+bool smtp_pending_pop(struct smtp_session *s, enum smtp_verb *verb,
+		      struct smtp_tx **tx);
+
+/* --- smtp_cmd.c --- */
+void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
+		   bool truncated);
+/* A command line lost to an empty pool: keeps the FIFO in step. */
+void smtp_cmd_lost(struct smtp_session *s);
+
+/* --- smtp_data.c --- */
+/* Message content; returns the bytes used (up to and including the final
+ * <CRLF>.<CRLF>, or all of them). */
+size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n);
+/* A gap in the content: the line position is unknown. */
+void smtp_data_gap(struct smtp_session *s);
+
+/* --- smtp_reply.c --- */
+void smtp_reply_line(struct smtp_session *s, const uint8_t *p, size_t len,
+		     bool truncated);
+
+#endif

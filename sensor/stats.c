@@ -1,0 +1,120 @@
+/*
+ * stats — see stats.h.
+ */
+#include "stats.h"
+
+#include <inttypes.h>
+
+#define J(v) json_integer((json_int_t)(v))
+
+static json_t *reasm_json(const struct reasm_stats *r)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"flows_created", J(r->flows_created), "flows_active", J(r->flows_active),
+		"flows_refused", J(r->flows_refused), "flows_closed", J(r->flows_closed),
+		"flows_timeout", J(r->flows_timeout), "flows_evicted", J(r->flows_evicted),
+		"flows_shutdown", J(r->flows_shutdown), "flows_no_memory", J(r->flows_no_memory),
+		"midstream", J(r->midstream), "pkts", J(r->pkts),
+		"segs_in_order", J(r->segs_in_order), "segs_ooo", J(r->segs_ooo),
+		"segs_retransmitted", J(r->segs_retransmitted), "overlaps", J(r->overlaps),
+		"overlaps_different", J(r->overlaps_different),
+		"ooo_drop_flow_cap", J(r->ooo_drop_flow_cap), "ooo_drop_total_cap", J(r->ooo_drop_total_cap),
+		"gaps", J(r->gaps), "gap_bytes", J(r->gap_bytes),
+		"bytes_delivered", J(r->bytes_delivered), "ooo_bytes_peak", J(r->ooo_bytes_peak),
+		"rst", J(r->rst), "data_after_close", J(r->data_after_close));
+}
+
+json_t *stats_event(const struct worker *w, const struct capture_source *src,
+		    uint64_t uptime_s)
+{
+	const struct decode_stats *d = &w->dstats;
+	const struct reasm_stats *r = reasm_get_stats(w->reasm);
+	const struct smtp_stats *s = &w->smtp_stats;
+	const struct sig_thread_stats *g = sig_thread_get_stats(w->sig);
+	json_t *o = json_object(), *st, *ext, *dec;
+	char ts[48];
+	uint64_t invalid = d->result[DECODE_TRUNCATED] + d->result[DECODE_INVALID] +
+			   d->result[DECODE_BAD_CHECKSUM];
+
+	eve_format_ts(w->now_us, ts, sizeof(ts));
+	json_object_set_new(o, "timestamp", json_string(ts));
+	json_object_set_new(o, "event_type", json_string("stats"));
+
+	st = json_pack("{s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},"
+		       "s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:{s:{s:o},s:{s:o}},s:{s:o}}",
+		"uptime", J(uptime_s),
+		"decoder", "pkts", J(d->pkts), "bytes", J(d->bytes), "invalid", J(invalid),
+			"ipv4", J(d->ipv4), "ipv6", J(d->ipv6), "tcp", J(d->tcp), "vlan", J(d->vlan),
+		"flow", "total", J(r->flows_created), "active", J(r->flows_active),
+			"tcp", J(r->flows_created),
+		"tcp", "sessions", J(r->flows_created), "midstream_pickups", J(r->midstream),
+			"overlap", J(r->overlaps), "overlap_diff_data", J(r->overlaps_different),
+			"reassembly_gap", J(r->gaps), "rst", J(r->rst),
+			"segment_memcap_drop", J(r->ooo_drop_flow_cap + r->ooo_drop_total_cap),
+		"app_layer", "flow", "smtp", J(w->st.smtp_sessions), "tx", "smtp", J(s->transactions),
+		"detect", "alert", J(w->st.alerts));
+	json_object_set_new(o, "stats", st);
+
+	dec = json_object();
+	for (int i = 0; i < DECODE_RESULT_COUNT; i++)
+		json_object_set_new(dec, decode_result_name((enum decode_result)i), J(d->result[i]));
+	json_object_set_new(dec, "ip_options", J(d->ip_options));
+	json_object_set_new(dec, "ipv6_ext_headers", J(d->ipv6_ext_headers));
+	ext = json_pack("{s:{s:o,s:o,s:o,s:o,s:o},s:o,s:o,"
+			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
+			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
+			"s:{s:{s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o}},"
+			"s:{s:o,s:o,s:o,s:o}}",
+		"capture", "packets", J(src->stats.packets), "bytes", J(src->stats.bytes),
+			"snapped", J(src->stats.snapped), "bad_records", J(src->stats.bad_records),
+			"truncated_file", J(src->stats.truncated_file),
+		"decode", dec,
+		"reassembly", reasm_json(r),
+		"smtp", "sessions", J(s->sessions), "commands", J(s->commands),
+			"replies", J(s->replies), "transactions", J(s->transactions),
+			"pipelined", J(s->pipelined), "unmatched_replies", J(s->unmatched_replies),
+			"pending_overflow", J(s->pending_overflow), "lines_too_long", J(s->lines_too_long),
+			"no_memory", J(s->no_memory), "gaps", J(s->gaps), "anomalies", J(s->anomalies),
+		"signatures", "scans", J(g->scans), "bytes_scanned", J(g->bytes_scanned),
+			"matches", J(g->matches), "alerts", J(g->alerts),
+			"flows_no_state", J(g->flows_no_state), "streams_no_state", J(g->streams_no_state),
+			"match_state_full", J(g->match_state_full), "scan_errors", J(g->scan_errors),
+		"pools", "blocks", "size", J(w->pool.block_size), "count", J(w->pool.count),
+				"in_use", J(w->pool.in_use), "peak", J(w->pool.peak),
+				"exhausted", J(w->pool.exhausted),
+			"app_flows", "count", J(w->cfg->max_app_flows), "in_use", J(w->app_in_use),
+				"peak", J(w->app_peak), "exhausted", J(w->st.app_no_memory),
+		"output", "events", J(w->eve.events), "alerts", J(w->st.alerts),
+			"write_errors", J(w->eve.write_errors), "dump_errors", J(w->eve.dump_errors));
+	json_object_set_new(o, "mailtap", ext);
+	return o;
+}
+
+void stats_summary(FILE *out, const struct worker *w, const struct capture_source *src)
+{
+	const struct reasm_stats *r = reasm_get_stats(w->reasm);
+	const struct decode_stats *d = &w->dstats;
+
+	fprintf(out, "mailtap: packets %" PRIu64 ", bytes %" PRIu64 ", flows %" PRIu64
+		", smtp sessions %" PRIu64 ", transactions %" PRIu64 ", alerts %" PRIu64 "\n",
+		d->pkts, d->bytes, r->flows_created, w->st.smtp_sessions,
+		w->st.smtp_tx_logged, w->st.alerts);
+	/* Losses and limits, only when there are some. */
+	if (d->result[DECODE_TRUNCATED] || d->result[DECODE_INVALID] ||
+	    d->result[DECODE_BAD_CHECKSUM] || d->result[DECODE_FRAGMENT])
+		fprintf(out, "mailtap: undecoded: truncated %" PRIu64 ", invalid %" PRIu64
+			", bad checksum %" PRIu64 ", fragments %" PRIu64 "\n",
+			d->result[DECODE_TRUNCATED], d->result[DECODE_INVALID],
+			d->result[DECODE_BAD_CHECKSUM], d->result[DECODE_FRAGMENT]);
+	if (r->gaps || r->ooo_drop_flow_cap || r->ooo_drop_total_cap || r->flows_evicted ||
+	    r->flows_no_memory || w->st.app_no_memory || w->pool.exhausted)
+		fprintf(out, "mailtap: limits: gaps %" PRIu64 " (%" PRIu64 " bytes), ooo drops %" PRIu64
+			", flows evicted %" PRIu64 ", no flow memory %" PRIu64
+			", no session memory %" PRIu64 ", parser pool empty %" PRIu64 "\n",
+			r->gaps, r->gap_bytes, r->ooo_drop_flow_cap + r->ooo_drop_total_cap,
+			r->flows_evicted, r->flows_no_memory, w->st.app_no_memory,
+			w->pool.exhausted);
+	if (src->stats.truncated_file || src->stats.bad_records)
+		fprintf(out, "mailtap: the capture file ends inside a damaged or truncated record;"
+			" packets before it were processed\n");
+}

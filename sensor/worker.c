@@ -1,0 +1,81 @@
+/*
+ * worker — see worker.h. The packet loop: decode each frame of a burst and
+ * hand TCP packets to the reassembler, which calls back into app_smtp.c.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int worker_init(struct worker *w, const struct mt_config *cfg,
+		const struct sig_engine *engine, int eve_fd)
+{
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->dopts.validate_checksums = cfg->validate_checksums;
+	rc = mt_blockpool_init(&w->pool, cfg->pool_block_size, cfg->pool_blocks);
+	if (rc)
+		return rc;
+	w->smtp_cfg.pool = &w->pool;
+	w->smtp_cfg.max_line = cfg->max_line;
+	w->smtp_cfg.max_rcpt = cfg->max_rcpt;
+	w->smtp_cfg.max_tx_blocks = 64;
+	w->smtp_cfg.on_event = app_smtp_event;
+	w->smtp_cfg.user = w;
+	/* calloc of a large array maps zero pages: untouched entries cost
+	 * nothing until used (app_fresh carves them lazily). */
+	w->app_mem = calloc(cfg->max_app_flows, sizeof(*w->app_mem));
+	if (!w->app_mem)
+		return -ENOMEM;
+	w->sig = sig_thread_new(engine, cfg->max_app_flows, app_sig_alert, w);
+	if (!w->sig)
+		return -ENOMEM;
+	w->reasm = reasm_create(&cfg->reasm, &app_reasm_ops, w);
+	if (!w->reasm)
+		return -ENOMEM;
+	return eve_buf_init(&w->eve, eve_fd, 1u << 20);
+}
+
+void worker_destroy(struct worker *w)
+{
+	if (w->reasm)
+		reasm_destroy(w->reasm);
+	if (w->sig)
+		sig_thread_free(w->sig);
+	if (w->eve.buf)
+		eve_buf_destroy(&w->eve);
+	free(w->app_mem);
+	mt_blockpool_destroy(&w->pool);
+}
+
+void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
+{
+	const int link = w->cfg->linktype;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct decoded_pkt p;
+
+		if (i + 1 < n)
+			__builtin_prefetch(pkts[i + 1].data);
+		w->pkt_num++;
+		if (pkts[i].ts_us > w->now_us)
+			w->now_us = pkts[i].ts_us;
+		if (decode_packet(link, pkts[i].data, pkts[i].caplen, &w->dopts, &p,
+				  &w->dstats) != DECODE_OK) {
+			w->st.decode_not_tcp++;
+			continue;
+		}
+		reasm_packet(w->reasm, &p, pkts[i].ts_us);
+	}
+	if (n)
+		reasm_expire(w->reasm, w->now_us);
+}
+
+void worker_finish(struct worker *w)
+{
+	reasm_flush_all(w->reasm);
+	eve_flush(&w->eve);
+}

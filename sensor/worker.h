@@ -1,0 +1,88 @@
+/*
+ * worker — one packet-processing pipeline and everything it owns.
+ *
+ * A worker owns, for the flows hashed to it, the whole path: decode, flow
+ * table and reassembly, SMTP sessions, signature matching and event
+ * serialisation. Nothing in it is shared with another worker except the
+ * immutable configuration and signature engine, so the packet path takes
+ * no lock. Every pool is sized at worker_init(); on the packet path an
+ * empty pool is a counter, never an allocation.
+ */
+#ifndef MT_WORKER_H
+#define MT_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "blockpool.h"
+#include "capture.h"
+#include "config.h"
+#include "decode.h"
+#include "eve.h"
+#include "reasm.h"
+#include "sig.h"
+#include "smtp/smtp.h"
+
+/* Per-flow application state: taken from the worker's pool the first time
+ * a flow carries payload, returned at flow end. */
+struct app_flow {
+	struct smtp_session smtp;
+	struct sig_flow *sig;       /* NULL if the signature pool was empty */
+	struct flow *flow;
+	struct worker *w;
+	struct app_flow *next_free;
+	uint32_t alerts;
+	uint32_t anomalies_seen;    /* bit per anomaly name already logged */
+};
+
+struct worker_stats {
+	uint64_t app_no_memory;     /* flows not inspected: app pool empty */
+	uint64_t smtp_sessions;     /* flows with SMTP state */
+	uint64_t smtp_tx_logged;    /* smtp events */
+	uint64_t alerts;            /* alert events */
+	uint64_t anomalies;         /* anomaly events */
+	uint64_t anomalies_repeated;/* same anomaly again in a flow: not logged */
+	uint64_t decode_not_tcp;    /* frames that were not TCP (all reasons) */
+};
+
+struct worker {
+	const struct mt_config *cfg;
+	struct decode_opts dopts;
+	struct decode_stats dstats;
+	struct reasm *reasm;
+	struct sig_thread *sig;
+	struct mt_blockpool pool;
+	struct smtp_config smtp_cfg;
+	struct smtp_stats smtp_stats;
+	struct app_flow *app_mem;   /* max_app_flows entries */
+	struct app_flow *app_free;
+	uint32_t app_fresh, app_in_use, app_peak;
+	struct eve_buf eve;
+	uint64_t now_us;            /* time of the packet being processed */
+	uint64_t pkt_num;           /* 1-based number of that packet (pcap_cnt) */
+	struct worker_stats st;
+	/* Optional: every alert is also reported here (the summary). */
+	void (*alert_hook)(void *user, const struct sig_rule_meta *rule);
+	void *alert_hook_user;
+};
+
+/* Start-up. eve_fd is shared by all workers (O_APPEND). Returns 0 or
+ * -ENOMEM (nothing to free on failure beyond worker_destroy). */
+int worker_init(struct worker *w, const struct mt_config *cfg,
+		const struct sig_engine *engine, int eve_fd);
+void worker_destroy(struct worker *w);
+
+/* Process a burst of packets in order. */
+void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n);
+
+/* End of input: finish every flow (its last transaction is logged). */
+void worker_finish(struct worker *w);
+
+/* The reassembly callbacks the worker gives reasm (app_smtp.c). */
+extern const struct reasm_ops app_reasm_ops;
+/* The SMTP event and signature alert handlers (app_smtp.c). */
+void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event *ev);
+void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
+		   enum sig_dir dir);
+
+#endif

@@ -1,0 +1,491 @@
+/*
+ * sig_engine.c — compile a rule set into Hyperscan databases and the
+ * tables the matcher uses to turn pattern matches into rule decisions.
+ *
+ * Model:
+ *  - pattern: one Hyperscan expression, deduplicated on (bytes, nocase,
+ *    buffer, direction) so that a content shared by many rules is scanned
+ *    once. nocase patterns are keyed on their ASCII-lower-cased bytes.
+ *  - instance: a rule in one direction. A rule with no flow direction
+ *    becomes two instances (to_server and to_client), each needing all of
+ *    its contents in that direction's stream, which is what an
+ *    IDS inspecting one direction at a time means; smtp.* buffers are
+ *    client data, so such rules only have a to_server instance.
+ *  - one database per (buffer, direction) that has patterns: the raw
+ *    stream and smtp.data in streaming mode, the short buffers in block
+ *    mode. Pattern ids are dense and global across databases.
+ *
+ * Every byte of a content is written as \xHH unless it is alphanumeric, so
+ * no content can be read as regex syntax; nocase is HS_FLAG_CASELESS.
+ * Buffers other than the raw stream use HS_FLAG_SINGLEMATCH: their stream
+ * or block lifetime is within one transaction, so one report per pattern
+ * is all the matcher needs. The raw stream lives across transactions, so
+ * a pattern must be able to report again after sig_flow_tx_end().
+ *
+ * Start-up code: plain malloc, freed on every failure path. The engine is
+ * immutable after sig_engine_build returns.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs.h>
+
+#include "sig_internal.h"
+
+struct bpat {
+	uint8_t *bytes;           /* owned copy (lower-cased when nocase) */
+	uint32_t len;
+	uint8_t nocase, buf, dir;
+	uint32_t hash;
+};
+
+struct build {
+	struct sig_set *s;
+	struct sig_engine *e;
+	char *err;
+	size_t errlen;
+
+	struct bpat *pat;
+	uint32_t npat, cappat;
+	uint32_t *ht;             /* pattern index + 1, 0 empty */
+	uint32_t htcap;
+
+	struct sig_inst *inst;
+	uint32_t ninst, capinst;
+	uint32_t *cond;
+	uint32_t ncond, capcond;
+};
+
+static void berr(struct build *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void berr(struct build *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->err, b->errlen, fmt, ap);
+	va_end(ap);
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+static uint32_t pat_hash(const uint8_t *p, uint32_t len, uint8_t nocase,
+			 uint8_t buf, uint8_t dir)
+{
+	uint32_t h = 2166136261u;
+
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ (nocase ? lower(p[i]) : p[i])) * 16777619u;
+	h = (h ^ nocase) * 16777619u;
+	h = (h ^ buf) * 16777619u;
+	h = (h ^ dir) * 16777619u;
+	return h;
+}
+
+static bool pat_eq(const struct bpat *bp, const uint8_t *p, uint32_t len,
+		   uint8_t nocase, uint8_t buf, uint8_t dir)
+{
+	if (bp->len != len || bp->nocase != nocase || bp->buf != buf || bp->dir != dir)
+		return false;
+	for (uint32_t i = 0; i < len; i++)
+		if (bp->bytes[i] != (nocase ? lower(p[i]) : p[i]))
+			return false;
+	return true;
+}
+
+static int ht_grow(struct build *b)
+{
+	uint32_t cap = b->htcap ? b->htcap * 2 : 1024;
+	uint32_t *ht = calloc(cap, sizeof(*ht));
+
+	if (!ht)
+		return -1;
+	for (uint32_t i = 0; i < b->npat; i++) {
+		uint32_t h = b->pat[i].hash & (cap - 1);
+
+		while (ht[h])
+			h = (h + 1) & (cap - 1);
+		ht[h] = i + 1;
+	}
+	free(b->ht);
+	b->ht = ht;
+	b->htcap = cap;
+	return 0;
+}
+
+/* Id of the pattern for this condition in this direction, interned. */
+static int64_t pat_intern(struct build *b, const struct sig_cond *c, uint8_t dir)
+{
+	uint8_t nocase = (c->flags & SIG_COND_NOCASE) != 0;
+	uint32_t hash = pat_hash(c->bytes, c->len, nocase, c->buf, dir), h;
+	struct bpat *bp;
+
+	if ((b->npat + 1) * 2 > b->htcap && ht_grow(b) != 0)
+		return -1;
+	for (h = hash & (b->htcap - 1); b->ht[h]; h = (h + 1) & (b->htcap - 1)) {
+		bp = &b->pat[b->ht[h] - 1];
+		if (bp->hash == hash && pat_eq(bp, c->bytes, c->len, nocase, c->buf, dir))
+			return b->ht[h] - 1;
+	}
+	if (b->npat >= SIG_ID_MAX)
+		return -1;
+	if (b->npat == b->cappat) {
+		uint32_t cap = b->cappat ? b->cappat * 2 : 256;
+		struct bpat *np = realloc(b->pat, cap * sizeof(*np));
+
+		if (!np)
+			return -1;
+		b->pat = np;
+		b->cappat = cap;
+	}
+	bp = &b->pat[b->npat];
+	bp->bytes = malloc(c->len);
+	if (!bp->bytes)
+		return -1;
+	for (uint32_t i = 0; i < c->len; i++)
+		bp->bytes[i] = nocase ? lower(c->bytes[i]) : c->bytes[i];
+	bp->len = c->len;
+	bp->nocase = nocase;
+	bp->buf = c->buf;
+	bp->dir = dir;
+	bp->hash = hash;
+	b->ht[h] = b->npat + 1;
+	return b->npat++;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
+{
+	const struct sig_rule *r = &b->s->rules[ri];
+	struct sig_inst *in;
+	uint32_t off = b->ncond, n = 0;
+
+	if (b->ninst >= SIG_ID_MAX)
+		return -1;
+	if (b->ncond + r->ncond > b->capcond) {
+		uint32_t cap = b->capcond ? b->capcond * 2 : 1024;
+		uint32_t *nc;
+
+		while (cap < b->ncond + r->ncond)
+			cap *= 2;
+		nc = realloc(b->cond, cap * sizeof(*nc));
+		if (!nc)
+			return -1;
+		b->cond = nc;
+		b->capcond = cap;
+	}
+	for (uint32_t i = 0; i < r->ncond; i++) {
+		int64_t id = pat_intern(b, &r->cond[i], dir);
+
+		if (id < 0)
+			return -1;
+		b->cond[off + i] = (uint32_t)id;
+	}
+	/* A content repeated in a rule is one condition (no positions yet). */
+	qsort(b->cond + off, r->ncond, sizeof(uint32_t), u32_cmp);
+	for (uint32_t i = 0; i < r->ncond; i++)
+		if (n == 0 || b->cond[off + n - 1] != b->cond[off + i])
+			b->cond[off + n++] = b->cond[off + i];
+	b->ncond += n;
+
+	if (b->ninst == b->capinst) {
+		uint32_t cap = b->capinst ? b->capinst * 2 : 256;
+		struct sig_inst *ni = realloc(b->inst, cap * sizeof(*ni));
+
+		if (!ni)
+			return -1;
+		b->inst = ni;
+		b->capinst = cap;
+	}
+	in = &b->inst[b->ninst++];
+	in->rule = ri;
+	in->dir = dir;
+	in->cond_off = off;
+	in->ncond = n;
+	return 0;
+}
+
+/* Pattern -> instances index, and the per-pattern flags. */
+static int build_index(struct build *b)
+{
+	struct sig_engine *e = b->e;
+	uint32_t *fill;
+
+	e->pat = calloc(b->npat ? b->npat : 1, sizeof(*e->pat));
+	e->pat_inst = malloc((b->ncond ? b->ncond : 1) * sizeof(uint32_t));
+	fill = calloc(b->npat ? b->npat : 1, sizeof(*fill));
+	if (!e->pat || !e->pat_inst || !fill) {
+		free(fill);
+		return -1;
+	}
+	e->npat = b->npat;
+	for (uint32_t i = 0; i < b->npat; i++) {
+		e->pat[i].buf = b->pat[i].buf;
+		e->pat[i].dir = b->pat[i].dir;
+		e->pat[i].session = sig_buf_is_session(b->pat[i].buf);
+	}
+	for (uint32_t i = 0; i < b->ninst; i++) {
+		const struct sig_inst *in = &b->inst[i];
+
+		for (uint32_t j = 0; j < in->ncond; j++) {
+			struct sig_pat *p = &e->pat[b->cond[in->cond_off + j]];
+
+			p->inst_n++;
+			if (in->ncond > 1)
+				p->recorded = true;
+		}
+	}
+	for (uint32_t i = 0, off = 0; i < b->npat; i++) {
+		e->pat[i].inst_off = off;
+		off += e->pat[i].inst_n;
+	}
+	for (uint32_t i = 0; i < b->ninst; i++) {
+		const struct sig_inst *in = &b->inst[i];
+
+		for (uint32_t j = 0; j < in->ncond; j++) {
+			uint32_t pid = b->cond[in->cond_off + j];
+
+			e->pat_inst[e->pat[pid].inst_off + fill[pid]++] = i;
+		}
+	}
+	free(fill);
+	/* Hand the instance tables over to the engine. */
+	e->inst = b->inst;
+	e->ninst = b->ninst;
+	e->inst_cond = b->cond;
+	b->inst = NULL;
+	b->cond = NULL;
+	return 0;
+}
+
+/* Hyperscan expression for a literal: alphanumerics as is, \xHH else. */
+static char *pat_expr(const struct bpat *bp)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *x = malloc((size_t)bp->len * 4 + 1), *w = x;
+
+	if (!x)
+		return NULL;
+	for (uint32_t i = 0; i < bp->len; i++) {
+		uint8_t c = bp->bytes[i];
+
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z')) {
+			*w++ = (char)c;
+		} else {
+			*w++ = '\\';
+			*w++ = 'x';
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
+		}
+	}
+	*w = '\0';
+	return x;
+}
+
+static void report_pattern(struct build *b, uint32_t pid, const char *msg)
+{
+	const struct sig_engine *e = b->e;
+
+	if (e->pat[pid].inst_n) {
+		const struct sig_inst *in = &e->inst[e->pat_inst[e->pat[pid].inst_off]];
+		const struct sig_rule_meta *m = &b->s->rules[in->rule].meta;
+
+		berr(b, "%s:%u: sid %u: %s", m->file, m->line, m->sid, msg);
+	} else {
+		berr(b, "pattern %u: %s", pid, msg);
+	}
+}
+
+/*
+ * Compile one database. On a Hyperscan error, name the rule: the error
+ * usually carries the expression index; when it does not (resource
+ * limits), compile each pattern alone to find one that fails by itself.
+ */
+static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
+{
+	struct sig_engine *e = b->e;
+	unsigned mode = (buf == SIG_BUF_STREAM || buf == SIG_BUF_SMTP_DATA) ?
+		HS_MODE_STREAM : HS_MODE_BLOCK;
+	unsigned n = 0, *flags = NULL, *ids = NULL;
+	char **expr = NULL;
+	hs_compile_error_t *cerr = NULL;
+	hs_database_t *db = NULL;
+	int rc = -1;
+
+	for (uint32_t i = 0; i < b->npat; i++)
+		n += b->pat[i].buf == buf && b->pat[i].dir == dir;
+	if (n == 0)
+		return 0;
+	expr = calloc(n, sizeof(*expr));
+	flags = calloc(n, sizeof(*flags));
+	ids = calloc(n, sizeof(*ids));
+	if (!expr || !flags || !ids)
+		goto oom;
+	n = 0;
+	for (uint32_t i = 0; i < b->npat; i++) {
+		if (b->pat[i].buf != buf || b->pat[i].dir != dir)
+			continue;
+		expr[n] = pat_expr(&b->pat[i]);
+		if (!expr[n])
+			goto oom;
+		flags[n] = b->pat[i].nocase ? HS_FLAG_CASELESS : 0;
+		if (buf != SIG_BUF_STREAM)
+			flags[n] |= HS_FLAG_SINGLEMATCH;
+		ids[n] = i;
+		n++;
+	}
+	if (hs_compile_ext_multi((const char *const *)expr, flags, ids, NULL, n,
+				 mode, NULL, &db, &cerr) != HS_SUCCESS) {
+		int bad = cerr ? cerr->expression : -1;
+
+		for (unsigned i = 0; bad < 0 && i < n; i++) {
+			hs_database_t *one = NULL;
+			hs_compile_error_t *e1 = NULL;
+
+			if (hs_compile_ext_multi((const char *const *)&expr[i], &flags[i],
+						 &ids[i], NULL, 1, mode, NULL, &one,
+						 &e1) != HS_SUCCESS)
+				bad = (int)i;
+			hs_free_database(one);
+			hs_free_compile_error(e1);
+		}
+		if (bad >= 0 && (unsigned)bad < n)
+			report_pattern(b, ids[bad], cerr ? cerr->message : "compile failed");
+		else
+			berr(b, "buffer %s (%s): %s", sig_buf_name(buf),
+			     dir == SIG_DIR_TO_SERVER ? "to_server" : "to_client",
+			     cerr ? cerr->message : "compile failed");
+		hs_free_compile_error(cerr);
+		goto out;
+	}
+	e->db[buf][dir] = (struct hs_database *)db;
+	{
+		size_t sz = 0;
+
+		if (hs_database_size(db, &sz) == HS_SUCCESS)
+			e->db_bytes += sz;
+		if (mode == HS_MODE_STREAM && hs_stream_size(db, &sz) == HS_SUCCESS)
+			e->stream_size[buf][dir] = sz;
+	}
+	if (hs_alloc_scratch(db, (hs_scratch_t **)&e->proto) != HS_SUCCESS) {
+		berr(b, "hs_alloc_scratch failed");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	berr(b, "out of memory");
+out:
+	for (unsigned i = 0; expr && i < n; i++)
+		free(expr[i]);
+	free(expr);
+	free(flags);
+	free(ids);
+	return rc;
+}
+
+static void build_free(struct build *b)
+{
+	for (uint32_t i = 0; i < b->npat; i++)
+		free(b->pat[i].bytes);
+	free(b->pat);
+	free(b->ht);
+	free(b->inst);
+	free(b->cond);
+}
+
+static void engine_free_parts(struct sig_engine *e)
+{
+	for (int i = 0; i < SIG_BUF_COUNT; i++)
+		for (int d = 0; d < 2; d++)
+			hs_free_database((hs_database_t *)e->db[i][d]);
+	hs_free_scratch((hs_scratch_t *)e->proto);
+	free(e->pat);
+	free(e->pat_inst);
+	free(e->inst);
+	free(e->inst_cond);
+	free(e);
+}
+
+int sig_engine_build(struct sig_set *s, struct sig_engine **out,
+		     char *err, size_t errlen)
+{
+	struct build b = { .s = s, .err = err, .errlen = errlen };
+	char dummy[1];
+
+	if (!b.err || !b.errlen) {
+		b.err = dummy;
+		b.errlen = sizeof(dummy);
+	}
+	b.err[0] = '\0';
+	if (!s || !out) {
+		berr(&b, "invalid arguments");
+		return -EINVAL;
+	}
+	*out = NULL;
+	b.e = calloc(1, sizeof(*b.e));
+	if (!b.e) {
+		berr(&b, "out of memory");
+		sig_set_free(s);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < s->nrules; i++) {
+		for (uint8_t d = 0; d < 2; d++) {
+			if (!(s->rules[i].dirs & (1u << d)))
+				continue;
+			if (add_instance(&b, i, d) != 0) {
+				berr(&b, "out of memory (or more than %u patterns)", SIG_ID_MAX);
+				goto fail;
+			}
+		}
+	}
+	if (build_index(&b) != 0) {
+		berr(&b, "out of memory");
+		goto fail;
+	}
+	for (uint8_t buf = 0; buf < SIG_BUF_COUNT; buf++)
+		for (uint8_t d = 0; d < 2; d++)
+			if (compile_db(&b, buf, d) != 0)
+				goto fail;
+	build_free(&b);
+	b.e->set = s;
+	*out = b.e;
+	return 0;
+fail:
+	build_free(&b);
+	engine_free_parts(b.e);
+	sig_set_free(s);
+	return -EINVAL;
+}
+
+void sig_engine_free(struct sig_engine *e)
+{
+	if (!e)
+		return;
+	sig_set_free(e->set);
+	engine_free_parts(e);
+}
+
+unsigned sig_engine_rule_count(const struct sig_engine *e)
+{
+	return e ? e->set->nrules : 0;
+}
+
+size_t sig_engine_db_bytes(const struct sig_engine *e)
+{
+	return e ? e->db_bytes : 0;
+}

@@ -1,0 +1,199 @@
+/*
+ * sig_internal.h — private types shared by the files of signatures/.
+ *
+ * The pipeline is: text --sig_rule.c--> struct sig_rule (in a sig_set)
+ * --sig_engine.c--> patterns, rule instances and Hyperscan databases (in a
+ * sig_engine) --sig_scan.c--> alerts. sig_addr.c holds the address/port set
+ * algebra and variable expansion; sig_class.c the classification table.
+ *
+ * Invariants:
+ *  - A struct sig_rule in a set is complete and supported: every condition
+ *    it carries is one the engine can honour exactly. Anything else was
+ *    skipped at parse time with a reason.
+ *  - Address and port sets are normalised: ranges sorted, disjoint and not
+ *    adjacent, and never empty (an empty set is a parse error, since the
+ *    rule could never match).
+ *  - Pattern ids are dense 0..npat-1 across all databases, so one bitmap
+ *    and one table index them; they are < 2^30 so a flow-state entry can
+ *    carry a 2-bit kind tag next to the id.
+ */
+#ifndef MT_SIG_INTERNAL_H
+#define MT_SIG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sig.h"
+
+/* ---- 128-bit values: IPv6 / IPv4-mapped addresses, and ports ---------- */
+
+struct sig_u128 {
+	uint64_t hi, lo;
+};
+
+static inline int sig_u128_cmp(struct sig_u128 a, struct sig_u128 b)
+{
+	if (a.hi != b.hi)
+		return a.hi < b.hi ? -1 : 1;
+	if (a.lo != b.lo)
+		return a.lo < b.lo ? -1 : 1;
+	return 0;
+}
+
+/* Big-endian 16 bytes (the sig_tuple form) to a sig_u128. */
+static inline struct sig_u128 sig_u128_from_bytes(const uint8_t b[16])
+{
+	struct sig_u128 v = { 0, 0 };
+
+	for (int i = 0; i < 8; i++) {
+		v.hi = (v.hi << 8) | b[i];
+		v.lo = (v.lo << 8) | b[8 + i];
+	}
+	return v;
+}
+
+/* ---- range sets (sig_addr.c) ------------------------------------------ */
+
+struct sig_range {
+	struct sig_u128 lo, hi;          /* inclusive */
+};
+
+/*
+ * A set of addresses (the whole IPv6 space, IPv4 mapped into
+ * ::ffff:0:0/96) or of ports (0..65535 in .lo), as normalised ranges.
+ * `any` is set when the set is the whole domain so matching can skip it.
+ */
+struct sig_rset {
+	struct sig_range *r;
+	uint32_t n;
+	bool any;
+};
+
+enum sig_rset_kind {
+	SIG_RSET_ADDR = 0,
+	SIG_RSET_PORT = 1,
+};
+
+struct sig_set;
+
+/* Parse an address or port expression (any, literals, CIDR, ranges,
+ * lists, negation, $VARS resolved through s). Returns 0, or -1 with a
+ * reason in err. out is owned by the caller (sig_rset_free). */
+int sig_rset_parse(const struct sig_set *s, enum sig_rset_kind kind,
+		   const char *text, size_t len, struct sig_rset *out,
+		   char *err, size_t errlen);
+void sig_rset_free(struct sig_rset *rs);
+bool sig_rset_has(const struct sig_rset *rs, struct sig_u128 v);
+
+/* Variable value as stored in the set, NULL if undefined. */
+const char *sig_set_var_get(const struct sig_set *s, const char *name,
+			    size_t namelen);
+
+/* ---- classification table (sig_class.c) -------------------------------- */
+
+struct sig_class {
+	const char *name, *desc;
+	uint32_t priority;
+};
+
+/* Built-in classtype by name (case-sensitive, as classification.config). */
+const struct sig_class *sig_class_find(const char *name, size_t len);
+
+/* ---- parsed rules (sig_rule.c) ------------------------------------------ */
+
+/* Unset numeric modifier (depth, offset, ...: for the later issue). */
+#define SIG_COND_UNSET INT32_MIN
+
+enum sig_cond_flag {
+	SIG_COND_NOCASE   = 1u << 0,
+	SIG_COND_NEGATED  = 1u << 1,     /* reserved: rejected at parse today */
+	SIG_COND_RAWBYTES = 1u << 2,
+};
+
+/*
+ * One condition of a rule: a content in one inspection buffer. The
+ * positional fields are parsed later (issue: full keyword set) and must
+ * stay SIG_COND_UNSET until the compiler can honour them.
+ */
+struct sig_cond {
+	uint8_t *bytes;
+	uint32_t len;
+	uint8_t buf;                     /* enum sig_buf */
+	uint8_t flags;                   /* enum sig_cond_flag */
+	int32_t depth, offset, distance, within;
+};
+
+enum sig_dirmask {
+	SIG_DM_TO_SERVER = 1u << SIG_DIR_TO_SERVER,
+	SIG_DM_TO_CLIENT = 1u << SIG_DIR_TO_CLIENT,
+	SIG_DM_BOTH = SIG_DM_TO_SERVER | SIG_DM_TO_CLIENT,
+};
+
+struct sig_rule {
+	struct sig_rule_meta meta;       /* strings: msg owned, others static/interned */
+	struct sig_rset src, sport, dst, dport;
+	bool bidir;                      /* "<>" */
+	bool hdr_any;                    /* all four sets are "any" */
+	uint8_t dirs;                    /* enum sig_dirmask the rule can fire in */
+	struct sig_cond *cond;
+	uint32_t ncond;
+};
+
+/* The parsed rule set. Owned by the caller until sig_engine_build. */
+struct sig_set {
+	struct sig_rule *rules;
+	uint32_t nrules, caprules;
+	unsigned skipped;
+
+	struct sig_var { char *name, *value; } *vars;
+	uint32_t nvars, capvars;
+
+	char **files;                    /* interned rule file names */
+	uint32_t nfiles, capfiles;
+
+	uint32_t *sidhash;               /* open addressing: rule index + 1, 0 empty */
+	uint32_t sidhash_cap;            /* power of two */
+};
+
+/* Session-scoped buffers (smtp.helo) survive sig_flow_tx_end(). */
+bool sig_buf_is_session(enum sig_buf b);
+
+/* ---- compiled engine (sig_engine.c) ------------------------------------- */
+
+struct hs_database;
+struct hs_scratch;
+
+/* A deduplicated pattern: (bytes, nocase, buffer, direction). */
+struct sig_pat {
+	uint8_t buf, dir;
+	bool session;                    /* smtp.helo: survives tx_end */
+	bool recorded;                   /* some multi-condition instance needs it */
+	uint32_t inst_off, inst_n;       /* into sig_engine.pat_inst */
+};
+
+/* A rule in one direction: the unit that fires. */
+struct sig_inst {
+	uint32_t rule;                   /* index into set->rules */
+	uint8_t dir;                     /* enum sig_dir */
+	uint32_t cond_off, ncond;        /* pattern ids into sig_engine.inst_cond */
+};
+
+struct sig_engine {
+	struct sig_set *set;
+	struct hs_database *db[SIG_BUF_COUNT][2];
+	struct hs_scratch *proto;        /* NULL when no database */
+	size_t db_bytes;
+	size_t stream_size[SIG_BUF_COUNT][2];
+
+	struct sig_pat *pat;
+	uint32_t npat;
+	uint32_t *pat_inst;              /* instance ids, grouped by pattern */
+	struct sig_inst *inst;
+	uint32_t ninst;
+	uint32_t *inst_cond;             /* pattern ids, grouped by instance */
+};
+
+#define SIG_ID_MAX (1u << 30)
+
+#endif

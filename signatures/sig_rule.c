@@ -1,0 +1,1152 @@
+/*
+ * sig_rule.c — Suricata-syntax rule parser and the rule set (struct sig_set).
+ *
+ * A rule is `action proto src sport dir dst dport (name[:value]; ...)`.
+ * Parsing is in three passes over one logical line: split the header into
+ * seven tokens (brackets may contain spaces), split the options at
+ * unescaped ';' (the way Suricata does: a ';' inside quotes must be
+ * written "\;"), then dispatch each option through the keyword table.
+ * The sid is looked up before the third pass so every diagnostic for the
+ * rule can name it.
+ *
+ * Safety rule of this file: a keyword absent from the table is reported
+ * as "unsupported option 'X'" and the rule is skipped. Every keyword that
+ * changes what matches (depth, offset, distance, within, pcre, isdataat,
+ * byte_*, flowbits, threshold, file.data, ...) is therefore refused until
+ * the compiler honours it; a rule is never loaded in a weaker form.
+ *
+ * Memory: start-up only. A kept rule owns its msg and its conditions'
+ * bytes; file names are interned in the set; classtype strings point into
+ * the static classification table.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sig_internal.h"
+
+#define SIG_ERR_MAX 256
+#define SIG_CONTENT_MAX 65535u     /* Suricata's limit too (16-bit length) */
+#define SIG_NAME_SHOW 64           /* longest token quoted in a diagnostic */
+
+/* ---- buffers -------------------------------------------------------- */
+
+static const char *const sig_buf_names[SIG_BUF_COUNT] = {
+	[SIG_BUF_STREAM] = "stream",
+	[SIG_BUF_SMTP_HELO] = "smtp.helo",
+	[SIG_BUF_SMTP_MAIL_FROM] = "smtp.mail_from",
+	[SIG_BUF_SMTP_RCPT_TO] = "smtp.rcpt_to",
+	[SIG_BUF_SMTP_DATA] = "smtp.data",
+};
+
+const char *sig_buf_name(enum sig_buf b)
+{
+	if ((unsigned)b >= SIG_BUF_COUNT)
+		return "invalid";
+	return sig_buf_names[b];
+}
+
+bool sig_buf_is_session(enum sig_buf b)
+{
+	return b == SIG_BUF_SMTP_HELO;
+}
+
+/* ---- variables ------------------------------------------------------ */
+
+/* The defaults of Suricata's suricata.yaml (address-groups, port-groups). */
+static const char *const sig_default_vars[][2] = {
+	{ "HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]" },
+	{ "EXTERNAL_NET", "!$HOME_NET" },
+	{ "HTTP_SERVERS", "$HOME_NET" },
+	{ "SMTP_SERVERS", "$HOME_NET" },
+	{ "SQL_SERVERS", "$HOME_NET" },
+	{ "DNS_SERVERS", "$HOME_NET" },
+	{ "TELNET_SERVERS", "$HOME_NET" },
+	{ "AIM_SERVERS", "$EXTERNAL_NET" },
+	{ "DC_SERVERS", "$HOME_NET" },
+	{ "DNP3_SERVER", "$HOME_NET" },
+	{ "DNP3_CLIENT", "$HOME_NET" },
+	{ "MODBUS_CLIENT", "$HOME_NET" },
+	{ "MODBUS_SERVER", "$HOME_NET" },
+	{ "ENIP_CLIENT", "$HOME_NET" },
+	{ "ENIP_SERVER", "$HOME_NET" },
+	{ "HTTP_PORTS", "80" },
+	{ "SHELLCODE_PORTS", "!80" },
+	{ "ORACLE_PORTS", "1521" },
+	{ "SSH_PORTS", "22" },
+	{ "DNP3_PORTS", "20000" },
+	{ "MODBUS_PORTS", "502" },
+	{ "FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]" },
+	{ "FTP_PORTS", "21" },
+	{ "GENEVE_PORTS", "6081" },
+	{ "VXLAN_PORTS", "4789" },
+	{ "TEREDO_PORTS", "3544" },
+};
+
+const char *sig_set_var_get(const struct sig_set *s, const char *name,
+			    size_t namelen)
+{
+	for (uint32_t i = 0; i < s->nvars; i++)
+		if (strlen(s->vars[i].name) == namelen &&
+		    memcmp(s->vars[i].name, name, namelen) == 0)
+			return s->vars[i].value;
+	return NULL;
+}
+
+static int var_store(struct sig_set *s, const char *name, const char *value)
+{
+	char *v = strdup(value);
+
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->nvars; i++) {
+		if (strcmp(s->vars[i].name, name) == 0) {
+			free(s->vars[i].value);
+			s->vars[i].value = v;
+			return 0;
+		}
+	}
+	if (s->nvars == s->capvars) {
+		uint32_t cap = s->capvars ? s->capvars * 2 : 32;
+		struct sig_var *nv = realloc(s->vars, cap * sizeof(*nv));
+
+		if (!nv) {
+			free(v);
+			return -ENOMEM;
+		}
+		s->vars = nv;
+		s->capvars = cap;
+	}
+	s->vars[s->nvars].name = strdup(name);
+	if (!s->vars[s->nvars].name) {
+		free(v);
+		return -ENOMEM;
+	}
+	s->vars[s->nvars].value = v;
+	s->nvars++;
+	return 0;
+}
+
+/* A value is valid if it parses as an address set or as a port set. */
+static bool var_valid(const struct sig_set *s, const char *value)
+{
+	struct sig_rset rs;
+	char err[SIG_ERR_MAX];
+
+	if (sig_rset_parse(s, SIG_RSET_ADDR, value, strlen(value), &rs,
+			   err, sizeof(err)) == 0) {
+		sig_rset_free(&rs);
+		return true;
+	}
+	if (sig_rset_parse(s, SIG_RSET_PORT, value, strlen(value), &rs,
+			   err, sizeof(err)) == 0) {
+		sig_rset_free(&rs);
+		return true;
+	}
+	return false;
+}
+
+int sig_set_var(struct sig_set *s, const char *name, const char *value)
+{
+	const char *old;
+	char *saved = NULL;
+
+	if (!s || !name || !value)
+		return -EINVAL;
+	if (name[0] == '$')
+		name++;
+	if (!name[0])
+		return -EINVAL;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_')
+			return -EINVAL;
+	/* Store, then validate through the set so self-references and
+	 * cycles (A -> B -> A) are caught; restore the old value if bad. */
+	old = sig_set_var_get(s, name, strlen(name));
+	if (old && !(saved = strdup(old)))
+		return -ENOMEM;
+	if (var_store(s, name, value) != 0) {
+		free(saved);
+		return -ENOMEM;
+	}
+	if (!var_valid(s, value)) {
+		if (saved) {
+			var_store(s, name, saved);
+		} else {
+			s->nvars--;
+			free(s->vars[s->nvars].name);
+			free(s->vars[s->nvars].value);
+		}
+		free(saved);
+		return -EINVAL;
+	}
+	free(saved);
+	return 0;
+}
+
+/* ---- set lifetime --------------------------------------------------- */
+
+struct sig_set *sig_set_new(void)
+{
+	struct sig_set *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < sizeof(sig_default_vars) / sizeof(sig_default_vars[0]); i++) {
+		if (var_store(s, sig_default_vars[i][0], sig_default_vars[i][1]) != 0) {
+			sig_set_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+static void rule_free(struct sig_rule *r)
+{
+	free((char *)r->meta.msg);
+	sig_rset_free(&r->src);
+	sig_rset_free(&r->sport);
+	sig_rset_free(&r->dst);
+	sig_rset_free(&r->dport);
+	for (uint32_t i = 0; i < r->ncond; i++)
+		free(r->cond[i].bytes);
+	free(r->cond);
+	memset(r, 0, sizeof(*r));
+}
+
+void sig_set_free(struct sig_set *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->nrules; i++)
+		rule_free(&s->rules[i]);
+	free(s->rules);
+	for (uint32_t i = 0; i < s->nvars; i++) {
+		free(s->vars[i].name);
+		free(s->vars[i].value);
+	}
+	free(s->vars);
+	for (uint32_t i = 0; i < s->nfiles; i++)
+		free(s->files[i]);
+	free(s->files);
+	free(s->sidhash);
+	free(s);
+}
+
+unsigned sig_set_loaded(const struct sig_set *s)
+{
+	return s ? s->nrules : 0;
+}
+
+unsigned sig_set_skipped(const struct sig_set *s)
+{
+	return s ? s->skipped : 0;
+}
+
+const struct sig_rule_meta *sig_set_rule_meta(const struct sig_set *s,
+					      unsigned i)
+{
+	if (!s || i >= s->nrules)
+		return NULL;
+	return &s->rules[i].meta;
+}
+
+static const char *file_intern(struct sig_set *s, const char *file)
+{
+	char *f;
+
+	if (!file)
+		file = "";
+	for (uint32_t i = s->nfiles; i-- > 0;)
+		if (strcmp(s->files[i], file) == 0)
+			return s->files[i];
+	if (s->nfiles == s->capfiles) {
+		uint32_t cap = s->capfiles ? s->capfiles * 2 : 4;
+		char **nf = realloc(s->files, cap * sizeof(*nf));
+
+		if (!nf)
+			return NULL;
+		s->files = nf;
+		s->capfiles = cap;
+	}
+	f = strdup(file);
+	if (!f)
+		return NULL;
+	s->files[s->nfiles++] = f;
+	return f;
+}
+
+/* ---- (gid, sid) index: duplicate detection -------------------------- */
+
+static uint32_t sid_hash(uint32_t gid, uint32_t sid)
+{
+	uint64_t k = ((uint64_t)gid << 32 | sid) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(k >> 32);
+}
+
+/* Index of the rule with (gid, sid), or -1. */
+static int64_t sid_find(const struct sig_set *s, uint32_t gid, uint32_t sid)
+{
+	if (!s->sidhash_cap)
+		return -1;
+	for (uint32_t h = sid_hash(gid, sid) & (s->sidhash_cap - 1);;
+	     h = (h + 1) & (s->sidhash_cap - 1)) {
+		uint32_t v = s->sidhash[h];
+
+		if (v == 0)
+			return -1;
+		if (s->rules[v - 1].meta.sid == sid && s->rules[v - 1].meta.gid == gid)
+			return v - 1;
+	}
+}
+
+static int sid_insert(struct sig_set *s, uint32_t idx)
+{
+	if ((s->nrules + 1) * 2 > s->sidhash_cap) {
+		uint32_t cap = s->sidhash_cap ? s->sidhash_cap * 2 : 64;
+		uint32_t *nh = calloc(cap, sizeof(*nh));
+
+		if (!nh)
+			return -1;
+		free(s->sidhash);
+		s->sidhash = nh;
+		s->sidhash_cap = cap;
+		/* Rehash every kept rule (idx itself is inserted below). */
+		for (uint32_t i = 0; i < s->nrules; i++) {
+			if (i == idx)
+				continue;
+			uint32_t h = sid_hash(s->rules[i].meta.gid, s->rules[i].meta.sid) & (cap - 1);
+
+			while (nh[h])
+				h = (h + 1) & (cap - 1);
+			nh[h] = i + 1;
+		}
+	}
+	uint32_t h = sid_hash(s->rules[idx].meta.gid, s->rules[idx].meta.sid) &
+		(s->sidhash_cap - 1);
+
+	while (s->sidhash[h])
+		h = (h + 1) & (s->sidhash_cap - 1);
+	s->sidhash[h] = idx + 1;
+	return 0;
+}
+
+/* ---- parser state --------------------------------------------------- */
+
+struct opt {
+	const char *name, *val;
+	size_t nlen, vlen;
+	bool has_val;
+};
+
+struct rp {
+	struct sig_set *s;
+	struct sig_rule r;
+	char err[SIG_ERR_MAX];
+
+	int last;                     /* index of the latest content, -1 none */
+	uint8_t cur_buf;              /* buffer of the next content */
+	const char *sticky_pending;   /* sticky buffer still waiting for content */
+	bool have_sid, have_rev, have_gid, have_msg, have_class, have_prio, have_flow;
+	uint32_t prio;
+	const struct sig_class *cls;
+	uint8_t flow_dirs;            /* 0 = no direction given */
+};
+
+static int fail(struct rp *rp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(struct rp *rp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rp->err, sizeof(rp->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static void trim(const char **p, size_t *len)
+{
+	while (*len && is_space(**p)) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len && is_space((*p)[*len - 1]))
+		(*len)--;
+}
+
+static int show(size_t len)
+{
+	return (int)(len > SIG_NAME_SHOW ? SIG_NAME_SHOW : len);
+}
+
+static bool tok_eq(const char *p, size_t len, const char *lit)
+{
+	return strlen(lit) == len && strncasecmp(p, lit, len) == 0;
+}
+
+static bool parse_u32(const char *p, size_t len, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 10)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* Value of a string option: quotes (optional) stripped, \" \; \\ \: \,
+ * unescaped. Returns a malloc'd NUL-terminated string or NULL (reason in
+ * rp->err). */
+static char *parse_string(struct rp *rp, const struct opt *o, const char *what)
+{
+	const char *p = o->val;
+	size_t len = o->vlen;
+	bool quoted = len && p[0] == '"', closed = false;
+	char *out, *w;
+
+	out = w = malloc(len + 1);
+	if (!out) {
+		fail(rp, "out of memory");
+		return NULL;
+	}
+	for (size_t i = quoted ? 1 : 0; i < len; i++) {
+		char c = p[i];
+
+		if (c == '\\') {
+			if (i + 1 == len || !p[i + 1] || !strchr("\";\\:,", p[i + 1])) {
+				fail(rp, "invalid escape in %s", what);
+				goto err;
+			}
+			c = p[++i];
+		} else if (c == '"') {
+			if (quoted && i == len - 1) {
+				closed = true;
+				break;
+			}
+			fail(rp, "unescaped '\"' in %s", what);
+			goto err;
+		}
+		*w++ = c;
+	}
+	if (quoted && !closed) {
+		fail(rp, "unterminated quote in %s", what);
+		goto err;
+	}
+	*w = '\0';
+	return out;
+err:
+	free(out);
+	return NULL;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * content:"..." — text with \" \; \\ \: escapes and |hex| blocks (hex
+ * digit pairs, blanks allowed between bytes). The output is never longer
+ * than the quoted text.
+ */
+static int content_decode(struct rp *rp, const char *p, size_t len,
+			  uint8_t **out, uint32_t *outlen)
+{
+	uint8_t *buf, *w;
+	bool hex = false, closed = false;
+	int nib = -1;
+
+	if (len == 0 || p[0] != '"')
+		return fail(rp, "content must be a quoted string");
+	buf = w = malloc(len);
+	if (!buf)
+		return fail(rp, "out of memory");
+	for (size_t i = 1; i < len; i++) {
+		char c = p[i];
+
+		if (c == '"') {
+			if (i != len - 1) {
+				fail(rp, "unescaped '\"' in content");
+				goto err;
+			}
+			closed = true;
+			break;
+		}
+		if (hex) {
+			if (c == '|' || c == ' ' || c == '\t') {
+				if (nib >= 0)
+					goto odd;
+				hex = c != '|';
+			} else if (hexval(c) < 0) {
+				fail(rp, "invalid hex character '%c' in content",
+				     isprint((unsigned char)c) ? c : '?');
+				goto err;
+			} else if (nib < 0) {
+				nib = hexval(c);
+			} else {
+				*w++ = (uint8_t)(nib << 4 | hexval(c));
+				nib = -1;
+			}
+		} else if (c == '|') {
+			hex = true;
+		} else if (c == '\\') {
+			if (i + 1 == len || !p[i + 1] || !strchr("\";\\:", p[i + 1])) {
+				fail(rp, "invalid escape in content");
+				goto err;
+			}
+			*w++ = (uint8_t)p[++i];
+		} else {
+			*w++ = (uint8_t)c;
+		}
+	}
+	if (!closed) {
+		fail(rp, "unterminated quote in content");
+		goto err;
+	}
+	if (hex) {
+		fail(rp, "unterminated '|' in content");
+		goto err;
+	}
+	if (w == buf) {
+		fail(rp, "empty content");
+		goto err;
+	}
+	if ((size_t)(w - buf) > SIG_CONTENT_MAX) {
+		fail(rp, "content longer than %u bytes", SIG_CONTENT_MAX);
+		goto err;
+	}
+	*out = buf;
+	*outlen = (uint32_t)(w - buf);
+	return 0;
+odd:
+	fail(rp, "odd number of hex digits in content");
+err:
+	free(buf);
+	return -1;
+}
+
+/* ---- keywords ------------------------------------------------------- */
+
+static int kw_dup(struct rp *rp, bool *seen, const struct opt *o)
+{
+	if (*seen)
+		return fail(rp, "duplicate option '%.*s'", show(o->nlen), o->name);
+	*seen = true;
+	return 0;
+}
+
+static int kw_msg(struct rp *rp, const struct opt *o)
+{
+	char *m;
+
+	if (kw_dup(rp, &rp->have_msg, o) != 0)
+		return -1;
+	m = parse_string(rp, o, "msg");
+	if (!m)
+		return -1;
+	free((char *)rp->r.meta.msg);
+	rp->r.meta.msg = m;
+	return 0;
+}
+
+static int kw_u32(struct rp *rp, const struct opt *o, bool *seen,
+		  uint32_t *dst, const char *name)
+{
+	if (kw_dup(rp, seen, o) != 0)
+		return -1;
+	if (!parse_u32(o->val, o->vlen, dst))
+		return fail(rp, "invalid %s '%.*s'", name, show(o->vlen), o->val);
+	return 0;
+}
+
+static int kw_sid(struct rp *rp, const struct opt *o)
+{
+	if (kw_u32(rp, o, &rp->have_sid, &rp->r.meta.sid, "sid") != 0)
+		return -1;
+	if (rp->r.meta.sid == 0)
+		return fail(rp, "invalid sid '0'");
+	return 0;
+}
+
+static int kw_rev(struct rp *rp, const struct opt *o)
+{
+	return kw_u32(rp, o, &rp->have_rev, &rp->r.meta.rev, "rev");
+}
+
+static int kw_gid(struct rp *rp, const struct opt *o)
+{
+	return kw_u32(rp, o, &rp->have_gid, &rp->r.meta.gid, "gid");
+}
+
+static int kw_priority(struct rp *rp, const struct opt *o)
+{
+	if (kw_u32(rp, o, &rp->have_prio, &rp->prio, "priority") != 0)
+		return -1;
+	if (rp->prio < 1 || rp->prio > 255)
+		return fail(rp, "invalid priority '%.*s'", show(o->vlen), o->val);
+	return 0;
+}
+
+static int kw_classtype(struct rp *rp, const struct opt *o)
+{
+	if (kw_dup(rp, &rp->have_class, o) != 0)
+		return -1;
+	rp->cls = sig_class_find(o->val, o->vlen);
+	if (!rp->cls)
+		return fail(rp, "unknown classtype '%.*s'", show(o->vlen), o->val);
+	return 0;
+}
+
+/* metadata, reference, target: informational, no effect on matching. */
+static int kw_ignore(struct rp *rp, const struct opt *o)
+{
+	return 0;
+}
+
+static int kw_flow(struct rp *rp, const struct opt *o)
+{
+	const char *p = o->val, *end = o->val + o->vlen;
+
+	if (kw_dup(rp, &rp->have_flow, o) != 0)
+		return -1;
+	while (p <= end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		const char *e = c ? c : end;
+		const char *w = p;
+		size_t wl = (size_t)(e - p);
+		uint8_t d = 0;
+
+		trim(&w, &wl);
+		if (tok_eq(w, wl, "to_server") || tok_eq(w, wl, "from_client"))
+			d = SIG_DM_TO_SERVER;
+		else if (tok_eq(w, wl, "to_client") || tok_eq(w, wl, "from_server"))
+			d = SIG_DM_TO_CLIENT;
+		else if (tok_eq(w, wl, "established") || tok_eq(w, wl, "only_stream"))
+			; /* every byte we inspect is reassembled stream data */
+		else if (tok_eq(w, wl, "stateless") || tok_eq(w, wl, "not_established") ||
+			 tok_eq(w, wl, "no_stream") || tok_eq(w, wl, "only_frag") ||
+			 tok_eq(w, wl, "no_frag"))
+			return fail(rp, "unsupported flow option '%.*s'", show(wl), w);
+		else
+			return fail(rp, "invalid flow option '%.*s'", show(wl), w);
+		if (d && rp->flow_dirs && rp->flow_dirs != d)
+			return fail(rp, "conflicting flow directions");
+		if (d)
+			rp->flow_dirs = d;
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	return 0;
+}
+
+static int kw_content(struct rp *rp, const struct opt *o)
+{
+	const char *p = o->val;
+	size_t len = o->vlen;
+	struct sig_cond c = {
+		.buf = rp->cur_buf,
+		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
+		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
+	};
+	struct sig_cond *nc;
+
+	if (len && p[0] == '!')
+		return fail(rp, "negated content not supported yet");
+	if (content_decode(rp, p, len, &c.bytes, &c.len) != 0)
+		return -1;
+	nc = realloc(rp->r.cond, (rp->r.ncond + 1) * sizeof(*nc));
+	if (!nc) {
+		free(c.bytes);
+		return fail(rp, "out of memory");
+	}
+	rp->r.cond = nc;
+	rp->r.cond[rp->r.ncond] = c;
+	rp->last = (int)rp->r.ncond++;
+	rp->sticky_pending = NULL;
+	return 0;
+}
+
+static int need_content(struct rp *rp, const struct opt *o)
+{
+	if (rp->last < 0)
+		return fail(rp, "'%.*s' needs a preceding content", show(o->nlen), o->name);
+	return 0;
+}
+
+static int kw_nocase(struct rp *rp, const struct opt *o)
+{
+	if (need_content(rp, o) != 0)
+		return -1;
+	rp->r.cond[rp->last].flags |= SIG_COND_NOCASE;
+	return 0;
+}
+
+static int kw_rawbytes(struct rp *rp, const struct opt *o)
+{
+	if (need_content(rp, o) != 0)
+		return -1;
+	rp->r.cond[rp->last].flags |= SIG_COND_RAWBYTES;
+	return 0;
+}
+
+/* Hyperscan scans all patterns at once; the hint has nothing to select. */
+static int kw_fast_pattern(struct rp *rp, const struct opt *o)
+{
+	return need_content(rp, o);
+}
+
+static int kw_sticky(struct rp *rp, const struct opt *o);
+
+enum { KW_VAL_NONE, KW_VAL_REQ, KW_VAL_OPT };
+
+struct kw {
+	const char *name;
+	int (*fn)(struct rp *rp, const struct opt *o);
+	uint8_t val;                   /* KW_VAL_* */
+};
+
+static const struct kw sig_keywords[] = {
+	{ "msg", kw_msg, KW_VAL_REQ },
+	{ "sid", kw_sid, KW_VAL_REQ },
+	{ "rev", kw_rev, KW_VAL_REQ },
+	{ "gid", kw_gid, KW_VAL_REQ },
+	{ "classtype", kw_classtype, KW_VAL_REQ },
+	{ "priority", kw_priority, KW_VAL_REQ },
+	{ "metadata", kw_ignore, KW_VAL_REQ },
+	{ "reference", kw_ignore, KW_VAL_REQ },
+	{ "target", kw_ignore, KW_VAL_REQ },
+	{ "flow", kw_flow, KW_VAL_REQ },
+	{ "content", kw_content, KW_VAL_REQ },
+	{ "nocase", kw_nocase, KW_VAL_NONE },
+	{ "fast_pattern", kw_fast_pattern, KW_VAL_OPT },
+	{ "rawbytes", kw_rawbytes, KW_VAL_NONE },
+	/* Sticky buffers: sig_buf_names[1..] */
+	{ "smtp.helo", kw_sticky, KW_VAL_NONE },
+	{ "smtp.mail_from", kw_sticky, KW_VAL_NONE },
+	{ "smtp.rcpt_to", kw_sticky, KW_VAL_NONE },
+	{ "smtp.data", kw_sticky, KW_VAL_NONE },
+};
+
+static int kw_sticky(struct rp *rp, const struct opt *o)
+{
+	if (rp->sticky_pending)
+		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
+	for (unsigned b = SIG_BUF_STREAM + 1; b < SIG_BUF_COUNT; b++) {
+		if (tok_eq(o->name, o->nlen, sig_buf_names[b])) {
+			rp->cur_buf = (uint8_t)b;
+			rp->sticky_pending = sig_buf_names[b];
+			rp->last = -1;
+			return 0;
+		}
+	}
+	return fail(rp, "unsupported option '%.*s'", show(o->nlen), o->name);
+}
+
+static int run_option(struct rp *rp, const struct opt *o)
+{
+	for (size_t i = 0; i < sizeof(sig_keywords) / sizeof(sig_keywords[0]); i++) {
+		const struct kw *k = &sig_keywords[i];
+
+		if (!tok_eq(o->name, o->nlen, k->name))
+			continue;
+		if (k->val == KW_VAL_REQ && (!o->has_val || o->vlen == 0))
+			return fail(rp, "option '%s' needs a value", k->name);
+		if (k->val == KW_VAL_NONE && o->has_val)
+			return fail(rp, "option '%s' takes no value", k->name);
+		return k->fn(rp, o);
+	}
+	return fail(rp, "unsupported option '%.*s'", show(o->nlen), o->name);
+}
+
+/* ---- rule text ------------------------------------------------------ */
+
+enum { H_ACTION, H_PROTO, H_SRC, H_SPORT, H_DIR, H_DST, H_DPORT, H_COUNT };
+
+struct split {
+	const char *tok[H_COUNT];
+	size_t len[H_COUNT];
+	unsigned ntok;
+	struct opt *opts;
+	unsigned nopts, capopts;
+};
+
+/* Header tokens; *pos is left at the '(' that opens the options. */
+static int split_header(struct rp *rp, const char *text, struct split *sp,
+			const char **pos)
+{
+	const char *p = text;
+
+	for (;;) {
+		const char *t;
+		int depth = 0;
+
+		while (is_space(*p))
+			p++;
+		if (!*p || *p == '(')
+			break;
+		if (sp->ntok == H_COUNT)
+			return fail(rp, "unexpected '%.*s' after rule header",
+				    show(strcspn(p, " \t(")), p);
+		t = p;
+		while (*p && (depth > 0 || (!is_space(*p) && *p != '('))) {
+			if (*p == '[')
+				depth++;
+			else if (*p == ']' && depth > 0)
+				depth--;
+			p++;
+		}
+		sp->tok[sp->ntok] = t;
+		sp->len[sp->ntok] = (size_t)(p - t);
+		sp->ntok++;
+	}
+	*pos = p;
+	if (sp->ntok < H_COUNT)
+		return fail(rp, "incomplete rule header (want: action proto "
+			    "src_addr src_port direction dst_addr dst_port)");
+	if (*p != '(')
+		return fail(rp, "missing '(' options");
+	return 0;
+}
+
+static int split_options(struct rp *rp, const char *open, struct split *sp)
+{
+	const char *end = open + strlen(open);
+	const char *q = open + 1;
+
+	while (end > q && is_space(end[-1]))
+		end--;
+	if (end <= q || end[-1] != ')')
+		return fail(rp, "rule options not closed with ')'");
+	end--;
+	while (q < end) {
+		struct opt o = { 0 };
+
+		while (q < end && is_space(*q))
+			q++;
+		if (q == end)
+			break;
+		o.name = q;
+		while (q < end && *q != ':' && *q != ';')
+			q++;
+		o.nlen = (size_t)(q - o.name);
+		trim(&o.name, &o.nlen);
+		if (q < end && *q == ':') {
+			o.has_val = true;
+			o.val = ++q;
+			while (q < end && *q != ';')
+				q += (*q == '\\' && q + 1 < end) ? 2 : 1;
+			o.vlen = (size_t)(q - o.val);
+			trim(&o.val, &o.vlen);
+		}
+		if (q < end)
+			q++;    /* the ';' */
+		if (o.nlen == 0)
+			return fail(rp, "empty option name");
+		if (sp->nopts == sp->capopts) {
+			unsigned cap = sp->capopts ? sp->capopts * 2 : 32;
+			struct opt *no = realloc(sp->opts, cap * sizeof(*no));
+
+			if (!no)
+				return fail(rp, "out of memory");
+			sp->opts = no;
+			sp->capopts = cap;
+		}
+		sp->opts[sp->nopts++] = o;
+	}
+	return 0;
+}
+
+static int parse_proto_dir(struct rp *rp, const struct split *sp)
+{
+	if (!tok_eq(sp->tok[H_PROTO], sp->len[H_PROTO], "smtp") &&
+	    !tok_eq(sp->tok[H_PROTO], sp->len[H_PROTO], "tcp"))
+		return fail(rp, "unsupported protocol '%.*s'",
+			    show(sp->len[H_PROTO]), sp->tok[H_PROTO]);
+	if (tok_eq(sp->tok[H_DIR], sp->len[H_DIR], "->"))
+		rp->r.bidir = false;
+	else if (tok_eq(sp->tok[H_DIR], sp->len[H_DIR], "<>"))
+		rp->r.bidir = true;
+	else
+		return fail(rp, "invalid direction '%.*s'",
+			    show(sp->len[H_DIR]), sp->tok[H_DIR]);
+	return 0;
+}
+
+static int parse_addrs(struct rp *rp, const struct split *sp)
+{
+	char err[SIG_ERR_MAX];
+	static const struct {
+		int tok;
+		enum sig_rset_kind kind;
+		size_t off;
+		const char *what;
+	} fields[] = {
+		{ H_SRC, SIG_RSET_ADDR, offsetof(struct sig_rule, src), "source address" },
+		{ H_SPORT, SIG_RSET_PORT, offsetof(struct sig_rule, sport), "source port" },
+		{ H_DST, SIG_RSET_ADDR, offsetof(struct sig_rule, dst), "destination address" },
+		{ H_DPORT, SIG_RSET_PORT, offsetof(struct sig_rule, dport), "destination port" },
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		struct sig_rset *rs = (struct sig_rset *)((char *)&rp->r + fields[i].off);
+
+		if (sig_rset_parse(rp->s, fields[i].kind, sp->tok[fields[i].tok],
+				   sp->len[fields[i].tok], rs, err, sizeof(err)) != 0)
+			return fail(rp, "invalid %s: %s", fields[i].what, err);
+	}
+	rp->r.hdr_any = rp->r.src.any && rp->r.sport.any && rp->r.dst.any &&
+		rp->r.dport.any;
+	return 0;
+}
+
+/* Checks that need the whole rule, then the meta that alerts report. */
+static int finish_rule(struct rp *rp)
+{
+	struct sig_rule *r = &rp->r;
+	unsigned rcpt = 0;
+	int64_t dup;
+	uint8_t smtp_buf = 0;
+
+	if (rp->sticky_pending)
+		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
+	if (!rp->have_sid)
+		return fail(rp, "rule has no sid");
+	if (r->ncond == 0)
+		return fail(rp, "rule has no content");
+	for (uint32_t i = 0; i < r->ncond; i++) {
+		if (r->cond[i].buf != SIG_BUF_STREAM && !smtp_buf)
+			smtp_buf = r->cond[i].buf;
+		rcpt += r->cond[i].buf == SIG_BUF_SMTP_RCPT_TO;
+	}
+	/* Each recipient is its own buffer instance; a rule wanting two
+	 * contents in "the same recipient" needs per-instance state. */
+	if (rcpt > 1)
+		return fail(rp, "more than one content in smtp.rcpt_to not supported yet");
+	r->dirs = rp->flow_dirs ? rp->flow_dirs : SIG_DM_BOTH;
+	if (smtp_buf) {
+		/* The smtp.* buffers are client data: the rule can only
+		 * complete in the to_server direction. */
+		if (r->dirs == SIG_DM_TO_CLIENT)
+			return fail(rp, "buffer '%s' is to_server only but rule has flow:to_client",
+				    sig_buf_names[smtp_buf]);
+		r->dirs = SIG_DM_TO_SERVER;
+	}
+	if (!rp->have_gid)
+		r->meta.gid = 1;
+	dup = sid_find(rp->s, r->meta.gid, r->meta.sid);
+	if (dup >= 0)
+		return fail(rp, "duplicate sid %u (gid %u), first defined at %s:%u",
+			    r->meta.sid, r->meta.gid, rp->s->rules[dup].meta.file,
+			    rp->s->rules[dup].meta.line);
+	if (!r->meta.msg && !(r->meta.msg = strdup("")))
+		return fail(rp, "out of memory");
+	r->meta.classtype = rp->cls ? rp->cls->name : "";
+	r->meta.category = rp->cls ? rp->cls->desc : "";
+	r->meta.priority = rp->have_prio ? rp->prio : rp->cls ? rp->cls->priority : 3;
+	r->meta.action = "alert";
+	return 0;
+}
+
+static int parse_rule(struct rp *rp, const char *text, uint32_t *diag_sid)
+{
+	struct split sp = { 0 };
+	const char *open = NULL;
+	int hrc, orc = -1, rc = -1;
+	char herr[SIG_ERR_MAX], oerr[SIG_ERR_MAX];
+
+	hrc = split_header(rp, text, &sp, &open);
+	memcpy(herr, rp->err, sizeof(herr));
+	if (hrc == 0)
+		orc = split_options(rp, open, &sp);
+	memcpy(oerr, rp->err, sizeof(oerr));
+	/* Learn the sid first so that every report can name it. */
+	for (unsigned i = 0; i < sp.nopts; i++) {
+		if (tok_eq(sp.opts[i].name, sp.opts[i].nlen, "sid") &&
+		    parse_u32(sp.opts[i].val, sp.opts[i].vlen, diag_sid))
+			break;
+	}
+	if (sp.ntok > 0 && !tok_eq(sp.tok[H_ACTION], sp.len[H_ACTION], "alert")) {
+		fail(rp, "unsupported action '%.*s'", show(sp.len[H_ACTION]),
+		     sp.tok[H_ACTION]);
+		goto out;
+	}
+	if (hrc != 0) {
+		memcpy(rp->err, herr, sizeof(herr));
+		goto out;
+	}
+	if (parse_proto_dir(rp, &sp) != 0)
+		goto out;
+	if (orc != 0) {
+		memcpy(rp->err, oerr, sizeof(oerr));
+		goto out;
+	}
+	if (parse_addrs(rp, &sp) != 0)
+		goto out;
+	for (unsigned i = 0; i < sp.nopts; i++)
+		if (run_option(rp, &sp.opts[i]) != 0)
+			goto out;
+	rc = finish_rule(rp);
+out:
+	free(sp.opts);
+	return rc;
+}
+
+int sig_set_add_rule(struct sig_set *s, const char *text, const char *file,
+		     unsigned line, sig_diag_fn diag, void *diag_user)
+{
+	struct rp rp;
+	uint32_t diag_sid = 0;
+	const char *f;
+
+	if (!s || !text)
+		return -EINVAL;
+	memset(&rp, 0, sizeof(rp));
+	rp.s = s;
+	rp.last = -1;
+	rp.cur_buf = SIG_BUF_STREAM;
+	f = file_intern(s, file);
+	if (!f) {
+		snprintf(rp.err, sizeof(rp.err), "out of memory");
+		goto skip;
+	}
+	rp.r.meta.file = f;
+	rp.r.meta.line = line;
+	if (parse_rule(&rp, text, &diag_sid) != 0)
+		goto skip;
+	if (s->nrules == s->caprules) {
+		uint32_t cap = s->caprules ? s->caprules * 2 : 64;
+		struct sig_rule *nr = realloc(s->rules, cap * sizeof(*nr));
+
+		if (!nr) {
+			snprintf(rp.err, sizeof(rp.err), "out of memory");
+			goto skip;
+		}
+		s->rules = nr;
+		s->caprules = cap;
+	}
+	s->rules[s->nrules] = rp.r;
+	if (sid_insert(s, s->nrules) != 0) {
+		snprintf(rp.err, sizeof(rp.err), "out of memory");
+		goto skip;
+	}
+	s->nrules++;
+	return 0;
+skip:
+	rule_free(&rp.r);
+	s->skipped++;
+	if (diag)
+		diag(diag_user, f ? f : (file ? file : ""), line, diag_sid, rp.err);
+	return -EINVAL;
+}
+
+/* ---- files ---------------------------------------------------------- */
+
+static int buf_append(char **buf, size_t *len, size_t *cap, const char *p,
+		      size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		size_t nc = (*cap ? *cap * 2 : 1024);
+		char *nb;
+
+		while (nc < *len + n + 1)
+			nc *= 2;
+		nb = realloc(*buf, nc);
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = nc;
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return 0;
+}
+
+int sig_set_load_file(struct sig_set *s, const char *path, sig_diag_fn diag,
+		      void *diag_user)
+{
+	FILE *fp;
+	char *line = NULL, *rule = NULL;
+	size_t linecap = 0, rlen = 0, rcap = 0;
+	unsigned lineno = 0, start = 0;
+	bool cont = false;
+	int rc = 0;
+
+	if (!s || !path)
+		return -EINVAL;
+	fp = fopen(path, "r");
+	if (!fp)
+		return -errno;
+	errno = 0;
+	for (;;) {
+		ssize_t got = getline(&line, &linecap, fp);
+		size_t n;
+		const char *p;
+
+		if (got < 0)
+			break;
+		lineno++;
+		n = strlen(line);    /* an embedded NUL ends the line */
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		line[n] = '\0';
+		if (!cont) {
+			p = line;
+			while (is_space(*p))
+				p++;
+			if (*p == '\0' || *p == '#')
+				continue;
+			start = lineno;
+			rlen = 0;
+		}
+		/* A trailing backslash (trailing blanks tolerated) continues
+		 * the rule on the next line. */
+		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+			n--;
+		cont = n && line[n - 1] == '\\';
+		if (cont)
+			n--;
+		if (buf_append(&rule, &rlen, &rcap, line, n) != 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (!cont)
+			sig_set_add_rule(s, rule, path, start, diag, diag_user);
+	}
+	if (ferror(fp)) {
+		rc = errno ? -errno : -EIO;   /* e.g. -EISDIR */
+		goto out;
+	}
+	if (cont && rlen)
+		sig_set_add_rule(s, rule, path, start, diag, diag_user);
+out:
+	free(line);
+	free(rule);
+	fclose(fp);
+	return rc;
+}

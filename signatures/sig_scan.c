@@ -1,0 +1,572 @@
+/*
+ * sig_scan.c — per-worker matching: scratch, flow-state and stream pools,
+ * scan calls, and the pattern-match -> rule decision.
+ *
+ * Hot path shape. Every scan function first checks that the engine has a
+ * database for the (buffer, direction) — with zero rules that is the only
+ * work done. The Hyperscan callback only sets a bit in a per-thread
+ * bitmap and appends the pattern id to a per-thread list (both sized to
+ * the pattern count at start-up, so they cannot overflow). After the scan
+ * returns, process() runs once per scan that matched anything.
+ *
+ * Per-flow match state. A flow keeps SIG_FLOW_SLOTS tagged 32-bit entries
+ * (id << 2 | kind), shared by three kinds:
+ *   ENT_SESS   a pattern of a session buffer (smtp.helo) that matched
+ *   ENT_TX     a pattern of any other buffer that matched in this tx
+ *   ENT_FIRED  a rule that fired in this tx (at most once per tx)
+ * Only patterns that some multi-condition rule needs are recorded
+ * (sig_pat.recorded): a single-content rule decides on the spot and needs
+ * only its FIRED entry. One small shared array beats a bitmap per flow
+ * (rules * flows bits would be 125 MB for 10k rules and 100k flows) and
+ * separate arrays (whichever kind a tx needs most gets the room). When it
+ * is full, match_state_full counts the entry that could not be stored:
+ * an unrecorded pattern can make a multi-content rule miss, an unrecorded
+ * FIRED entry can make a rule fire again in the same tx; the alert itself
+ * is still raised.
+ *
+ * A pattern counts as "newly matched" for a flow when it is not already
+ * recorded; only new matches trigger rule checks, so a content that keeps
+ * matching in a long stream costs a few compares per scan, not a check of
+ * its rules.
+ *
+ * Memory: sig_thread_new allocates everything: max_flows flow states and,
+ * per streaming database, max_flows Hyperscan streams opened up front and
+ * recycled with hs_reset_stream (so the packet path never allocates; the
+ * process-wide hs_set_stream_allocator hook is left alone). With
+ * MT_POOL_MALLOC (debug) flows and streams are allocated and freed one by
+ * one, still bounded by max_flows, so ASan sees each object.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs.h>
+
+#include "sig_internal.h"
+
+#define SIG_FLOW_SLOTS 24
+
+enum { ENT_SESS = 0, ENT_TX = 1, ENT_FIRED = 2, ENT_KIND_MASK = 3 };
+
+/* Streams a flow can hold: raw stream per direction, message data. */
+enum { SK_STREAM_TS = 0, SK_STREAM_TC = 1, SK_DATA = 2, SK_COUNT };
+
+/* Marks a match-list entry whose pattern was already recorded. */
+#define SIG_OLD_MATCH 0x80000000u
+
+struct sig_flow {
+	struct sig_u128 client, server;
+	uint16_t client_port, server_port;
+	uint8_t nent;
+	uint8_t failed;                 /* bit per SK_*: no stream available */
+	bool live;
+	uint32_t idx;                   /* slot in the thread's pool */
+	hs_stream_t *st[SK_COUNT];
+	uint32_t ent[SIG_FLOW_SLOTS];
+};
+
+struct stream_pool {
+	const hs_database_t *db;        /* NULL: no such database */
+	hs_stream_t **free;
+	uint32_t nfree, cap, inuse;
+};
+
+struct sig_thread {
+	const struct sig_engine *e;
+	hs_scratch_t *scratch;
+	const hs_database_t *db[SIG_BUF_COUNT][2];
+	sig_alert_fn on_alert;
+	void *alert_user;
+	struct sig_thread_stats st;
+
+	uint32_t npat;
+	uint32_t nmatch;
+	uint32_t *mlist;                /* pattern ids matched by this scan */
+	uint64_t *seen;                 /* the same, as a bitmap */
+
+	uint32_t max_flows, nfree;
+	struct sig_flow *flows;         /* contiguous pool (not MT_POOL_MALLOC) */
+	struct sig_flow **slot;         /* slot -> flow */
+	uint32_t *freeidx;              /* stack of free slots */
+	struct stream_pool sp[SK_COUNT];
+} __attribute__((aligned(64)));
+
+/* ---- flow entries --------------------------------------------------- */
+
+static inline bool ent_has(const struct sig_flow *f, uint32_t ent)
+{
+	for (unsigned i = 0; i < f->nent; i++)
+		if (f->ent[i] == ent)
+			return true;
+	return false;
+}
+
+static inline bool ent_add(struct sig_flow *f, uint32_t ent)
+{
+	if (f->nent == SIG_FLOW_SLOTS)
+		return false;
+	f->ent[f->nent++] = ent;
+	return true;
+}
+
+/* Drop entries whose kind is in `kinds` (bit per ENT_*). */
+static void ent_drop(struct sig_flow *f, unsigned kinds)
+{
+	unsigned w = 0;
+
+	for (unsigned i = 0; i < f->nent; i++)
+		if (!(kinds & (1u << (f->ent[i] & ENT_KIND_MASK))))
+			f->ent[w++] = f->ent[i];
+	f->nent = (uint8_t)w;
+}
+
+static inline uint32_t pat_ent(const struct sig_engine *e, uint32_t pid)
+{
+	return pid << 2 | (e->pat[pid].session ? ENT_SESS : ENT_TX);
+}
+
+/* ---- Hyperscan callback: record only -------------------------------- */
+
+static int on_match(unsigned int id, unsigned long long from,
+		    unsigned long long to, unsigned int flags, void *ctx)
+{
+	struct sig_thread *t = ctx;
+	uint64_t bit = 1ull << (id & 63);
+	uint64_t *w;
+
+	if (id >= t->npat)
+		return 0;
+	w = &t->seen[id >> 6];
+	if (!(*w & bit)) {
+		*w |= bit;
+		t->mlist[t->nmatch++] = id;
+	}
+	return 0;
+}
+
+static inline bool seen_now(const struct sig_thread *t, uint32_t pid)
+{
+	return (t->seen[pid >> 6] >> (pid & 63)) & 1;
+}
+
+/* ---- rule decision -------------------------------------------------- */
+
+static bool hdr_side(const struct sig_rule *r, struct sig_u128 src, uint16_t sp,
+		     struct sig_u128 dst, uint16_t dp)
+{
+	return sig_rset_has(&r->src, src) &&
+		sig_rset_has(&r->sport, (struct sig_u128){ 0, sp }) &&
+		sig_rset_has(&r->dst, dst) &&
+		sig_rset_has(&r->dport, (struct sig_u128){ 0, dp });
+}
+
+/* Rule header against the flow, seen from a packet travelling in dir:
+ * to_server packets come from the client, to_client ones from the server. */
+static bool hdr_match(const struct sig_rule *r, const struct sig_flow *f,
+		      uint8_t dir)
+{
+	struct sig_u128 src = f->client, dst = f->server;
+	uint16_t sp = f->client_port, dp = f->server_port;
+
+	if (dir == SIG_DIR_TO_CLIENT) {
+		src = f->server;
+		dst = f->client;
+		sp = f->server_port;
+		dp = f->client_port;
+	}
+	if (hdr_side(r, src, sp, dst, dp))
+		return true;
+	return r->bidir && hdr_side(r, dst, dp, src, sp);
+}
+
+static void check_instance(struct sig_thread *t, struct sig_flow *f,
+			   uint32_t ii, uint32_t pid, void *ctx)
+{
+	const struct sig_engine *e = t->e;
+	const struct sig_inst *in = &e->inst[ii];
+	const struct sig_rule *r;
+	uint32_t fired = in->rule << 2 | ENT_FIRED;
+
+	if (ent_has(f, fired))
+		return;
+	for (uint32_t j = 0; in->ncond > 1 && j < in->ncond; j++) {
+		uint32_t c = e->inst_cond[in->cond_off + j];
+
+		if (c != pid && !seen_now(t, c) && !ent_has(f, pat_ent(e, c)))
+			return;
+	}
+	r = &e->set->rules[in->rule];
+	if (!r->hdr_any && !hdr_match(r, f, in->dir))
+		return;
+	if (!ent_add(f, fired))
+		t->st.match_state_full++;
+	t->st.alerts++;
+	if (t->on_alert)
+		t->on_alert(t->alert_user, ctx, &r->meta, (enum sig_dir)in->dir);
+}
+
+/* Turn the matches of the scan that just returned into rule decisions. */
+static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
+{
+	const struct sig_engine *e = t->e;
+	uint32_t n = t->nmatch;
+
+	t->st.matches += n;
+	/* Record first, so that two conditions of one rule matched by the
+	 * same scan see each other whatever order they come in. */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t pid = t->mlist[i];
+
+		if (!e->pat[pid].recorded)
+			continue;
+		if (ent_has(f, pat_ent(e, pid)))
+			t->mlist[i] |= SIG_OLD_MATCH;
+		else if (!ent_add(f, pat_ent(e, pid)))
+			t->st.match_state_full++;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t pid = t->mlist[i];
+		const struct sig_pat *p;
+
+		if (pid & SIG_OLD_MATCH)
+			continue;
+		p = &e->pat[pid];
+		for (uint32_t k = 0; k < p->inst_n; k++)
+			check_instance(t, f, e->pat_inst[p->inst_off + k], pid, ctx);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t pid = t->mlist[i] & ~SIG_OLD_MATCH;
+
+		t->seen[pid >> 6] &= ~(1ull << (pid & 63));
+	}
+	t->nmatch = 0;
+}
+
+/* ---- stream pool ---------------------------------------------------- */
+
+static hs_stream_t *stream_take(struct sig_thread *t, unsigned k)
+{
+	struct stream_pool *p = &t->sp[k];
+#ifdef MT_POOL_MALLOC
+	hs_stream_t *s = NULL;
+
+	if (p->inuse >= p->cap || hs_open_stream(p->db, 0, &s) != HS_SUCCESS)
+		return NULL;
+	p->inuse++;
+	return s;
+#else
+	if (p->nfree == 0)
+		return NULL;
+	p->inuse++;
+	return p->free[--p->nfree];
+#endif
+}
+
+/* End a stream and return its state to the pool. With report, matches
+ * raised at end of stream are recorded into t (process() them after). */
+static void stream_give(struct sig_thread *t, unsigned k, hs_stream_t *s,
+			bool report)
+{
+	struct stream_pool *p = &t->sp[k];
+	hs_scratch_t *scr = report ? t->scratch : NULL;
+	match_event_handler cb = report ? on_match : NULL;
+	hs_error_t rc;
+
+#ifdef MT_POOL_MALLOC
+	rc = hs_close_stream(s, scr, cb, t);
+#else
+	rc = hs_reset_stream(s, 0, scr, cb, t);
+	p->free[p->nfree++] = s;
+#endif
+	p->inuse--;
+	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
+		t->st.scan_errors++;
+}
+
+static hs_stream_t *flow_stream(struct sig_thread *t, struct sig_flow *f,
+				unsigned k)
+{
+	hs_stream_t *s = f->st[k];
+
+	if (s)
+		return s;
+	if (f->failed & (1u << k))
+		return NULL;    /* counted once; stays uninspected */
+	s = stream_take(t, k);
+	if (!s) {
+		f->failed |= (uint8_t)(1u << k);
+		t->st.streams_no_state++;
+		return NULL;
+	}
+	f->st[k] = s;
+	return s;
+}
+
+static void flow_stream_end(struct sig_thread *t, struct sig_flow *f,
+			    unsigned k, bool report, void *ctx)
+{
+	hs_stream_t *s = f->st[k];
+
+	f->failed &= (uint8_t)~(1u << k);
+	if (!s)
+		return;
+	f->st[k] = NULL;
+	t->nmatch = 0;
+	stream_give(t, k, s, report);
+	if (t->nmatch)
+		process(t, f, ctx);
+}
+
+static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
+			  unsigned k, const uint8_t *data, size_t len, void *ctx)
+{
+	hs_stream_t *s = flow_stream(t, f, k);
+
+	if (!s)
+		return;
+	t->st.scans++;
+	t->st.bytes_scanned += len;
+	while (len) {
+		/* Hyperscan lengths are unsigned int. */
+		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
+		hs_error_t rc = hs_scan_stream(s, (const char *)data, n, 0,
+					       t->scratch, on_match, t);
+
+		if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
+			t->st.scan_errors++;
+		if (t->nmatch)
+			process(t, f, ctx);
+		data += n;
+		len -= n;
+	}
+}
+
+/* ---- public: thread ------------------------------------------------- */
+
+static void thread_release(struct sig_thread *t)
+{
+	for (uint32_t i = 0; t->slot && i < t->max_flows; i++) {
+		struct sig_flow *f = t->slot[i];
+
+		if (!f)
+			continue;
+		for (unsigned k = 0; f->live && k < SK_COUNT; k++)
+			if (f->st[k])
+				hs_close_stream(f->st[k], NULL, NULL, NULL);
+#ifdef MT_POOL_MALLOC
+		free(f);
+#endif
+	}
+	for (unsigned k = 0; k < SK_COUNT; k++) {
+		for (uint32_t i = 0; i < t->sp[k].nfree; i++)
+			hs_close_stream(t->sp[k].free[i], NULL, NULL, NULL);
+		free(t->sp[k].free);
+	}
+	free(t->flows);
+	free(t->slot);
+	free(t->freeidx);
+	free(t->mlist);
+	free(t->seen);
+	hs_free_scratch(t->scratch);
+	free(t);
+}
+
+struct sig_thread *sig_thread_new(const struct sig_engine *e,
+				  uint32_t max_flows,
+				  sig_alert_fn on_alert, void *alert_user)
+{
+	struct sig_thread *t = NULL;
+	size_t nf = max_flows ? max_flows : 1;
+
+	if (!e || posix_memalign((void **)&t, 64, sizeof(*t)) != 0)
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	t->e = e;
+	t->on_alert = on_alert;
+	t->alert_user = alert_user;
+	t->npat = e->npat;
+	memcpy(t->db, e->db, sizeof(t->db));
+	if (e->proto && hs_clone_scratch(e->proto, &t->scratch) != HS_SUCCESS)
+		goto fail;
+	t->mlist = malloc((e->npat ? e->npat : 1) * sizeof(*t->mlist));
+	t->seen = calloc(e->npat / 64 + 1, sizeof(*t->seen));
+	t->slot = calloc(nf, sizeof(*t->slot));
+	t->freeidx = malloc(nf * sizeof(*t->freeidx));
+	if (!t->mlist || !t->seen || !t->slot || !t->freeidx)
+		goto fail;
+	t->max_flows = max_flows;
+#ifndef MT_POOL_MALLOC
+	t->flows = calloc(nf, sizeof(*t->flows));
+	if (!t->flows)
+		goto fail;
+	for (uint32_t i = 0; i < max_flows; i++)
+		t->slot[i] = &t->flows[i];
+#endif
+	/* Pop order 0, 1, 2, ...: the first flows share cache lines. */
+	for (uint32_t i = 0; i < max_flows; i++)
+		t->freeidx[i] = max_flows - 1 - i;
+	t->nfree = max_flows;
+
+	t->sp[SK_STREAM_TS].db = e->db[SIG_BUF_STREAM][SIG_DIR_TO_SERVER];
+	t->sp[SK_STREAM_TC].db = e->db[SIG_BUF_STREAM][SIG_DIR_TO_CLIENT];
+	t->sp[SK_DATA].db = e->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER];
+	for (unsigned k = 0; k < SK_COUNT; k++) {
+		struct stream_pool *p = &t->sp[k];
+
+		if (!p->db)
+			continue;
+		p->cap = max_flows;
+#ifndef MT_POOL_MALLOC
+		p->free = malloc(nf * sizeof(*p->free));
+		if (!p->free)
+			goto fail;
+		for (uint32_t i = 0; i < max_flows; i++) {
+			if (hs_open_stream(p->db, 0, &p->free[i]) != HS_SUCCESS)
+				goto fail;
+			p->nfree++;
+		}
+#endif
+	}
+	return t;
+fail:
+	thread_release(t);
+	return NULL;
+}
+
+void sig_thread_free(struct sig_thread *t)
+{
+	if (t)
+		thread_release(t);
+}
+
+const struct sig_thread_stats *sig_thread_get_stats(const struct sig_thread *t)
+{
+	return &t->st;
+}
+
+/* ---- public: flows -------------------------------------------------- */
+
+struct sig_flow *sig_flow_open(struct sig_thread *t, const struct sig_tuple *tup)
+{
+	struct sig_flow *f;
+	uint32_t idx;
+
+	if (!t || !tup)
+		return NULL;
+	if (t->nfree == 0) {
+		t->st.flows_no_state++;
+		return NULL;
+	}
+	idx = t->freeidx[t->nfree - 1];
+#ifdef MT_POOL_MALLOC
+	f = malloc(sizeof(*f));
+	if (!f) {
+		t->st.flows_no_state++;
+		return NULL;
+	}
+	t->slot[idx] = f;
+#else
+	f = t->slot[idx];
+#endif
+	t->nfree--;
+	memset(f, 0, sizeof(*f));
+	f->idx = idx;
+	f->live = true;
+	f->client = sig_u128_from_bytes(tup->client);
+	f->server = sig_u128_from_bytes(tup->server);
+	f->client_port = tup->client_port;
+	f->server_port = tup->server_port;
+	return f;
+}
+
+void sig_flow_close(struct sig_thread *t, struct sig_flow *f, void *ctx)
+{
+	if (!t || !f || !f->live)
+		return;
+	for (unsigned k = 0; k < SK_COUNT; k++)
+		flow_stream_end(t, f, k, true, ctx);
+	f->live = false;
+	t->freeidx[t->nfree++] = f->idx;
+#ifdef MT_POOL_MALLOC
+	t->slot[f->idx] = NULL;
+	free(f);
+#endif
+}
+
+void sig_flow_tx_end(struct sig_thread *t, struct sig_flow *f)
+{
+	if (f)
+		ent_drop(f, 1u << ENT_TX | 1u << ENT_FIRED);
+}
+
+/* ---- public: scanning ----------------------------------------------- */
+
+void sig_scan_stream(struct sig_thread *t, struct sig_flow *f, enum sig_dir dir,
+		     const uint8_t *data, size_t len, void *ctx)
+{
+	if ((unsigned)dir > SIG_DIR_TO_CLIENT || !t->db[SIG_BUF_STREAM][dir] ||
+	    !f || !len)
+		return;
+	scan_stream_k(t, f, dir == SIG_DIR_TO_SERVER ? SK_STREAM_TS : SK_STREAM_TC,
+		      data, len, ctx);
+}
+
+void sig_stream_gap(struct sig_thread *t, struct sig_flow *f, enum sig_dir dir)
+{
+	if ((unsigned)dir > SIG_DIR_TO_CLIENT || !t->db[SIG_BUF_STREAM][dir] || !f)
+		return;
+	flow_stream_end(t, f, dir == SIG_DIR_TO_SERVER ? SK_STREAM_TS : SK_STREAM_TC,
+			false, NULL);
+}
+
+void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+		     enum sig_dir dir, const uint8_t *data, size_t len,
+		     void *ctx)
+{
+	const hs_database_t *db;
+	hs_error_t rc;
+
+	if ((unsigned)b >= SIG_BUF_COUNT || (unsigned)dir > SIG_DIR_TO_CLIENT)
+		return;
+	db = t->db[b][dir];
+	/* The raw stream and smtp.data are streaming databases: they go
+	 * through sig_scan_stream / sig_scan_data, never here. */
+	if (!db || !f || b == SIG_BUF_STREAM || b == SIG_BUF_SMTP_DATA)
+		return;
+	/* A new HELO/EHLO replaces the session value: what the old one
+	 * matched is no longer true. */
+	if (sig_buf_is_session(b))
+		ent_drop(f, 1u << ENT_SESS);
+	if (!len)
+		return;
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	t->st.scans++;
+	t->st.bytes_scanned += len;
+	rc = hs_scan(db, (const char *)data, (unsigned)len, 0, t->scratch,
+		     on_match, t);
+	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
+		t->st.scan_errors++;
+	if (t->nmatch)
+		process(t, f, ctx);
+}
+
+void sig_data_begin(struct sig_thread *t, struct sig_flow *f)
+{
+	/* A message that never saw sig_data_end is dropped unreported. */
+	if (f && t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER])
+		flow_stream_end(t, f, SK_DATA, false, NULL);
+}
+
+void sig_scan_data(struct sig_thread *t, struct sig_flow *f,
+		   const uint8_t *data, size_t len, void *ctx)
+{
+	if (!t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER] || !f || !len)
+		return;
+	scan_stream_k(t, f, SK_DATA, data, len, ctx);
+}
+
+void sig_data_end(struct sig_thread *t, struct sig_flow *f, void *ctx)
+{
+	if (f && t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER])
+		flow_stream_end(t, f, SK_DATA, true, ctx);
+}

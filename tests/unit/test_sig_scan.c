@@ -1,0 +1,843 @@
+/*
+ * test_sig_scan.c — matching: engines built from small rule sets, fed
+ * through the scan calls the sensor uses. Covers patterns split across
+ * stream calls at every offset, nocase, hex, conjunctions across calls and
+ * buffers, direction handling, header address/port checks, transaction and
+ * session scope, once-per-transaction firing, per-recipient scanning, the
+ * message-data stream lifecycle, pool exhaustion and the empty engine.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "sig.h"
+
+#define MAX_ALERTS 64
+
+struct alert_rec {
+	uint32_t sid;
+	enum sig_dir dir;
+	void *ctx;
+};
+
+struct alerts {
+	struct alert_rec a[MAX_ALERTS];
+	unsigned n;
+};
+
+static void on_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
+		     enum sig_dir dir)
+{
+	struct alerts *al = user;
+
+	if (al->n < MAX_ALERTS) {
+		al->a[al->n].sid = rule->sid;
+		al->a[al->n].dir = dir;
+		al->a[al->n].ctx = ctx;
+	}
+	al->n++;
+}
+
+static unsigned count_sid(const struct alerts *al, uint32_t sid)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < al->n && i < MAX_ALERTS; i++)
+		n += al->a[i].sid == sid;
+	return n;
+}
+
+static void print_diag(void *user, const char *file, unsigned line, uint32_t sid,
+		       const char *text)
+{
+	fprintf(stderr, "%s:%u: sid %u: %s\n", file, line, sid, text);
+	(*(unsigned *)user)++;
+}
+
+/* Engine from rule texts; every rule must load. */
+static struct sig_engine *engine(const char *const *rules, size_t n)
+{
+	struct sig_set *s = sig_set_new();
+	struct sig_engine *e = NULL;
+	unsigned bad = 0;
+	char err[256];
+
+	for (size_t i = 0; i < n; i++)
+		sig_set_add_rule(s, rules[i], "scan.rules", (unsigned)i + 1,
+				 print_diag, &bad);
+	CHECK_EQ_U(bad, 0);
+	if (sig_engine_build(s, &e, err, sizeof(err)) != 0) {
+		fprintf(stderr, "build failed: %s\n", err);
+		CHECK(0);
+		return NULL;
+	}
+	return e;
+}
+
+#define ENGINE(arr) engine(arr, sizeof(arr) / sizeof(arr[0]))
+
+/* 8.8.8.8:40000 (external client) -> 192.168.1.10:25 (home server) */
+static struct sig_tuple tuple_v4(const char *client, uint16_t cport,
+				 const char *server, uint16_t sport)
+{
+	struct sig_tuple t;
+	unsigned a, b, c, d;
+
+	memset(&t, 0, sizeof(t));
+	t.client[10] = t.client[11] = 0xff;
+	t.server[10] = t.server[11] = 0xff;
+	if (sscanf(client, "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
+		t.client[12] = (uint8_t)a; t.client[13] = (uint8_t)b;
+		t.client[14] = (uint8_t)c; t.client[15] = (uint8_t)d;
+	}
+	if (sscanf(server, "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
+		t.server[12] = (uint8_t)a; t.server[13] = (uint8_t)b;
+		t.server[14] = (uint8_t)c; t.server[15] = (uint8_t)d;
+	}
+	t.client_port = cport;
+	t.server_port = sport;
+	return t;
+}
+
+static const struct sig_tuple *default_tuple(void)
+{
+	static struct sig_tuple t;
+	static int init;
+
+	if (!init) {
+		t = tuple_v4("8.8.8.8", 40000, "192.168.1.10", 25);
+		init = 1;
+	}
+	return &t;
+}
+
+static void scan_s(struct sig_thread *t, struct sig_flow *f, enum sig_dir dir,
+		   const char *s)
+{
+	sig_scan_stream(t, f, dir, (const uint8_t *)s, strlen(s), NULL);
+}
+
+static void scan_b(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+		   const char *s)
+{
+	sig_scan_buffer(t, f, b, SIG_DIR_TO_SERVER, (const uint8_t *)s, strlen(s), NULL);
+}
+
+static void scan_d(struct sig_thread *t, struct sig_flow *f, const char *s)
+{
+	sig_scan_data(t, f, (const uint8_t *)s, strlen(s), NULL);
+}
+
+/* ---- stream: split at every offset ---------------------------------- */
+
+static void test_split_every_offset(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (msg:\"exim\"; flow:to_server; "
+		"content:\"${run{/bin/sh}}\"; sid:1;)",
+	};
+	static const char stream[] =
+		"EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<${run{/bin/sh}}@victim>\r\nDATA\r\n";
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	size_t len = strlen(stream);
+	unsigned bad = 0;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	for (size_t k = 0; k <= len; k++) {
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+		al.n = 0;
+		sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)stream, k, NULL);
+		sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)stream + k,
+				len - k, NULL);
+		sig_flow_close(t, f, NULL);
+		bad += al.n != 1;
+	}
+	CHECK_EQ_U(bad, 0);
+	/* Byte by byte, and three-way splits. */
+	{
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+		al.n = 0;
+		for (size_t i = 0; i < len; i++)
+			sig_scan_stream(t, f, SIG_DIR_TO_SERVER,
+					(const uint8_t *)stream + i, 1, NULL);
+		sig_flow_close(t, f, NULL);
+		CHECK_EQ_U(al.n, 1);
+		CHECK_EQ_U(al.a[0].sid, 1);
+		CHECK_EQ_U(al.a[0].dir, SIG_DIR_TO_SERVER);
+	}
+	bad = 0;
+	for (size_t i = 0; i <= len; i += 3) {
+		for (size_t j = i; j <= len; j += 5) {
+			struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+			al.n = 0;
+			sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)stream, i, NULL);
+			sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)stream + i,
+					j - i, NULL);
+			sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)stream + j,
+					len - j, NULL);
+			sig_flow_close(t, f, NULL);
+			bad += al.n != 1;
+		}
+	}
+	CHECK_EQ_U(bad, 0);
+	/* a gap between the halves: the pattern must not match across it */
+	{
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+		al.n = 0;
+		scan_s(t, f, SIG_DIR_TO_SERVER, "RCPT TO:<${run{/bi");
+		sig_stream_gap(t, f, SIG_DIR_TO_SERVER);
+		scan_s(t, f, SIG_DIR_TO_SERVER, "n/sh}}@victim>\r\n");
+		CHECK_EQ_U(al.n, 0);
+		/* the stream goes on after the gap */
+		scan_s(t, f, SIG_DIR_TO_SERVER, "RCPT TO:<${run{/bi");
+		scan_s(t, f, SIG_DIR_TO_SERVER, "n/sh}}@victim>\r\n");
+		CHECK_EQ_U(al.n, 1);
+		sig_flow_close(t, f, NULL);
+	}
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- content forms -------------------------------------------------- */
+
+static void test_content_forms(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (content:\"hello\"; nocase; sid:1;)",
+		"alert smtp any any -> any any (content:\"World\"; sid:2;)",
+		"alert smtp any any -> any any (content:\"|0d 0a|QUIT|0d0a|\"; sid:3;)",
+		"alert smtp any any -> any any (content:\"a\\;b\\:c\\\\d\\\"e\"; sid:4;)",
+		/* same bytes as sid 1 but case-sensitive: a different pattern */
+		"alert smtp any any -> any any (content:\"hello\"; sid:5;)",
+		/* shared with sid 1 (dedup): both must fire */
+		"alert smtp any any -> any any (content:\"HELLO\"; nocase; sid:6;)",
+		/* regex metacharacters are literal */
+		"alert smtp any any -> any any (content:\".*(x)+[y]\"; sid:7;)",
+		"alert smtp any any -> any any (content:\"|00 ff|\"; sid:8;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f;
+	static const uint8_t bin[] = { 'x', 0x00, 0xff, 'y' };
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "say HeLLo to the world");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	CHECK_EQ_U(count_sid(&al, 6), 1);
+	CHECK_EQ_U(count_sid(&al, 2), 0);     /* "world" != "World" */
+	CHECK_EQ_U(count_sid(&al, 5), 0);     /* "HeLLo" != "hello" */
+	scan_s(t, f, SIG_DIR_TO_SERVER, "\r\nQUIT\r\n a;b:c\\d\"e .*(x)+[y]");
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	CHECK_EQ_U(count_sid(&al, 7), 1);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "xxxxxxxx.*xy");  /* not as a regex */
+	CHECK_EQ_U(count_sid(&al, 7), 1);
+	sig_scan_stream(t, f, SIG_DIR_TO_SERVER, bin, sizeof(bin), NULL);
+	CHECK_EQ_U(count_sid(&al, 8), 1);
+	CHECK_EQ_U(al.n, 6);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- conjunctions --------------------------------------------------- */
+
+static void test_conjunction(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (flow:to_server; content:\"alpha\"; "
+		"content:\"beta\"; sid:1;)",
+		"alert smtp any any -> any any (smtp.mail_from; content:\"evil.example\"; "
+		"smtp.data; content:\"payload\"; sid:2;)",
+		"alert smtp any any -> any any (content:\"MAIL FROM\"; smtp.mail_from; "
+		"content:\"evil.example\"; sid:3;)",
+		/* no flow direction: both contents needed in the same direction */
+		"alert smtp any any -> any any (content:\"ping\"; content:\"pong\"; sid:4;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "here is alpha");
+	CHECK_EQ_U(al.n, 0);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "and then beta");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* both in one call, other order, next tx */
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "beta alpha");
+	CHECK_EQ_U(count_sid(&al, 1), 2);
+	sig_flow_tx_end(t, f);
+
+	/* different buffers, and the raw stream + a sticky buffer */
+	scan_s(t, f, SIG_DIR_TO_SERVER, "MAIL FROM:<x@evil.example>\r\n");
+	scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, "<x@evil.example>");
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	CHECK_EQ_U(count_sid(&al, 2), 0);
+	sig_data_begin(t, f);
+	scan_d(t, f, "Subject: hi\r\n\r\nthe pay");
+	CHECK_EQ_U(count_sid(&al, 2), 0);
+	scan_d(t, f, "load is here\r\n");
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_data_end(t, f, NULL);
+	sig_flow_tx_end(t, f);
+
+	/* the data content alone (no mail_from this tx) is not enough */
+	sig_data_begin(t, f);
+	scan_d(t, f, "payload");
+	sig_data_end(t, f, NULL);
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_flow_tx_end(t, f);
+
+	/* ping to_server + pong to_client: no alert; both to_client: alert */
+	scan_s(t, f, SIG_DIR_TO_SERVER, "ping");
+	scan_s(t, f, SIG_DIR_TO_CLIENT, "pong");
+	CHECK_EQ_U(count_sid(&al, 4), 0);
+	scan_s(t, f, SIG_DIR_TO_CLIENT, "ping");
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	CHECK_EQ_U(al.a[al.n - 1].dir, SIG_DIR_TO_CLIENT);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- directions ----------------------------------------------------- */
+
+static void test_directions(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (flow:to_server; content:\"XSRV\"; sid:1;)",
+		"alert smtp any any -> any any (flow:from_server; content:\"XCLI\"; sid:2;)",
+		"alert smtp any any -> any any (content:\"XANY\"; sid:3;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f;
+	int ctx_token;
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_CLIENT, "XSRV");
+	scan_s(t, f, SIG_DIR_TO_SERVER, "XCLI");
+	CHECK_EQ_U(al.n, 0);
+	sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)"XSRV", 4, &ctx_token);
+	CHECK_EQ_U(al.n, 1);
+	CHECK_EQ_U(al.a[0].sid, 1);
+	CHECK_EQ_U(al.a[0].dir, SIG_DIR_TO_SERVER);
+	CHECK(al.a[0].ctx == &ctx_token);
+	scan_s(t, f, SIG_DIR_TO_CLIENT, "XCLI");
+	CHECK_EQ_U(al.n, 2);
+	CHECK_EQ_U(al.a[1].sid, 2);
+	CHECK_EQ_U(al.a[1].dir, SIG_DIR_TO_CLIENT);
+	/* no flow direction: fires in whichever direction first, once per tx */
+	scan_s(t, f, SIG_DIR_TO_CLIENT, "XANY");
+	scan_s(t, f, SIG_DIR_TO_SERVER, "XANY");
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	CHECK_EQ_U(al.a[2].dir, SIG_DIR_TO_CLIENT);
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "XANY");
+	CHECK_EQ_U(count_sid(&al, 3), 2);
+	CHECK_EQ_U(al.a[3].dir, SIG_DIR_TO_SERVER);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- header addresses and ports ------------------------------------- */
+
+struct hdr_case {
+	const char *client;
+	uint16_t cport;
+	const char *server;
+	uint16_t sport;
+	enum sig_dir dir;
+	uint32_t sids[6];          /* expected to fire, 0-terminated */
+};
+
+static void test_header(void)
+{
+	static const char *const rules[] = {
+		/* inbound mail to a home server */
+		"alert smtp $EXTERNAL_NET any -> $HOME_NET 25 (content:\"HIT\"; sid:1;)",
+		/* server reply seen to_client: the packet source is the server */
+		"alert smtp $HOME_NET 25 -> $EXTERNAL_NET any (content:\"HIT\"; sid:2;)",
+		/* negation and port range */
+		"alert smtp any [1024:,!40001] -> !192.168.1.10 any (content:\"HIT\"; sid:3;)",
+		/* bidirectional */
+		"alert smtp 192.168.1.10 25 <> 8.8.8.8 any (content:\"HIT\"; sid:4;)",
+		/* IPv4 lists never match IPv6 hosts, any does */
+		"alert smtp [2001:db8::/32] any -> any 587 (content:\"HIT\"; sid:5;)",
+	};
+	static const struct hdr_case cases[] = {
+		{ "8.8.8.8", 40000, "192.168.1.10", 25, SIG_DIR_TO_SERVER, { 1, 4 } },
+		{ "8.8.8.8", 40000, "192.168.1.10", 25, SIG_DIR_TO_CLIENT, { 2, 4 } },
+		{ "8.8.8.8", 40000, "192.168.1.10", 26, SIG_DIR_TO_SERVER, { 0 } },
+		{ "10.0.0.1", 40000, "192.168.1.10", 25, SIG_DIR_TO_SERVER, { 0 } },
+		{ "8.8.8.8", 40000, "192.168.1.11", 25, SIG_DIR_TO_SERVER, { 1, 3 } },
+		{ "8.8.8.8", 40001, "192.168.1.11", 25, SIG_DIR_TO_SERVER, { 1 } },
+		{ "8.8.8.8", 1000, "1.1.1.1", 25, SIG_DIR_TO_SERVER, { 0 } },
+		{ "8.8.8.8", 1024, "1.1.1.1", 25, SIG_DIR_TO_SERVER, { 3 } },
+		/* home client talking out: to_server source is home */
+		{ "192.168.1.10", 25, "8.8.8.8", 40000, SIG_DIR_TO_SERVER, { 2, 4 } },
+		{ "172.16.5.5", 5555, "8.8.4.4", 25, SIG_DIR_TO_SERVER, { 3 } },
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+
+	if (!t)
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct hdr_case *c = &cases[i];
+		struct sig_tuple tup = tuple_v4(c->client, c->cport, c->server, c->sport);
+		struct sig_flow *f = sig_flow_open(t, &tup);
+		unsigned want = 0;
+
+		al.n = 0;
+		scan_s(t, f, c->dir, "HIT");
+		for (unsigned k = 0; k < 6 && c->sids[k]; k++, want++)
+			if (count_sid(&al, c->sids[k]) != 1)
+				fprintf(stderr, "header case %zu: sid %u did not fire\n",
+					i, c->sids[k]);
+		if (al.n != want)
+			fprintf(stderr, "header case %zu: %u alerts, want %u\n", i, al.n, want);
+		CHECK_EQ_U(al.n, want);
+		sig_flow_close(t, f, NULL);
+	}
+	/* IPv6 client -> IPv6 server on 587 */
+	{
+		struct sig_tuple tup;
+		struct sig_flow *f;
+
+		memset(&tup, 0, sizeof(tup));
+		tup.client[0] = 0x20; tup.client[1] = 0x01;
+		tup.client[2] = 0x0d; tup.client[3] = 0xb8; tup.client[15] = 1;
+		tup.server[0] = 0xfe; tup.server[1] = 0x80; tup.server[15] = 2;
+		tup.client_port = 50000;
+		tup.server_port = 587;
+		f = sig_flow_open(t, &tup);
+		al.n = 0;
+		scan_s(t, f, SIG_DIR_TO_SERVER, "HIT");
+		CHECK_EQ_U(count_sid(&al, 5), 1);
+		/* the IPv4-only HOME_NET does not contain an IPv6 server */
+		CHECK_EQ_U(count_sid(&al, 1), 0);
+		CHECK_EQ_U(count_sid(&al, 3), 1);
+		CHECK_EQ_U(al.n, 2);
+		sig_flow_close(t, f, NULL);
+	}
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- transaction scope, once per tx, session scope ------------------- */
+
+static void test_scopes(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (flow:to_server; content:\"AAA\"; "
+		"content:\"BBB\"; sid:1;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"ONCE\"; sid:2;)",
+		"alert smtp any any -> any any (smtp.helo; content:\"evil.example\"; "
+		"smtp.mail_from; content:\"@spam\"; sid:3;)",
+		"alert smtp any any -> any any (smtp.helo; content:\"evil.example\"; sid:4;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	/* AAA in tx 1, BBB in tx 2: no alert; AAA again in tx 2: alert */
+	scan_s(t, f, SIG_DIR_TO_SERVER, "AAA");
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "BBB");
+	CHECK_EQ_U(count_sid(&al, 1), 0);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "AAA");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "AAA BBB AAA");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+
+	/* once per tx */
+	for (int i = 0; i < 5; i++)
+		scan_s(t, f, SIG_DIR_TO_SERVER, "ONCE ONCE");
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "ONCE");
+	CHECK_EQ_U(count_sid(&al, 2), 2);
+	sig_flow_tx_end(t, f);
+
+	/* helo persists across transactions */
+	scan_b(t, f, SIG_BUF_SMTP_HELO, "mx.evil.example");
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, "<a@good>");
+	sig_flow_tx_end(t, f);
+	scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, "<b@spam.example>");
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	sig_flow_tx_end(t, f);
+	scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, "<c@spam.example>");
+	CHECK_EQ_U(count_sid(&al, 3), 2);
+	sig_flow_tx_end(t, f);
+	/* a new HELO replaces the old one */
+	scan_b(t, f, SIG_BUF_SMTP_HELO, "mx.good.example");
+	scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, "<d@spam.example>");
+	CHECK_EQ_U(count_sid(&al, 3), 2);
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	/* smtp.helo is to_server only */
+	sig_scan_buffer(t, f, SIG_BUF_SMTP_HELO, SIG_DIR_TO_CLIENT,
+			(const uint8_t *)"evil.example", 12, NULL);
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	sig_flow_close(t, f, NULL);
+
+	/* session scope is per flow */
+	f = sig_flow_open(t, default_tuple());
+	scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, "<e@spam.example>");
+	CHECK_EQ_U(count_sid(&al, 3), 2);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- recipients ----------------------------------------------------- */
+
+static void test_rcpt(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (smtp.rcpt_to; content:\"bob@\"; sid:1;)",
+		"alert smtp any any -> any any (smtp.rcpt_to; content:\"x>bob\"; sid:2;)",
+		("alert smtp any any -> any any (smtp.rcpt_to; content:\"carol\"; "
+		 "smtp.data; content:\"invoice\"; nocase; sid:3;)"),
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<alice@x>");
+	CHECK_EQ_U(al.n, 0);
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "bob@x>");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* each recipient is scanned alone: "x>" + "bob" never joins */
+	CHECK_EQ_U(count_sid(&al, 2), 0);
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<bob@z>");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<carol@y>");
+	sig_data_begin(t, f);
+	scan_d(t, f, "Your INVOICE");
+	CHECK_EQ_U(count_sid(&al, 3), 1);  /* reported as the data arrives */
+	sig_data_end(t, f, NULL);
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- message data stream -------------------------------------------- */
+
+static void test_data_stream(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (smtp.data; content:\"attachment\"; sid:1;)",
+		"alert smtp any any -> any any (content:\"RAWONLY\"; sid:2;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	/* split across chunks */
+	sig_data_begin(t, f);
+	scan_d(t, f, "see the attach");
+	scan_d(t, f, "ment RAWONLY");
+	sig_data_end(t, f, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	CHECK_EQ_U(count_sid(&al, 2), 0);    /* data is not the raw stream */
+	scan_s(t, f, SIG_DIR_TO_SERVER, "attachment");
+	CHECK_EQ_U(count_sid(&al, 1), 1);    /* raw stream is not data */
+	sig_flow_tx_end(t, f);
+	/* a message that is abandoned (no data_end): begin resets the stream */
+	sig_data_begin(t, f);
+	scan_d(t, f, "attach");
+	sig_data_begin(t, f);
+	scan_d(t, f, "ment");
+	sig_data_end(t, f, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* end resets too: the next message starts clean */
+	sig_data_begin(t, f);
+	scan_d(t, f, "attach");
+	sig_data_end(t, f, NULL);
+	sig_data_begin(t, f);
+	scan_d(t, f, "ment");
+	sig_data_end(t, f, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* data without an explicit begin opens the stream lazily */
+	sig_flow_tx_end(t, f);
+	scan_d(t, f, "attachment");
+	CHECK_EQ_U(count_sid(&al, 1), 2);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- pools and counters --------------------------------------------- */
+
+static void test_pools(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (content:\"X1\"; sid:1;)",
+		"alert smtp any any -> any any (smtp.data; content:\"D1\"; sid:2;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f1, *f2, *f3;
+	const struct sig_thread_stats *st;
+
+	if (!t)
+		return;
+	st = sig_thread_get_stats(t);
+	f1 = sig_flow_open(t, default_tuple());
+	f2 = sig_flow_open(t, default_tuple());
+	f3 = sig_flow_open(t, default_tuple());
+	CHECK(f1 != NULL && f2 != NULL && f1 != f2);
+	CHECK(f3 == NULL);
+	CHECK_EQ_U(st->flows_no_state, 1);
+	/* a NULL flow is simply not inspected */
+	scan_s(t, f3, SIG_DIR_TO_SERVER, "X1");
+	scan_b(t, f3, SIG_BUF_SMTP_HELO, "X1");
+	sig_data_begin(t, f3);
+	scan_d(t, f3, "D1");
+	sig_data_end(t, f3, NULL);
+	sig_flow_tx_end(t, f3);
+	sig_flow_close(t, f3, NULL);
+	CHECK_EQ_U(al.n, 0);
+	/* both flows keep their own streams */
+	scan_s(t, f1, SIG_DIR_TO_SERVER, "X");
+	scan_s(t, f2, SIG_DIR_TO_SERVER, "1");
+	CHECK_EQ_U(al.n, 0);
+	scan_s(t, f1, SIG_DIR_TO_SERVER, "1");
+	CHECK_EQ_U(al.n, 1);
+	scan_d(t, f1, "D");
+	scan_d(t, f2, "D1");
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_flow_close(t, f2, NULL);
+	f3 = sig_flow_open(t, default_tuple());
+	CHECK(f3 != NULL);
+	CHECK_EQ_U(st->flows_no_state, 1);
+	CHECK_EQ_U(st->streams_no_state, 0);
+	CHECK_EQ_U(st->scan_errors, 0);
+	CHECK_EQ_U(st->scans, 5);
+	CHECK_EQ_U(st->bytes_scanned, 6);
+	CHECK_EQ_U(st->alerts, 2);
+	CHECK_EQ_U(st->matches, 2);
+	/* flows still open at thread end are released by sig_thread_free */
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* Many multi-content rules half-matched in one tx fill the flow's entries. */
+static void test_match_state_full(void)
+{
+	enum { N = 40 };
+	struct sig_set *s = sig_set_new();
+	struct sig_engine *e = NULL;
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+	char rule[256], err[256], data[16];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(rule, sizeof(rule), "alert smtp any any -> any any "
+			 "(flow:to_server; content:\"K%02dK\"; content:\"TAIL%02d\"; sid:%d;)",
+			 i, i, i + 1);
+		CHECK_EQ_U(sig_set_add_rule(s, rule, "full.rules", 1, NULL, NULL), 0);
+	}
+	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), 0);
+	if (!e)
+		return;
+	t = sig_thread_new(e, 1, on_alert, &al);
+	f = sig_flow_open(t, default_tuple());
+	for (int i = 0; i < N; i++) {
+		snprintf(data, sizeof(data), "K%02dK", i);
+		scan_s(t, f, SIG_DIR_TO_SERVER, data);
+	}
+	CHECK(sig_thread_get_stats(t)->match_state_full > 0);
+	/* the first rules were recorded and can still complete */
+	scan_s(t, f, SIG_DIR_TO_SERVER, "TAIL00");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* tx_end frees the entries again */
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "K39K TAIL39");
+	CHECK_EQ_U(count_sid(&al, 40), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+static void test_empty_engine(void)
+{
+	struct sig_set *s = sig_set_new();
+	struct sig_engine *e = NULL;
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+	char err[64];
+
+	/* a set whose only rule was skipped is empty */
+	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (pcre:\"/x/\"; sid:1;)",
+				    "e.rules", 1, NULL, NULL), (uint64_t)(int64_t)-EINVAL);
+	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), 0);
+	if (!e)
+		return;
+	CHECK_EQ_U(sig_engine_rule_count(e), 0);
+	CHECK_EQ_U(sig_engine_db_bytes(e), 0);
+	t = sig_thread_new(e, 8, on_alert, &al);
+	CHECK(t != NULL);
+	if (!t) {
+		sig_engine_free(e);
+		return;
+	}
+	f = sig_flow_open(t, default_tuple());
+	CHECK(f != NULL);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "anything");
+	scan_b(t, f, SIG_BUF_SMTP_HELO, "anything");
+	sig_data_begin(t, f);
+	scan_d(t, f, "anything");
+	sig_data_end(t, f, NULL);
+	sig_flow_tx_end(t, f);
+	sig_flow_close(t, f, NULL);
+	CHECK_EQ_U(al.n, 0);
+	CHECK_EQ_U(sig_thread_get_stats(t)->scans, 0);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* Wrong buffer for the call, out-of-range enums: ignored, not crashed. */
+static void test_misuse(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (content:\"Z9\"; sid:1;)",
+		"alert smtp any any -> any any (smtp.data; content:\"Z9\"; sid:2;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 1, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	scan_b(t, f, SIG_BUF_STREAM, "Z9");
+	scan_b(t, f, SIG_BUF_SMTP_DATA, "Z9");
+	sig_scan_buffer(t, f, (enum sig_buf)99, SIG_DIR_TO_SERVER, (const uint8_t *)"Z9", 2, NULL);
+	sig_scan_stream(t, f, (enum sig_dir)7, (const uint8_t *)"Z9", 2, NULL);
+	CHECK_EQ_U(al.n, 0);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* Enough rules to grow every build table; shared and distinct patterns. */
+static void test_many_rules(void)
+{
+	enum { N = 3000 };
+	struct sig_set *s = sig_set_new();
+	struct sig_engine *e = NULL;
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+	char rule[256], err[256];
+	unsigned bad = 0;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(rule, sizeof(rule), "alert smtp any any -> any any (flow:to_server; "
+			 "content:\"word%04dz\"; %s content:\"common\"; sid:%d;)", i,
+			 i % 2 ? "nocase;" : "", i + 1);
+		bad += sig_set_add_rule(s, rule, "many.rules", (unsigned)i, NULL, NULL) != 0;
+	}
+	CHECK_EQ_U(bad, 0);
+	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), 0);
+	if (!e)
+		return;
+	CHECK_EQ_U(sig_engine_rule_count(e), N);
+	t = sig_thread_new(e, 1, on_alert, &al);
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "common word0100z WORD0101Z WORD0102Z word2999z");
+	CHECK_EQ_U(al.n, 3);
+	CHECK_EQ_U(count_sid(&al, 101), 1);
+	CHECK_EQ_U(count_sid(&al, 102), 1);  /* nocase */
+	CHECK_EQ_U(count_sid(&al, 103), 0);  /* case-sensitive */
+	CHECK_EQ_U(count_sid(&al, 3000), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* A Hyperscan compile error names the rule that caused it. */
+static void test_compile_error(void)
+{
+	enum { HUGE = 6000 };    /* 24,000 chars as \xHH: over Hyperscan's limit */
+	struct sig_set *s = sig_set_new();
+	struct sig_engine *e = NULL;
+	char *rule = malloc(HUGE * 4 + 128), *w = rule, err[256];
+	const char *want = "big.rules:7: sid 42: ";
+
+	w += sprintf(w, "alert smtp any any -> any any (content:\"");
+	for (int i = 0; i < HUGE; i++)
+		w += sprintf(w, "|%02x|", (unsigned)(i * 7 + 1) & 0xff);
+	sprintf(w, "\"; sid:42;)");
+	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (content:\"ok\"; sid:1;)",
+				    "big.rules", 6, NULL, NULL), 0);
+	CHECK_EQ_U(sig_set_add_rule(s, rule, "big.rules", 7, NULL, NULL), 0);
+	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), (uint64_t)(int64_t)-EINVAL);
+	CHECK(e == NULL);
+	CHECK(strncmp(err, want, strlen(want)) == 0 && strlen(err) > strlen(want));
+	if (strncmp(err, want, strlen(want)) != 0)
+		fprintf(stderr, "compile error: %s\n", err);
+	/* the set was consumed (ASan would report a leak otherwise) */
+	free(rule);
+}
+
+int main(void)
+{
+	test_split_every_offset();
+	test_content_forms();
+	test_conjunction();
+	test_directions();
+	test_header();
+	test_scopes();
+	test_rcpt();
+	test_data_stream();
+	test_pools();
+	test_match_state_full();
+	test_empty_engine();
+	test_misuse();
+	test_compile_error();
+	test_many_rules();
+	return check_summary("test_sig_scan");
+}
