@@ -111,10 +111,15 @@ static void on_data(void *user, struct flow *f, enum flow_dir dir,
 
 static void on_gap(void *user, struct flow *f, enum flow_dir dir, uint64_t len)
 {
-	struct app_flow *a = app_get(user, f);
+	struct worker *w = user;
+	struct app_flow *a = app_get(w, f);
 
-	if (a)
-		smtp_session_gap(&a->smtp, (enum smtp_dir)dir, len);
+	if (!a)
+		return;
+	smtp_session_gap(&a->smtp, (enum smtp_dir)dir, len);
+	/* No raw-stream pattern may match across the lost bytes. */
+	if (a->sig)
+		sig_stream_gap(w->sig, a->sig, (enum sig_dir)dir);
 }
 
 static void on_eof(void *user, struct flow *f, enum flow_dir dir)
