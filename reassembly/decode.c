@@ -533,6 +533,7 @@ enum decode_result decode_packet(int link, const uint8_t *frame, uint32_t caplen
 	if (!frame)
 		caplen = 0;
 	r = decode_frame(link, frame, caplen, opts, out, st);
+	out->frame_len = caplen;
 	st->result[r]++;
 	return r;
 }

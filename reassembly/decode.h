@@ -81,6 +81,8 @@ struct decoded_pkt {
 	const uint8_t *payload;      /* into the caller's frame */
 	uint32_t payload_len;
 	uint32_t ip_len;             /* IP header + payload as the IP header says */
+	uint32_t frame_len;          /* captured bytes of the whole frame (caplen):
+	                              * what Suricata counts in flow bytes */
 };
 
 struct decode_opts {

@@ -376,7 +376,7 @@ void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us)
 	r->stats.pkts++;
 	f->pub.last_us = r->now;
 	f->pub.dir[d].pkts++;
-	f->pub.dir[d].bytes += p->ip_len;
+	f->pub.dir[d].bytes += p->frame_len;
 	tcp_stream_packet(r, f, d, p);
 
 	/* Move to the tail of its (possibly new) class list. */

@@ -64,7 +64,8 @@ enum flow_tcp_state {
 /* Per-direction counters visible to the consumer (for EVE "flow" fields). */
 struct flow_dir_stats {
 	uint64_t pkts;
-	uint64_t bytes;         /* wire bytes of the frames' IP packets */
+	uint64_t bytes;         /* captured bytes of the frames, link header
+	                         * included (as Suricata's flow bytes) */
 	uint64_t stream_bytes;  /* payload bytes delivered in order */
 	uint64_t gap_bytes;     /* bytes declared missing */
 };

@@ -245,7 +245,7 @@ int main(int argc, char **argv)
 	}
 
 	status = 1;
-	if (worker_init(&w, &cfg, engine, eve_fd) != 0) {
+	if (worker_init(&w, 0, &cfg, engine, eve_fd) != 0) {
 		fprintf(stderr, "mailtap: out of memory setting up the worker\n");
 		goto out;
 	}

@@ -9,7 +9,7 @@
 
 static json_t *reasm_json(const struct reasm_stats *r)
 {
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"flows_created", J(r->flows_created), "flows_active", J(r->flows_active),
 		"flows_refused", J(r->flows_refused), "flows_closed", J(r->flows_closed),
 		"flows_timeout", J(r->flows_timeout), "flows_evicted", J(r->flows_evicted),
@@ -21,7 +21,9 @@ static json_t *reasm_json(const struct reasm_stats *r)
 		"ooo_drop_flow_cap", J(r->ooo_drop_flow_cap), "ooo_drop_total_cap", J(r->ooo_drop_total_cap),
 		"gaps", J(r->gaps), "gap_bytes", J(r->gap_bytes),
 		"bytes_delivered", J(r->bytes_delivered), "ooo_bytes_peak", J(r->ooo_bytes_peak),
-		"rst", J(r->rst), "data_after_close", J(r->data_after_close));
+		"rst", J(r->rst), "data_after_close", J(r->data_after_close),
+		"seq_out_of_window", J(r->seq_out_of_window), "ooo_bytes_held", J(r->ooo_bytes_held),
+		"syn_on_established", J(r->syn_on_established));
 }
 
 json_t *stats_event(const struct worker *w, const struct capture_source *src,

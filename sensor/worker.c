@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int worker_init(struct worker *w, const struct mt_config *cfg,
+int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 		const struct sig_engine *engine, int eve_fd)
 {
 	int rc;
 
 	memset(w, 0, sizeof(*w));
+	w->id = id;
 	w->cfg = cfg;
 	w->dopts.validate_checksums = cfg->validate_checksums;
 	rc = mt_blockpool_init(&w->pool, cfg->pool_block_size, cfg->pool_blocks);
@@ -33,7 +34,10 @@ int worker_init(struct worker *w, const struct mt_config *cfg,
 	w->sig = sig_thread_new(engine, cfg->max_app_flows, app_sig_alert, w);
 	if (!w->sig)
 		return -ENOMEM;
-	w->reasm = reasm_create(&cfg->reasm, &app_reasm_ops, w);
+	struct reasm_config rcfg = cfg->reasm;
+
+	rcfg.worker_id = w->id;  /* in every flow id: unique across workers */
+	w->reasm = reasm_create(&rcfg, &app_reasm_ops, w);
 	if (!w->reasm)
 		return -ENOMEM;
 	return eve_buf_init(&w->eve, eve_fd, 1u << 20);

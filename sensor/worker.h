@@ -46,6 +46,7 @@ struct worker_stats {
 };
 
 struct worker {
+	unsigned id;                /* 0.. : goes into flow ids */
 	const struct mt_config *cfg;
 	struct decode_opts dopts;
 	struct decode_stats dstats;
@@ -66,9 +67,9 @@ struct worker {
 	void *alert_hook_user;
 };
 
-/* Start-up. eve_fd is shared by all workers (O_APPEND). Returns 0 or
+/* Start-up. id numbers the worker (0..255). eve_fd is shared by all workers (O_APPEND). Returns 0 or
  * -ENOMEM (nothing to free on failure beyond worker_destroy). */
-int worker_init(struct worker *w, const struct mt_config *cfg,
+int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 		const struct sig_engine *engine, int eve_fd);
 void worker_destroy(struct worker *w);
 
