@@ -205,21 +205,6 @@ static int rl_negate(struct rlist *l, struct sig_u128 max)
 	return 0;
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static void trim(const char **p, size_t *len)
-{
-	while (*len && is_space(**p)) {
-		(*p)++;
-		(*len)--;
-	}
-	while (*len && is_space((*p)[*len - 1]))
-		(*len)--;
-}
-
 /* Decimal number up to max; false on anything else. */
 static bool parse_uint(const char *p, size_t len, uint32_t max, uint32_t *out)
 {

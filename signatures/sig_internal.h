@@ -196,4 +196,20 @@ struct sig_engine {
 
 #define SIG_ID_MAX (1u << 30)
 
+/* Rule-text white space, and trimming it from both ends of a slice. */
+static inline bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static inline void trim(const char **p, size_t *len)
+{
+	while (*len && is_space(**p)) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len && is_space((*p)[*len - 1]))
+		(*len)--;
+}
+
 #endif

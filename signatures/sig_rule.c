@@ -370,21 +370,6 @@ static int fail(struct rp *rp, const char *fmt, ...)
 	return -1;
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static void trim(const char **p, size_t *len)
-{
-	while (*len && is_space(**p)) {
-		(*p)++;
-		(*len)--;
-	}
-	while (*len && is_space((*p)[*len - 1]))
-		(*len)--;
-}
-
 static int show(size_t len)
 {
 	return (int)(len > SIG_NAME_SHOW ? SIG_NAME_SHOW : len);
