@@ -2,9 +2,10 @@
  * app_smtp — wires reassembly, the SMTP parser and the signature engine
  * together, and turns what they report into EVE events.
  *
- * Per chunk of reassembled bytes the order is: the SMTP parser first (so
- * an alert raised on these bytes carries the envelope they contain), then
- * the raw-stream signature scan. SMTP events drive the short-buffer scans
+ * Per chunk of reassembled bytes: client bytes are parsed, then scanned
+ * (an alert on them carries the envelope they contain); server bytes are
+ * scanned, then parsed (the reply that ends a transaction is matched
+ * inside it). SMTP events drive the short-buffer scans
  * (helo, mail_from, each rcpt_to), the message-data stream, and the end of
  * the signature engine's transaction scope.
  *
@@ -104,9 +105,18 @@ static void on_data(void *user, struct flow *f, enum flow_dir dir,
 
 	if (!a || a->smtp.tls)
 		return;
+	/*
+	 * Scan while the transaction the bytes belong to is current. A
+	 * client chunk is parsed first, so an alert on it carries the
+	 * envelope it holds (MAIL FROM and RCPT TO pipelined in the same
+	 * segment). A server chunk is scanned first: the reply that ends a
+	 * transaction (250 to ".") still belongs to it.
+	 */
+	if (dir == FLOW_TO_CLIENT && a->sig)
+		sig_scan_stream(w->sig, a->sig, SIG_DIR_TO_CLIENT, data, len, a);
 	smtp_session_feed(&a->smtp, (enum smtp_dir)dir, data, len);
-	if (a->sig && !a->smtp.tls)
-		sig_scan_stream(w->sig, a->sig, (enum sig_dir)dir, data, len, a);
+	if (dir == FLOW_TO_SERVER && a->sig && !a->smtp.tls)
+		sig_scan_stream(w->sig, a->sig, SIG_DIR_TO_SERVER, data, len, a);
 }
 
 static void on_gap(void *user, struct flow *f, enum flow_dir dir, uint64_t len)

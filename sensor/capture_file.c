@@ -35,6 +35,7 @@ struct file_source {
 	/* mmap reader */
 	const uint8_t *map;
 	size_t map_len, pos;
+	size_t released;         /* pages before this offset were given back */
 	bool swapped, nanos;
 	/* libpcap reader */
 	pcap_t *pcap;
@@ -50,10 +51,23 @@ static uint32_t rd32(const struct file_source *f, const uint8_t *p)
 	return f->swapped ? __builtin_bswap32(v) : v;
 }
 
+/* Bytes read past before the pages behind are dropped from memory. */
+#define RELEASE_STEP (32u << 20)
+
 static int mmap_rx_burst(struct capture_source *s, struct mt_pkt *pkts, unsigned max)
 {
 	struct file_source *f = (struct file_source *)s;
 	unsigned n = 0;
+
+	/* The previous burst's packets are no longer referenced: give the
+	 * clean file pages behind it back, so a capture of any size costs a
+	 * bounded amount of memory (one madvise per 32 MiB, not per packet). */
+	if (f->pos - f->released >= RELEASE_STEP) {
+		size_t end = f->pos & ~(size_t)(RELEASE_STEP - 1);
+
+		madvise((void *)(f->map + f->released), end - f->released, MADV_DONTNEED);
+		f->released = end;
+	}
 
 	while (n < max) {
 		const uint8_t *h = f->map + f->pos;
