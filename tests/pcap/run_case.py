@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -178,6 +179,13 @@ def main():
                     return 1
             else:
                 pcap = expand(spec["pcap"], case)
+                if pcap.endswith(".gz"):
+                    # Some third-party captures are stored compressed (Zeek
+                    # feeds them through zcat): decompress to the temp dir.
+                    import gzip
+                    with gzip.open(pcap, "rb") as src, open(os.path.join(tmp, "input.pcap"), "wb") as dst:
+                        shutil.copyfileobj(src, dst)
+                    pcap = os.path.join(tmp, "input.pcap")
             rules = [expand(x, case) for x in
                      ([spec["rules"]] if isinstance(spec.get("rules"), str) else spec.get("rules", []))]
         except FileNotFoundError:
