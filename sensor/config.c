@@ -27,7 +27,7 @@ void config_defaults(struct mt_config *c)
 	c->pool_block_size = 4096;
 	c->pool_blocks = 65536;        /* 256 MiB of parser blocks at most */
 	c->max_line = 4000;
-	c->max_rcpt = 1000;
+	c->max_rcpt = 1000;            /* capped by what one parser block holds */
 	c->max_app_flows = c->reasm.max_flows;
 }
 

@@ -88,6 +88,15 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				"peak", J(w->app_peak), "exhausted", J(w->st.app_no_memory),
 		"output", "events", J(w->eve.events), "alerts", J(w->st.alerts),
 			"write_errors", J(w->eve.write_errors), "dump_errors", J(w->eve.dump_errors));
+	/* The limits in force, as resolved at start-up. */
+	json_object_set_new(ext, "limits", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		"max_flows", J(w->cfg->reasm.max_flows),
+		"max_ooo_bytes", J(w->cfg->reasm.max_ooo_bytes),
+		"max_ooo_bytes_per_flow", J(w->cfg->reasm.max_ooo_bytes_per_flow),
+		"max_app_flows", J(w->cfg->max_app_flows),
+		"max_line", J(w->smtp_cfg.max_line),
+		"max_rcpt", J(w->smtp_cfg.max_rcpt),
+		"parser_blocks", J(w->pool.count)));
 	json_object_set_new(o, "mailtap", ext);
 	return o;
 }

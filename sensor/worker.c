@@ -22,7 +22,12 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 		return rc;
 	w->smtp_cfg.pool = &w->pool;
 	w->smtp_cfg.max_line = cfg->max_line;
-	w->smtp_cfg.max_rcpt = cfg->max_rcpt;
+	/* A transaction's recipients live in one arena object, so one block
+	 * bounds them: 170 with 4 KiB blocks (RFC 5321 section 4.5.3.1.8
+	 * asks for at least 100). More are counted (rcpt_dropped). */
+	uint32_t rcpt_fit = (cfg->pool_block_size - 16) / (uint32_t)sizeof(struct smtp_rcpt);
+
+	w->smtp_cfg.max_rcpt = cfg->max_rcpt < rcpt_fit ? cfg->max_rcpt : rcpt_fit;
 	w->smtp_cfg.max_tx_blocks = 64;
 	w->smtp_cfg.on_event = app_smtp_event;
 	w->smtp_cfg.user = w;
