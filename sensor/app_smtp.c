@@ -319,6 +319,21 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 	struct app_flow *a = app_of_session(s);
 	struct sig_flow *sf = a->sig;
 
+	/*
+	 * The signature engine's transaction scope follows the parser's
+	 * current transaction. A transaction that waits for its last replies
+	 * (pipelining) is logged after the next one has begun, so its TX_END
+	 * must not clear the new one's matches: the scope moves on when an
+	 * event first names a new current transaction, and ends at the TX_END
+	 * of the current one.
+	 */
+	if (sf && ev->tx == &s->tx && ev->kind != SMTP_EV_TX_END &&
+	    a->sig_scope != ev->tx->id + 1) {
+		if (a->sig_scope)
+			sig_flow_tx_end(w->sig, sf);
+		a->sig_scope = ev->tx->id + 1;
+	}
+
 	switch (ev->kind) {
 	case SMTP_EV_HELO:
 		if (sf)
@@ -351,8 +366,10 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		/* ev->tx, not s->tx: a message waiting for its verdict while
 		 * the next transaction runs sits in another slot. */
 		emit_smtp_tx(w, a, ev->tx);
-		if (sf)
+		if (sf && ev->tx == &s->tx) {
 			sig_flow_tx_end(w->sig, sf);
+			a->sig_scope = 0;
+		}
 		break;
 	case SMTP_EV_ANOMALY:
 		emit_anomaly(w, a, ev->anomaly);

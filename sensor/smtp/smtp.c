@@ -13,11 +13,17 @@
  * gives the same events.
  *
  * Transactions: s->tx is the current one. It begins implicitly with the
- * first command after the previous one ended. When the client sends a
- * command while the reply to its "." is still due (pipelining after the
- * data), the finished tx moves to s->tx_done and waits there for its
- * verdict; s->tx begins anew. Replies find their tx through the tag stored
- * with each queued command.
+ * first command after the previous one ended. A tx can outlive the
+ * client's interest in it while replies it is owed are on their way
+ * (RFC 2920 pipelining): after its "." (the verdict is due), or when RSET,
+ * QUIT, an accepted HELO/EHLO or nested MAIL ended it before the replies
+ * to its MAIL/RCPTs came ("closed": state set, not logged). Such a tx
+ * stays in s->tx until the next command, then moves to s->tx_done; it is
+ * logged (TX_END) when its last owed reply arrives, when the server's
+ * direction ends, at finish, or when the slot is needed for a newer one
+ * (then as it stands). At most two txs are live: s->tx and s->tx_done.
+ * Replies find their tx through the tag stored with each queued command.
+ * Without the server side (nothing from it seen), nothing waits.
  */
 #include "smtp_int.h"
 
@@ -140,6 +146,11 @@ enum smtp_tx_state smtp_tx_verdict(const struct smtp_tx *tx,
 	return otherwise;
 }
 
+bool smtp_replies_expected(const struct smtp_session *s)
+{
+	return s->srv_seen && s->srv_state == SMTP_SRV_REPLY && !s->tls;
+}
+
 static void tx_log(struct smtp_session *s, const struct smtp_tx *tx)
 {
 	s->tx_logged++;
@@ -147,11 +158,22 @@ static void tx_log(struct smtp_session *s, const struct smtp_tx *tx)
 	smtp_emit(s, SMTP_EV_TX_END, SMTP_VERB_NONE, 0, NULL, 0, tx);
 }
 
+/* Closed by a command, not logged yet. */
+static bool tx_closed_waiting(const struct smtp_session *s,
+			      const struct smtp_tx *tx)
+{
+	if (tx == &s->tx)
+		return s->tx_closing;
+	return s->done_busy && tx->state != SMTP_TX_OPEN;
+}
+
 void smtp_tx_end(struct smtp_session *s, struct smtp_tx *tx,
 		 enum smtp_tx_state st)
 {
-	assert(tx->state == SMTP_TX_OPEN);
+	assert(tx->state == SMTP_TX_OPEN || tx_closed_waiting(s, tx));
 	tx->state = (uint8_t)st;
+	if (tx == &s->tx)
+		s->tx_closing = false;
 	if (smtp_tx_has_content(tx))
 		tx_log(s, tx);
 	/* The strings go with the arena; counts stay (they decide the next
@@ -161,8 +183,72 @@ void smtp_tx_end(struct smtp_session *s, struct smtp_tx *tx,
 	tx->end_reply = (struct smtp_str){ 0 };
 	tx->rcpt = NULL;
 	tx->rcpt_cap = 0;
-	if (tx == &s->tx_done)
+	if (tx == &s->tx_done) {
 		memset(tx, 0, sizeof(*tx));
+		s->done_busy = false;
+	}
+}
+
+void smtp_tx_end_as_is(struct smtp_session *s, struct smtp_tx *tx)
+{
+	enum smtp_tx_state st = tx->state == SMTP_TX_OPEN
+				? SMTP_TX_INCOMPLETE
+				: (enum smtp_tx_state)tx->state;
+
+	smtp_tx_end(s, tx, smtp_tx_verdict(tx, st));
+}
+
+/* Is a reply that belongs in tx's record still queued? Only the tx's own
+ * tag is looked for: tx is s->tx or s->tx_done, whose tags are theirs. */
+static bool tx_owed(const struct smtp_session *s, const struct smtp_tx *tx)
+{
+	uint8_t tag = SMTP_TX_TAG(tx->id);
+
+	for (unsigned i = 0; i < s->pend_count; i++) {
+		uint8_t e = s->pending[(s->pend_head + i) % SMTP_PENDING_MAX];
+
+		if ((e >> SMTP_PEND_TAG_SHIFT) == tag &&
+		    (smtp_verbs[e & SMTP_PEND_VERB_MASK].flags & SMTP_VF_TX_REPLY))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * RSET, QUIT, an accepted HELO/EHLO or nested MAIL end the transaction
+ * when sent (RFC 5321 sections 4.1.1.5, 4.1.1.10, 4.1.4), but with
+ * pipelining (RFC 2920 section 3.1) the replies to its MAIL and RCPTs may
+ * still be on their way: the tx is then closed, not logged, and its record
+ * completed by those replies. Without the server side none will come.
+ */
+void smtp_tx_close(struct smtp_session *s, enum smtp_tx_state st)
+{
+	struct smtp_tx *tx = &s->tx;
+
+	if (tx->state != SMTP_TX_OPEN)
+		return;
+	if (smtp_tx_has_content(tx) && smtp_replies_expected(s) &&
+	    tx_owed(s, tx)) {
+		tx->state = (uint8_t)st;
+		s->tx_closing = true;
+		return;
+	}
+	smtp_tx_end(s, tx, smtp_tx_verdict(tx, st));
+}
+
+void smtp_tx_settle(struct smtp_session *s)
+{
+	bool older_waits = false;
+
+	if (s->done_busy) {
+		if (tx_closed_waiting(s, &s->tx_done) && !tx_owed(s, &s->tx_done))
+			smtp_tx_end_as_is(s, &s->tx_done);
+		else
+			older_waits = true;
+	}
+	/* TX_END in id order: the current one after the older one. */
+	if (tx_closed_waiting(s, &s->tx) && !older_waits && !tx_owed(s, &s->tx))
+		smtp_tx_end_as_is(s, &s->tx);
 }
 
 /* Entries of tx (id - 7k) would be taken for the new tx's: mark them. */
@@ -185,34 +271,49 @@ static void tx_begin(struct smtp_session *s)
 	 * logged transactions run 0, 1, 2 ... */
 	if (smtp_tx_has_content(&s->tx)) {
 		id = s->tx_count++;
-		if (s->tx_done.data_done &&
+		if (s->done_busy &&
 		    SMTP_TX_TAG(s->tx_done.id) == SMTP_TX_TAG(id))
-			smtp_tx_end(s, &s->tx_done, smtp_tx_verdict(&s->tx_done,
-						SMTP_TX_INCOMPLETE));
+			smtp_tx_end_as_is(s, &s->tx_done);
 		pending_retag(s, SMTP_TX_TAG(id));
 	}
 	tx_init(s, &s->tx, id);
+	/* Client bytes lost after the previous tx ended were this one's. */
+	s->tx.gap = s->gap_next;
+	s->gap_next = false;
+}
+
+/*
+ * s->tx is closed or awaits its verdict and the client goes on: it moves
+ * to tx_done. That slot holds one tx; an older one still there (its
+ * replies are not seen) ends as it stands. A closed tx owed nothing more
+ * is logged rather than moved.
+ */
+static void tx_park(struct smtp_session *s)
+{
+	if (s->done_busy)
+		smtp_tx_end_as_is(s, &s->tx_done);
+	if (s->tx_closing && !tx_owed(s, &s->tx)) {
+		smtp_tx_end_as_is(s, &s->tx);
+		return;
+	}
+	s->tx_done = s->tx;
+	s->done_busy = true;
+	s->tx_closing = false;
 }
 
 void smtp_tx_for_command(struct smtp_session *s)
 {
-	if (s->tx.state != SMTP_TX_OPEN) {
-		tx_begin(s);
-	} else if (s->tx.data_done) {
-		/* One tx can wait for its verdict; an older one still waiting
-		 * (the server's replies are not seen) ends as it stands. */
-		if (s->tx_done.data_done)
-			smtp_tx_end(s, &s->tx_done, smtp_tx_verdict(&s->tx_done,
-						SMTP_TX_INCOMPLETE));
-		s->tx_done = s->tx;
-		tx_begin(s);
-	}
+	if (s->tx.state == SMTP_TX_OPEN && !s->tx.data_done)
+		return;
+	if (s->tx_closing || s->tx.state == SMTP_TX_OPEN)
+		tx_park(s);
+	tx_begin(s);
 }
 
 void smtp_tx_restart(struct smtp_session *s, enum smtp_tx_state st)
 {
-	smtp_tx_end(s, &s->tx, st);
-	tx_begin(s);
+	smtp_tx_close(s, st);
+	smtp_tx_for_command(s);
 }
 
 /* ---- commands awaiting replies (RFC 2920 section 3.1) ------------------ */
@@ -222,23 +323,24 @@ void smtp_tx_restart(struct smtp_session *s, enum smtp_tx_state st)
  * replies to the queued ones still arrive first and stay matched, whereas
  * dropping the oldest would shift every later match by one.
  */
-void smtp_pending_push(struct smtp_session *s, enum smtp_verb verb)
+bool smtp_pending_push(struct smtp_session *s, enum smtp_verb verb)
 {
 	unsigned idx;
 
 	if (s->pend_count >= SMTP_PENDING_MAX) {
 		s->stats->pending_overflow++;
 		smtp_anomaly(s, "pending_overflow");
-		return;
+		return false;
 	}
 	idx = (s->pend_head + s->pend_count) % SMTP_PENDING_MAX;
 	s->pending[idx] = (uint8_t)(verb |
 				    SMTP_TX_TAG(s->tx.id) << SMTP_PEND_TAG_SHIFT);
 	s->pend_count++;
+	return true;
 }
 
 bool smtp_pending_pop(struct smtp_session *s, enum smtp_verb *verb,
-		      struct smtp_tx **tx)
+		      struct smtp_tx **tx, bool *deferred)
 {
 	uint8_t e, tag;
 
@@ -249,15 +351,34 @@ bool smtp_pending_pop(struct smtp_session *s, enum smtp_verb *verb,
 	s->pend_count--;
 	*verb = (enum smtp_verb)(e & SMTP_PEND_VERB_MASK);
 	assert(*verb < SMTP_VERB_COUNT);
+	*deferred = false;
+	if (s->defer.verb != SMTP_VERB_NONE) {
+		if (s->defer.pos == 0)
+			*deferred = true;
+		else
+			s->defer.pos--;
+	}
 	tag = e >> SMTP_PEND_TAG_SHIFT;
 	*tx = NULL;
 	if (tag == SMTP_PEND_TAG_STALE)
 		return true;
-	if (s->tx.state == SMTP_TX_OPEN && SMTP_TX_TAG(s->tx.id) == tag)
+	if ((s->tx.state == SMTP_TX_OPEN || s->tx_closing) &&
+	    SMTP_TX_TAG(s->tx.id) == tag)
 		*tx = &s->tx;
-	else if (s->tx_done.data_done && SMTP_TX_TAG(s->tx_done.id) == tag)
+	else if (s->done_busy && SMTP_TX_TAG(s->tx_done.id) == tag)
 		*tx = &s->tx_done;
 	return true;
+}
+
+void smtp_pending_retag_at(struct smtp_session *s, unsigned pos, uint32_t id)
+{
+	uint8_t *e;
+
+	if (pos >= s->pend_count)
+		return;
+	e = &s->pending[(s->pend_head + pos) % SMTP_PENDING_MAX];
+	*e = (uint8_t)((*e & SMTP_PEND_VERB_MASK) |
+		       SMTP_TX_TAG(id) << SMTP_PEND_TAG_SHIFT);
 }
 
 /* ---- lines ------------------------------------------------------------- */
@@ -286,9 +407,10 @@ static void line_release(struct smtp_session *s, enum smtp_dir dir)
 }
 
 /* Keep the start of a line spanning chunks. overflow without a block means
- * the line is lost (pool empty); with one, that it was cut at max_line. */
+ * the line is lost (pool empty); with one, that it was cut at max_line.
+ * quiet: the line is the tail of one lost in a gap (no line_too_long). */
 static void line_append(struct smtp_session *s, enum smtp_dir dir,
-			const uint8_t *p, size_t n)
+			const uint8_t *p, size_t n, bool quiet)
 {
 	struct smtp_line *l = &s->line[dir];
 	size_t room;
@@ -308,7 +430,8 @@ static void line_append(struct smtp_session *s, enum smtp_dir dir,
 		memcpy(l->buf + l->len, p, room);
 		l->len += (uint32_t)room;
 		l->overflow = true;
-		line_too_long(s);
+		if (!quiet)
+			line_too_long(s);
 		return;
 	}
 	memcpy(l->buf + l->len, p, n);
@@ -318,28 +441,30 @@ static void line_append(struct smtp_session *s, enum smtp_dir dir,
 /*
  * Take the next line from p[0..n). Returns the bytes used; *ready tells
  * whether out holds a complete line (valid until line_release()).
+ *
+ * After a gap the line position is unknown. Server side: everything up to
+ * the next LF is dropped. Client side: that line is assembled as usual
+ * (quietly: it is not judged for length) and cli_feed() decides whether
+ * it is a command.
  */
 static size_t line_next(struct smtp_session *s, enum smtp_dir dir,
 			const uint8_t *p, size_t n, struct line_view *out,
 			bool *ready)
 {
 	struct smtp_line *l = &s->line[dir];
-	bool *resync = dir == SMTP_DIR_TO_SERVER ? &s->gap_to_server
-						 : &s->gap_to_client;
+	bool quiet = dir == SMTP_DIR_TO_SERVER && s->gap_to_server;
 	const uint8_t *lf = memchr(p, '\n', n);
 	size_t j;
 
 	*ready = false;
-	if (*resync) {
-		/* After a gap the line position is unknown: drop everything
-		 * up to the next LF. */
+	if (dir == SMTP_DIR_TO_CLIENT && s->gap_to_client) {
 		if (!lf)
 			return n;
-		*resync = false;
+		s->gap_to_client = false;
 		return (size_t)(lf - p) + 1;
 	}
 	if (!lf) {
-		line_append(s, dir, p, n);
+		line_append(s, dir, p, n, quiet);
 		return n;
 	}
 	j = (size_t)(lf - p);
@@ -351,11 +476,12 @@ static size_t line_next(struct smtp_session *s, enum smtp_dir dir,
 		if (j > max_line(s)) {
 			out->len = max_line(s);
 			out->truncated = true;
-			line_too_long(s);
+			if (!quiet)
+				line_too_long(s);
 		}
 		return j + 1;
 	}
-	line_append(s, dir, p, j);
+	line_append(s, dir, p, j, quiet);
 	out->ptr = l->buf;
 	out->len = l->len;
 	out->truncated = l->overflow;
@@ -367,6 +493,16 @@ static size_t line_next(struct smtp_session *s, enum smtp_dir dir,
 
 static void cli_line(struct smtp_session *s, const struct line_view *lv)
 {
+	if (s->gap_to_server) {
+		/* The first line after a gap: the tail of a lost line unless
+		 * it reads as a command. Replies to what the gap took are not
+		 * kept in step either way. */
+		s->gap_to_server = false;
+		if (!lv->lost && !lv->truncated &&
+		    smtp_cmd_resync_ok(lv->ptr, lv->len))
+			smtp_cmd_line(s, lv->ptr, lv->len, false);
+		return;
+	}
 	if (lv->lost)
 		smtp_cmd_lost(s);
 	else
@@ -433,6 +569,8 @@ void smtp_session_init(struct smtp_session *s, const struct smtp_config *cfg,
 	s->dot_state = SMTP_DOT_BOL;
 	s->arena.pool = cfg->pool;
 	s->arena.max_blocks = 1;        /* only the helo string lives here */
+	s->defer.arena.pool = cfg->pool;
+	s->defer.arena.max_blocks = 1;  /* one helo or mail_from */
 	tx_init(s, &s->tx, 0);
 	s->tx_count = 1;
 	stats->sessions++;
@@ -443,10 +581,12 @@ void smtp_session_feed(struct smtp_session *s, enum smtp_dir dir,
 {
 	if (s->tls || len == 0)
 		return;
-	if (dir == SMTP_DIR_TO_SERVER)
+	if (dir == SMTP_DIR_TO_SERVER) {
 		cli_feed(s, data, len);
-	else
+	} else {
+		s->srv_seen = true;
 		srv_feed(s, data, len);
+	}
 }
 
 void smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, uint64_t len)
@@ -458,22 +598,40 @@ void smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, uint64_t len)
 			return;
 		s->stats->gaps++;
 		if (s->cli_state == SMTP_CLI_DATA) {
-			/* Only content loss marks the tx: a lost command
-			 * shows as the replies no longer matching. */
 			s->tx.gap = true;
 			smtp_data_gap(s);
 		} else {
+			/* A lost command may be a RCPT (or the MAIL) of the
+			 * tx: its record must say it may be short. Bytes after
+			 * the tx ended or sent its data belong to the next. */
+			if (s->tx.state == SMTP_TX_OPEN && !s->tx.data_done)
+				s->tx.gap = true;
+			else
+				s->gap_next = true;
 			line_release(s, dir);
 			s->gap_to_server = true;
 		}
 	} else {
 		if (s->srv_state == SMTP_SRV_CLOSED)
 			return;
+		s->srv_seen = true;
 		s->stats->gaps++;
 		line_release(s, dir);
 		s->gap_to_client = true;
 		s->reply_code = 0;
 	}
+}
+
+/* The server's direction ended: no reply will come. A deferred command
+ * takes effect as if accepted (as in a client-only capture) and the txs
+ * waiting for replies are logged, older first. */
+static void srv_gone(struct smtp_session *s)
+{
+	smtp_defer_force(s);
+	if (s->done_busy)
+		smtp_tx_end_as_is(s, &s->tx_done);
+	if (s->tx_closing)
+		smtp_tx_end_as_is(s, &s->tx);
 }
 
 void smtp_session_eof(struct smtp_session *s, enum smtp_dir dir)
@@ -500,6 +658,7 @@ void smtp_session_eof(struct smtp_session *s, enum smtp_dir dir)
 		if (partial)
 			smtp_reply_line(s, l->buf, len, l->overflow);
 		s->srv_state = SMTP_SRV_CLOSED;
+		srv_gone(s);
 	}
 	line_release(s, dir);
 }
@@ -508,17 +667,21 @@ void smtp_session_finish(struct smtp_session *s)
 {
 	smtp_session_eof(s, SMTP_DIR_TO_SERVER);
 	smtp_session_eof(s, SMTP_DIR_TO_CLIENT);
-	if (s->tx_done.data_done)
-		smtp_tx_end(s, &s->tx_done,
-			    smtp_tx_verdict(&s->tx_done, SMTP_TX_INCOMPLETE));
+	/* srv_gone() has run: no deferred command, no closed tx left. */
+	assert(s->defer.verb == SMTP_VERB_NONE && !s->tx_closing);
+	if (s->done_busy)
+		smtp_tx_end_as_is(s, &s->tx_done);
 	if (s->tx.state == SMTP_TX_OPEN)
-		smtp_tx_end(s, &s->tx, smtp_tx_verdict(&s->tx, SMTP_TX_INCOMPLETE));
+		smtp_tx_end_as_is(s, &s->tx);
 	/* Every session is logged once, even one that never got to MAIL
 	 * (EHLO + QUIT, a scanner, STARTTLS). */
-	if (s->tx_logged == 0)
+	if (s->tx_logged == 0) {
+		s->tx.gap |= s->gap_next;
 		tx_log(s, &s->tx);
+	}
 	mt_arena_reset(&s->arena);
 	s->helo = (struct smtp_str){ 0 };
+	mt_arena_reset(&s->defer.arena);
 	line_release(s, SMTP_DIR_TO_SERVER);
 	line_release(s, SMTP_DIR_TO_CLIENT);
 }

@@ -21,6 +21,14 @@
  * callback; strings stored in the session/tx (helo, mail_from, rcpt) stay
  * valid until the transaction (helo: the session) ends.
  *
+ * Replies decide (RFC 5321 section 4.1.4): once the server side has been
+ * seen, a HELO/EHLO and a MAIL inside a transaction take effect only when
+ * the server accepts them (2xx); a refused one changes nothing. A
+ * transaction ended by a command while replies to its own commands are
+ * still due is logged when they have arrived. Without the server side (a
+ * one-sided capture) every command takes effect when sent. smtp_cmd.c
+ * says exactly when each event fires.
+ *
  * DATA (RFC 5321 section 4.1.1.4): data mode starts when the client sends
  * DATA (a passive sensor may never see the 354, or see it late); if the
  * server then refuses DATA before any content arrived, data mode is left
@@ -174,11 +182,30 @@ struct smtp_session {
 	struct smtp_str helo;              /* in the session arena */
 	struct mt_arena arena;             /* session strings (helo) */
 	struct smtp_tx tx;                 /* the current transaction */
-	/* A tx whose data ended ("." sent) but whose reply has not been seen
-	 * when the client already sends the next command (RFC 2920
-	 * pipelining); in use while tx_done.data_done. Its TX_END comes when
-	 * the reply arrives: use ev->tx, not s->tx, in TX_END. */
+	/* A tx that the client has moved on from while replies to its
+	 * commands are still due (RFC 2920 pipelining): its data ended (".")
+	 * and the verdict is awaited, or a command ended it (RSET, QUIT,
+	 * HELO/EHLO, nested MAIL) before the replies to its MAIL/RCPT came.
+	 * In use while done_busy. Its TX_END comes when those replies have
+	 * arrived: use ev->tx, not s->tx, in TX_END. */
 	struct smtp_tx tx_done;
+	/* Fields below are private to sensor/smtp/ (smtp_int.h). */
+	bool srv_seen;                     /* a server byte (or gap) seen */
+	bool done_busy;                    /* tx_done holds a tx */
+	bool tx_closing;                   /* s->tx ended by a command, not
+					    * yet logged: replies still due */
+	bool gap_next;                     /* client bytes lost between two
+					    * txs: the next one has a gap */
+	/* A HELO/EHLO or nested MAIL whose effect waits for its reply; one
+	 * slot (verb SMTP_VERB_NONE when empty). */
+	struct {
+		uint8_t verb;              /* enum smtp_verb */
+		uint8_t pos;               /* its FIFO entry, from the head */
+		bool ends_tx;              /* HELO/EHLO sent in a tx with content */
+		uint32_t tx_id;            /* s->tx.id when it was sent */
+		struct smtp_str arg;       /* helo / mail_from, in arena */
+		struct mt_arena arena;     /* one block at most */
+	} defer;
 };
 
 /* Start a session. stats may be shared by every session of a worker. */
@@ -190,10 +217,16 @@ void smtp_session_feed(struct smtp_session *s, enum smtp_dir dir,
 		       const uint8_t *data, size_t len);
 
 /* len bytes of a direction are lost: the parser resynchronises (next line
- * boundary) and the current message is marked as having a gap. */
+ * boundary) and the transaction the client bytes belonged to is marked as
+ * having a gap (in command mode too: a RCPT may be lost). After a client
+ * gap in command mode, the first complete line is parsed only when it
+ * starts with a known verb followed by a space or the line end; otherwise
+ * it is dropped as the tail of a lost line. */
 void smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, uint64_t len);
 
-/* No more bytes in this direction. */
+/* No more bytes in this direction. When the server's direction ends, no
+ * reply is awaited any more: a deferred HELO/EHLO/MAIL takes effect as if
+ * accepted and transactions waiting for replies are logged. */
 void smtp_session_eof(struct smtp_session *s, enum smtp_dir dir);
 
 /* The connection is gone: an open transaction ends (TX_END with state

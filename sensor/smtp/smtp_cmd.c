@@ -3,12 +3,51 @@
  * what each verb does to the session and its transaction, on the command
  * and on the reply to it. A new verb is one table row plus its handlers.
  *
- * Order of events for one command line: anomalies about the line itself
- * (line_too_long before, bare_cr), then — when the command starts a new
- * transaction (MAIL in a tx that already has content) — the old tx's
- * TX_END, then COMMAND (ev->tx = the tx the command belongs to), then the
- * verb's own events (HELO, MAIL_FROM, RCPT_TO, DATA_BEGIN), then — when
- * the command ends the tx (RSET, HELO/EHLO, QUIT) — TX_END.
+ * When effects happen. RFC 5321 section 4.1.4: a HELO/EHLO resets the
+ * session "if the EHLO command is acceptable to the SMTP server", and a
+ * MAIL inside a transaction gets 503 and changes nothing (section
+ * 4.1.1.2: MAIL starts a transaction only when none is in progress). So
+ * once the server side has been seen (any server byte or gap, and its
+ * direction has not ended: smtp_replies_expected()), those commands are
+ * "deferred": their effect waits in s->defer for their reply; 2xx applies
+ * it, 4xx/5xx drop it (1xx/3xx: out of step, see smtp_defer_reply()).
+ * Without the server side (a client-only capture, or a client that talks
+ * before the greeting) they take effect when sent, as everything else
+ * does. One command can be deferred at a time (one held argument per
+ * session): when a second one comes before the first one's reply, the
+ * first takes effect then, as if accepted; so does one whose reply never
+ * comes (server direction ended, session finished).
+ *
+ * Events for one command line, in order:
+ *  1. anomalies about the line itself (line_too_long before, bare_cr);
+ *  2. if it is a HELO/EHLO or nested MAIL that will be deferred while an
+ *     older one still is: the older one's effect (see below);
+ *  3. a new tx: the previous tx ends when the client moves on (TX_END of a
+ *     tx whose replies have all come, or of one pushed out of tx_done as
+ *     it stands); for MAIL in a tx with content: "nested_mail" when that
+ *     tx's MAIL was not refused, then, unless the MAIL is deferred, the
+ *     old tx closes;
+ *  4. COMMAND (ev->tx = the tx the command belongs to; for a deferred
+ *     nested MAIL the old tx);
+ *  5. the verb's own events: HELO (not deferred), MAIL_FROM (not
+ *     deferred), RCPT_TO, DATA_BEGIN;
+ *  6. when the command ends the tx (RSET, QUIT, a HELO/EHLO not deferred):
+ *     TX_END, unless replies owed to it are queued.
+ *
+ * A deferred command's effect, after the REPLY event of its 2xx (or when
+ * forced): HELO/EHLO: the tx that had content when it was sent closes
+ * (ABORTED) if it is still the current one and has not sent DATA, then
+ * HELO (ev->tx = the current tx or NULL). Nested MAIL: if the old tx is
+ * still current and has not sent DATA, it closes (ABORTED; REJECTED if its
+ * own MAIL was refused meanwhile) and a new tx begins with that mail_from
+ * and mail_reply_code = the reply's code: MAIL_FROM (ev->tx = the new tx).
+ * Commands pipelined behind a deferred one are taken as if it will be
+ * refused (a RCPT goes to the old tx), RFC 2920 section 3.1 putting EHLO
+ * last in a group.
+ *
+ * "Closes": TX_END at once when no reply owed to the tx (MAIL, RCPT, DATA,
+ * ".") is queued, or the server side is not seen; otherwise after the
+ * REPLY of the last one (smtp.c, smtp_tx_settle()).
  */
 #include "smtp_int.h"
 
@@ -34,18 +73,122 @@ static bool prefix_nocase(const uint8_t *p, size_t n, const char *kw, size_t kwl
 	return true;
 }
 
-/* ---- command handlers --------------------------------------------------- */
+/* ---- deferred effects --------------------------------------------------- */
 
-/* RSET, and HELO/EHLO in a transaction (RFC 5321 section 4.1.4: a later
- * EHLO resets the state exactly as RSET does). */
+/* End the tx with content a command resets: RSET (RFC 5321 section
+ * 4.1.1.5), and an accepted HELO/EHLO (section 4.1.4: it resets the state
+ * exactly as RSET does). */
 static void end_if_content(struct smtp_session *s)
 {
 	if (s->tx.state == SMTP_TX_OPEN && smtp_tx_has_content(&s->tx))
-		smtp_tx_end(s, &s->tx, smtp_tx_verdict(&s->tx, SMTP_TX_ABORTED));
+		smtp_tx_close(s, SMTP_TX_ABORTED);
 }
+
+static bool is_helo(enum smtp_verb v)
+{
+	return v == SMTP_VERB_HELO || v == SMTP_VERB_EHLO;
+}
+
+/* A MAIL now would be inside a transaction (section 4.1.1.2): the tx it
+ * would join has a MAIL that was not refused (accepted, or its reply not
+ * seen yet). A tx that sent its data or was closed is not joined. */
+static bool mail_nested(const struct smtp_session *s)
+{
+	return s->tx.state == SMTP_TX_OPEN && !s->tx.data_done &&
+	       s->tx.mail_seen && s->tx.mail_reply_code < 400;
+}
+
+/* Hold a command's argument and effect until its reply. Its FIFO entry is
+ * the one just queued (the tail). */
+static void defer_set(struct smtp_session *s, enum smtp_verb verb,
+		      const uint8_t *arg, size_t len)
+{
+	s->defer.verb = (uint8_t)verb;
+	s->defer.pos = (uint8_t)(s->pend_count - 1);
+	s->defer.tx_id = s->tx.id;
+	s->defer.ends_tx = smtp_tx_has_content(&s->tx);
+	smtp_strdup(s, &s->defer.arena, &s->defer.arg, arg, len);
+}
+
+/*
+ * Apply (accepted) or drop the deferred command. by_reply: its reply was
+ * just taken off the FIFO; otherwise its entry is still queued at
+ * s->defer.pos and, for a MAIL that begins a tx, now belongs to that tx.
+ */
+static void defer_resolve(struct smtp_session *s, bool accepted,
+			  uint16_t code, bool by_reply)
+{
+	enum smtp_verb verb = (enum smtp_verb)s->defer.verb;
+	/* The tx it was sent in still runs and has not gone into DATA (a
+	 * client that pipelined DATA behind it: the replies to DATA and "."
+	 * decide that tx). */
+	bool same_tx = s->tx.state == SMTP_TX_OPEN &&
+		       s->tx.id == s->defer.tx_id && !s->tx.data_seen;
+	struct smtp_str arg = s->defer.arg;
+
+	if (verb == SMTP_VERB_NONE)
+		return;
+	s->defer.verb = SMTP_VERB_NONE;
+	if (accepted && is_helo(verb)) {
+		struct mt_arena t = s->arena;
+
+		if (s->defer.ends_tx && same_tx)
+			end_if_content(s);
+		s->ehlo = verb == SMTP_VERB_EHLO;
+		/* The held copy becomes the helo; the old one goes. */
+		s->arena = s->defer.arena;
+		s->defer.arena = t;
+		s->helo = arg;
+		smtp_emit(s, SMTP_EV_HELO, verb, 0, (const uint8_t *)arg.ptr,
+			  arg.len, smtp_current_tx(s));
+	} else if (accepted && same_tx) {
+		unsigned pos = s->defer.pos;
+
+		smtp_tx_restart(s, SMTP_TX_ABORTED);
+		s->tx.mail_seen = true;
+		s->tx.mail_reply_code = code;
+		/* A copy lost to an empty pool (no_memory was raised then)
+		 * leaves the sender unknown, as on the command. */
+		if (arg.ptr)
+			smtp_strdup(s, &s->tx.arena, &s->tx.mail_from,
+				    (const uint8_t *)arg.ptr, arg.len);
+		if (!by_reply)
+			smtp_pending_retag_at(s, pos, s->tx.id);
+		smtp_emit(s, SMTP_EV_MAIL_FROM, SMTP_VERB_MAIL, 0,
+			  (const uint8_t *)arg.ptr, arg.len, &s->tx);
+	}
+	/* A nested MAIL accepted after its tx ended (RSET, QUIT or DATA
+	 * pipelined behind it) started a tx those commands ended or took
+	 * over: nothing to do. */
+	mt_arena_reset(&s->defer.arena);
+	s->defer.arg = (struct smtp_str){ 0 };
+}
+
+/*
+ * 2xx applies, 4xx/5xx drop. RFC 5321 section 4.3.2 gives HELO/EHLO and
+ * MAIL no 1yz or 3yz reply: one of those means the replies are out of step
+ * with the commands (a reply line lost or merged into another, e.g. an
+ * unterminated greeting), so it decides nothing and the command is taken
+ * as accepted, as when no reply comes at all.
+ */
+void smtp_defer_reply(struct smtp_session *s, uint16_t code)
+{
+	defer_resolve(s, code < 400, code, true);
+}
+
+void smtp_defer_force(struct smtp_session *s)
+{
+	defer_resolve(s, true, 0, false);
+}
+
+/* ---- command handlers --------------------------------------------------- */
 
 static void cmd_helo(struct smtp_session *s, const struct smtp_cmd *c)
 {
+	if (c->deferred) {
+		defer_set(s, c->verb, c->arg, c->arg_len);
+		return;
+	}
 	end_if_content(s);
 	s->ehlo = c->verb == SMTP_VERB_EHLO;
 	/* The session arena holds only the helo: a new one replaces it. */
@@ -99,6 +242,10 @@ static void cmd_mail(struct smtp_session *s, const struct smtp_cmd *c)
 
 	if (!path_arg(c->arg, c->arg_len, "FROM:", &path, &plen))
 		smtp_anomaly(s, "invalid_mail_from");
+	if (c->deferred) {
+		defer_set(s, c->verb, path, plen);
+		return;
+	}
 	tx->mail_seen = true;
 	smtp_strdup(s, &tx->arena, &tx->mail_from, path, plen);
 	smtp_emit(s, SMTP_EV_MAIL_FROM, c->verb, 0, path, plen, tx);
@@ -178,8 +325,7 @@ static void cmd_rset(struct smtp_session *s, const struct smtp_cmd *c)
  * logged as ABORTED rather than INCOMPLETE. */
 static void cmd_quit(struct smtp_session *s, const struct smtp_cmd *c)
 {
-	if (s->tx.state == SMTP_TX_OPEN)
-		smtp_tx_end(s, &s->tx, smtp_tx_verdict(&s->tx, SMTP_TX_ABORTED));
+	smtp_tx_close(s, SMTP_TX_ABORTED);
 }
 
 /* ---- reply handlers ----------------------------------------------------- */
@@ -216,7 +362,8 @@ static void reply_data(struct smtp_session *s, struct smtp_tx *tx,
 	if (!tx)
 		return;
 	tx->data_reply_code = code;
-	if (code < 400 || tx != &s->tx || tx->data_done)
+	if (code < 400 || tx != &s->tx || tx->state != SMTP_TX_OPEN ||
+	    tx->data_done)
 		return;
 	if (s->dot_state != SMTP_DOT_BOL || tx->data_bytes)
 		return;
@@ -232,7 +379,8 @@ static void reply_data_end(struct smtp_session *s, struct smtp_tx *tx,
 {
 	bool ok;
 
-	if (!tx)
+	/* Only a tx in data (OPEN, data_done) has "." queued. */
+	if (!tx || tx->state != SMTP_TX_OPEN)
 		return;
 	tx->end_reply_code = code;
 	if (len > 4)
@@ -267,9 +415,10 @@ const struct smtp_verb_def smtp_verbs[SMTP_VERB_COUNT] = {
 	[SMTP_VERB_UNKNOWN]  = { "UNKNOWN", 0, 0, NULL, NULL },
 	[SMTP_VERB_HELO]     = V("HELO", 0, cmd_helo, NULL),
 	[SMTP_VERB_EHLO]     = V("EHLO", 0, cmd_helo, NULL),
-	[SMTP_VERB_MAIL]     = V("MAIL", SMTP_VF_NEW_TX, cmd_mail, reply_mail),
-	[SMTP_VERB_RCPT]     = V("RCPT", 0, cmd_rcpt, reply_rcpt),
-	[SMTP_VERB_DATA]     = V("DATA", 0, cmd_data, reply_data),
+	[SMTP_VERB_MAIL]     = V("MAIL", SMTP_VF_NEW_TX | SMTP_VF_TX_REPLY,
+				 cmd_mail, reply_mail),
+	[SMTP_VERB_RCPT]     = V("RCPT", SMTP_VF_TX_REPLY, cmd_rcpt, reply_rcpt),
+	[SMTP_VERB_DATA]     = V("DATA", SMTP_VF_TX_REPLY, cmd_data, reply_data),
 	[SMTP_VERB_BDAT]     = V("BDAT", 0, NULL, NULL),
 	[SMTP_VERB_RSET]     = V("RSET", 0, cmd_rset, NULL),
 	[SMTP_VERB_NOOP]     = V("NOOP", 0, NULL, NULL),
@@ -284,7 +433,8 @@ const struct smtp_verb_def smtp_verbs[SMTP_VERB_COUNT] = {
 	[SMTP_VERB_ATRN]     = V("ATRN", 0, NULL, NULL),
 	[SMTP_VERB_XCLIENT]  = V("XCLIENT", 0, NULL, NULL),
 	[SMTP_VERB_XFORWARD] = V("XFORWARD", 0, NULL, NULL),
-	[SMTP_VERB_DATA_END] = { "DATA_END", 0, 0, NULL, reply_data_end },
+	[SMTP_VERB_DATA_END] = { "DATA_END", 0, SMTP_VF_TX_REPLY, NULL,
+				 reply_data_end },
 };
 
 const char *smtp_verb_name(enum smtp_verb v)
@@ -317,6 +467,7 @@ void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
 	const struct smtp_verb_def *def;
 	struct smtp_cmd c;
 	size_t v = 0, a, e;
+	bool defer = false, replies;
 
 	if (!truncated && len && p[len - 1] == '\r')
 		len--;
@@ -334,22 +485,38 @@ void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
 	c.len = len;
 	c.arg = p + a;
 	c.arg_len = e - a;
+	c.deferred = false;
 	def = &smtp_verbs[c.verb];
+	/* The effect can wait for the reply only if there will be one and
+	 * the command gets its place in the FIFO (not full). */
+	replies = smtp_replies_expected(s) && s->pend_count < SMTP_PENDING_MAX;
 
+	/* One deferred command at a time: the older one takes effect first,
+	 * as if accepted, so this one is judged on the state it leaves. */
+	if (s->defer.verb != SMTP_VERB_NONE &&
+	    (is_helo(c.verb) || (c.verb == SMTP_VERB_MAIL && mail_nested(s))))
+		smtp_defer_force(s);
 	smtp_tx_for_command(s);
 	if ((def->flags & SMTP_VF_NEW_TX) && smtp_tx_has_content(&s->tx)) {
-		/* A second MAIL in a transaction whose MAIL was not refused:
-		 * servers answer 503, but the sensor cannot know, and a
-		 * refused one may legitimately be retried. */
-		if (s->tx.mail_seen && s->tx.mail_reply_code < 400)
+		/* A MAIL in a tx whose MAIL was accepted, or whose reply is
+		 * not seen yet: servers answer 503 (section 4.1.1.2). With
+		 * replies to tell, the reply decides; without, or after a
+		 * refused MAIL (a legitimate retry) or a tx of RCPT/DATA
+		 * without MAIL, the MAIL begins a new tx now. */
+		if (mail_nested(s)) {
 			smtp_anomaly(s, "nested_mail");
-		smtp_tx_restart(s, smtp_tx_verdict(&s->tx, SMTP_TX_ABORTED));
+			defer = replies;
+		}
+		if (!defer)
+			smtp_tx_restart(s, SMTP_TX_ABORTED);
+	} else if (is_helo(c.verb)) {
+		defer = replies;
 	}
 	s->stats->commands++;
 	if (s->pend_count)
 		s->stats->pipelined++;
 	smtp_emit(s, SMTP_EV_COMMAND, c.verb, 0, p, len, &s->tx);
-	smtp_pending_push(s, c.verb);
+	c.deferred = smtp_pending_push(s, c.verb) && defer;
 	if (def->on_command)
 		def->on_command(s, &c);
 }
@@ -358,4 +525,20 @@ void smtp_cmd_lost(struct smtp_session *s)
 {
 	/* The server answers the line we could not keep: hold its place. */
 	smtp_pending_push(s, SMTP_VERB_UNKNOWN);
+}
+
+/* Section 2.4: verbs are case-insensitive; a verb ends at a space (before
+ * its argument) or at the end of the line. A tab, or bytes glued to the
+ * verb, make the line the tail of a lost one. */
+bool smtp_cmd_resync_ok(const uint8_t *p, size_t len)
+{
+	size_t v = 0;
+
+	if (len && p[len - 1] == '\r')
+		len--;
+	while (v < len && p[v] != ' ' && p[v] != '\t')
+		v++;
+	if (v < len && p[v] != ' ')
+		return false;
+	return verb_lookup(p, v) != SMTP_VERB_UNKNOWN;
 }

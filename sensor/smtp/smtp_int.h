@@ -8,12 +8,21 @@
  *
  * Invariants:
  *  - data mode (SMTP_CLI_DATA) always belongs to s->tx;
- *  - s->tx_done is in use iff s->tx_done.data_done, and is then OPEN;
- *  - a tx is OPEN until smtp_tx_end(); after that its strings are gone and
- *    only its id, state and counters remain;
+ *  - s->tx_done is in use iff s->done_busy; it is then either OPEN with
+ *    data_done (awaiting the verdict on its ".") or closed: its state is
+ *    the one the command that ended it gave, its strings still there;
+ *  - s->tx_closing: s->tx is closed that way (state not OPEN, not logged);
+ *    it moves to tx_done at the next command;
+ *  - a closed tx waits only while a reply it is owed (MAIL, RCPT, DATA,
+ *    ".": SMTP_VF_TX_REPLY) is queued; it is then logged by
+ *    smtp_tx_settle(), older one first;
+ *  - a tx is OPEN (or closed-waiting) until smtp_tx_end(); after that its
+ *    strings are gone and only its id, state and counters remain;
  *  - every FIFO entry carries the tag of the tx its command belongs to; the
- *    two open txs never share a tag, and no entry of an older tx carries
- *    the tag of a newer one (it is marked stale when the tag is reused).
+ *    two live txs never share a tag, and no entry of an older tx carries
+ *    the tag of a newer one (it is marked stale when the tag is reused);
+ *  - s->defer.verb != NONE only while replies are expected, and its entry
+ *    is then in the FIFO at s->defer.pos.
  */
 #ifndef MT_SMTP_INT_H
 #define MT_SMTP_INT_H
@@ -67,10 +76,12 @@ struct smtp_cmd {
 	size_t len;
 	const uint8_t *arg;     /* after the verb, blanks trimmed both ends */
 	size_t arg_len;
+	bool deferred;          /* its effect waits for the reply (s->defer) */
 };
 
 /* Verb flags. */
 #define SMTP_VF_NEW_TX  0x01u   /* starts a tx: a tx with content ends first */
+#define SMTP_VF_TX_REPLY 0x02u  /* its reply belongs in the tx record */
 
 struct smtp_verb_def {
 	const char *name;       /* upper case, as matched on the wire */
@@ -105,25 +116,51 @@ bool smtp_tx_has_content(const struct smtp_tx *tx);
 /* REJECTED when MAIL or DATA was refused, else otherwise. */
 enum smtp_tx_state smtp_tx_verdict(const struct smtp_tx *tx,
 				   enum smtp_tx_state otherwise);
-/* End an OPEN tx: TX_END if it has content, arena back to the pool. */
+/* Will the server's replies be seen? A server byte (or gap) was seen, its
+ * direction has not ended and TLS has not started. */
+bool smtp_replies_expected(const struct smtp_session *s);
+/* End an OPEN or closed-waiting tx: TX_END if it has content, arena back
+ * to the pool (tx_done: the slot is free again). */
 void smtp_tx_end(struct smtp_session *s, struct smtp_tx *tx,
 		 enum smtp_tx_state st);
-/* Before a client command: begin a new tx if the current one has ended or
- * has sent its data. */
+/* End a tx as it stands: an OPEN one INCOMPLETE, a closed one in its own
+ * state; REJECTED when MAIL or DATA was refused. */
+void smtp_tx_end_as_is(struct smtp_session *s, struct smtp_tx *tx);
+/* A command ends s->tx with state st (final verdict at logging). It waits,
+ * closed, while replies it is owed are queued; else it ends now. No-op
+ * unless s->tx is OPEN. */
+void smtp_tx_close(struct smtp_session *s, enum smtp_tx_state st);
+/* After a reply: log the closed txs that are owed nothing more. */
+void smtp_tx_settle(struct smtp_session *s);
+/* Before a client command: begin a new tx if the current one has ended,
+ * is closed or has sent its data (those two move to tx_done). */
 void smtp_tx_for_command(struct smtp_session *s);
-/* End the current tx (it has content) and begin the next one. */
+/* Close the current tx (it has content) and begin the next one. */
 void smtp_tx_restart(struct smtp_session *s, enum smtp_tx_state st);
-/* Queue a command (or DATA_END) of the current tx awaiting its reply. */
-void smtp_pending_push(struct smtp_session *s, enum smtp_verb verb);
-/* Oldest entry, or false when none is waiting. */
+/* Queue a command (or DATA_END) of the current tx awaiting its reply.
+ * Returns false when the FIFO is full (counted, not queued). */
+bool smtp_pending_push(struct smtp_session *s, enum smtp_verb verb);
+/* Oldest entry, or false when none is waiting. *deferred: it is the entry
+ * of the deferred command (s->defer), whose reply decides its effect. */
 bool smtp_pending_pop(struct smtp_session *s, enum smtp_verb *verb,
-		      struct smtp_tx **tx);
+		      struct smtp_tx **tx, bool *deferred);
+/* Give the queued entry at pos (from the head) the tag of tx id. */
+void smtp_pending_retag_at(struct smtp_session *s, unsigned pos, uint32_t id);
 
 /* --- smtp_cmd.c --- */
 void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
 		   bool truncated);
 /* A command line lost to an empty pool: keeps the FIFO in step. */
 void smtp_cmd_lost(struct smtp_session *s);
+/* The first line after a client gap: does it start with a known verb
+ * followed by a space or the line end (then it is parsed as a command)? */
+bool smtp_cmd_resync_ok(const uint8_t *p, size_t len);
+/* The reply to the deferred command: 2xx applies its effect, anything
+ * else drops it. */
+void smtp_defer_reply(struct smtp_session *s, uint16_t code);
+/* No reply will decide it (another deferred command comes, or the server
+ * is gone): apply the deferred command as if accepted. No-op when none. */
+void smtp_defer_force(struct smtp_session *s);
 
 /* --- smtp_data.c --- */
 /* Message content; returns the bytes used (up to and including the final

@@ -5,9 +5,12 @@
  * waiting (RFC 2920 section 3.1: replies come in command order); the
  * verb's reply handler in smtp_cmd.c applies it.
  *
- * Events: REPLY (code, verb answered, data = the final line, tx = the open
- * tx of that command or NULL), then whatever the verb's handler emits
- * (TX_END after the reply to ".", TLS after a 220 to STARTTLS).
+ * Events: REPLY (code, verb answered, data = the final line, tx = the tx
+ * of that command while it is live — open, or closed and waiting for its
+ * replies — or NULL), then whatever the verb's handler emits (TX_END after
+ * the reply to ".", TLS after a 220 to STARTTLS) or, for a deferred
+ * HELO/EHLO/MAIL, its effect (smtp_cmd.c), then TX_END of a closed tx
+ * whose last owed reply this was.
  */
 #include "smtp_int.h"
 
@@ -30,6 +33,7 @@ static void reply_complete(struct smtp_session *s, uint16_t code,
 	enum smtp_verb verb;
 	struct smtp_tx *tx;
 	const struct smtp_verb_def *def;
+	bool deferred = false;
 
 	s->stats->replies++;
 	if (!s->greeting_seen) {
@@ -44,7 +48,7 @@ static void reply_complete(struct smtp_session *s, uint16_t code,
 			return;
 		}
 	}
-	if (!smtp_pending_pop(s, &verb, &tx)) {
+	if (!smtp_pending_pop(s, &verb, &tx, &deferred)) {
 		if (s->cli_state == SMTP_CLI_DATA && s->tx.gap && code != 354) {
 			/* A gap in the content swallowed the final ".": the
 			 * server's verdict is the first reply it sends (a 354
@@ -64,8 +68,11 @@ static void reply_complete(struct smtp_session *s, uint16_t code,
 	}
 	smtp_emit(s, SMTP_EV_REPLY, verb, code, p, len, tx);
 	def = &smtp_verbs[verb];
-	if (def->on_reply)
+	if (deferred)
+		smtp_defer_reply(s, code);
+	else if (def->on_reply)
 		def->on_reply(s, tx, code, p, len);
+	smtp_tx_settle(s);
 }
 
 void smtp_reply_line(struct smtp_session *s, const uint8_t *p, size_t len,

@@ -11,8 +11,10 @@
  *
  * Checked, abort() on failure:
  *  - every TX_END: tx->data_bytes == the DATA bytes seen for that tx, the
- *    tx's strings readable, each tx id logged once; REPLY codes 100..599;
- *    COMMAND lines no longer than max_line; slices non-NULL;
+ *    tx's strings readable, each tx id logged once, tx one of the session's
+ *    two slots; REPLY codes 100..599; COMMAND lines no longer than
+ *    max_line, on an open tx; HELO: the session's helo is (a prefix of)
+ *    the argument; MAIL_FROM on an open tx; slices non-NULL;
  *  - after finish: at least one TX_END, the pool's in_use back to 0, the
  *    stats' transactions == TX_END events;
  *  - with a pool that cannot run dry, the same input with each run of
@@ -106,7 +108,19 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 			abort();
 		break;
 	case SMTP_EV_COMMAND:
-		if (ev->len > z->max_line || !tx)
+		if (ev->len > z->max_line || !tx || tx->state != SMTP_TX_OPEN)
+			abort();
+		break;
+	case SMTP_EV_HELO:
+		/* The session's helo is set (a copy, maybe cut) when the
+		 * event fires, whether on the command or on its reply. */
+		if (s->helo.ptr && (s->helo.len > ev->len ||
+				    (s->helo.len &&
+				     memcmp(s->helo.ptr, ev->data, s->helo.len) != 0)))
+			abort();
+		break;
+	case SMTP_EV_MAIL_FROM:
+		if (!tx || tx->state != SMTP_TX_OPEN || !tx->mail_seen)
 			abort();
 		break;
 	case SMTP_EV_ANOMALY:
@@ -117,7 +131,8 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 	case SMTP_EV_TX_END: {
 		uint64_t want = 0;
 
-		if (!tx || tx->state == SMTP_TX_OPEN)
+		if (!tx || tx->state == SMTP_TX_OPEN ||
+		    (tx != &s->tx && tx != &s->tx_done))
 			abort();
 		if (tx->data_seen && z->dsum_id[tx->id % 256] == tx->id)
 			want = z->dsum[tx->id % 256];
@@ -236,10 +251,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	starved = data[0] & 0x10;
-	/* Enough blocks for two line buffers, the helo and two tx arenas at
-	 * their cap, unless starved. */
+	/* Enough blocks for two line buffers, the helo, a deferred command's
+	 * argument and two tx arenas at their cap, unless starved. */
 	if (mt_blockpool_init(&pool, 1024, starved ? 1 + (data[0] >> 5) % 3
-						   : 3 + 2 * MAX_TX_BLOCKS) != 0)
+						   : 4 + 2 * MAX_TX_BLOCKS) != 0)
 		return 0;
 	cfg.pool = &pool;
 	cfg.max_line = lines[data[0] & 3];

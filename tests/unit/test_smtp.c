@@ -8,8 +8,9 @@
  *   CMD@<tx> VERB [line]          REPLY@<tx> CODE VERB [final line]
  *   HELO [arg]  MAIL_FROM [arg]  RCPT_TO [arg]  DATA_BEGIN  DATA_END  TLS
  *   DATA [content]                (consecutive DATA events concatenated)
- *   TX_END id STATE from=[..]code rcpt=[..]code,.. data=code end=code[text]
- *          bytes=N gap dropped=N  (parts without a value are left out)
+ *   TX_END id STATE helo=[..] from=[..]code rcpt=[..]code,.. data=code
+ *          end=code[text] bytes=N gap dropped=N  (parts without a value
+ *          are left out; helo is the session's when TX_END fires)
  *   ANOMALY name
  *
  * <tx> is ev->tx->id or '-' for NULL. Every case is then fed again byte by
@@ -111,9 +112,14 @@ static char txc(const struct smtp_tx *tx)
 	return tx ? (char)('0' + tx->id % 10) : '-';
 }
 
-static void log_tx_end(struct log *l, const struct smtp_tx *tx)
+static void log_tx_end(struct log *l, const struct smtp_session *s,
+		       const struct smtp_tx *tx)
 {
 	log_printf(l, "TX_END %u %s", tx->id, smtp_tx_state_name(tx->state));
+	if (s->helo.ptr) {
+		log_printf(l, " helo=");
+		log_bytes(l, s->helo.ptr, s->helo.len);
+	}
 	if (tx->mail_seen) {
 		log_printf(l, " from=");
 		log_bytes(l, tx->mail_from.ptr, tx->mail_from.len);
@@ -195,7 +201,7 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 		if (ev->tx->data_bytes != l->dsum[ev->tx->id % 64] ||
 		    l->logged[ev->tx->id % 64]++)
 			l->errors++;
-		log_tx_end(l, ev->tx);
+		log_tx_end(l, s, ev->tx);
 		return;
 	case SMTP_EV_TLS:
 		log_printf(l, "TLS");
@@ -361,8 +367,8 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO client.example.com]\n"
-	"HELO [client.example.com]\n"
 	"REPLY@0 250 EHLO [250 8BITMIME]\n"
+	"HELO [client.example.com]\n"
 	"CMD@0 MAIL [MAIL FROM:<alice@example.com>]\n"
 	"MAIL_FROM [<alice@example.com>]\n"
 	"REPLY@0 250 MAIL [250 2.1.0 Ok]\n"
@@ -375,8 +381,8 @@ static const struct tcase cases[] = {
 	"DATA [Subject: hi\\r\\n\\r\\nHello Bob.\\r\\n]\n"
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 2.0.0 Ok: queued as 4F1]\n"
-	"TX_END 0 COMPLETE from=[<alice@example.com>]250 rcpt=[<bob@example.org>]250"
-	" data=354 end=250[2.0.0 Ok: queued as 4F1] bytes=27\n"
+	"TX_END 0 COMPLETE helo=[client.example.com] from=[<alice@example.com>]250"
+	" rcpt=[<bob@example.org>]250 data=354 end=250[2.0.0 Ok: queued as 4F1] bytes=27\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 2.0.0 Bye]\n",
 	0, 0,
@@ -399,8 +405,8 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx ready]\n"
 	"CMD@0 HELO [helo  old.example  ]\n"
-	"HELO [old.example]\n"
 	"REPLY@0 250 HELO [250 mx]\n"
+	"HELO [old.example]\n"
 	"CMD@0 MAIL [mail from: <alice@example.com> SIZE=100]\n"
 	"MAIL_FROM [<alice@example.com>]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
@@ -413,8 +419,8 @@ static const struct tcase cases[] = {
 	"DATA [x\\r\\n]\n"
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued]\n"
-	"TX_END 0 COMPLETE from=[<alice@example.com>]250 rcpt=[<bob@example.org>]250"
-	" data=354 end=250[queued] bytes=3\n"
+	"TX_END 0 COMPLETE helo=[old.example] from=[<alice@example.com>]250"
+	" rcpt=[<bob@example.org>]250 data=354 end=250[queued] bytes=3\n"
 	"CMD@1 QUIT [quit]\n",
 	0, 0,
 },
@@ -433,8 +439,8 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 ready]\n"
 	"CMD@0 EHLO [EHLO [192.0.2.1]]\n"
-	"HELO [[192.0.2.1]]\n"
 	"REPLY@0 250 EHLO [250 HELP]\n"
+	"HELO [[192.0.2.1]]\n"
 	"CMD@0 MAIL [MAIL FROM:<>]\n"
 	"MAIL_FROM [<>]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
@@ -442,7 +448,7 @@ static const struct tcase cases[] = {
 	"RCPT_TO [postmaster]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"CMD@0 RSET [RSET]\n"
-	"TX_END 0 ABORTED from=[<>]250 rcpt=[postmaster]250\n"
+	"TX_END 0 ABORTED helo=[[192.0.2.1]] from=[<>]250 rcpt=[postmaster]250\n"
 	"REPLY@- 250 RSET [250 ok]\n",
 	0, 0,
 },
@@ -467,8 +473,8 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
@@ -486,8 +492,8 @@ static const struct tcase cases[] = {
 	"REPLY@0 354 DATA [354 go]\n"
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 ok id=1]\n"
-	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250,[<nobody@y>]550,[<c@y>]250"
-	" data=354 end=250[ok id=1] bytes=0\n",
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250"
+	" rcpt=[<b@y>]250,[<nobody@y>]550,[<c@y>]250 data=354 end=250[ok id=1] bytes=0\n",
 	0, 0,
 },
 {
@@ -503,8 +509,8 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"REPLY@0 250 EHLO [250 8BITMIME]\n"
+	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
@@ -521,8 +527,8 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@0 250 DATA_END [250 2.0.0 Ok: queued as ABC]\n"
-	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250,[<c@y>]450"
-	" data=354 end=250[2.0.0 Ok: queued as ABC] bytes=8\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250,[<c@y>]450 data=354"
+	" end=250[2.0.0 Ok: queued as ABC] bytes=8\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
 	0, 0,
 },
@@ -545,8 +551,8 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 HELO [HELO c]\n"
-	"HELO [c]\n"
 	"REPLY@0 250 HELO [250 mx]\n"
+	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
@@ -556,7 +562,7 @@ static const struct tcase cases[] = {
 	"CMD@0 DATA [DATA]\n"
 	"DATA_BEGIN\n"
 	"REPLY@0 554 DATA [554 5.5.1 Error: no valid recipients]\n"
-	"TX_END 0 REJECTED from=[<a@x>]250 rcpt=[<b@y>]550 data=554 bytes=0\n"
+	"TX_END 0 REJECTED helo=[c] from=[<a@x>]250 rcpt=[<b@y>]550 data=554 bytes=0\n"
 	"CMD@1 RSET [RSET]\n"
 	"REPLY@1 250 RSET [250 ok]\n"
 	"CMD@1 QUIT [QUIT]\n"
@@ -575,7 +581,6 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
@@ -583,14 +588,17 @@ static const struct tcase cases[] = {
 	"CMD@0 DATA [DATA]\n"
 	"DATA_BEGIN\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"REPLY@0 354 DATA [354 go]\n"
-	"DATA [first line\\r\\n.leading\\r\\na.\\r\\na\\r\\n\\r\\n\\rx\\r\\nb\\n.\\nc\\r\\n\\n"
-	"d\\r\\n \\r\\n.\\r\\n..\\r\\n]\n"
+	"DATA [first"
+	" line\\r\\n.leading\\r\\na.\\r\\na\\r\\n\\r\\n\\rx\\r\\nb\\n.\\nc\\r\\n\\nd\\r\\n"
+	" \\r\\n.\\r\\n..\\r\\n]\n"
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued]\n"
-	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued] bytes=56\n",
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354"
+	" end=250[queued] bytes=56\n",
 	0, 0,
 },
 {
@@ -612,8 +620,8 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
@@ -625,7 +633,8 @@ static const struct tcase cases[] = {
 	"REPLY@0 354 DATA [354 go]\n"
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued as 1]\n"
-	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as 1] bytes=0\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354"
+	" end=250[queued as 1] bytes=0\n"
 	"CMD@1 MAIL [MAIL FROM:<c@x>]\n"
 	"MAIL_FROM [<c@x>]\n"
 	"CMD@1 RCPT [RCPT TO:<d@y>]\n"
@@ -638,7 +647,8 @@ static const struct tcase cases[] = {
 	"DATA [second\\r\\n]\n"
 	"DATA_END\n"
 	"REPLY@1 451 DATA_END [451 4.3.0 try later]\n"
-	"TX_END 1 REJECTED from=[<c@x>]250 rcpt=[<d@y>]250 data=354 end=451[4.3.0 try later] bytes=8\n"
+	"TX_END 1 REJECTED helo=[c] from=[<c@x>]250 rcpt=[<d@y>]250 data=354"
+	" end=451[4.3.0 try later] bytes=8\n"
 	"CMD@2 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
 	0, 0,
@@ -663,13 +673,13 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"CMD@0 RSET [RSET]\n"
-	"TX_END 0 ABORTED from=[<a@x>]250\n"
+	"TX_END 0 ABORTED helo=[c] from=[<a@x>]250\n"
 	"REPLY@- 250 RSET [250 ok]\n"
 	"CMD@1 MAIL [MAIL FROM:<b@x>]\n"
 	"MAIL_FROM [<b@x>]\n"
@@ -678,9 +688,9 @@ static const struct tcase cases[] = {
 	"RCPT_TO [<c@y>]\n"
 	"REPLY@1 250 RCPT [250 ok]\n"
 	"CMD@1 EHLO [EHLO again]\n"
-	"TX_END 1 ABORTED from=[<b@x>]250 rcpt=[<c@y>]250\n"
+	"REPLY@1 250 EHLO [250 mx]\n"
+	"TX_END 1 ABORTED helo=[c] from=[<b@x>]250 rcpt=[<c@y>]250\n"
 	"HELO [again]\n"
-	"REPLY@- 250 EHLO [250 mx]\n"
 	"CMD@2 QUIT [QUIT]\n",
 	0, 0,
 },
@@ -698,12 +708,12 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"REPLY@0 250 EHLO [250 STARTTLS]\n"
+	"HELO [c]\n"
 	"CMD@0 STARTTLS [STARTTLS]\n"
 	"REPLY@0 220 STARTTLS [220 2.0.0 Ready to start TLS]\n"
 	"TLS\n"
-	"TX_END 0 INCOMPLETE\n",
+	"TX_END 0 INCOMPLETE helo=[c]\n",
 	0, 0,
 },
 {
@@ -717,13 +727,13 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"CMD@0 STARTTLS [STARTTLS]\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"REPLY@0 454 STARTTLS [454 4.7.0 TLS not available]\n"
 	"CMD@0 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n"
-	"TX_END 0 ABORTED\n",
+	"TX_END 0 ABORTED helo=[c]\n",
 	0, 0,
 },
 {
@@ -738,11 +748,11 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO scanner]\n"
-	"HELO [scanner]\n"
 	"REPLY@0 250 EHLO [250 8BITMIME]\n"
+	"HELO [scanner]\n"
 	"CMD@0 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n"
-	"TX_END 0 ABORTED\n",
+	"TX_END 0 ABORTED helo=[scanner]\n",
 	0, 0,
 },
 {
@@ -829,7 +839,6 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
@@ -837,6 +846,7 @@ static const struct tcase cases[] = {
 	"CMD@0 DATA [DATA]\n"
 	"DATA_BEGIN\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"REPLY@0 250 DATA [250 ok]\n"
@@ -845,7 +855,8 @@ static const struct tcase cases[] = {
 	"DATA [part one\\r\\npart two\\r\\n]\n"
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued]\n"
-	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=250 end=250[queued] bytes=20 gap\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=250"
+	" end=250[queued] bytes=20 gap\n"
 	"ANOMALY unmatched_reply\n"
 	"REPLY@- 221 NONE [221 bye]\n",
 	0, 0,
@@ -864,7 +875,6 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
@@ -872,12 +882,14 @@ static const struct tcase cases[] = {
 	"CMD@0 DATA [DATA]\n"
 	"DATA_BEGIN\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"REPLY@0 354 DATA [354 go]\n"
 	"DATA [part one\\r\\n]\n"
 	"REPLY@0 250 DATA_END [250 2.0.0 queued as Z]\n"
-	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[2.0.0 queued as Z] bytes=10 gap\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354"
+	" end=250[2.0.0 queued as Z] bytes=10 gap\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
 	0, 0,
@@ -894,7 +906,6 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
@@ -902,13 +913,14 @@ static const struct tcase cases[] = {
 	"CMD@0 DATA [DATA]\n"
 	"DATA_BEGIN\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"REPLY@0 354 DATA [354 go]\n"
 	"DATA [Subject: cut\\r\\n\\r\\nsome text\\r\\n]\n"
 	"ANOMALY unmatched_reply\n"
 	"REPLY@0 421 NONE [421 timeout]\n"
-	"TX_END 0 INCOMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=354 bytes=27\n",
+	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 bytes=27\n",
 	0, 0,
 },
 {
@@ -921,14 +933,14 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b]\n"
 	"RCPT_TO [<b]\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
-	"TX_END 0 INCOMPLETE from=[<a@x>]250 rcpt=[<b]0\n",
+	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b]0\n",
 	0, 0,
 },
 {
@@ -946,8 +958,8 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
@@ -966,17 +978,18 @@ static const struct tcase cases[] = {
 	"CMD@1 DATA [DATA]\n"
 	"DATA_BEGIN\n"
 	"REPLY@0 250 DATA_END [250 queued as 1]\n"
-	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as 1] bytes=5\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354"
+	" end=250[queued as 1] bytes=5\n"
 	"REPLY@1 250 MAIL [250 ok]\n"
 	"REPLY@1 550 RCPT [550 no]\n"
 	"REPLY@1 554 DATA [554 no valid recipients]\n"
-	"TX_END 1 REJECTED from=[<c@x>]250 rcpt=[<d@y>]550 data=554 bytes=0\n"
+	"TX_END 1 REJECTED helo=[c] from=[<c@x>]250 rcpt=[<d@y>]550 data=554 bytes=0\n"
 	"CMD@2 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
 	0, 0,
 },
 {
-	"nested MAIL, refused MAIL retried, RCPT cap",
+	"EHLO and two nested MAILs pipelined: the EHLO is forced, replies decide the MAILs; RCPT cap",
 	{
 		SRV(GREET),
 		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nMAIL FROM:<b@x>\r\n"),
@@ -989,35 +1002,34 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
+	"HELO [c]\n"
 	"ANOMALY nested_mail\n"
-	"TX_END 0 ABORTED from=[<a@x>]0\n"
-	"CMD@1 MAIL [MAIL FROM:<b@x>]\n"
-	"MAIL_FROM [<b@x>]\n"
-	"REPLY@- 250 EHLO [250 mx]\n"
-	"REPLY@- 250 MAIL [250 ok]\n"
-	"REPLY@1 503 MAIL [503 nested MAIL command]\n"
-	"TX_END 1 REJECTED from=[<b@x>]503\n"
-	"CMD@2 MAIL [MAIL FROM:<c@x>]\n"
+	"CMD@0 MAIL [MAIL FROM:<b@x>]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 503 MAIL [503 nested MAIL command]\n"
+	"ANOMALY nested_mail\n"
+	"CMD@0 MAIL [MAIL FROM:<c@x>]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"TX_END 0 ABORTED helo=[c] from=[<a@x>]250\n"
 	"MAIL_FROM [<c@x>]\n"
-	"REPLY@2 250 MAIL [250 ok]\n"
-	"CMD@2 RCPT [RCPT TO:<1>]\n"
+	"CMD@1 RCPT [RCPT TO:<1>]\n"
 	"RCPT_TO [<1>]\n"
-	"CMD@2 RCPT [RCPT TO:<2>]\n"
+	"CMD@1 RCPT [RCPT TO:<2>]\n"
 	"RCPT_TO [<2>]\n"
-	"CMD@2 RCPT [RCPT TO:<3>]\n"
+	"CMD@1 RCPT [RCPT TO:<3>]\n"
 	"ANOMALY too_many_rcpt\n"
 	"RCPT_TO [<3>]\n"
-	"CMD@2 RCPT [RCPT TO:<4>]\n"
+	"CMD@1 RCPT [RCPT TO:<4>]\n"
 	"RCPT_TO [<4>]\n"
-	"REPLY@2 250 RCPT [250 ok]\n"
-	"REPLY@2 251 RCPT [251 ok]\n"
-	"REPLY@2 252 RCPT [252 ok]\n"
-	"REPLY@2 253 RCPT [253 ok]\n"
-	"CMD@2 QUIT [QUIT]\n"
-	"TX_END 2 ABORTED from=[<c@x>]250 rcpt=[<1>]250,[<2>]251 dropped=2\n",
+	"REPLY@1 250 RCPT [250 ok]\n"
+	"REPLY@1 251 RCPT [251 ok]\n"
+	"REPLY@1 252 RCPT [252 ok]\n"
+	"REPLY@1 253 RCPT [253 ok]\n"
+	"CMD@1 QUIT [QUIT]\n"
+	"TX_END 1 ABORTED helo=[c] from=[<c@x>]250 rcpt=[<1>]250,[<2>]251 dropped=2\n",
 	0, 2,
 },
 {
@@ -1064,7 +1076,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 503 EHLO [503 bad sequence]\n"
 	"CMD@0 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n"
-	"TX_END 0 ABORTED\n",
+	"TX_END 0 ABORTED helo=[early]\n",
 	0, 0,
 },
 {
@@ -1088,15 +1100,15 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a\\x00b@x>]\n"
 	"MAIL_FROM [<a\\x00b@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y> ]\n"
 	"RCPT_TO [<b@y>]\n"
 	"REPLY@0 250 EHLO [250 ok]\n"
+	"HELO [c]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
-	"TX_END 0 INCOMPLETE from=[<a\\x00b@x>]250 rcpt=[<b@y>]250\n",
+	"TX_END 0 INCOMPLETE helo=[c] from=[<a\\x00b@x>]250 rcpt=[<b@y>]250\n",
 	0, 0,
 },
 {
@@ -1123,9 +1135,9 @@ static const struct tcase cases[] = {
 	"DATA_BEGIN\n"
 	"DATA [two\\r\\n]\n"
 	"DATA_END\n"
-	"TX_END 0 INCOMPLETE from=[<a@x>]0 rcpt=[<b@y>]0 bytes=5\n"
+	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]0 rcpt=[<b@y>]0 bytes=5\n"
 	"CMD@2 QUIT [QUIT]\n"
-	"TX_END 1 INCOMPLETE from=[<c@x>]0 rcpt=[<d@y>]0 bytes=5\n",
+	"TX_END 1 INCOMPLETE helo=[c] from=[<c@x>]0 rcpt=[<d@y>]0 bytes=5\n",
 	0, 0,
 },
 {
@@ -1140,7 +1152,6 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 EHLO [EHLO c]\n"
-	"HELO [c]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
@@ -1148,13 +1159,763 @@ static const struct tcase cases[] = {
 	"CMD@0 DATA [DATA]\n"
 	"DATA_BEGIN\n"
 	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"REPLY@0 354 DATA [354 go]\n"
-	"DATA [Hi\\r\\n\\n.\\nMAIL FROM:<ceo@victim.example>\\r\\nRCPT TO:<b@y>\\r\\nDATA\\r\\nFake\\r\\n]\n"
+	"DATA [Hi\\r\\n\\n.\\nMAIL FROM:<ceo@victim.example>\\r\\nRCPT"
+	" TO:<b@y>\\r\\nDATA\\r\\nFake\\r\\n]\n"
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
-	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=66\n",
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354"
+	" end=250[queued as ONE] bytes=66\n",
+	0, 0,
+},
+/* ---- replies decide HELO/EHLO and nested MAIL (RFC 5321 section 4.1.4) -- */
+{
+	"refused EHLO keeps the envelope and the helo (sv smtp-rejected-ehlo-preserves-envelope)",
+	{
+		SRV("220 mail.example.com ESMTP Postfix\r\n"),
+		CLI("helo client.example.com\r\n"),
+		SRV("250 mail.example.com\r\n"),
+		CLI("mail from:<alice@example.com>\r\n"),
+		SRV("250 2.1.0 Ok\r\n"),
+		CLI("ehlo\r\n"),
+		SRV("501 Syntax: EHLO hostname\r\n"),
+		CLI("rcpt to:<bob@example.com>\r\n"),
+		SRV("250 2.1.5 Ok\r\n"),
+		CLI("data\r\n"),
+		SRV("354 End data with <CR><LF>.<CR><LF>\r\n"),
+		CLI("Subject: x\r\n\r\nhello\r\n.\r\n"),
+		SRV("250 2.0.0 Ok: queued as 9A\r\n"),
+		CLI("quit\r\n"),
+		SRV("221 2.0.0 Bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mail.example.com ESMTP Postfix]\n"
+	"CMD@0 HELO [helo client.example.com]\n"
+	"REPLY@0 250 HELO [250 mail.example.com]\n"
+	"HELO [client.example.com]\n"
+	"CMD@0 MAIL [mail from:<alice@example.com>]\n"
+	"MAIL_FROM [<alice@example.com>]\n"
+	"REPLY@0 250 MAIL [250 2.1.0 Ok]\n"
+	"CMD@0 EHLO [ehlo]\n"
+	"REPLY@0 501 EHLO [501 Syntax: EHLO hostname]\n"
+	"CMD@0 RCPT [rcpt to:<bob@example.com>]\n"
+	"RCPT_TO [<bob@example.com>]\n"
+	"REPLY@0 250 RCPT [250 2.1.5 Ok]\n"
+	"CMD@0 DATA [data]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 354 DATA [354 End data with <CR><LF>.<CR><LF>]\n"
+	"DATA [Subject: x\\r\\n\\r\\nhello\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 2.0.0 Ok: queued as 9A]\n"
+	"TX_END 0 COMPLETE helo=[client.example.com] from=[<alice@example.com>]250"
+	" rcpt=[<bob@example.com>]250 data=354 end=250[2.0.0 Ok: queued as 9A] bytes=21\n"
+	"CMD@1 QUIT [quit]\n"
+	"REPLY@- 221 QUIT [221 2.0.0 Bye]\n",
+	0, 0,
+},
+{
+	"refused EHLO, client side only: it takes effect when sent",
+	{
+		CLI("helo client.example.com\r\nmail from:<alice@example.com>\r\nehlo\r\n"
+		    "rcpt to:<bob@example.com>\r\ndata\r\nhello\r\n.\r\nquit\r\n"),
+	},
+	"CMD@0 HELO [helo client.example.com]\n"
+	"HELO [client.example.com]\n"
+	"CMD@0 MAIL [mail from:<alice@example.com>]\n"
+	"MAIL_FROM [<alice@example.com>]\n"
+	"CMD@0 EHLO [ehlo]\n"
+	"TX_END 0 ABORTED helo=[client.example.com] from=[<alice@example.com>]0\n"
+	"HELO []\n"
+	"CMD@1 RCPT [rcpt to:<bob@example.com>]\n"
+	"RCPT_TO [<bob@example.com>]\n"
+	"CMD@1 DATA [data]\n"
+	"DATA_BEGIN\n"
+	"DATA [hello\\r\\n]\n"
+	"DATA_END\n"
+	"CMD@2 QUIT [quit]\n"
+	"TX_END 1 INCOMPLETE helo=[] rcpt=[<bob@example.com>]0 bytes=7\n",
+	0, 0,
+},
+{
+	"refused nested MAIL changes nothing (sv firewall 132)",
+	{
+		SRV("220 mail.example.com ESMTP Postfix\r\n"),
+		CLI("helo client.example.com\r\n"),
+		SRV("250 mail.example.com\r\n"),
+		CLI("mail from:<alice@example.com>\r\n"),
+		SRV("250 2.1.0 Ok\r\n"),
+		CLI("mail from:<bob@example.com>\r\n"),
+		SRV("503 5.5.1 Error: nested MAIL command\r\n"),
+		CLI("rcpt to:<bob@example.com>\r\n"),
+		SRV("250 2.1.5 Ok\r\n"),
+		CLI("data\r\n"),
+		SRV("354 End data with <CR><LF>.<CR><LF>\r\n"),
+		CLI("hello\r\n.\r\n"),
+		SRV("250 2.0.0 Ok: queued as 9B\r\n"),
+		CLI("quit\r\n"),
+		SRV("221 2.0.0 Bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mail.example.com ESMTP Postfix]\n"
+	"CMD@0 HELO [helo client.example.com]\n"
+	"REPLY@0 250 HELO [250 mail.example.com]\n"
+	"HELO [client.example.com]\n"
+	"CMD@0 MAIL [mail from:<alice@example.com>]\n"
+	"MAIL_FROM [<alice@example.com>]\n"
+	"REPLY@0 250 MAIL [250 2.1.0 Ok]\n"
+	"ANOMALY nested_mail\n"
+	"CMD@0 MAIL [mail from:<bob@example.com>]\n"
+	"REPLY@0 503 MAIL [503 5.5.1 Error: nested MAIL command]\n"
+	"CMD@0 RCPT [rcpt to:<bob@example.com>]\n"
+	"RCPT_TO [<bob@example.com>]\n"
+	"REPLY@0 250 RCPT [250 2.1.5 Ok]\n"
+	"CMD@0 DATA [data]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 354 DATA [354 End data with <CR><LF>.<CR><LF>]\n"
+	"DATA [hello\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 2.0.0 Ok: queued as 9B]\n"
+	"TX_END 0 COMPLETE helo=[client.example.com] from=[<alice@example.com>]250"
+	" rcpt=[<bob@example.com>]250 data=354 end=250[2.0.0 Ok: queued as 9B] bytes=7\n"
+	"CMD@1 QUIT [quit]\n"
+	"REPLY@- 221 QUIT [221 2.0.0 Bye]\n",
+	0, 0,
+},
+{
+	"nested MAIL, client side only: it begins a new transaction when sent",
+	{
+		CLI("helo c\r\nmail from:<alice@example.com>\r\nmail from:<bob@example.com>\r\n"
+		    "rcpt to:<bob@example.com>\r\nquit\r\n"),
+	},
+	"CMD@0 HELO [helo c]\n"
+	"HELO [c]\n"
+	"CMD@0 MAIL [mail from:<alice@example.com>]\n"
+	"MAIL_FROM [<alice@example.com>]\n"
+	"ANOMALY nested_mail\n"
+	"TX_END 0 ABORTED helo=[c] from=[<alice@example.com>]0\n"
+	"CMD@1 MAIL [mail from:<bob@example.com>]\n"
+	"MAIL_FROM [<bob@example.com>]\n"
+	"CMD@1 RCPT [rcpt to:<bob@example.com>]\n"
+	"RCPT_TO [<bob@example.com>]\n"
+	"CMD@1 QUIT [quit]\n"
+	"TX_END 1 ABORTED helo=[c] from=[<bob@example.com>]0 rcpt=[<bob@example.com>]0\n",
+	0, 0,
+},
+{
+	"refused nested MAIL with RCPT and DATA pipelined behind it",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\n"),
+		SRV("250 mx\r\n"),
+		CLI("MAIL FROM:<a@x>\r\n"),
+		SRV("250 ok\r\n"),
+		CLI("MAIL FROM:<b@x>\r\nRCPT TO:<c@y>\r\nDATA\r\n"),
+		SRV("503 nested MAIL command\r\n250 ok\r\n354 go\r\n"),
+		CLI("hi\r\n.\r\n"),
+		SRV("250 queued\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"ANOMALY nested_mail\n"
+	"CMD@0 MAIL [MAIL FROM:<b@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<c@y>]\n"
+	"RCPT_TO [<c@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 503 MAIL [503 nested MAIL command]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [hi\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<c@y>]250 data=354"
+	" end=250[queued] bytes=4\n",
+	0, 0,
+},
+{
+	"accepted nested MAIL (a lenient server) begins a new transaction",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\n"),
+		SRV("250 mx\r\n"),
+		CLI("MAIL FROM:<a@x>\r\n"),
+		SRV("250 ok\r\n"),
+		CLI("RCPT TO:<b@y>\r\n"),
+		SRV("250 ok\r\n"),
+		CLI("MAIL FROM:<c@x>\r\n"),
+		SRV("250 ok, sender replaced\r\n"),
+		CLI("RCPT TO:<d@y>\r\nQUIT\r\n"),
+		SRV("250 ok\r\n221 bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"ANOMALY nested_mail\n"
+	"CMD@0 MAIL [MAIL FROM:<c@x>]\n"
+	"REPLY@0 250 MAIL [250 ok, sender replaced]\n"
+	"TX_END 0 ABORTED helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250\n"
+	"MAIL_FROM [<c@x>]\n"
+	"CMD@1 RCPT [RCPT TO:<d@y>]\n"
+	"RCPT_TO [<d@y>]\n"
+	"CMD@1 QUIT [QUIT]\n"
+	"REPLY@1 250 RCPT [250 ok]\n"
+	"TX_END 1 ABORTED helo=[c] from=[<c@x>]250 rcpt=[<d@y>]250\n"
+	"REPLY@- 221 QUIT [221 bye]\n",
+	0, 0,
+},
+{
+	"refused MAIL retried: not nested, a new transaction at once",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\n"),
+		SRV("250 mx\r\n"),
+		CLI("MAIL FROM:<a@x>\r\n"),
+		SRV("550 5.7.1 sender rejected\r\n"),
+		CLI("MAIL FROM:<b@x>\r\n"),
+		SRV("250 ok\r\n"),
+		CLI("RCPT TO:<c@y>\r\n"),
+		SRV("250 ok\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"REPLY@0 550 MAIL [550 5.7.1 sender rejected]\n"
+	"TX_END 0 REJECTED helo=[c] from=[<a@x>]550\n"
+	"CMD@1 MAIL [MAIL FROM:<b@x>]\n"
+	"MAIL_FROM [<b@x>]\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"CMD@1 RCPT [RCPT TO:<c@y>]\n"
+	"RCPT_TO [<c@y>]\n"
+	"REPLY@1 250 RCPT [250 ok]\n"
+	"TX_END 1 INCOMPLETE helo=[c] from=[<b@x>]250 rcpt=[<c@y>]250\n",
+	0, 0,
+},
+{
+	"bare HELO refused, envelope pipelined behind it (arkime smtp-nospaces)",
+	{
+		SRV("220 localhost ESMTP Sendmail 8.14.4/8.14.4\r\n"),
+		CLI("HELO\r\n"),
+		CLI("MAIL FROM:random@example.com\r\n"),
+		CLI("RCPT TO:reciever@example.com\r\n"),
+		CLI("DATA\r\n"),
+		CLI("test\r\n"),
+		SRV("501 5.0.0 HELO requires domain address\r\n"
+		    "250 2.1.0 random@example.com... Sender ok\r\n"
+		    "250 2.1.5 reciever@example.com... Recipient ok\r\n"
+		    "354 Enter mail, end with \".\" on a line by itself\r\n"),
+		CLI("..\r\n"),
+	},
+	"REPLY@0 220 NONE [220 localhost ESMTP Sendmail 8.14.4/8.14.4]\n"
+	"CMD@0 HELO [HELO]\n"
+	"CMD@0 MAIL [MAIL FROM:random@example.com]\n"
+	"MAIL_FROM [random@example.com]\n"
+	"CMD@0 RCPT [RCPT TO:reciever@example.com]\n"
+	"RCPT_TO [reciever@example.com]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"DATA [test\\r\\n]\n"
+	"REPLY@0 501 HELO [501 5.0.0 HELO requires domain address]\n"
+	"REPLY@0 250 MAIL [250 2.1.0 random@example.com... Sender ok]\n"
+	"REPLY@0 250 RCPT [250 2.1.5 reciever@example.com... Recipient ok]\n"
+	"REPLY@0 354 DATA [354 Enter mail, end with \".\" on a line by itself]\n"
+	"DATA [.\\r\\n]\n"
+	"TX_END 0 INCOMPLETE from=[random@example.com]250 rcpt=[reciever@example.com]250"
+	" data=354 bytes=9\n",
+	0, 0,
+},
+{
+	"bare HELO, client side only: helo set to \"\" when sent",
+	{
+		CLI("HELO\r\nMAIL FROM:random@example.com\r\nRCPT TO:reciever@example.com\r\n"),
+	},
+	"CMD@0 HELO [HELO]\n"
+	"HELO []\n"
+	"CMD@0 MAIL [MAIL FROM:random@example.com]\n"
+	"MAIL_FROM [random@example.com]\n"
+	"CMD@0 RCPT [RCPT TO:reciever@example.com]\n"
+	"RCPT_TO [reciever@example.com]\n"
+	"TX_END 0 INCOMPLETE helo=[] from=[random@example.com]0"
+	" rcpt=[reciever@example.com]0\n",
+	0, 0,
+},
+{
+	"refused HELO, then an accepted one",
+	{
+		SRV(GREET),
+		CLI("HELO\r\n"),
+		SRV("501 HELO requires domain address\r\n"),
+		CLI("HELO good.example\r\n"),
+		SRV("250 mx\r\n"),
+		CLI("MAIL FROM:<a@x>\r\nQUIT\r\n"),
+		SRV("250 ok\r\n221 bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 HELO [HELO]\n"
+	"REPLY@0 501 HELO [501 HELO requires domain address]\n"
+	"CMD@0 HELO [HELO good.example]\n"
+	"REPLY@0 250 HELO [250 mx]\n"
+	"HELO [good.example]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 QUIT [QUIT]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"TX_END 0 ABORTED helo=[good.example] from=[<a@x>]250\n"
+	"REPLY@- 221 QUIT [221 bye]\n",
+	0, 0,
+},
+{
+	"two EHLOs before the first reply: the older one is taken as accepted",
+	{
+		SRV(GREET),
+		CLI("EHLO one\r\nEHLO two\r\n"),
+		SRV("250 mx\r\n501 no\r\n"),
+		CLI("EHLO three\r\nEHLO four\r\n"),
+		SRV("501 no\r\n250 mx\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO one]\n"
+	"HELO [one]\n"
+	"CMD@0 EHLO [EHLO two]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"REPLY@0 501 EHLO [501 no]\n"
+	"CMD@0 EHLO [EHLO three]\n"
+	"HELO [three]\n"
+	"CMD@0 EHLO [EHLO four]\n"
+	"REPLY@0 501 EHLO [501 no]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [four]\n"
+	"TX_END 0 INCOMPLETE helo=[four]\n",
+	0, 0,
+},
+{
+	"EHLO in a transaction, MAIL pipelined behind it: the EHLO ends the tx first",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\n"),
+		SRV("250 mx\r\n"),
+		CLI("MAIL FROM:<a@x>\r\n"),
+		SRV("250 ok\r\n"),
+		CLI("EHLO d\r\nMAIL FROM:<b@x>\r\n"),
+		SRV("250 mx\r\n250 ok\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"CMD@0 EHLO [EHLO d]\n"
+	"TX_END 0 ABORTED helo=[c] from=[<a@x>]250\n"
+	"HELO [d]\n"
+	"CMD@1 MAIL [MAIL FROM:<b@x>]\n"
+	"MAIL_FROM [<b@x>]\n"
+	"REPLY@- 250 EHLO [250 mx]\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"TX_END 1 INCOMPLETE helo=[d] from=[<b@x>]250\n",
+	0, 0,
+},
+{
+	"EHLO in a transaction, RSET pipelined behind it, EHLO refused",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n"),
+		CLI("EHLO\r\nRSET\r\nMAIL FROM:<c@x>\r\n"),
+		SRV("501 syntax\r\n250 ok\r\n250 ok\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"CMD@0 EHLO [EHLO]\n"
+	"CMD@0 RSET [RSET]\n"
+	"TX_END 0 ABORTED helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250\n"
+	"CMD@1 MAIL [MAIL FROM:<c@x>]\n"
+	"MAIL_FROM [<c@x>]\n"
+	"REPLY@- 501 EHLO [501 syntax]\n"
+	"REPLY@- 250 RSET [250 ok]\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"TX_END 1 INCOMPLETE helo=[c] from=[<c@x>]250\n",
+	0, 0,
+},
+{
+	"deferred EHLO whose reply never comes: taken as accepted when the server's side ends",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\n"),
+		EOF_S,
+		CLI("RCPT TO:<b@y>\r\nEHLO d\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"HELO [c]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 EHLO [EHLO d]\n"
+	"TX_END 0 ABORTED helo=[c] from=[<a@x>]0 rcpt=[<b@y>]0\n"
+	"HELO [d]\n",
+	0, 0,
+},
+{
+	"replies out of step (greeting without CRLF swallows the EHLO reply): a 334 decides nothing",
+	{
+		SRV("220 mx ESMTP AAAAAAAA"),
+		CLI("EHLO Simone\r\n"),
+		SRV("250-mx.example\r\n"),
+		CLI("AUTH LOGIN\r\n"),
+		SRV("334 VXNlcm5hbWU6\r\n"),
+		CLI("Z2FsdW50\r\n"),
+		SRV("235 ok\r\n"),
+		CLI("MAIL FROM: <x@y.example>\r\n"),
+		SRV("250 ok\r\n"),
+	},
+	"CMD@0 EHLO [EHLO Simone]\n"
+	"REPLY@0 220 NONE [220 mx ESMTP AAAAAAAA250-mx.example]\n"
+	"CMD@0 AUTH [AUTH LOGIN]\n"
+	"REPLY@0 334 EHLO [334 VXNlcm5hbWU6]\n"
+	"HELO [Simone]\n"
+	"CMD@0 UNKNOWN [Z2FsdW50]\n"
+	"REPLY@0 235 AUTH [235 ok]\n"
+	"CMD@0 MAIL [MAIL FROM: <x@y.example>]\n"
+	"MAIL_FROM [<x@y.example>]\n"
+	"REPLY@0 250 UNKNOWN [250 ok]\n"
+	"TX_END 0 INCOMPLETE helo=[Simone] from=[<x@y.example>]0\n",
+	0, 0,
+},
+/* ---- a transaction waits for the replies it is owed -------------------- */
+{
+	"pipelined MAIL, RCPT, QUIT: the record waits for the 550",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\n"),
+		SRV("250 mx\r\n"),
+		CLI("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nQUIT\r\n"),
+		SRV("250 ok\r\n550 5.1.1 no such user\r\n221 bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@b>]\n"
+	"MAIL_FROM [<a@b>]\n"
+	"CMD@0 RCPT [RCPT TO:<c@d>]\n"
+	"RCPT_TO [<c@d>]\n"
+	"CMD@0 QUIT [QUIT]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 550 RCPT [550 5.1.1 no such user]\n"
+	"TX_END 0 ABORTED helo=[c] from=[<a@b>]250 rcpt=[<c@d>]550\n"
+	"REPLY@- 221 QUIT [221 bye]\n",
+	0, 0,
+},
+{
+	"pipelined MAIL refused, RCPT, QUIT: REJECTED",
+	{
+		SRV(GREET),
+		CLI("MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nQUIT\r\n"),
+		SRV("550 sender no\r\n503 need MAIL\r\n221 bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@b>]\n"
+	"MAIL_FROM [<a@b>]\n"
+	"CMD@0 RCPT [RCPT TO:<c@d>]\n"
+	"RCPT_TO [<c@d>]\n"
+	"CMD@0 QUIT [QUIT]\n"
+	"REPLY@0 550 MAIL [550 sender no]\n"
+	"REPLY@0 503 RCPT [503 need MAIL]\n"
+	"TX_END 0 REJECTED from=[<a@b>]550 rcpt=[<c@d>]503\n"
+	"REPLY@- 221 QUIT [221 bye]\n",
+	0, 0,
+},
+{
+	"RSET and a second envelope pipelined: both records get their replies",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\n"),
+		SRV("250 mx\r\n"),
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRSET\r\nMAIL FROM:<c@x>\r\nRCPT TO:<d@y>\r\nQUIT\r\n"),
+		SRV("250 ok\r\n550 no\r\n250 reset\r\n250 ok\r\n250 ok\r\n221 bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 RSET [RSET]\n"
+	"CMD@1 MAIL [MAIL FROM:<c@x>]\n"
+	"MAIL_FROM [<c@x>]\n"
+	"CMD@1 RCPT [RCPT TO:<d@y>]\n"
+	"RCPT_TO [<d@y>]\n"
+	"CMD@1 QUIT [QUIT]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 550 RCPT [550 no]\n"
+	"TX_END 0 ABORTED helo=[c] from=[<a@x>]250 rcpt=[<b@y>]550\n"
+	"REPLY@- 250 RSET [250 reset]\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"REPLY@1 250 RCPT [250 ok]\n"
+	"TX_END 1 ABORTED helo=[c] from=[<c@x>]250 rcpt=[<d@y>]250\n"
+	"REPLY@- 221 QUIT [221 bye]\n",
+	0, 0,
+},
+{
+	"RSET and a second envelope with its message pipelined",
+	{
+		SRV(GREET),
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRSET\r\nMAIL FROM:<c@x>\r\nRCPT TO:<d@y>\r\nDATA\r\n"),
+		SRV("250 ok\r\n250 ok\r\n250 reset\r\n250 ok\r\n"),
+		SRV("250 ok\r\n354 go\r\n"),
+		CLI("m\r\n.\r\n"),
+		SRV("250 queued\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 RSET [RSET]\n"
+	"CMD@1 MAIL [MAIL FROM:<c@x>]\n"
+	"MAIL_FROM [<c@x>]\n"
+	"CMD@1 RCPT [RCPT TO:<d@y>]\n"
+	"RCPT_TO [<d@y>]\n"
+	"CMD@1 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"TX_END 0 ABORTED from=[<a@x>]250 rcpt=[<b@y>]250\n"
+	"REPLY@- 250 RSET [250 reset]\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"REPLY@1 250 RCPT [250 ok]\n"
+	"REPLY@1 354 DATA [354 go]\n"
+	"DATA [m\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@1 250 DATA_END [250 queued]\n"
+	"TX_END 1 COMPLETE from=[<c@x>]250 rcpt=[<d@y>]250 data=354 end=250[queued] bytes=3\n",
+	0, 0,
+},
+{
+	"three envelopes ended before any reply: the slot is needed again",
+	{
+		SRV(GREET),
+		CLI("MAIL FROM:<a@x>\r\nRSET\r\nMAIL FROM:<b@x>\r\nRSET\r\nMAIL FROM:<c@x>\r\nQUIT\r\n"),
+		SRV("250 ok\r\n250 ok\r\n251 ok\r\n250 ok\r\n252 ok\r\n221 bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RSET [RSET]\n"
+	"CMD@1 MAIL [MAIL FROM:<b@x>]\n"
+	"MAIL_FROM [<b@x>]\n"
+	"CMD@1 RSET [RSET]\n"
+	"TX_END 0 ABORTED from=[<a@x>]0\n"
+	"CMD@2 MAIL [MAIL FROM:<c@x>]\n"
+	"MAIL_FROM [<c@x>]\n"
+	"CMD@2 QUIT [QUIT]\n"
+	"REPLY@- 250 MAIL [250 ok]\n"
+	"REPLY@- 250 RSET [250 ok]\n"
+	"REPLY@1 251 MAIL [251 ok]\n"
+	"TX_END 1 ABORTED from=[<b@x>]251\n"
+	"REPLY@- 250 RSET [250 ok]\n"
+	"REPLY@2 252 MAIL [252 ok]\n"
+	"TX_END 2 ABORTED from=[<c@x>]252\n"
+	"REPLY@- 221 QUIT [221 bye]\n",
+	0, 0,
+},
+{
+	"RCPT's reply after the QUIT (sv smtp-bug-6053)",
+	{
+		SRV(GREET),
+		CLI("EHLO Simone\r\n"),
+		SRV("250 mx\r\n"),
+		CLI("MAIL FROM: <x@y.example>\r\n"),
+		SRV("250 ok\r\n"),
+		CLI("RCPT TO: <z@aba.example>\r\n"),
+		CLI("QUIT\r\n"),
+		SRV("250 ok\r\n"),
+		SRV("221 bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO Simone]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [Simone]\n"
+	"CMD@0 MAIL [MAIL FROM: <x@y.example>]\n"
+	"MAIL_FROM [<x@y.example>]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"CMD@0 RCPT [RCPT TO: <z@aba.example>]\n"
+	"RCPT_TO [<z@aba.example>]\n"
+	"CMD@0 QUIT [QUIT]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"TX_END 0 ABORTED helo=[Simone] from=[<x@y.example>]250 rcpt=[<z@aba.example>]250\n"
+	"REPLY@- 221 QUIT [221 bye]\n",
+	0, 0,
+},
+{
+	"a tx waiting for its replies when the server's side ends is logged then",
+	{
+		SRV(GREET),
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nQUIT\r\n"),
+		SRV("250 ok\r\n"),
+		EOF_S,
+		EOF_C,
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 QUIT [QUIT]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"TX_END 0 ABORTED from=[<a@x>]250 rcpt=[<b@y>]0\n",
+	0, 0,
+},
+{
+	"a closed tx waits behind an older one awaiting its verdict",
+	{
+		SRV(GREET),
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("one\r\n.\r\nMAIL FROM:<c@x>\r\nQUIT\r\n"),
+		SRV("250 queued\r\n250 ok\r\n221 bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [one\\r\\n]\n"
+	"DATA_END\n"
+	"CMD@1 MAIL [MAIL FROM:<c@x>]\n"
+	"MAIL_FROM [<c@x>]\n"
+	"CMD@1 QUIT [QUIT]\n"
+	"REPLY@0 250 DATA_END [250 queued]\n"
+	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued] bytes=5\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"TX_END 1 ABORTED from=[<c@x>]250\n"
+	"REPLY@- 221 QUIT [221 bye]\n",
+	0, 0,
+},
+/* ---- gaps in command mode ------------------------------------------------ */
+{
+	"gap in command mode: the tx is marked, a command after the gap is parsed",
+	{
+		SRV(GREET),
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRC"),
+		GAP_C(13),
+		CLI("rcpt TO:<d@y>\r\nRCPT TO:<e@y>\r\n"),
+		SRV("250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n"),
+		CLI("QUIT\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 RCPT [rcpt TO:<d@y>]\n"
+	"RCPT_TO [<d@y>]\n"
+	"CMD@0 RCPT [RCPT TO:<e@y>]\n"
+	"RCPT_TO [<e@y>]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"ANOMALY unmatched_reply\n"
+	"REPLY@0 250 NONE [250 ok]\n"
+	"CMD@0 QUIT [QUIT]\n"
+	"TX_END 0 ABORTED from=[<a@x>]250 rcpt=[<b@y>]250,[<d@y>]250,[<e@y>]250 gap\n",
+	0, 0,
+},
+{
+	"gap in command mode: tails that are not commands are dropped",
+	{
+		SRV(GREET),
+		CLI("MAIL FROM:<a@x>\r\nNO"),
+		GAP_C(5),
+		CLI("DATAx\r\nNOOP\r\n"),
+		GAP_C(5),
+		CLI("rcpt\tTO:<b@y>\r\nNOOP\r\n"),
+		GAP_C(5),
+		CLI("XYZZY\r\nNOOP\r\n"),
+		GAP_C(5),
+		CLI("RCPT TO:<this line is far too long to be kept at all>\r\nNOOP\r\n"),
+		GAP_C(5),
+		CLI("quit\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 NOOP [NOOP]\n"
+	"CMD@0 NOOP [NOOP]\n"
+	"CMD@0 NOOP [NOOP]\n"
+	"CMD@0 NOOP [NOOP]\n"
+	"CMD@0 QUIT [quit]\n"
+	"TX_END 0 ABORTED from=[<a@x>]0 gap\n",
+	32, 0,
+},
+{
+	"gap between transactions: the next one is marked",
+	{
+		SRV(GREET),
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("one\r\n.\r\n"),
+		SRV("250 queued\r\n"),
+		GAP_C(30),
+		CLI("MAIL FROM:<c@x>\r\nQUIT\r\n"),
+		SRV("250 ok\r\n250 ok\r\n221 bye\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [one\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued]\n"
+	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued] bytes=5\n"
+	"CMD@1 MAIL [MAIL FROM:<c@x>]\n"
+	"MAIL_FROM [<c@x>]\n"
+	"CMD@1 QUIT [QUIT]\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"TX_END 1 ABORTED from=[<c@x>]250 gap\n"
+	"REPLY@- 250 QUIT [250 ok]\n"
+	"ANOMALY unmatched_reply\n"
+	"REPLY@- 221 NONE [221 bye]\n",
 	0, 0,
 },
 };
@@ -1303,7 +2064,7 @@ static void test_helo_replaced(void)
 	CHECK_EQ_U(lg.errors, 0);
 	CHECK(strstr(lg.text, "HELO [one]\n") != NULL);
 	CHECK(strstr(lg.text, "HELO [two.example]\n") != NULL);
-	CHECK(strstr(lg.text, "TX_END 0 INCOMPLETE from=[<a@x>]0\n") != NULL);
+	CHECK(strstr(lg.text, "TX_END 0 INCOMPLETE helo=[two.example] from=[<a@x>]0\n") != NULL);
 }
 
 /* A string longer than one arena object is cut to fit and counted. */
