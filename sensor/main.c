@@ -214,8 +214,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (cfg.rule_file_count && sig_set_loaded(set) == 0 && sig_set_skipped(set) > 0) {
-		fprintf(stderr, "mailtap: no rule could be loaded from the rule files (%u skipped)\n",
-			sig_set_skipped(set));
+		fprintf(stderr, "mailtap: no rule could be loaded from");
+		for (unsigned i = 0; i < cfg.rule_file_count; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", cfg.rule_files[i]);
+		fprintf(stderr, " (%u skipped, reasons above)\n", sig_set_skipped(set));
 		goto out;
 	}
 	unsigned loaded = sig_set_loaded(set), skipped = sig_set_skipped(set);
