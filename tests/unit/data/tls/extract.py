@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Rebuild handshakes.h from the loopback captures (see gen.sh).
+
+For each <case>.pcap: the client's and the server's TCP payload (in
+order: loopback loses nothing), cut to the first TLS record plus a few
+bytes of the next one (the parser must stop at the hello and ignore what
+follows), and the expected values as tshark reports them: JA3/JA3S
+strings and hashes straight from Wireshark's dissector, and JA4 computed
+here from tshark's fields following FoxIO's JA4 spec -- an implementation
+independent of sensor/tls/tls.c.
+"""
+import glob, hashlib, os, subprocess, sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+def tshark(pcap, filt, fields):
+    out = subprocess.run(['tshark', '-r', pcap, '-Y', filt, '-T', 'fields',
+                          '-E', 'separator=|', '-E', 'occurrence=a'] +
+                         sum([['-e', f] for f in fields], []),
+                         capture_output=True, text=True, check=True).stdout
+    return [line.split('|') for line in out.splitlines()]
+
+def grease(v):
+    return (v & 0x0f0f) == 0x0a0a and (v >> 8) == (v & 0xff)
+
+def ja4(ciphers, exts, sigalgs, versions, legacy, alpn, has_sni):
+    ciphers = [c for c in ciphers if not grease(c)]
+    exts = [e for e in exts if not grease(e)]
+    vs = [v for v in versions if not grease(v)]
+    v = max(vs) if vs else legacy
+    vmap = {0x0304: '13', 0x0303: '12', 0x0302: '11', 0x0301: '10',
+            0x0300: 's3', 0x0002: 's2'}
+    a = 't' + vmap.get(v, '00') + ('d' if has_sni else 'i')
+    a += '%02d%02d' % (min(len(ciphers), 99), min(len(exts), 99))
+    if not alpn:
+        a += '00'
+    else:
+        f, l = alpn[0], alpn[-1]
+        if f.isalnum() and l.isalnum() and f.isascii() and l.isascii():
+            a += f + l
+        else:
+            h = alpn.encode().hex()
+            a += h[0] + h[-1]
+    h = lambda s: hashlib.sha256(s.encode()).hexdigest()[:12]
+    b = h(','.join('%04x' % c for c in sorted(ciphers))) if ciphers else '0' * 12
+    el = sorted(e for e in exts if e not in (0, 16))
+    cs = ','.join('%04x' % e for e in el)
+    sa = [s for s in sigalgs if not grease(s)]
+    if sa:
+        cs += '_' + ','.join('%04x' % s for s in sa)
+    c = h(cs) if el else '0' * 12
+    return a + '_' + b + '_' + c
+
+def ints(s):
+    return [int(x, 0) for x in s.split(',')] if s else []
+
+def first_record(stream, extra=6):
+    n = 5 + int.from_bytes(stream[3:5], 'big')
+    return stream[:n + extra]
+
+def cstr(hexs, indent='\t\t'):
+    return '\n'.join(indent + '"' + hexs[i:i + 64] + '"'
+                     for i in range(0, len(hexs), 64))
+
+entries = []
+for pcap in sorted(glob.glob(os.path.join(here, '*.pcap'))):
+    name = os.path.basename(pcap)[:-5]
+    segs = tshark(pcap, 'tcp.len > 0', ['tcp.srcport', 'tcp.dstport', 'tcp.payload'])
+    syn = tshark(pcap, 'tcp.flags.syn==1 && tcp.flags.ack==0', ['tcp.dstport'])
+    sport = syn[0][0]
+    cli = b''.join(bytes.fromhex(s[2].replace(':', '')) for s in segs if s[1] == sport)
+    srv = b''.join(bytes.fromhex(s[2].replace(':', '')) for s in segs if s[0] == sport)
+    ch = tshark(pcap, 'tls.handshake.type==1', [
+        'tls.handshake.ja3_full', 'tls.handshake.ja3',
+        'tls.handshake.ciphersuite', 'tls.handshake.extension.type',
+        'tls.handshake.sig_hash_alg', 'tls.handshake.extensions.supported_version',
+        'tls.handshake.extensions_alpn_str', 'tls.handshake.version',
+        'tls.handshake.extensions_server_name'])[0]
+    sh = tshark(pcap, 'tls.handshake.type==2', [
+        'tls.handshake.ja3s_full', 'tls.handshake.ja3s', 'tls.handshake.ciphersuite',
+        'tls.handshake.extensions.supported_version', 'tls.handshake.version'])[0]
+    exts = ints(ch[3])
+    alpn = ch[6].split(',')[0] if ch[6] else ''
+    j4 = ja4(ints(ch[2]), exts, ints(ch[4]), ints(ch[5]), int(ch[7], 0), alpn, 0 in exts)
+    sver = int(sh[3], 0) if sh[3] else int(sh[4], 0)
+    entries.append('''\t{ .name = "%s",
+\t  .client_hex =
+%s,
+\t  .server_hex =
+%s,
+\t  .sni = "%s", .alpn0 = "%s", .server_version = 0x%04x, .cipher = 0x%s,
+\t  .ja3 = "%s",
+\t  .ja3_hash = "%s",
+\t  .ja3s = "%s", .ja3s_hash = "%s",
+\t  .ja4 = "%s" },''' % (name, cstr(first_record(cli).hex()), cstr(first_record(srv).hex()),
+                         ch[8], alpn, sver, sh[2][2:], ch[0], ch[1], sh[0], sh[1], j4))
+
+# Self-check of the JA4 code above against the example in FoxIO's spec.
+spec_c = ints('0x1301,0x1302,0x1303,0xc02b,0xc02f,0xc02c,0xc030,0xcca9,0xcca8,0xc013,0xc014,0x009c,0x009d,0x002f,0x0035')
+spec_e = ints('0x001b,0x0000,0x0033,0x0010,0x4469,0x0017,0x002d,0x000d,0x0005,0x0023,0x0012,0x002b,0xff01,0x000b,0x000a,0x0015')
+spec_s = ints('0x0403,0x0804,0x0401,0x0503,0x0805,0x0501,0x0806,0x0601')
+assert ja4(spec_c, spec_e, spec_s, [0x0304], 0x0303, 'h2', True) == 't13d1516h2_8daaf6152771_e5627efa2ab1'
+
+with open(os.path.join(here, 'handshakes.h'), 'w') as f:
+    f.write('''/*
+ * handshakes.h -- generated by extract.py from the loopback captures in
+ * this folder (gen.sh); do not edit. Each entry: the first TLS record each
+ * side sent (hex, plus 6 bytes of the next record) and what tshark says
+ * about it (JA3/JA3S from Wireshark, JA4 from extract.py's own
+ * implementation of FoxIO's spec).
+ */
+struct tls_capture {
+	const char *name;
+	const char *client_hex, *server_hex;
+	const char *sni, *alpn0;
+	unsigned server_version, cipher;
+	const char *ja3, *ja3_hash, *ja3s, *ja3s_hash, *ja4;
+};
+
+static const struct tls_capture tls_captures[] = {
+%s
+};
+''' % '\n'.join(entries))
