@@ -19,7 +19,9 @@
  * conditions have all matched fires through the thread's alert callback.
  * Conditions on session buffers (smtp.helo) persist for the flow; all
  * others are transaction-scoped and reset by sig_flow_tx_end(). A rule fires
- * at most once per transaction.
+ * at most once per transaction. A rule with a negated condition
+ * (content:!"x") is decided when its buffer is complete: at the end of
+ * sig_scan_buffer() for a block buffer, at sig_data_end() for smtp.data.
  *
  * Long buffers (raw stream per direction, message data) use Hyperscan
  * streaming mode: bytes are scanned as they arrive, and a pattern split
@@ -142,6 +144,8 @@ struct sig_thread_stats {
 	uint64_t streams_no_state;  /* a stream could not be opened */
 	uint64_t match_state_full;  /* a match could not be recorded */
 	uint64_t scan_errors;       /* Hyperscan errors other than terminate */
+	uint64_t pcre_limit;        /* PCRE2 confirmations stopped by a match
+				     * limit (taken as no match) */
 };
 
 struct sig_thread;

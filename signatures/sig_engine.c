@@ -3,9 +3,9 @@
  * tables the matcher uses to turn pattern matches into rule decisions.
  *
  * Model:
- *  - pattern: one Hyperscan expression, deduplicated on (bytes, nocase,
- *    buffer, direction) so that a content shared by many rules is scanned
- *    once. nocase patterns are keyed on their ASCII-lower-cased bytes.
+ *  - pattern: one Hyperscan expression, deduplicated on (expression,
+ *    flags, offsets, buffer, direction) so that a condition shared by many
+ *    rules is scanned once (nocase literals are written lower-cased).
  *  - instance: a rule in one direction. A rule with no flow direction
  *    becomes two instances (to_server and to_client), each needing all of
  *    its contents in that direction's stream, which is what an
@@ -15,8 +15,10 @@
  *    stream and smtp.data in streaming mode, the short buffers in block
  *    mode. Pattern ids are dense and global across databases.
  *
- * Every byte of a content is written as \xHH unless it is alphanumeric, so
- * no content can be read as regex syntax; nocase is HS_FLAG_CASELESS.
+ * Patterns are the conditions sig_expr.c built for each rule (a literal,
+ * a relative chain or a pcre, with hs_expr_ext offsets); a negated
+ * condition shares its pattern with positive uses and is marked with
+ * SIG_COND_NEG in the instance's condition list.
  * Buffers other than the raw stream use HS_FLAG_SINGLEMATCH: their stream
  * or block lifetime is within one transaction, so one report per pattern
  * is all the matcher needs. The raw stream lives across transactions, so
@@ -32,13 +34,17 @@
 #include <string.h>
 
 #include <hs.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "sig_internal.h"
 
 struct bpat {
-	uint8_t *bytes;           /* owned copy (lower-cased when nocase) */
-	uint32_t len;
-	uint8_t nocase, buf, dir;
+	char *re;                 /* owned copy of the expression */
+	unsigned flags;
+	unsigned long long min_off, max_off;
+	uint8_t buf, dir;
+	bool absolute, confirm;
 	uint32_t hash;
 };
 
@@ -71,33 +77,25 @@ static void berr(struct build *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint8_t lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
-}
-
-static uint32_t pat_hash(const uint8_t *p, uint32_t len, uint8_t nocase,
-			 uint8_t buf, uint8_t dir)
+static uint32_t pat_hash(const struct sig_expr *x, uint8_t dir)
 {
 	uint32_t h = 2166136261u;
 
-	for (uint32_t i = 0; i < len; i++)
-		h = (h ^ (nocase ? lower(p[i]) : p[i])) * 16777619u;
-	h = (h ^ nocase) * 16777619u;
-	h = (h ^ buf) * 16777619u;
+	for (const char *p = x->re; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	h = (h ^ x->hsflags) * 16777619u;
+	h = (h ^ (uint32_t)x->min_off) * 16777619u;
+	h = (h ^ (uint32_t)x->max_off) * 16777619u;
+	h = (h ^ x->buf) * 16777619u;
 	h = (h ^ dir) * 16777619u;
 	return h;
 }
 
-static bool pat_eq(const struct bpat *bp, const uint8_t *p, uint32_t len,
-		   uint8_t nocase, uint8_t buf, uint8_t dir)
+static bool pat_eq(const struct bpat *bp, const struct sig_expr *x, uint8_t dir)
 {
-	if (bp->len != len || bp->nocase != nocase || bp->buf != buf || bp->dir != dir)
-		return false;
-	for (uint32_t i = 0; i < len; i++)
-		if (bp->bytes[i] != (nocase ? lower(p[i]) : p[i]))
-			return false;
-	return true;
+	return bp->flags == x->hsflags && bp->min_off == x->min_off &&
+		bp->max_off == x->max_off && bp->buf == x->buf && bp->dir == dir &&
+		strcmp(bp->re, x->re) == 0;
 }
 
 static int ht_grow(struct build *b)
@@ -121,17 +119,16 @@ static int ht_grow(struct build *b)
 }
 
 /* Id of the pattern for this condition in this direction, interned. */
-static int64_t pat_intern(struct build *b, const struct sig_cond *c, uint8_t dir)
+static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir)
 {
-	uint8_t nocase = (c->flags & SIG_COND_NOCASE) != 0;
-	uint32_t hash = pat_hash(c->bytes, c->len, nocase, c->buf, dir), h;
+	uint32_t hash = pat_hash(x, dir), h;
 	struct bpat *bp;
 
 	if ((b->npat + 1) * 2 > b->htcap && ht_grow(b) != 0)
 		return -1;
 	for (h = hash & (b->htcap - 1); b->ht[h]; h = (h + 1) & (b->htcap - 1)) {
 		bp = &b->pat[b->ht[h] - 1];
-		if (bp->hash == hash && pat_eq(bp, c->bytes, c->len, nocase, c->buf, dir))
+		if (bp->hash == hash && pat_eq(bp, x, dir))
 			return b->ht[h] - 1;
 	}
 	if (b->npat >= SIG_ID_MAX)
@@ -146,15 +143,16 @@ static int64_t pat_intern(struct build *b, const struct sig_cond *c, uint8_t dir
 		b->cappat = cap;
 	}
 	bp = &b->pat[b->npat];
-	bp->bytes = malloc(c->len);
-	if (!bp->bytes)
+	bp->re = strdup(x->re);
+	if (!bp->re)
 		return -1;
-	for (uint32_t i = 0; i < c->len; i++)
-		bp->bytes[i] = nocase ? lower(c->bytes[i]) : c->bytes[i];
-	bp->len = c->len;
-	bp->nocase = nocase;
-	bp->buf = c->buf;
+	bp->flags = x->hsflags;
+	bp->min_off = x->min_off;
+	bp->max_off = x->max_off;
+	bp->buf = x->buf;
 	bp->dir = dir;
+	bp->absolute = x->absolute;
+	bp->confirm = x->confirm;
 	bp->hash = hash;
 	b->ht[h] = b->npat + 1;
 	return b->npat++;
@@ -175,11 +173,11 @@ static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 
 	if (b->ninst >= SIG_ID_MAX)
 		return -1;
-	if (b->ncond + r->ncond > b->capcond) {
+	if (b->ncond + r->nexpr > b->capcond) {
 		uint32_t cap = b->capcond ? b->capcond * 2 : 1024;
 		uint32_t *nc;
 
-		while (cap < b->ncond + r->ncond)
+		while (cap < b->ncond + r->nexpr)
 			cap *= 2;
 		nc = realloc(b->cond, cap * sizeof(*nc));
 		if (!nc)
@@ -187,16 +185,16 @@ static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 		b->cond = nc;
 		b->capcond = cap;
 	}
-	for (uint32_t i = 0; i < r->ncond; i++) {
-		int64_t id = pat_intern(b, &r->cond[i], dir);
+	for (uint32_t i = 0; i < r->nexpr; i++) {
+		int64_t id = pat_intern(b, &r->expr[i], dir);
 
 		if (id < 0)
 			return -1;
-		b->cond[off + i] = (uint32_t)id;
+		b->cond[off + i] = (uint32_t)id | (r->expr[i].neg ? SIG_COND_NEG : 0);
 	}
-	/* A content repeated in a rule is one condition (no positions yet). */
-	qsort(b->cond + off, r->ncond, sizeof(uint32_t), u32_cmp);
-	for (uint32_t i = 0; i < r->ncond; i++)
+	/* A condition repeated in a rule is one condition. */
+	qsort(b->cond + off, r->nexpr, sizeof(uint32_t), u32_cmp);
+	for (uint32_t i = 0; i < r->nexpr; i++)
 		if (n == 0 || b->cond[off + n - 1] != b->cond[off + i])
 			b->cond[off + n++] = b->cond[off + i];
 	b->ncond += n;
@@ -215,6 +213,7 @@ static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 	in->dir = dir;
 	in->cond_off = off;
 	in->ncond = n;
+	in->neg_buf = r->neg_buf;
 	return 0;
 }
 
@@ -236,15 +235,32 @@ static int build_index(struct build *b)
 		e->pat[i].buf = b->pat[i].buf;
 		e->pat[i].dir = b->pat[i].dir;
 		e->pat[i].session = sig_buf_is_session(b->pat[i].buf);
+		e->pat[i].absolute = b->pat[i].absolute;
+		if (b->pat[i].confirm) {
+			int ec;
+			PCRE2_SIZE eo;
+
+			/* checked at parse time; only memory can fail here */
+			e->pat[i].re2 = pcre2_compile((PCRE2_SPTR)b->pat[i].re,
+						      PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
+			if (!e->pat[i].re2) {
+				free(fill);
+				return -1;
+			}
+			e->nconfirm++;
+		}
 	}
 	for (uint32_t i = 0; i < b->ninst; i++) {
 		const struct sig_inst *in = &b->inst[i];
 
 		for (uint32_t j = 0; j < in->ncond; j++) {
-			struct sig_pat *p = &e->pat[b->cond[in->cond_off + j]];
+			struct sig_pat *p = &e->pat[b->cond[in->cond_off + j] & ~SIG_COND_NEG];
 
 			p->inst_n++;
-			if (in->ncond > 1)
+			/* Instances decided at the end of smtp.data read
+			 * every condition from the flow's record. */
+			if ((in->ncond > 1 && in->neg_buf < 0) ||
+			    in->neg_buf == SIG_BUF_SMTP_DATA)
 				p->recorded = true;
 		}
 	}
@@ -256,12 +272,31 @@ static int build_index(struct build *b)
 		const struct sig_inst *in = &b->inst[i];
 
 		for (uint32_t j = 0; j < in->ncond; j++) {
-			uint32_t pid = b->cond[in->cond_off + j];
+			uint32_t pid = b->cond[in->cond_off + j] & ~SIG_COND_NEG;
 
 			e->pat_inst[e->pat[pid].inst_off + fill[pid]++] = i;
 		}
 	}
 	free(fill);
+	/* Negation instances, grouped by (buffer, direction). */
+	{
+		uint32_t nneg = 0, w = 0;
+
+		for (uint32_t i = 0; i < b->ninst; i++)
+			nneg += b->inst[i].neg_buf >= 0;
+		e->neg_inst = malloc((nneg ? nneg : 1) * sizeof(uint32_t));
+		if (!e->neg_inst)
+			return -1;
+		for (unsigned bf = 0; bf < SIG_BUF_COUNT; bf++) {
+			for (unsigned d = 0; d < 2; d++) {
+				e->neg_off[bf][d] = w;
+				for (uint32_t i = 0; i < b->ninst; i++)
+					if (b->inst[i].neg_buf == (int8_t)bf && b->inst[i].dir == d)
+						e->neg_inst[w++] = i;
+				e->neg_n[bf][d] = w - e->neg_off[bf][d];
+			}
+		}
+	}
 	/* Hand the instance tables over to the engine. */
 	e->inst = b->inst;
 	e->ninst = b->ninst;
@@ -269,31 +304,6 @@ static int build_index(struct build *b)
 	b->inst = NULL;
 	b->cond = NULL;
 	return 0;
-}
-
-/* Hyperscan expression for a literal: alphanumerics as is, \xHH else. */
-static char *pat_expr(const struct bpat *bp)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *x = malloc((size_t)bp->len * 4 + 1), *w = x;
-
-	if (!x)
-		return NULL;
-	for (uint32_t i = 0; i < bp->len; i++) {
-		uint8_t c = bp->bytes[i];
-
-		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z')) {
-			*w++ = (char)c;
-		} else {
-			*w++ = '\\';
-			*w++ = 'x';
-			*w++ = hex[c >> 4];
-			*w++ = hex[c & 15];
-		}
-	}
-	*w = '\0';
-	return x;
 }
 
 static void report_pattern(struct build *b, uint32_t pid, const char *msg)
@@ -318,10 +328,11 @@ static void report_pattern(struct build *b, uint32_t pid, const char *msg)
 static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 {
 	struct sig_engine *e = b->e;
-	unsigned mode = (buf == SIG_BUF_STREAM || buf == SIG_BUF_SMTP_DATA) ?
-		HS_MODE_STREAM : HS_MODE_BLOCK;
+	unsigned mode = sig_buf_is_stream(buf) ? HS_MODE_STREAM : HS_MODE_BLOCK;
 	unsigned n = 0, *flags = NULL, *ids = NULL;
 	char **expr = NULL;
+	hs_expr_ext_t *ext = NULL;
+	const hs_expr_ext_t **extp = NULL;
 	hs_compile_error_t *cerr = NULL;
 	hs_database_t *db = NULL;
 	int rc = -1;
@@ -333,22 +344,31 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 	expr = calloc(n, sizeof(*expr));
 	flags = calloc(n, sizeof(*flags));
 	ids = calloc(n, sizeof(*ids));
-	if (!expr || !flags || !ids)
+	ext = calloc(n, sizeof(*ext));
+	extp = calloc(n, sizeof(*extp));
+	if (!expr || !flags || !ids || !ext || !extp)
 		goto oom;
 	n = 0;
 	for (uint32_t i = 0; i < b->npat; i++) {
 		if (b->pat[i].buf != buf || b->pat[i].dir != dir)
 			continue;
-		expr[n] = pat_expr(&b->pat[i]);
-		if (!expr[n])
-			goto oom;
-		flags[n] = b->pat[i].nocase ? HS_FLAG_CASELESS : 0;
+		expr[n] = b->pat[i].re;
+		flags[n] = b->pat[i].flags;
+		if (b->pat[i].min_off) {
+			ext[n].flags |= HS_EXT_FLAG_MIN_OFFSET;
+			ext[n].min_offset = b->pat[i].min_off;
+		}
+		if (b->pat[i].max_off) {
+			ext[n].flags |= HS_EXT_FLAG_MAX_OFFSET;
+			ext[n].max_offset = b->pat[i].max_off;
+		}
+		extp[n] = (ext[n].flags) ? &ext[n] : NULL;
 		if (buf != SIG_BUF_STREAM)
 			flags[n] |= HS_FLAG_SINGLEMATCH;
 		ids[n] = i;
 		n++;
 	}
-	if (hs_compile_ext_multi((const char *const *)expr, flags, ids, NULL, n,
+	if (hs_compile_ext_multi((const char *const *)expr, flags, ids, extp, n,
 				 mode, NULL, &db, &cerr) != HS_SUCCESS) {
 		int bad = cerr ? cerr->expression : -1;
 
@@ -357,7 +377,7 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 			hs_compile_error_t *e1 = NULL;
 
 			if (hs_compile_ext_multi((const char *const *)&expr[i], &flags[i],
-						 &ids[i], NULL, 1, mode, NULL, &one,
+						 &ids[i], &extp[i], 1, mode, NULL, &one,
 						 &e1) != HS_SUCCESS)
 				bad = (int)i;
 			hs_free_database(one);
@@ -390,9 +410,9 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 oom:
 	berr(b, "out of memory");
 out:
-	for (unsigned i = 0; expr && i < n; i++)
-		free(expr[i]);
 	free(expr);
+	free(ext);
+	free(extp);
 	free(flags);
 	free(ids);
 	return rc;
@@ -401,7 +421,7 @@ out:
 static void build_free(struct build *b)
 {
 	for (uint32_t i = 0; i < b->npat; i++)
-		free(b->pat[i].bytes);
+		free(b->pat[i].re);
 	free(b->pat);
 	free(b->ht);
 	free(b->inst);
@@ -414,10 +434,13 @@ static void engine_free_parts(struct sig_engine *e)
 		for (int d = 0; d < 2; d++)
 			hs_free_database((hs_database_t *)e->db[i][d]);
 	hs_free_scratch((hs_scratch_t *)e->proto);
+	for (uint32_t i = 0; e->pat && i < e->npat; i++)
+		pcre2_code_free(e->pat[i].re2);
 	free(e->pat);
 	free(e->pat_inst);
 	free(e->inst);
 	free(e->inst_cond);
+	free(e->neg_inst);
 	free(e);
 }
 

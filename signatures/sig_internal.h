@@ -102,26 +102,55 @@ const struct sig_class *sig_class_find(const char *name, size_t len);
 
 /* ---- parsed rules (sig_rule.c) ------------------------------------------ */
 
-/* Unset numeric modifier (depth, offset, ...: for the later issue). */
+/* Unset numeric modifier (depth, offset, distance, within). */
 #define SIG_COND_UNSET INT32_MIN
 
 enum sig_cond_flag {
-	SIG_COND_NOCASE   = 1u << 0,
-	SIG_COND_NEGATED  = 1u << 1,     /* reserved: rejected at parse today */
-	SIG_COND_RAWBYTES = 1u << 2,
+	SIG_COND_NOCASE     = 1u << 0,
+	SIG_COND_NEGATED    = 1u << 1,   /* content:!"x" / pcre:!"/x/" */
+	SIG_COND_RAWBYTES   = 1u << 2,
+	SIG_COND_STARTSWITH = 1u << 3,
+	SIG_COND_ENDSWITH   = 1u << 4,
+	SIG_COND_PCRE       = 1u << 5,   /* bytes is the regex text */
+	SIG_COND_RELATIVE   = 1u << 6,   /* pcre R */
+};
+
+/* pcre flags kept (i s m x), as inline-modifier letters. */
+enum sig_pcre_flag {
+	SIG_PCRE_I = 1u << 0,
+	SIG_PCRE_S = 1u << 1,
+	SIG_PCRE_M = 1u << 2,
+	SIG_PCRE_X = 1u << 3,
 };
 
 /*
- * One condition of a rule: a content in one inspection buffer. The
- * positional fields are parsed later (issue: full keyword set) and must
- * stay SIG_COND_UNSET until the compiler can honour them.
+ * One element of a rule as written: a content (with its modifiers) or a
+ * pcre, in one inspection buffer. Consecutive relative elements (distance,
+ * within, pcre R) in one buffer form a chain that sig_expr.c turns into one
+ * Hyperscan expression (struct sig_expr); those are the rule's conditions.
  */
 struct sig_cond {
-	uint8_t *bytes;
+	uint8_t *bytes;                  /* content bytes or pcre regex text */
 	uint32_t len;
 	uint8_t buf;                     /* enum sig_buf */
 	uint8_t flags;                   /* enum sig_cond_flag */
+	uint8_t pflags;                  /* enum sig_pcre_flag */
 	int32_t depth, offset, distance, within;
+};
+
+/*
+ * One condition as compiled: a Hyperscan expression in one buffer, with
+ * hs_expr_ext offsets (0 = unset). neg: the rule needs it NOT to match in
+ * the buffer. absolute: it depends on where the buffer starts (offsets,
+ * \A, ^), so on the raw stream it cannot match after a gap.
+ */
+struct sig_expr {
+	char *re;                        /* NUL-terminated Hyperscan expression */
+	unsigned hsflags;                /* HS_FLAG_CASELESS etc. */
+	unsigned long long min_off, max_off;
+	uint8_t buf;
+	bool neg, absolute;
+	bool confirm;                    /* HS_FLAG_PREFILTER; PCRE2 confirms re */
 };
 
 enum sig_dirmask {
@@ -138,6 +167,9 @@ struct sig_rule {
 	uint8_t dirs;                    /* enum sig_dirmask the rule can fire in */
 	struct sig_cond *cond;
 	uint32_t ncond;
+	struct sig_expr *expr;           /* built by sig_rule_exprs() */
+	uint32_t nexpr;
+	int8_t neg_buf;                  /* buffer of the negated conditions, -1 none */
 };
 
 /* The parsed rule set. Owned by the caller until sig_engine_build. */
@@ -159,6 +191,23 @@ struct sig_set {
 /* Session-scoped buffers (smtp.helo) survive sig_flow_tx_end(). */
 bool sig_buf_is_session(enum sig_buf b);
 
+/* ---- rule elements -> expressions (sig_expr.c) ------------------------ */
+
+/*
+ * Build r->expr from r->cond, checking that every element can be honoured
+ * exactly (and that Hyperscan accepts each expression in its buffer's
+ * mode). Returns 0, or -1 with the reason in err; r->expr is freed by
+ * sig_rule_exprs_free in every case.
+ */
+int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen);
+void sig_rule_exprs_free(struct sig_rule *r);
+
+/* Streaming (raw stream, smtp.data) or block mode for a buffer. */
+static inline bool sig_buf_is_stream(unsigned b)
+{
+	return b == SIG_BUF_STREAM || b == SIG_BUF_SMTP_DATA;
+}
+
 /* ---- compiled engine (sig_engine.c) ------------------------------------- */
 
 struct hs_database;
@@ -169,6 +218,8 @@ struct sig_pat {
 	uint8_t buf, dir;
 	bool session;                    /* smtp.helo: survives tx_end */
 	bool recorded;                   /* some multi-condition instance needs it */
+	bool absolute;                   /* ignored on a raw stream after a gap */
+	void *re2;                       /* pcre2_code: confirms a prefilter match */
 	uint32_t inst_off, inst_n;       /* into sig_engine.pat_inst */
 };
 
@@ -176,8 +227,12 @@ struct sig_pat {
 struct sig_inst {
 	uint32_t rule;                   /* index into set->rules */
 	uint8_t dir;                     /* enum sig_dir */
-	uint32_t cond_off, ncond;        /* pattern ids into sig_engine.inst_cond */
+	uint32_t cond_off, ncond;        /* pattern ids into sig_engine.inst_cond;
+					  * SIG_COND_NEG set on negated ones */
+	int8_t neg_buf;                  /* decided at the end of this buffer, -1 no */
 };
+
+#define SIG_COND_NEG 0x80000000u
 
 struct sig_engine {
 	struct sig_set *set;
@@ -192,7 +247,17 @@ struct sig_engine {
 	struct sig_inst *inst;
 	uint32_t ninst;
 	uint32_t *inst_cond;             /* pattern ids, grouped by instance */
+	/* Instances with negated conditions, per (buffer, direction): they
+	 * are decided when that buffer's inspection ends. */
+	uint32_t *neg_inst;
+	uint32_t neg_off[SIG_BUF_COUNT][2], neg_n[SIG_BUF_COUNT][2];
+	uint32_t nconfirm;               /* patterns with re2 */
 };
+
+/* PCRE2 match limits for confirmations (Suricata's defaults are 3500 /
+ * 1500; a confirmation that hits one is a non-match, counted). */
+#define SIG_PCRE_MATCH_LIMIT 3500
+#define SIG_PCRE_DEPTH_LIMIT 1500
 
 #define SIG_ID_MAX (1u << 30)
 

@@ -11,9 +11,11 @@
  *
  * Safety rule of this file: a keyword absent from the table is reported
  * as "unsupported option 'X'" and the rule is skipped. Every keyword that
- * changes what matches (depth, offset, distance, within, pcre, isdataat,
- * byte_*, flowbits, threshold, file.data, ...) is therefore refused until
- * the compiler honours it; a rule is never loaded in a weaker form.
+ * changes what matches and is not honoured (isdataat, byte_*, flowbits,
+ * threshold, file.data, ...) is therefore refused; a rule is never loaded
+ * in a weaker form. Content modifiers (depth, offset, distance, within,
+ * startswith, endswith), negation and pcre are recorded here as written;
+ * sig_expr.c decides whether the combination can be honoured exactly.
  *
  * Memory: start-up only. A kept rule owns its msg and its conditions'
  * bytes; file names are interned in the set; classtype strings point into
@@ -214,6 +216,7 @@ static void rule_free(struct sig_rule *r)
 	for (uint32_t i = 0; i < r->ncond; i++)
 		free(r->cond[i].bytes);
 	free(r->cond);
+	sig_rule_exprs_free(r);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -649,6 +652,8 @@ static int kw_flow(struct rp *rp, const struct opt *o)
 	return 0;
 }
 
+static int cond_push(struct rp *rp, struct sig_cond *cp);
+
 static int kw_content(struct rp *rp, const struct opt *o)
 {
 	const char *p = o->val;
@@ -658,12 +663,24 @@ static int kw_content(struct rp *rp, const struct opt *o)
 		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
 		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
 	};
-	struct sig_cond *nc;
 
-	if (len && p[0] == '!')
-		return fail(rp, "negated content not supported yet");
+	if (len && p[0] == '!') {
+		c.flags |= SIG_COND_NEGATED;
+		p++;
+		len--;
+		trim(&p, &len);
+	}
 	if (content_decode(rp, p, len, &c.bytes, &c.len) != 0)
 		return -1;
+	return cond_push(rp, &c);
+}
+
+/* Append an element (its bytes are owned by the rule from here on). */
+static int cond_push(struct rp *rp, struct sig_cond *cp)
+{
+	struct sig_cond c = *cp;
+	struct sig_cond *nc;
+
 	nc = realloc(rp->r.cond, (rp->r.ncond + 1) * sizeof(*nc));
 	if (!nc) {
 		free(c.bytes);
@@ -687,6 +704,8 @@ static int kw_nocase(struct rp *rp, const struct opt *o)
 {
 	if (need_content(rp, o) != 0)
 		return -1;
+	if (rp->r.cond[rp->last].flags & SIG_COND_PCRE)
+		return fail(rp, "'nocase' needs a preceding content");
 	rp->r.cond[rp->last].flags |= SIG_COND_NOCASE;
 	return 0;
 }
@@ -703,6 +722,128 @@ static int kw_rawbytes(struct rp *rp, const struct opt *o)
 static int kw_fast_pattern(struct rp *rp, const struct opt *o)
 {
 	return need_content(rp, o);
+}
+
+/* Signed decimal; byte_extract variable names are not supported. */
+static bool parse_i32(const char *p, size_t len, int32_t *out)
+{
+	bool neg = len && p[0] == '-';
+	uint32_t v;
+
+	if (neg) {
+		p++;
+		len--;
+	}
+	if (!parse_u32(p, len, &v) || v > 65535)
+		return false;
+	*out = neg ? -(int32_t)v : (int32_t)v;
+	return true;
+}
+
+/* The content these modifiers apply to: the latest element, a content. */
+static struct sig_cond *mod_target(struct rp *rp, const struct opt *o)
+{
+	struct sig_cond *c;
+
+	if (need_content(rp, o) != 0)
+		return NULL;
+	c = &rp->r.cond[rp->last];
+	if (c->flags & SIG_COND_PCRE) {
+		fail(rp, "'%.*s' needs a preceding content", show(o->nlen), o->name);
+		return NULL;
+	}
+	return c;
+}
+
+/* depth, offset, distance, within: one number each, once per content. */
+static int kw_position(struct rp *rp, const struct opt *o)
+{
+	struct sig_cond *c = mod_target(rp, o);
+	int32_t v, *dst;
+	bool isdepth = tok_eq(o->name, o->nlen, "depth");
+	bool isoff = tok_eq(o->name, o->nlen, "offset");
+	bool isdist = tok_eq(o->name, o->nlen, "distance");
+
+	if (!c)
+		return -1;
+	dst = isdepth ? &c->depth : isoff ? &c->offset : isdist ? &c->distance : &c->within;
+	if (*dst != SIG_COND_UNSET)
+		return fail(rp, "duplicate option '%.*s'", show(o->nlen), o->name);
+	if (!parse_i32(o->val, o->vlen, &v))
+		return fail(rp, "invalid %.*s '%.*s'", show(o->nlen), o->name,
+			    show(o->vlen), o->val);
+	if (v < 0 && !isdist)
+		return fail(rp, "invalid %.*s '%.*s'", show(o->nlen), o->name,
+			    show(o->vlen), o->val);
+	*dst = v;
+	return 0;
+}
+
+static int kw_startend(struct rp *rp, const struct opt *o)
+{
+	struct sig_cond *c = mod_target(rp, o);
+	uint8_t f = tok_eq(o->name, o->nlen, "startswith") ? SIG_COND_STARTSWITH :
+		SIG_COND_ENDSWITH;
+
+	if (!c)
+		return -1;
+	c->flags |= f;
+	return 0;
+}
+
+/*
+ * pcre:"/re/flags" (or pcre:!"..."). The regex text is kept as written
+ * (Suricata hands it to PCRE unchanged, so "\;" is an escaped ';' to the
+ * regex engine too). Only the i s m x R flags are honoured.
+ */
+static int kw_pcre(struct rp *rp, const struct opt *o)
+{
+	const char *p = o->val, *slash;
+	size_t len = o->vlen;
+	struct sig_cond c = {
+		.buf = rp->cur_buf, .flags = SIG_COND_PCRE,
+		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
+		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
+	};
+
+	if (len && p[0] == '!') {
+		c.flags |= SIG_COND_NEGATED;
+		p++;
+		len--;
+		trim(&p, &len);
+	}
+	if (len < 2 || p[0] != '"' || p[len - 1] != '"')
+		return fail(rp, "pcre must be a quoted string");
+	p++;
+	len -= 2;
+	if (len < 2 || p[0] != '/')
+		return fail(rp, "pcre must be of the form /regex/flags");
+	slash = p + len;
+	while (slash > p + 1 && slash[-1] != '/')
+		slash--;
+	if (slash <= p + 1)
+		return fail(rp, "pcre must be of the form /regex/flags");
+	for (const char *f = slash; f < p + len; f++) {
+		switch (*f) {
+		case 'i': c.pflags |= SIG_PCRE_I; break;
+		case 's': c.pflags |= SIG_PCRE_S; break;
+		case 'm': c.pflags |= SIG_PCRE_M; break;
+		case 'x': c.pflags |= SIG_PCRE_X; break;
+		case 'R': c.flags |= SIG_COND_RELATIVE; break;
+		default:
+			return fail(rp, "unsupported pcre flag '%c'",
+				    isprint((unsigned char)*f) ? *f : '?');
+		}
+	}
+	c.len = (uint32_t)(slash - 1 - (p + 1));
+	if (c.len == 0)
+		return fail(rp, "empty pcre");
+	c.bytes = malloc(c.len + 1);
+	if (!c.bytes)
+		return fail(rp, "out of memory");
+	memcpy(c.bytes, p + 1, c.len);
+	c.bytes[c.len] = '\0';
+	return cond_push(rp, &c);
 }
 
 static int kw_sticky(struct rp *rp, const struct opt *o);
@@ -730,6 +871,13 @@ static const struct kw sig_keywords[] = {
 	{ "nocase", kw_nocase, KW_VAL_NONE },
 	{ "fast_pattern", kw_fast_pattern, KW_VAL_OPT },
 	{ "rawbytes", kw_rawbytes, KW_VAL_NONE },
+	{ "depth", kw_position, KW_VAL_REQ },
+	{ "offset", kw_position, KW_VAL_REQ },
+	{ "distance", kw_position, KW_VAL_REQ },
+	{ "within", kw_position, KW_VAL_REQ },
+	{ "startswith", kw_startend, KW_VAL_NONE },
+	{ "endswith", kw_startend, KW_VAL_NONE },
+	{ "pcre", kw_pcre, KW_VAL_REQ },
 	/* Sticky buffers: sig_buf_names[1..] */
 	{ "smtp.helo", kw_sticky, KW_VAL_NONE },
 	{ "smtp.mail_from", kw_sticky, KW_VAL_NONE },
@@ -923,15 +1071,18 @@ static int finish_rule(struct rp *rp)
 		return fail(rp, "rule has no sid");
 	if (r->ncond == 0)
 		return fail(rp, "rule has no content");
-	for (uint32_t i = 0; i < r->ncond; i++) {
-		if (r->cond[i].buf != SIG_BUF_STREAM && !smtp_buf)
-			smtp_buf = r->cond[i].buf;
-		rcpt += r->cond[i].buf == SIG_BUF_SMTP_RCPT_TO;
+	if (sig_rule_exprs(r, rp->err, sizeof(rp->err)) != 0)
+		return -1;
+	for (uint32_t i = 0; i < r->nexpr; i++) {
+		if (r->expr[i].buf != SIG_BUF_STREAM && !smtp_buf)
+			smtp_buf = r->expr[i].buf;
+		rcpt += r->expr[i].buf == SIG_BUF_SMTP_RCPT_TO;
 	}
 	/* Each recipient is its own buffer instance; a rule wanting two
-	 * contents in "the same recipient" needs per-instance state. */
+	 * independent conditions in "the same recipient" needs per-instance
+	 * state (a relative chain is one condition and is fine). */
 	if (rcpt > 1)
-		return fail(rp, "more than one content in smtp.rcpt_to not supported yet");
+		return fail(rp, "more than one condition in smtp.rcpt_to not supported yet");
 	r->dirs = rp->flow_dirs ? rp->flow_dirs : SIG_DM_BOTH;
 	if (smtp_buf) {
 		/* The smtp.* buffers are client data: the rule can only

@@ -24,6 +24,21 @@
  * FIRED entry can make a rule fire again in the same tx; the alert itself
  * is still raised.
  *
+ * Negated conditions (content:!"x") cannot be decided on a match: a rule
+ * with one is decided when its buffer's inspection is complete —
+ * neg_decide() right after a block scan (per recipient for smtp.rcpt_to),
+ * and at sig_data_end() for smtp.data (after the stream's end-anchored
+ * matches). sig_expr.c keeps such a rule's conditions all in that buffer.
+ * An empty or uninspected buffer decides nothing (Suricata does not
+ * inspect a missing buffer either); a smtp.data match that could not be
+ * recorded (flow slots full) suppresses the message's decisions.
+ *
+ * Positions. Streams count offsets from their start; after
+ * sig_stream_gap() the restarted raw stream's offsets are not the
+ * stream's, so patterns flagged absolute are ignored there from then on.
+ * Prefilter patterns (block buffers only) are confirmed with PCRE2 on the
+ * whole buffer before anything else looks at the scan's matches.
+ *
  * A pattern counts as "newly matched" for a flow when it is not already
  * recorded; only new matches trigger rule checks, so a content that keeps
  * matching in a long stream costs a few compares per scan, not a check of
@@ -40,6 +55,8 @@
 #include <string.h>
 
 #include <hs.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "sig_internal.h"
 
@@ -58,6 +75,8 @@ struct sig_flow {
 	uint16_t client_port, server_port;
 	uint8_t nent;
 	uint8_t failed;                 /* bit per SK_*: no stream available */
+	uint8_t gapped;                 /* bit per SK_*: restarted after a gap */
+	bool data_lost;                 /* a smtp.data match was not recorded */
 	bool live;
 	uint32_t idx;                   /* slot in the thread's pool */
 	hs_stream_t *st[SK_COUNT];
@@ -78,8 +97,11 @@ struct sig_thread {
 	void *alert_user;
 	struct sig_thread_stats st;
 
+	pcre2_match_data *md;           /* PCRE2 confirmations (nconfirm > 0) */
+	pcre2_match_context *mctx;
 	uint32_t npat;
 	uint32_t nmatch;
+	bool cur_gapped;                /* the stream being scanned had a gap */
 	uint32_t *mlist;                /* pattern ids matched by this scan */
 	uint64_t *seen;                 /* the same, as a bitmap */
 
@@ -135,6 +157,10 @@ static int on_match(unsigned int id, unsigned long long from,
 
 	if (id >= t->npat)
 		return 0;
+	/* After a gap, stream offsets no longer count from the stream's
+	 * start: a position-dependent pattern cannot be trusted. */
+	if (t->cur_gapped && t->e->pat[id].absolute)
+		return 0;
 	w = &t->seen[id >> 6];
 	if (!(*w & bit)) {
 		*w |= bit;
@@ -146,6 +172,34 @@ static int on_match(unsigned int id, unsigned long long from,
 static inline bool seen_now(const struct sig_thread *t, uint32_t pid)
 {
 	return (t->seen[pid >> 6] >> (pid & 63)) & 1;
+}
+
+/*
+ * Prefilter matches of a block scan are confirmed by PCRE2 on the whole
+ * buffer (bounded: a short buffer, and PCRE2's match limits); those PCRE
+ * rejects are taken out of the scan's match list.
+ */
+static void confirm(struct sig_thread *t, const uint8_t *data, size_t len)
+{
+	uint32_t w = 0;
+
+	for (uint32_t i = 0; i < t->nmatch; i++) {
+		uint32_t pid = t->mlist[i];
+		const pcre2_code *re = t->e->pat[pid].re2;
+		int rc;
+
+		if (re) {
+			rc = pcre2_match(re, data, len, 0, 0, t->md, t->mctx);
+			if (rc < 0) {
+				if (rc != PCRE2_ERROR_NOMATCH)
+					t->st.pcre_limit++;
+				t->seen[pid >> 6] &= ~(1ull << (pid & 63));
+				continue;
+			}
+		}
+		t->mlist[w++] = pid;
+	}
+	t->nmatch = w;
 }
 
 /* ---- rule decision -------------------------------------------------- */
@@ -178,15 +232,19 @@ static bool hdr_match(const struct sig_rule *r, const struct sig_flow *f,
 	return r->bidir && hdr_side(r, dst, dp, src, sp);
 }
 
+static void fire(struct sig_thread *t, struct sig_flow *f,
+		 const struct sig_inst *in, void *ctx);
+
 static void check_instance(struct sig_thread *t, struct sig_flow *f,
 			   uint32_t ii, uint32_t pid, void *ctx)
 {
 	const struct sig_engine *e = t->e;
 	const struct sig_inst *in = &e->inst[ii];
-	const struct sig_rule *r;
 	uint32_t fired = in->rule << 2 | ENT_FIRED;
 
-	if (ent_has(f, fired))
+	/* Rules with a negated condition are decided when their buffer's
+	 * inspection ends (neg_decide), not on a match. */
+	if (in->neg_buf >= 0 || ent_has(f, fired))
 		return;
 	for (uint32_t j = 0; in->ncond > 1 && j < in->ncond; j++) {
 		uint32_t c = e->inst_cond[in->cond_off + j];
@@ -194,14 +252,51 @@ static void check_instance(struct sig_thread *t, struct sig_flow *f,
 		if (c != pid && !seen_now(t, c) && !ent_has(f, pat_ent(e, c)))
 			return;
 	}
-	r = &e->set->rules[in->rule];
+	fire(t, f, in, ctx);
+}
+
+static void fire(struct sig_thread *t, struct sig_flow *f,
+		 const struct sig_inst *in, void *ctx)
+{
+	const struct sig_rule *r = &t->e->set->rules[in->rule];
+
 	if (!r->hdr_any && !hdr_match(r, f, in->dir))
 		return;
-	if (!ent_add(f, fired))
+	if (!ent_add(f, in->rule << 2 | ENT_FIRED))
 		t->st.match_state_full++;
 	t->st.alerts++;
 	if (t->on_alert)
 		t->on_alert(t->alert_user, ctx, &r->meta, (enum sig_dir)in->dir);
+}
+
+/*
+ * The inspection of buffer b (direction dir) is complete: decide the rules
+ * with negated conditions there. All their conditions are in b (sig_expr.c
+ * checks that). A block buffer's matches are those of the scan that just
+ * returned (still in t->seen); smtp.data's are in the flow's record.
+ */
+static void neg_decide(struct sig_thread *t, struct sig_flow *f, unsigned b,
+		       unsigned dir, bool block, void *ctx)
+{
+	const struct sig_engine *e = t->e;
+	uint32_t off = e->neg_off[b][dir], n = e->neg_n[b][dir];
+
+	for (uint32_t k = 0; k < n; k++) {
+		const struct sig_inst *in = &e->inst[e->neg_inst[off + k]];
+		bool ok = true;
+
+		if (ent_has(f, in->rule << 2 | ENT_FIRED))
+			continue;
+		for (uint32_t j = 0; ok && j < in->ncond; j++) {
+			uint32_t c = e->inst_cond[in->cond_off + j];
+			uint32_t pid = c & ~SIG_COND_NEG;
+			bool have = block ? seen_now(t, pid) : ent_has(f, pat_ent(e, pid));
+
+			ok = (c & SIG_COND_NEG) ? !have : have;
+		}
+		if (ok)
+			fire(t, f, in, ctx);
+	}
 }
 
 /* Turn the matches of the scan that just returned into rule decisions. */
@@ -218,10 +313,14 @@ static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 
 		if (!e->pat[pid].recorded)
 			continue;
-		if (ent_has(f, pat_ent(e, pid)))
+		if (ent_has(f, pat_ent(e, pid))) {
 			t->mlist[i] |= SIG_OLD_MATCH;
-		else if (!ent_add(f, pat_ent(e, pid)))
+		} else if (!ent_add(f, pat_ent(e, pid))) {
 			t->st.match_state_full++;
+			/* A negated condition could now look absent. */
+			if (e->pat[pid].buf == SIG_BUF_SMTP_DATA)
+				f->data_lost = true;
+		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t pid = t->mlist[i];
@@ -311,7 +410,9 @@ static void flow_stream_end(struct sig_thread *t, struct sig_flow *f,
 		return;
 	f->st[k] = NULL;
 	t->nmatch = 0;
+	t->cur_gapped = (f->gapped >> k) & 1;
 	stream_give(t, k, s, report);
+	t->cur_gapped = false;
 	if (t->nmatch)
 		process(t, f, ctx);
 }
@@ -325,6 +426,7 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 		return;
 	t->st.scans++;
 	t->st.bytes_scanned += len;
+	t->cur_gapped = (f->gapped >> k) & 1;
 	while (len) {
 		/* Hyperscan lengths are unsigned int. */
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
@@ -338,6 +440,7 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 		data += n;
 		len -= n;
 	}
+	t->cur_gapped = false;
 }
 
 /* ---- public: thread ------------------------------------------------- */
@@ -366,6 +469,8 @@ static void thread_release(struct sig_thread *t)
 	free(t->freeidx);
 	free(t->mlist);
 	free(t->seen);
+	pcre2_match_data_free(t->md);
+	pcre2_match_context_free(t->mctx);
 	hs_free_scratch(t->scratch);
 	free(t);
 }
@@ -393,6 +498,14 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 	t->freeidx = malloc(nf * sizeof(*t->freeidx));
 	if (!t->mlist || !t->seen || !t->slot || !t->freeidx)
 		goto fail;
+	if (e->nconfirm) {
+		t->md = pcre2_match_data_create(1, NULL);
+		t->mctx = pcre2_match_context_create(NULL);
+		if (!t->md || !t->mctx)
+			goto fail;
+		pcre2_set_match_limit(t->mctx, SIG_PCRE_MATCH_LIMIT);
+		pcre2_set_depth_limit(t->mctx, SIG_PCRE_DEPTH_LIMIT);
+	}
 	t->max_flows = max_flows;
 #ifndef MT_POOL_MALLOC
 	t->flows = calloc(nf, sizeof(*t->flows));
@@ -514,8 +627,10 @@ void sig_stream_gap(struct sig_thread *t, struct sig_flow *f, enum sig_dir dir)
 {
 	if ((unsigned)dir > SIG_DIR_TO_CLIENT || !t->db[SIG_BUF_STREAM][dir] || !f)
 		return;
-	flow_stream_end(t, f, dir == SIG_DIR_TO_SERVER ? SK_STREAM_TS : SK_STREAM_TC,
-			false, NULL);
+	unsigned k = dir == SIG_DIR_TO_SERVER ? SK_STREAM_TS : SK_STREAM_TC;
+
+	flow_stream_end(t, f, k, false, NULL);
+	f->gapped |= (uint8_t)(1u << k);
 }
 
 void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
@@ -544,8 +659,18 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	t->st.bytes_scanned += len;
 	rc = hs_scan(db, (const char *)data, (unsigned)len, 0, t->scratch,
 		     on_match, t);
-	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
+	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
 		t->st.scan_errors++;
+		/* an incomplete scan cannot prove an absence */
+		for (uint32_t i = 0; i < t->nmatch; i++)
+			t->seen[t->mlist[i] >> 6] &= ~(1ull << (t->mlist[i] & 63));
+		t->nmatch = 0;
+		return;
+	}
+	if (t->e->nconfirm)
+		confirm(t, data, len);
+	if (t->e->neg_n[b][dir])
+		neg_decide(t, f, b, dir, true, ctx);
 	if (t->nmatch)
 		process(t, f, ctx);
 }
@@ -553,8 +678,10 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 void sig_data_begin(struct sig_thread *t, struct sig_flow *f)
 {
 	/* A message that never saw sig_data_end is dropped unreported. */
-	if (f && t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER])
+	if (f && t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER]) {
 		flow_stream_end(t, f, SK_DATA, false, NULL);
+		f->data_lost = false;
+	}
 }
 
 void sig_scan_data(struct sig_thread *t, struct sig_flow *f,
@@ -565,8 +692,18 @@ void sig_scan_data(struct sig_thread *t, struct sig_flow *f,
 	scan_stream_k(t, f, SK_DATA, data, len, ctx);
 }
 
+/* End of the message: end-anchored matches (endswith) are reported by
+ * the stream's end, then rules with negated smtp.data conditions are
+ * decided, if the message was inspected at all and completely recorded. */
 void sig_data_end(struct sig_thread *t, struct sig_flow *f, void *ctx)
 {
-	if (f && t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER])
-		flow_stream_end(t, f, SK_DATA, true, ctx);
+	bool inspected;
+
+	if (!f || !t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER])
+		return;
+	inspected = f->st[SK_DATA] != NULL;
+	flow_stream_end(t, f, SK_DATA, true, ctx);
+	if (inspected && !f->data_lost && t->e->neg_n[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER])
+		neg_decide(t, f, SIG_BUF_SMTP_DATA, SIG_DIR_TO_SERVER, false, ctx);
+	f->data_lost = false;
 }

@@ -118,6 +118,18 @@ static const struct valid_case valid_cases[] = {
 	  20, 1, 0, 3, "unquoted words", "", "" },
 	{ "alert smtp any any -> any any (msg:\"tail\"; content:\"x\"; sid:21; )   ",
 	  21, 1, 0, 3, "tail", "", "" },
+	/* payload modifiers that are honoured */
+	{ "alert smtp any any -> any any (msg:\"pos\"; content:\"ab\"; offset:2; depth:4; "
+	  "content:\"cd\"; distance:0; within:10; content:\"e\"; nocase; distance:-0; "
+	  "content:\"st\"; startswith; sid:23;)",
+	  23, 1, 0, 3, "pos", "", "" },
+	{ "alert smtp any any -> any any (msg:\"pcre\"; smtp.data; content:\"A\"; "
+	  "pcre:\"/^\\s*xy\\;z/Rismx\"; content:\"q\"; endswith; "
+	  "pcre:!\"/zz$/\"; content:!\"w\"; offset:3; sid:24;)",
+	  24, 1, 0, 3, "pcre", "", "" },
+	{ "alert smtp any any -> any any (msg:\"neg helo\"; smtp.helo; content:!\"ok\"; "
+	  "startswith; sid:25;)",
+	  25, 1, 0, 3, "neg helo", "", "" },
 };
 
 static void test_valid(void)
@@ -181,21 +193,25 @@ static const struct skip_case skip_cases[] = {
 	  "unsupported protocol 'ip'", 104 },
 	{ "alert email any any -> any any (content:\"x\"; sid:105;)",
 	  "unsupported protocol 'email'", 105 },
-	/* semantics we cannot honour yet: never loaded in a weaker form */
-	{ HDR "(content:\"x\"; depth:4; sid:110;)", "unsupported option 'depth'", 110 },
-	{ HDR "(content:\"x\"; offset:4; sid:111;)", "unsupported option 'offset'", 111 },
-	{ HDR "(content:\"x\"; content:\"y\"; distance:0; sid:112;)",
-	  "unsupported option 'distance'", 112 },
-	{ HDR "(content:\"x\"; content:\"y\"; within:10; sid:113;)",
-	  "unsupported option 'within'", 113 },
-	{ HDR "(content:\"x\"; pcre:\"/a;b/i\"; sid:114;)", "unsupported option 'pcre'", 114 },
+	/* semantics we cannot honour exactly: never loaded in a weaker form */
+	{ HDR "(content:\"x\"; content:\"y\"; distance:-1; sid:110;)",
+	  "negative distance not supported", 110 },
+	{ HDR "(content:\"x\"; depth:4; distance:1; sid:111;)",
+	  "distance/within on the first element of buffer 'stream' not supported", 111 },
+	{ HDR "(content:\"x\"; content:\"y\"; distance:0; depth:5; sid:112;)",
+	  "depth/offset cannot be combined with distance/within", 112 },
+	{ HDR "(content:\"x\"; content:\"yyy\"; within:2; sid:113;)",
+	  "within 2 smaller than content length 3", 113 },
+	{ HDR "(content:\"x\"; pcre:\"/a\\;b/U\"; sid:114;)", "unsupported pcre flag 'U'", 114 },
 	{ HDR "(content:\"x\"; isdataat:5,relative; sid:115;)",
 	  "unsupported option 'isdataat'", 115 },
 	{ HDR "(content:\"x\"; byte_test:1,>,2,0; sid:116;)",
 	  "unsupported option 'byte_test'", 116 },
 	{ HDR "(content:\"x\"; flowbits:set,foo; sid:117;)", "unsupported option 'flowbits'", 117 },
-	{ HDR "(content:\"x\"; startswith; sid:118;)", "unsupported option 'startswith'", 118 },
-	{ HDR "(content:\"x\"; endswith; sid:119;)", "unsupported option 'endswith'", 119 },
+	{ HDR "(content:\"x\"; startswith; depth:3; sid:118;)",
+	  "startswith cannot be combined with depth/offset", 118 },
+	{ HDR "(content:\"x\"; endswith; sid:119;)",
+	  "endswith on the raw stream not supported (it has no end to anchor at)", 119 },
 	{ HDR "(content:\"x\"; threshold:type limit, track by_src, count 1, seconds 60; sid:120;)",
 	  "unsupported option 'threshold'", 120 },
 	{ HDR "(content:\"x\"; base64_decode; base64_data; content:\"y\"; sid:121;)",
@@ -205,9 +221,65 @@ static const struct skip_case skip_cases[] = {
 	{ HDR "(content:\"x\"; some_future_keyword:1; sid:124;)",
 	  "unsupported option 'some_future_keyword'", 124 },
 	{ HDR "(http.uri; content:\"x\"; sid:125;)", "unsupported option 'http.uri'", 125 },
-	{ HDR "(content:!\"x\"; sid:126;)", "negated content not supported yet", 126 },
-	{ HDR "(content:\"x\"; content: ! \"y\"; sid:127;)",
-	  "negated content not supported yet", 127 },
+	{ HDR "(content:!\"x\"; sid:126;)",
+	  "negated match on the raw stream not supported (no end of inspection to decide at)", 126 },
+	{ HDR "(smtp.helo; content:\"x\"; smtp.data; content: ! \"y\"; sid:127;)",
+	  "negated match with conditions in other buffers not supported", 127 },
+	{ HDR "(smtp.data; content:\"x\"; content:!\"y\"; distance:0; sid:128;)",
+	  "negated relative element not supported", 128 },
+	{ HDR "(smtp.data; content:!\"x\"; content:\"y\"; distance:0; sid:129;)",
+	  "relative match after a negated element not supported", 129 },
+	{ HDR "(content:\"x\"; depth:0; sid:200;)", "depth 0 smaller than content length 1", 200 },
+	{ HDR "(content:\"abc\"; depth:2; sid:201;)", "depth 2 smaller than content length 3", 201 },
+	{ HDR "(content:\"x\"; depth:1; depth:2; sid:202;)", "duplicate option 'depth'", 202 },
+	{ HDR "(content:\"x\"; offset:-1; sid:203;)", "invalid offset '-1'", 203 },
+	{ HDR "(content:\"x\"; within:abc; sid:204;)", "invalid within 'abc'", 204 },
+	{ HDR "(content:\"x\"; depth:70000; sid:205;)", "invalid depth '70000'", 205 },
+	{ HDR "(depth:3; content:\"x\"; sid:206;)", "'depth' needs a preceding content", 206 },
+	{ HDR "(pcre:\"/x/\"; depth:3; sid:207;)", "'depth' needs a preceding content", 207 },
+	{ HDR "(pcre:\"/x/\"; nocase; sid:208;)", "'nocase' needs a preceding content", 208 },
+	{ HDR "(pcre:\"/x/R\"; sid:209;)",
+	  "pcre R on the first element of buffer 'stream' not supported", 209 },
+	{ HDR "(pcre:\"/x/\"; content:\"y\"; distance:0; sid:210;)",
+	  "content relative to a pcre not supported", 210 },
+	{ HDR "(pcre:\"/x$/\"; sid:211;)",
+	  "pcre end anchor on the raw stream not supported (it has no end to anchor at)", 211 },
+	{ HDR "(pcre:\"/(a)\\1/\"; sid:212;)",
+	  "not supported by Hyperscan: Back-references are unsupported. "
+	  "(PCRE2 confirmation is for block buffers only)", 212 },
+	{ HDR "(pcre:\"/a(?=b)/\"; sid:213;)",
+	  "not supported by Hyperscan: Zero-width assertions are not supported. "
+	  "(PCRE2 confirmation is for block buffers only)", 213 },
+	{ HDR "(pcre:\"x\"; sid:214;)", "pcre must be of the form /regex/flags", 214 },
+	{ HDR "(pcre:/x/; sid:215;)", "pcre must be a quoted string", 215 },
+	{ HDR "(pcre:\"//\"; sid:216;)", "empty pcre", 216 },
+	{ HDR "(pcre:\"/x/H\"; sid:217;)", "unsupported pcre flag 'H'", 217 },
+	{ HDR "(content:\"x\"; pcre:\"/a^b/R\"; sid:218;)",
+	  "relative pcre with an inner start anchor not supported", 218 },
+	{ HDR "(content:\"x\"; pcre:\"/^a|b/R\"; sid:219;)",
+	  "relative pcre with an inner start anchor not supported", 219 },
+	{ HDR "(content:\"x\"; pcre:\"/\\bfoo/R\"; sid:224;)",
+	  "relative pcre with \\b or \\B not supported", 224 },
+	{ HDR "(content:\"x\"; content:\"y\"; distance:5000; sid:220;)",
+	  "distance/within over 4096 not supported", 220 },
+	{ HDR "(content:\"x\"; offset:5000; content:\"y\"; distance:0; sid:221;)",
+	  "offset/depth over 4096 before a relative match not supported", 221 },
+	{ HDR "(smtp.data; content:\"x\"; endswith; content:\"y\"; distance:0; sid:222;)",
+	  "endswith on a content that a relative element follows", 222 },
+	{ HDR "(pcre:\"/a*/\"; sid:223;)",
+	  "not supported by Hyperscan: Pattern matches empty buffer; use HS_FLAG_ALLOWEMPTY "
+	  "to enable support. (PCRE2 confirmation is for block buffers only)", 223 },
+	/* block buffers: PCRE2 confirms what Hyperscan prefilters */
+	{ HDR "(smtp.helo; pcre:\"/a*/\"; sid:225;)",
+	  "not supported by Hyperscan: Pattern matches empty buffer; use HS_FLAG_ALLOWEMPTY "
+	  "to enable support.", 225 },
+	{ HDR "(smtp.helo; pcre:\"/(?<=a+)b/\"; sid:226;)",
+	  "invalid pcre: lookbehind assertion is not fixed length", 226 },
+	{ HDR "(smtp.helo; content:\"x\"; pcre:\"/(?<=x)b/R\"; sid:227;)",
+	  "relative pcre with a lookbehind not supported", 227 },
+	{ HDR "(smtp.helo; pcre:\"/(a)/\"; pcre:\"/\\1/R\"; sid:228;)",
+	  "not supported by Hyperscan: Back-references are unsupported. "
+	  "(PCRE2 confirmation needs a single pcre per chain)", 228 },
 	/* required parts */
 	{ HDR "(msg:\"no content\"; sid:130;)", "rule has no content", 130 },
 	{ HDR "(msg:\"no sid\"; content:\"x\";)", "rule has no sid", 0 },
@@ -251,7 +323,7 @@ static const struct skip_case skip_cases[] = {
 	{ HDR "(smtp.helo; smtp.mail_from; content:\"x\"; sid:173;)",
 	  "sticky buffer 'smtp.helo' has no content", 173 },
 	{ HDR "(smtp.rcpt_to; content:\"a\"; content:\"b\"; sid:174;)",
-	  "more than one content in smtp.rcpt_to not supported yet", 174 },
+	  "more than one condition in smtp.rcpt_to not supported yet", 174 },
 	{ HDR "(msg:\"unterminated; content:\"x\"; sid:175;)", "unterminated quote in msg", 175 },
 	{ HDR "(msg:\"bad \\q escape\"; content:\"x\"; sid:176;)", "invalid escape in msg", 176 },
 	{ HDR "(content; sid:177;)", "option 'content' needs a value", 177 },
@@ -414,7 +486,7 @@ static const char rules_file[] =
 	"    content:\"y\"; \\\r\n"
 	"    sid:2;)\r\n"
 	"#alert smtp any any -> any any (msg:\"disabled\"; content:\"z\"; sid:3;)\n"
-	"alert smtp any any -> any any (msg:\"skipped\"; content:\"x\"; pcre:\"/x/\"; \\\n"
+	"alert smtp any any -> any any (msg:\"skipped\"; content:\"x\"; isdataat:1; \\\n"
 	"   sid:4;)\n"
 	"\t\n"
 	"alert smtp any any -> any any (msg:\"trailing blanks after backslash\"; \\   \n"
@@ -440,7 +512,7 @@ static void test_file(void)
 	CHECK_EQ_U(sig_set_loaded(s), 5);
 	CHECK_EQ_U(sig_set_skipped(s), 1);
 	CHECK_EQ_U(d.n, 1);
-	CHECK_STR(d.text, "unsupported option 'pcre'");
+	CHECK_STR(d.text, "unsupported option 'isdataat'");
 	CHECK_EQ_U(d.sid, 4);
 	CHECK_EQ_U(d.line, 9);         /* the line the rule starts on */
 	CHECK_STR(d.file, path);

@@ -709,7 +709,7 @@ static void test_empty_engine(void)
 	char err[64];
 
 	/* a set whose only rule was skipped is empty */
-	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (pcre:\"/x/\"; sid:1;)",
+	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (isdataat:1; sid:1;)",
 				    "e.rules", 1, NULL, NULL), (uint64_t)(int64_t)-EINVAL);
 	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), 0);
 	if (!e)
@@ -823,6 +823,597 @@ static void test_compile_error(void)
 	free(rule);
 }
 
+/* ---- payload modifiers: positions, chains, pcre, negation ----------- */
+
+enum { MB_BLOCK = 1, MB_DATA = 2, MB_STREAM = 4, MB_ALL = 7, MB_NOSTREAM = 3 };
+
+struct mod_case {
+	const char *opts;        /* options between the sticky buffer and sid */
+	const char *data;
+	int fire;
+	unsigned where;          /* MB_*: buffers the case applies to */
+};
+
+static const struct mod_case mod_cases[] = {
+	/* depth / offset: the match end lies in [offset + len, offset + depth] */
+	{ "content:\"abc\"; depth:3;", "abcx", 1, MB_ALL },
+	{ "content:\"abc\"; depth:3;", "xabc", 0, MB_ALL },
+	{ "content:\"abc\"; depth:4;", "xabc", 1, MB_ALL },
+	{ "content:\"abc\"; depth:4;", "xxabc", 0, MB_ALL },
+	{ "content:\"abc\"; depth:4;", "xxabcabc", 0, MB_ALL },
+	{ "content:\"abc\"; offset:1;", "abc", 0, MB_ALL },
+	{ "content:\"abc\"; offset:1;", "abcabc", 1, MB_ALL },
+	{ "content:\"abc\"; offset:1;", "xabc", 1, MB_ALL },
+	{ "content:\"abc\"; offset:2; depth:3;", "xxabc", 1, MB_ALL },
+	{ "content:\"abc\"; offset:2; depth:3;", "xabcx", 0, MB_ALL },
+	{ "content:\"abc\"; offset:2; depth:3;", "xxxabc", 0, MB_ALL },
+	{ "content:\"abc\"; offset:2; depth:4;", "xxxabc", 1, MB_ALL },
+	{ "content:\"abc\"; startswith;", "abcd", 1, MB_ALL },
+	{ "content:\"abc\"; startswith;", "xabc", 0, MB_ALL },
+	{ "content:\"ABC\"; nocase; depth:3;", "aBc", 1, MB_ALL },
+	/* endswith: the end of the buffer / message */
+	{ "content:\"abc\"; endswith;", "xabc", 1, MB_NOSTREAM },
+	{ "content:\"abc\"; endswith;", "abcx", 0, MB_NOSTREAM },
+	{ "content:\"abc\"; endswith;", "abcxabc", 1, MB_NOSTREAM },
+	{ "content:\"abc\"; endswith;", "abc\n", 0, MB_NOSTREAM },
+	{ "content:\"abc\"; offset:2; endswith;", "xabc", 0, MB_NOSTREAM },
+	{ "content:\"abc\"; offset:1; endswith;", "xabc", 1, MB_NOSTREAM },
+	{ "content:\"abc\"; startswith; endswith;", "abc", 1, MB_NOSTREAM },
+	{ "content:\"abc\"; startswith; endswith;", "abcabc", 0, MB_NOSTREAM },
+	/* distance / within, relative to the end of the previous match */
+	{ "content:\"ab\"; content:\"cd\"; distance:0;", "abcd", 1, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:0;", "cdab", 0, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:0;", "abxxcd", 1, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:1;", "abcd", 0, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:1;", "abxcd", 1, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; within:2;", "abcd", 1, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; within:2;", "abxcd", 0, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; within:3;", "abxcd", 1, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:1; within:2;", "abxcd", 1, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:1; within:2;", "abcd", 0, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:1; within:2;", "abxxcd", 0, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:1; within:3;", "abxxcd", 1, MB_ALL },
+	/* some occurrence of the previous content will do */
+	{ "content:\"ab\"; content:\"cd\"; within:3;", "abxxxxabxcd", 1, MB_ALL },
+	/* chains of three */
+	{ "content:\"a1\"; content:\"b2\"; distance:0; within:4; content:\"c3\"; distance:1;",
+	  "a1b2xc3", 1, MB_ALL },
+	{ "content:\"a1\"; content:\"b2\"; distance:0; within:4; content:\"c3\"; distance:1;",
+	  "a1b2c3", 0, MB_ALL },
+	{ "content:\"a1\"; content:\"b2\"; distance:0; within:4; content:\"c3\"; distance:1;",
+	  "a1xxxb2xc3", 0, MB_ALL },
+	{ "content:\"a1\"; content:\"b2\"; distance:0; within:4; content:\"c3\"; distance:1;",
+	  "a1xxb2xc3", 1, MB_ALL },
+	/* an independent content between chains */
+	{ "content:\"ab\"; content:\"zz\"; content:\"cd\"; distance:0;", "cdzzab", 0, MB_ALL },
+	{ "content:\"ab\"; content:\"zz\"; content:\"cd\"; within:2;", "zzabcd", 0, MB_ALL },
+	{ "content:\"ab\"; content:\"zz\"; content:\"cd\"; within:2;", "abzzcd", 1, MB_ALL },
+	/* nocase per element */
+	{ "content:\"AB\"; nocase; content:\"cd\"; distance:0;", "abcd", 1, MB_ALL },
+	{ "content:\"AB\"; nocase; content:\"cd\"; distance:0;", "ABCD", 0, MB_ALL },
+	{ "content:\"AB\"; nocase; content:\"cd\"; distance:0;", "aBcd", 1, MB_ALL },
+	/* absolute first element of a chain */
+	{ "content:\"ab\"; depth:3; content:\"cd\"; distance:0;", "xabcd", 1, MB_ALL },
+	{ "content:\"ab\"; depth:3; content:\"cd\"; distance:0;", "xxabcd", 0, MB_ALL },
+	{ "content:\"ab\"; offset:1; content:\"cd\"; within:2;", "abcdxabcd", 1, MB_ALL },
+	{ "content:\"ab\"; offset:1; content:\"cd\"; within:2;", "abcdxabxcd", 0, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:0; endswith;", "abxcd", 1, MB_NOSTREAM },
+	{ "content:\"ab\"; content:\"cd\"; distance:0; endswith;", "abxcdx", 0, MB_NOSTREAM },
+	/* pcre and its flags */
+	{ "pcre:\"/a.c/\";", "abc", 1, MB_ALL },
+	{ "pcre:\"/a.c/\";", "a\nc", 0, MB_ALL },
+	{ "pcre:\"/a.c/s\";", "a\nc", 1, MB_ALL },
+	{ "pcre:\"/ABC/i\";", "xabcx", 1, MB_ALL },
+	{ "pcre:\"/ABC/\";", "xabcx", 0, MB_ALL },
+	{ "pcre:\"/^abc/\";", "abc", 1, MB_ALL },
+	{ "pcre:\"/^abc/\";", "x\nabc", 0, MB_ALL },
+	{ "pcre:\"/^abc/m\";", "x\nabc", 1, MB_ALL },
+	{ "pcre:\"/a b c # comment/x\";", "abc", 1, MB_ALL },
+	{ "pcre:\"/a\\;b/\";", "a;b", 1, MB_ALL },
+	{ "pcre:\"/cd$/\";", "abcd", 1, MB_NOSTREAM },
+	{ "pcre:\"/cd$/\";", "cdx", 0, MB_NOSTREAM },
+	{ "pcre:\"/cd$/\";", "abcd\n", 1, MB_NOSTREAM },   /* PCRE: before a final newline */
+	{ "pcre:\"/cd\\z/\";", "abcd\n", 0, MB_NOSTREAM },
+	{ "pcre:\"/x\\d{2,3}y/\";", "x123y", 1, MB_ALL },
+	{ "pcre:\"/x\\d{2,3}y/\";", "x1234y", 0, MB_ALL },
+	/* pcre R: from the end of the previous match; '^' anchors there */
+	{ "content:\"ab\"; pcre:\"/^cd/R\";", "abcd", 1, MB_ALL },
+	{ "content:\"ab\"; pcre:\"/^cd/R\";", "abxcd", 0, MB_ALL },
+	{ "content:\"ab\"; pcre:\"/^cd/R\";", "abxcdabcd", 1, MB_ALL },
+	{ "content:\"ab\"; pcre:\"/cd/R\";", "abxxcd", 1, MB_ALL },
+	{ "content:\"ab\"; pcre:\"/cd/R\";", "cdab", 0, MB_ALL },
+	{ "content:\"ab\"; pcre:\"/^cd/mR\";", "abx\ncd", 1, MB_ALL },
+	{ "content:\"ab\"; pcre:\"/^cd/mR\";", "abxcd", 0, MB_ALL },
+	{ "content:\"ab\"; content:\"cd\"; distance:0; pcre:\"/^E/iR\";", "abcde", 1, MB_ALL },
+	/* block buffers: Hyperscan prefilter, PCRE2 confirmation */
+	{ "pcre:\"/(a)\\1/\";", "xaa", 1, MB_BLOCK },
+	{ "pcre:\"/(a)\\1/\";", "xab", 0, MB_BLOCK },
+	{ "pcre:\"/a(?=b)/\";", "ab", 1, MB_BLOCK },
+	{ "pcre:\"/a(?=b)/\";", "ac", 0, MB_BLOCK },
+	{ "pcre:\"/(?<=x)b/\";", "xb", 1, MB_BLOCK },
+	{ "pcre:\"/(?<=x)b/\";", "yb", 0, MB_BLOCK },
+	{ "content:\"x\"; pcre:\"/^(\\d)\\1/R\";", "yx11", 1, MB_BLOCK },
+	{ "content:\"x\"; pcre:\"/^(\\d)\\1/R\";", "yx12", 0, MB_BLOCK },
+	{ "content:\"x\"; pcre:\"/^(\\d)\\1/R\";", "x12x33", 1, MB_BLOCK },
+	{ "content:\"ab\"; pcre:\"/(?i)(c)\\1/R\";", "abxCc", 1, MB_BLOCK },
+	{ "pcre:!\"/(a)\\1/\";", "ab", 1, MB_BLOCK },
+	{ "pcre:!\"/(a)\\1/\";", "aa", 0, MB_BLOCK },
+	{ "content:\"q\"; pcre:!\"/(a)\\1/\";", "qab", 1, MB_BLOCK },
+	{ "content:\"q\"; pcre:!\"/(a)\\1/\";", "qaa", 0, MB_BLOCK },
+	/* negation: decided once the buffer is complete */
+	{ "content:!\"xyz\";", "abc", 1, MB_NOSTREAM },
+	{ "content:!\"xyz\";", "axyzb", 0, MB_NOSTREAM },
+	{ "content:\"ab\"; content:!\"xyz\";", "ab", 1, MB_NOSTREAM },
+	{ "content:\"ab\"; content:!\"xyz\";", "abxyz", 0, MB_NOSTREAM },
+	{ "content:\"ab\"; content:!\"xyz\";", "cd", 0, MB_NOSTREAM },
+	{ "content:!\"ab\"; depth:2;", "xab", 1, MB_NOSTREAM },
+	{ "content:!\"ab\"; depth:2;", "abx", 0, MB_NOSTREAM },
+	{ "content:!\"AB\"; nocase;", "xaBx", 0, MB_NOSTREAM },
+	{ "content:!\"AB\";", "xaBx", 1, MB_NOSTREAM },
+	{ "pcre:!\"/a.c/\";", "abd", 1, MB_NOSTREAM },
+	{ "pcre:!\"/a.c/\";", "abc", 0, MB_NOSTREAM },
+	{ "content:\"ab\"; content:\"cd\"; distance:0; content:!\"ef\"; endswith;",
+	  "abcdef", 0, MB_NOSTREAM },
+	{ "content:\"ab\"; content:\"cd\"; distance:0; content:!\"ef\"; endswith;",
+	  "abcdefx", 1, MB_NOSTREAM },
+};
+
+/* Whether the rule fires on data in buffer kind mb; data is fed in two
+ * chunks split at `split` (streaming kinds) or whole (block). */
+static int mod_run(struct sig_thread *t, unsigned mb, const char *data, size_t split)
+{
+	struct alerts al = { 0 };
+	struct sig_flow *f;
+	size_t len = strlen(data);
+
+	(void)al;
+	f = sig_flow_open(t, default_tuple());
+	if (!f)
+		return -1;
+	if (mb == MB_BLOCK) {
+		scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, data);
+	} else if (mb == MB_DATA) {
+		sig_data_begin(t, f);
+		sig_scan_data(t, f, (const uint8_t *)data, split, NULL);
+		sig_scan_data(t, f, (const uint8_t *)data + split, len - split, NULL);
+		sig_data_end(t, f, NULL);
+	} else {
+		sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)data, split, NULL);
+		sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)data + split,
+				len - split, NULL);
+	}
+	sig_flow_tx_end(t, f);
+	sig_flow_close(t, f, NULL);
+	return 0;
+}
+
+static void test_modifiers(void)
+{
+	static const char *const sticky[] = { "", "smtp.mail_from;", "smtp.data;", "",
+					      "flow:to_server;" };
+	unsigned bad = 0, runs = 0;
+
+	for (size_t i = 0; i < sizeof(mod_cases) / sizeof(mod_cases[0]); i++) {
+		const struct mod_case *c = &mod_cases[i];
+
+		for (unsigned mb = 1; mb <= MB_STREAM; mb <<= 1) {
+			char rule[512];
+			const char *rules[1] = { rule };
+			struct sig_engine *e;
+			struct alerts al = { 0 };
+			struct sig_thread *t;
+			size_t len = strlen(c->data);
+
+			if (!(c->where & mb))
+				continue;
+			snprintf(rule, sizeof(rule), "alert smtp any any -> any any "
+				 "(%s %s sid:1;)", sticky[mb], c->opts);
+			e = engine(rules, 1);
+			t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+			if (!t) {
+				fprintf(stderr, "case %zu: %s\n", i, rule);
+				CHECK(0);
+				sig_engine_free(e);
+				continue;
+			}
+			/* block: once; streaming: split at every offset */
+			for (size_t k = 0; k <= (mb == MB_BLOCK ? 0 : len); k++) {
+				al.n = 0;
+				mod_run(t, mb, c->data, k);
+				runs++;
+				if ((int)al.n != c->fire) {
+					bad++;
+					fprintf(stderr, "case %zu (%s, split %zu): %s on \"%s\": "
+						"%u alerts, want %d\n", i,
+						mb == MB_BLOCK ? "block" : mb == MB_DATA ? "data" : "stream",
+						k, c->opts, c->data, al.n, c->fire);
+				}
+			}
+			/* byte by byte */
+			if (mb != MB_BLOCK) {
+				struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+				al.n = 0;
+				if (mb == MB_DATA)
+					sig_data_begin(t, f);
+				for (size_t k = 0; k < len; k++) {
+					if (mb == MB_DATA)
+						sig_scan_data(t, f, (const uint8_t *)c->data + k, 1, NULL);
+					else
+						sig_scan_stream(t, f, SIG_DIR_TO_SERVER,
+								(const uint8_t *)c->data + k, 1, NULL);
+				}
+				if (mb == MB_DATA)
+					sig_data_end(t, f, NULL);
+				sig_flow_close(t, f, NULL);
+				bad += (int)al.n != c->fire;
+			}
+			sig_thread_free(t);
+			sig_engine_free(e);
+		}
+	}
+	CHECK_EQ_U(bad, 0);
+	CHECK(runs > 500);
+}
+
+/* Absolute positions on the raw stream count from its start; after a gap
+ * they are unknown, so a position-dependent condition no longer matches
+ * while a free-floating one does. */
+static void test_positions_after_gap(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (flow:to_server; content:\"abc\"; depth:3; sid:1;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"abc\"; sid:2;)",
+		"alert smtp any any -> any any (flow:to_server; pcre:\"/^abc/\"; sid:3;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "xy");
+	sig_stream_gap(t, f, SIG_DIR_TO_SERVER);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "abc");
+	CHECK_EQ_U(al.n, 1);
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_flow_close(t, f, NULL);
+	al.n = 0;
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "abc");
+	CHECK_EQ_U(al.n, 3);
+	/* the to_client stream is its own: no gap there */
+	sig_stream_gap(t, f, SIG_DIR_TO_SERVER);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* Negated smtp.data conditions: an uninspected (empty) message decides
+ * nothing, a message whose matches could not all be recorded neither. */
+static void test_negation_scope(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (smtp.data; content:!\"xyz\"; sid:1;)",
+		"alert smtp any any -> any any (smtp.rcpt_to; content:!\"@good\"; sid:2;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	sig_data_begin(t, f);
+	sig_data_end(t, f, NULL);
+	CHECK_EQ_U(al.n, 0);
+	sig_data_begin(t, f);
+	scan_d(t, f, "hello");
+	sig_data_end(t, f, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* once per transaction */
+	sig_data_begin(t, f);
+	scan_d(t, f, "hello");
+	sig_data_end(t, f, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	sig_flow_tx_end(t, f);
+	/* per recipient: fires when some recipient lacks it */
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "a@good");
+	CHECK_EQ_U(count_sid(&al, 2), 0);
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "b@bad");
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "");
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* A confirmation that runs into PCRE2's match limit is a non-match, and
+ * counted. */
+static void test_pcre_limit(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (smtp.helo; pcre:\"/^(a+)+(?=b)\\1x/\"; sid:1;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	scan_b(t, f, SIG_BUF_SMTP_HELO, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaax");
+	CHECK_EQ_U(al.n, 0);
+	CHECK_EQ_U(sig_thread_get_stats(t)->pcre_limit, 1);
+	CHECK_EQ_U(sig_thread_get_stats(t)->scan_errors, 0);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- differential: engine vs a naive reference matcher -------------- */
+
+struct ref_el {
+	char c[4];
+	unsigned len;
+	bool nocase, neg, sw, ew, rel;
+	int depth, offset, distance, within;   /* -1 unset */
+};
+
+struct ref_rule {
+	struct ref_el el[3];
+	unsigned n;
+};
+
+static uint32_t rng_state = 12345;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return (rng_state >> 8) % n;
+}
+
+static bool ref_at(const struct ref_el *e, const char *b, size_t pos)
+{
+	for (unsigned i = 0; i < e->len; i++) {
+		char x = b[pos + i], y = e->c[i];
+
+		if (e->nocase) {
+			x = (char)((x >= 'A' && x <= 'Z') ? x + 32 : x);
+			y = (char)((y >= 'A' && y <= 'Z') ? y + 32 : y);
+		}
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* Is element e at pos allowed (Suricata's window), given prev_end? */
+static bool ref_window(const struct ref_el *e, size_t blen, long pos, long prev_end)
+{
+	long end = pos + (long)e->len;
+
+	if (e->rel) {
+		long d = e->distance < 0 ? 0 : e->distance;
+
+		if (pos < prev_end + d)
+			return false;
+		if (e->within >= 0 && end > prev_end + d + e->within)
+			return false;
+	} else {
+		long o = e->offset < 0 ? 0 : e->offset, dp = e->depth;
+
+		if (e->sw) {
+			o = 0;
+			dp = (long)e->len;
+		}
+		if (pos < o)
+			return false;
+		if (dp >= 0 && end > o + dp)
+			return false;
+	}
+	return !e->ew || end == (long)blen;
+}
+
+/* Suricata's inspection: elements in order; a relative one is tried after
+ * every match of the one before it (recursion = its retries). */
+static bool ref_match(const struct ref_rule *r, unsigned k, const char *b,
+		      size_t blen, long prev_end)
+{
+	const struct ref_el *e;
+	bool any = false;
+
+	if (k == r->n)
+		return true;
+	e = &r->el[k];
+	for (long pos = 0; pos + (long)e->len <= (long)blen; pos++) {
+		if (!ref_window(e, blen, pos, prev_end) || !ref_at(e, b, (size_t)pos))
+			continue;
+		if (e->neg) {
+			any = true;
+			break;
+		}
+		if (ref_match(r, k + 1, b, blen, pos + (long)e->len))
+			return true;
+	}
+	if (e->neg)
+		return !any && ref_match(r, k + 1, b, blen, prev_end);
+	return false;
+}
+
+static void gen_rule(struct ref_rule *r)
+{
+	static const char alpha[] = "abB";
+
+	memset(r, 0, sizeof(*r));
+	r->n = 1 + rnd(3);
+	for (unsigned k = 0; k < r->n; k++) {
+		struct ref_el *e = &r->el[k];
+		const struct ref_el *p = k ? &r->el[k - 1] : NULL;
+
+		e->len = 1 + rnd(3);
+		for (unsigned i = 0; i < e->len; i++)
+			e->c[i] = alpha[rnd(3)];
+		e->nocase = rnd(3) == 0;
+		e->depth = e->offset = e->distance = e->within = -1;
+		/* relative only after a positive element without endswith */
+		if (p && !p->neg && !p->ew && rnd(2)) {
+			e->rel = true;
+			if (rnd(3))
+				e->distance = (int)rnd(4);
+			if (e->distance < 0 || rnd(2))
+				e->within = (int)(e->len + rnd(5));
+		} else {
+			if (rnd(4) == 0)
+				e->sw = true;
+			else {
+				if (rnd(3) == 0)
+					e->offset = (int)rnd(5);
+				if (rnd(3) == 0)
+					e->depth = (int)(e->len + rnd(6));
+			}
+			e->neg = rnd(6) == 0;
+		}
+		e->ew = rnd(6) == 0;
+	}
+	/* a negated element or an endswith cannot be followed by a relative
+	 * one (skipped rules; the generator avoids them) */
+	for (unsigned k = 1; k < r->n; k++)
+		if (r->el[k].rel && (r->el[k - 1].neg || r->el[k - 1].ew))
+			r->el[k - 1].neg = r->el[k - 1].ew = false;
+}
+
+static void rule_text(const struct ref_rule *r, unsigned sid, const char *sticky,
+		      char *out, size_t cap)
+{
+	size_t w = (size_t)snprintf(out, cap, "alert smtp any any -> any any (%s ", sticky);
+
+	for (unsigned k = 0; k < r->n; k++) {
+		const struct ref_el *e = &r->el[k];
+
+		w += (size_t)snprintf(out + w, cap - w, "content:%s\"%.*s\";", e->neg ? "!" : "",
+				      (int)e->len, e->c);
+		if (e->nocase)
+			w += (size_t)snprintf(out + w, cap - w, " nocase;");
+		if (e->offset >= 0)
+			w += (size_t)snprintf(out + w, cap - w, " offset:%d;", e->offset);
+		if (e->depth >= 0)
+			w += (size_t)snprintf(out + w, cap - w, " depth:%d;", e->depth);
+		if (e->distance >= 0)
+			w += (size_t)snprintf(out + w, cap - w, " distance:%d;", e->distance);
+		if (e->within >= 0)
+			w += (size_t)snprintf(out + w, cap - w, " within:%d;", e->within);
+		if (e->sw)
+			w += (size_t)snprintf(out + w, cap - w, " startswith;");
+		if (e->ew)
+			w += (size_t)snprintf(out + w, cap - w, " endswith;");
+		w += (size_t)snprintf(out + w, cap - w, " ");
+	}
+	snprintf(out + w, cap - w, "sid:%u;)", sid);
+}
+
+#define DIFF_RULES 6             /* per engine: fits the flow's match slots */
+#define DIFF_ENGINES 500
+#define DIFF_BUFS 40
+
+static void test_differential(void)
+{
+	unsigned mismatch = 0, fired = 0, checked = 0, skipped = 0;
+
+	for (unsigned round = 0; round < DIFF_ENGINES; round++) {
+		struct ref_rule rr[DIFF_RULES];
+		unsigned mb = round & 1 ? MB_DATA : MB_BLOCK;
+		struct sig_set *s = sig_set_new();
+		struct sig_engine *e = NULL;
+		struct sig_thread *t;
+		struct alerts al = { 0 };
+		char err[256];
+
+		for (unsigned i = 0; i < DIFF_RULES; i++) {
+			char text[512];
+			unsigned bad = 0;
+
+			gen_rule(&rr[i]);
+			rule_text(&rr[i], i + 1, mb == MB_DATA ? "smtp.data;" : "smtp.mail_from;",
+				  text, sizeof(text));
+			if (sig_set_add_rule(s, text, "diff.rules", i + 1, print_diag, &bad) != 0) {
+				fprintf(stderr, "  %s\n", text);
+				skipped++;
+				rr[i].n = 0;
+			}
+		}
+		if (sig_engine_build(s, &e, err, sizeof(err)) != 0) {
+			fprintf(stderr, "diff build: %s\n", err);
+			CHECK(0);
+			return;
+		}
+		t = sig_thread_new(e, 2, on_alert, &al);
+		for (unsigned bi = 0; t && bi < DIFF_BUFS; bi++) {
+			static const char alpha[] = "abBx";
+			char buf[24];
+			size_t blen = rnd(17);
+			struct sig_flow *f;
+
+			for (size_t i = 0; i < blen; i++)
+				buf[i] = alpha[rnd(4)];
+			buf[blen] = '\0';
+			al.n = 0;
+			f = sig_flow_open(t, default_tuple());
+			if (mb == MB_BLOCK) {
+				sig_scan_buffer(t, f, SIG_BUF_SMTP_MAIL_FROM, SIG_DIR_TO_SERVER,
+						(const uint8_t *)buf, blen, NULL);
+			} else {
+				size_t pos = 0;
+
+				sig_data_begin(t, f);
+				while (pos < blen) {
+					size_t n = 1 + rnd((uint32_t)(blen - pos));
+
+					sig_scan_data(t, f, (const uint8_t *)buf + pos, n, NULL);
+					pos += n;
+				}
+				sig_data_end(t, f, NULL);
+			}
+			sig_flow_tx_end(t, f);
+			sig_flow_close(t, f, NULL);
+			for (unsigned i = 0; i < DIFF_RULES; i++) {
+				bool want = rr[i].n && blen > 0 && ref_match(&rr[i], 0, buf, blen, 0);
+				bool got = count_sid(&al, i + 1) > 0;
+
+				checked++;
+				fired += got;
+				if (want != got && mismatch++ < 10) {
+					char text[512];
+
+					rule_text(&rr[i], i + 1, mb == MB_DATA ? "smtp.data;" :
+						  "smtp.mail_from;", text, sizeof(text));
+					fprintf(stderr, "diff: %s on \"%s\": engine %d, reference %d\n",
+						text, buf, got, want);
+				}
+			}
+		}
+		CHECK(t != NULL);
+		if (t) {
+			CHECK_EQ_U(sig_thread_get_stats(t)->match_state_full, 0);
+			sig_thread_free(t);
+		}
+		sig_engine_free(e);
+	}
+	printf("test_sig_scan: differential: %u decisions, %u fired, %u mismatches, "
+	       "%u rules skipped\n", checked, fired, mismatch, skipped);
+	CHECK_EQ_U(mismatch, 0);
+	CHECK_EQ_U(skipped, 0);
+	CHECK(fired > checked / 50);
+}
+
 int main(void)
 {
 	test_split_every_offset();
@@ -839,5 +1430,10 @@ int main(void)
 	test_misuse();
 	test_compile_error();
 	test_many_rules();
+	test_modifiers();
+	test_positions_after_gap();
+	test_negation_scope();
+	test_pcre_limit();
+	test_differential();
 	return check_summary("test_sig_scan");
 }

@@ -1,0 +1,492 @@
+/*
+ * sig_expr.c — a rule's elements (contents with modifiers, pcre) turned
+ * into the Hyperscan expressions the engine compiles: its conditions.
+ *
+ * Semantics follow Suricata's payload keywords exactly, or the rule is
+ * refused with the reason:
+ *  - offset o / depth d on a content C (absolute): C starts at or after o
+ *    and ends at or before o + d (depth counts from offset). startswith
+ *    is depth:len(C) offset:0; endswith: C ends where the buffer ends.
+ *  - distance x / within y on C (relative to the previous element P in
+ *    the same buffer): C starts at or after end(P) + x, and ends at or
+ *    before end(P) + x + y (Suricata adds distance to within's window).
+ *    Suricata retries every occurrence of P, so "some P followed by C in
+ *    the window" is the meaning, which one regex expresses: P, then
+ *    [\x00-\xff]{x, x + y - len(C)}, then C.
+ *  - pcre /re/R: PCRE runs on the buffer from end(P) on, so a leading '^'
+ *    (without m) anchors at end(P) and otherwise the match starts
+ *    anywhere after it: P then re, or P [\x00-\xff]* re.
+ *  - A run of elements where each one after the first is relative is one
+ *    chain and becomes one expression. A lone content uses hs_expr_ext
+ *    min/max offset (the match end lies in [o + len, o + d]); the first
+ *    content of a longer chain gets a \A[\x00-\xff]{o, o + d - len} prefix.
+ *  - A negated element (content:!"x") is one condition that must not
+ *    match; see sig_scan.c for when that is decided.
+ *
+ * Refused (exactly reasoned): negative distance (the regex cannot step
+ * back), distance/within on the first element of a buffer, absolute and
+ * relative modifiers on one content, a content relative to a pcre (PCRE's
+ * one greedy match fixes where it ends; a regex would try every end),
+ * negated relative elements, a relative pcre with an inner start anchor or
+ * a word boundary (its subject starts at end(P)), end anchors on the raw stream (Suricata's
+ * raw stream has no end to anchor at), repeats over SIG_REPEAT_MAX, and
+ * anything Hyperscan will not compile in the buffer's mode.
+ *
+ * Start-up code: plain malloc.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hs.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "sig_internal.h"
+
+/* Larger bounded repeats make Hyperscan compile slowly or refuse. */
+#define SIG_REPEAT_MAX 4096
+
+struct sb {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_add(struct sb *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 128;
+		char *np;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_fmt(struct sb *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_fmt(struct sb *b, const char *fmt, ...)
+{
+	char tmp[96];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* A literal: alphanumerics as is, \xHH else, so nothing reads as syntax. */
+static void sb_literal(struct sb *b, const uint8_t *p, uint32_t len, bool nocase)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (uint32_t i = 0; i < len; i++) {
+		char x[4] = { '\\', 'x', hex[p[i] >> 4], hex[p[i] & 15] };
+		char l = (char)((nocase && p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
+
+		if (isalnum(p[i]) && p[i] < 0x80)
+			sb_add(b, &l, 1);
+		else
+			sb_add(b, x, 4);
+	}
+}
+
+static void sb_gap(struct sb *b, long lo, long hi)
+{
+	if (hi < 0)
+		sb_fmt(b, lo ? "[\\x00-\\xff]{%ld,}" : "[\\x00-\\xff]*", lo);
+	else if (hi > 0)
+		sb_fmt(b, "[\\x00-\\xff]{%ld,%ld}", lo, hi);
+}
+
+/* What a pcre's text contains, outside character classes. */
+struct re_scan {
+	bool caret, lead_caret, end_anchor, start_anchor, top_alt;
+	bool look_back;               /* \b \B: look at the byte before */
+	bool lookbehind;              /* (?<= (?<! */
+};
+
+static void re_scan(const uint8_t *p, uint32_t len, struct re_scan *rs)
+{
+	int depth = 0;
+	bool cls = false;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->lead_caret = len && p[0] == '^';
+	for (uint32_t i = 0; i < len; i++) {
+		uint8_t c = p[i];
+
+		if (c == '\\' && i + 1 < len) {
+			uint8_t n = p[++i];
+
+			if (!cls && (n == 'z' || n == 'Z'))
+				rs->end_anchor = true;
+			if (!cls && (n == 'A' || n == 'G'))
+				rs->start_anchor = true;
+			if (!cls && (n == 'b' || n == 'B'))
+				rs->look_back = true;
+			continue;
+		}
+		if (cls) {
+			if (c == ']')
+				cls = false;
+			continue;
+		}
+		if (c == '[') {
+			cls = true;
+			/* a ']' right after '[' or '[^' is literal */
+			if (i + 1 < len && p[i + 1] == '^')
+				i++;
+			if (i + 1 < len && p[i + 1] == ']')
+				i++;
+		} else if (c == '(') {
+			depth++;
+			if (i + 3 < len && p[i + 1] == '?' && p[i + 2] == '<' &&
+			    (p[i + 3] == '=' || p[i + 3] == '!'))
+				rs->lookbehind = true;
+		} else if (c == ')') {
+			depth--;
+		} else if (c == '|' && depth == 0) {
+			rs->top_alt = true;
+		} else if (c == '^' && i > 0) {
+			rs->caret = true;
+		} else if (c == '$') {
+			rs->end_anchor = true;
+		}
+	}
+}
+
+static void sb_pcre(struct sb *b, const struct sig_cond *c, uint32_t skip)
+{
+	sb_add(b, "(?", 2);
+	if (c->pflags & SIG_PCRE_I)
+		sb_add(b, "i", 1);
+	if (c->pflags & SIG_PCRE_S)
+		sb_add(b, "s", 1);
+	if (c->pflags & SIG_PCRE_M)
+		sb_add(b, "m", 1);
+	if (c->pflags & SIG_PCRE_X)
+		sb_add(b, "x", 1);
+	sb_add(b, ":", 1);
+	sb_add(b, (const char *)c->bytes + skip, c->len - skip);
+	/* with x, a trailing "# comment" would swallow the ')' */
+	if (c->pflags & SIG_PCRE_X)
+		sb_add(b, "\n", 1);
+	sb_add(b, ")", 1);
+}
+
+static bool is_relative(const struct sig_cond *c)
+{
+	if (c->flags & SIG_COND_PCRE)
+		return (c->flags & SIG_COND_RELATIVE) != 0;
+	return c->distance != SIG_COND_UNSET || c->within != SIG_COND_UNSET;
+}
+
+static int efail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int efail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int try_compile_fl(const struct sig_expr *x, unsigned fl, char *err,
+			  size_t errlen);
+
+/* Try the expression alone in its buffer's mode: what Hyperscan refuses
+ * is a skipped rule, never an engine that fails to build. */
+static int try_compile(const struct sig_expr *x, char *err, size_t errlen)
+{
+	return try_compile_fl(x, x->hsflags, err, errlen);
+}
+
+/*
+ * The expression text is also valid PCRE2 (the pcre parts are PCRE's own
+ * syntax; the glue is \A, \z, (?i:), [\x00-\xff]{m,n}). For a block buffer,
+ * what Hyperscan cannot compile exactly (back-references, look-around)
+ * is compiled in prefilter mode (a superset of the matches) and each
+ * prefilter match is confirmed by PCRE2 on the whole buffer, so the
+ * decision is PCRE's. Streams would need a window kept per flow: refused.
+ */
+static int try_confirm(struct sig_expr *x, unsigned npcre, char *err, size_t errlen)
+{
+	char hserr[128];
+	pcre2_code *re;
+	int ec;
+	PCRE2_SIZE eo;
+
+	snprintf(hserr, sizeof(hserr), "%s", err);
+	if (sig_buf_is_stream(x->buf))
+		return efail(err, errlen, "%s (PCRE2 confirmation is for block buffers only)",
+			     hserr);
+	/* one regex: a second pcre's \\1 would name the first one's group */
+	if (npcre > 1)
+		return efail(err, errlen, "%s (PCRE2 confirmation needs a single pcre per chain)",
+			     hserr);
+	re = pcre2_compile((PCRE2_SPTR)x->re, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[96];
+
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		return efail(err, errlen, "invalid pcre: %s", (const char *)msg);
+	}
+	pcre2_code_free(re);
+	if (try_compile_fl(x, x->hsflags | HS_FLAG_PREFILTER, err, errlen) != 0)
+		return -1;
+	x->hsflags |= HS_FLAG_PREFILTER;
+	x->confirm = true;
+	return 0;
+}
+
+static int try_compile_fl(const struct sig_expr *x, unsigned fl, char *err, size_t errlen)
+{
+	hs_database_t *db = NULL;
+	hs_compile_error_t *ce = NULL;
+	hs_expr_ext_t ext = { 0 };
+	const hs_expr_ext_t *exts[1] = { &ext };
+	unsigned id = 0;
+	int rc = 0;
+
+	if (x->min_off) {
+		ext.flags |= HS_EXT_FLAG_MIN_OFFSET;
+		ext.min_offset = x->min_off;
+	}
+	if (x->max_off) {
+		ext.flags |= HS_EXT_FLAG_MAX_OFFSET;
+		ext.max_offset = x->max_off;
+	}
+	if (hs_compile_ext_multi((const char *const *)&x->re, &fl, &id, exts, 1,
+				 sig_buf_is_stream(x->buf) ? HS_MODE_STREAM : HS_MODE_BLOCK,
+				 NULL, &db, &ce) != HS_SUCCESS) {
+		rc = efail(err, errlen, "not supported by Hyperscan: %s",
+			   ce ? ce->message : "compile failed");
+	}
+	hs_free_compile_error(ce);
+	hs_free_database(db);
+	return rc;
+}
+
+/* Fail from build_chain, freeing the expression built so far. */
+#define CFAIL(...) do { free(b.p); return efail(err, errlen, __VA_ARGS__); } while (0)
+
+/* One chain cond[i..j) (same buffer; every element after i relative). */
+static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
+		       struct sig_expr *x, char *err, size_t errlen)
+{
+	const struct sig_cond *c0 = &cv[i];
+	bool single = j == i + 1, literal = true;
+	unsigned has_pcre = 0;
+	struct sb b = { 0 };
+	long o, d;
+
+	memset(x, 0, sizeof(*x));
+	x->buf = c0->buf;
+	x->neg = (c0->flags & SIG_COND_NEGATED) != 0;
+	if (x->neg && !single)
+		CFAIL("relative match after a negated element not supported");
+	if (is_relative(c0))
+		CFAIL("%s on the first element of buffer '%s' not supported",
+			     (c0->flags & SIG_COND_PCRE) ? "pcre R" : "distance/within",
+			     sig_buf_name(c0->buf));
+	for (uint32_t k = i; k < j; k++) {
+		const struct sig_cond *c = &cv[k];
+		bool pcre = (c->flags & SIG_COND_PCRE) != 0;
+		bool absmod = c->depth != SIG_COND_UNSET || c->offset != SIG_COND_UNSET;
+		bool sw = (c->flags & SIG_COND_STARTSWITH) != 0;
+		bool ew = (c->flags & SIG_COND_ENDSWITH) != 0;
+		struct re_scan rs;
+
+		if (k > i && (c->flags & SIG_COND_NEGATED))
+			CFAIL("negated relative element not supported");
+		if (ew && k + 1 < j)
+			CFAIL("endswith on a content that a relative element follows");
+		if (ew && c->buf == SIG_BUF_STREAM)
+			CFAIL("endswith on the raw stream not supported "
+				     "(it has no end to anchor at)");
+		if (sw && absmod)
+			CFAIL("startswith cannot be combined with depth/offset");
+		if (k > i && (absmod || sw))
+			CFAIL("%s cannot be combined with distance/within",
+				     sw ? "startswith" : "depth/offset");
+		if (pcre) {
+			uint32_t skip = 0;
+
+			literal = false;
+			has_pcre++;
+			re_scan(c->bytes, c->len, &rs);
+			if (rs.end_anchor && c->buf == SIG_BUF_STREAM)
+				CFAIL("pcre end anchor on the raw stream not supported "
+					     "(it has no end to anchor at)");
+			if (k == i) {
+				x->absolute = x->absolute || rs.lead_caret || rs.caret ||
+					rs.start_anchor;
+				sb_pcre(&b, c, 0);
+				continue;
+			}
+			if (rs.caret || rs.start_anchor || (rs.lead_caret && rs.top_alt))
+				CFAIL("relative pcre with an inner start anchor not supported");
+			/* PCRE's subject starts at end(P): a word boundary there
+			 * cannot see the byte before, a regex would. */
+			if (rs.look_back)
+				CFAIL("relative pcre with \\b or \\B not supported");
+			if (rs.lookbehind)
+				CFAIL("relative pcre with a lookbehind not supported");
+			if (rs.lead_caret) {
+				skip = 1;
+				/* with m, '^' also matches after any newline */
+				if (c->pflags & SIG_PCRE_M)
+					sb_add(&b, "(?:[\\x00-\\xff]*\\n)?", 19);
+			} else {
+				sb_add(&b, "[\\x00-\\xff]*", 12);
+			}
+			sb_pcre(&b, c, skip);
+			continue;
+		}
+		if (k > i && (cv[k - 1].flags & SIG_COND_PCRE))
+			CFAIL("content relative to a pcre not supported");
+		if (k == i) {
+			o = c->offset == SIG_COND_UNSET ? 0 : c->offset;
+			d = c->depth == SIG_COND_UNSET ? -1 : c->depth;
+			if (sw)
+				d = (long)c->len;
+			if (d >= 0 && d < (long)c->len)
+				CFAIL("depth %ld smaller than content length %u",
+					     d, c->len);
+			if (o > 0 || d >= 0)
+				x->absolute = true;
+			if (single) {
+				if (o > 0)
+					x->min_off = (unsigned long long)(o + (long)c->len);
+				if (d >= 0)
+					x->max_off = (unsigned long long)(o + d);
+			} else if (o > 0 || d >= 0) {
+				long hi = d >= 0 ? o + d - (long)c->len : -1;
+
+				if (o > SIG_REPEAT_MAX || hi > SIG_REPEAT_MAX)
+					CFAIL("offset/depth over %d before a relative "
+						     "match not supported", SIG_REPEAT_MAX);
+				sb_add(&b, "\\A", 2);
+				if (hi == 0)
+					;
+				else
+					sb_gap(&b, o, hi);
+			}
+		} else {
+			long x0 = c->distance == SIG_COND_UNSET ? 0 : c->distance;
+			long hi = -1;
+
+			if (x0 < 0)
+				CFAIL("negative distance not supported");
+			if (c->within != SIG_COND_UNSET) {
+				if (c->within < (long)c->len)
+					CFAIL("within %d smaller than content length %u",
+						     c->within, c->len);
+				hi = x0 + c->within - (long)c->len;
+			}
+			if (x0 > SIG_REPEAT_MAX || hi > SIG_REPEAT_MAX)
+				CFAIL("distance/within over %d not supported",
+					     SIG_REPEAT_MAX);
+			sb_gap(&b, x0, hi);
+			literal = false;
+		}
+		if ((c->flags & SIG_COND_NOCASE) && !single)
+			sb_add(&b, "(?i:", 4);
+		sb_literal(&b, c->bytes, c->len, (c->flags & SIG_COND_NOCASE) != 0);
+		if ((c->flags & SIG_COND_NOCASE) && !single)
+			sb_add(&b, ")", 1);
+		if (single && (c->flags & SIG_COND_NOCASE))
+			x->hsflags |= HS_FLAG_CASELESS;
+		if (ew) {
+			sb_add(&b, "\\z", 2);
+			literal = false;
+		}
+	}
+	if (b.oom || !b.p)
+		CFAIL("out of memory");
+	x->re = b.p;
+	if (!literal && try_compile(x, err, errlen) != 0 &&
+	    (!has_pcre || x->min_off || x->max_off || try_confirm(x, has_pcre, err, errlen) != 0)) {
+		free(x->re);
+		x->re = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+#undef CFAIL
+
+void sig_rule_exprs_free(struct sig_rule *r)
+{
+	for (uint32_t i = 0; i < r->nexpr; i++)
+		free(r->expr[i].re);
+	free(r->expr);
+	r->expr = NULL;
+	r->nexpr = 0;
+}
+
+int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
+{
+	sig_rule_exprs_free(r);
+	r->neg_buf = -1;
+	r->expr = calloc(r->ncond ? r->ncond : 1, sizeof(*r->expr));
+	if (!r->expr)
+		return efail(err, errlen, "out of memory");
+	for (uint32_t i = 0; i < r->ncond;) {
+		uint32_t j = i + 1;
+
+		while (j < r->ncond && r->cond[j].buf == r->cond[i].buf &&
+		       is_relative(&r->cond[j]))
+			j++;
+		if (build_chain(r->cond, i, j, &r->expr[r->nexpr], err, errlen) != 0)
+			return -1;
+		r->nexpr++;
+		i = j;
+	}
+	/*
+	 * Negation is decided when the negated element's buffer has been
+	 * inspected whole (block buffers after their scan, smtp.data at the
+	 * end of the message). Every condition must be in that buffer, so
+	 * the decision has all it needs at that moment.
+	 */
+	for (uint32_t i = 0; i < r->nexpr; i++) {
+		const struct sig_expr *x = &r->expr[i];
+
+		if (!x->neg)
+			continue;
+		if (x->buf == SIG_BUF_STREAM)
+			return efail(err, errlen, "negated match on the raw stream not supported "
+				     "(no end of inspection to decide at)");
+		r->neg_buf = (int8_t)x->buf;
+	}
+	if (r->neg_buf >= 0) {
+		for (uint32_t i = 0; i < r->nexpr; i++)
+			if (r->expr[i].buf != (uint8_t)r->neg_buf)
+				return efail(err, errlen, "negated match with conditions in "
+					     "other buffers not supported");
+	}
+	return 0;
+}
