@@ -64,7 +64,7 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 	json_object_set_new(dec, "ipv6_ext_headers", J(d->ipv6_ext_headers));
 	ext = json_pack("{s:{s:o,s:o,s:o,s:o,s:o},s:o,s:o,"
 			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
-			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
+			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
 			"s:{s:{s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o}},"
 			"s:{s:o,s:o,s:o,s:o}}",
 		"capture", "packets", J(src->stats.packets), "bytes", J(src->stats.bytes),
@@ -81,6 +81,7 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 			"matches", J(g->matches), "alerts", J(g->alerts),
 			"flows_no_state", J(g->flows_no_state), "streams_no_state", J(g->streams_no_state),
 			"match_state_full", J(g->match_state_full), "scan_errors", J(g->scan_errors),
+			"pcre_limit", J(g->pcre_limit),
 		"pools", "blocks", "size", J(w->pool.block_size), "count", J(w->pool.count),
 				"in_use", J(w->pool.in_use), "peak", J(w->pool.peak),
 				"exhausted", J(w->pool.exhausted),
