@@ -127,6 +127,8 @@ static void on_gap(void *user, struct flow *f, enum flow_dir dir, uint64_t len)
 	if (!a)
 		return;
 	smtp_session_gap(&a->smtp, (enum smtp_dir)dir, len);
+	if (dir == FLOW_TO_SERVER && a->email.mp)
+		app_email_gap(w, a, len);
 	/* No raw-stream pattern may match across the lost bytes. */
 	if (a->sig)
 		sig_stream_gap(w->sig, a->sig, (enum sig_dir)dir);
@@ -156,6 +158,7 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why)
 		a->sig = NULL;
 	}
 	smtp_session_finish(&a->smtp);
+	app_email_reset(w, a);
 	app_put(w, a);
 }
 
@@ -171,7 +174,7 @@ const struct reasm_ops app_reasm_ops = {
 
 /* The fields every event about a flow starts with. to_server decides
  * which side is src. */
-static json_t *event_new(struct worker *w, const struct flow *f, const char *type,
+json_t *app_event_new(struct worker *w, const struct flow *f, const char *type,
 			 bool to_server, bool with_pcap_cnt)
 {
 	json_t *o = json_object();
@@ -202,7 +205,7 @@ static json_t *str_json(const struct smtp_str *s)
 
 /* Suricata's smtp{} object: helo, mail_from, rcpt_to (only fields that
  * have a value: the schema wants rcpt_to non-empty). */
-static json_t *smtp_object(const struct smtp_session *s, const struct smtp_tx *tx)
+json_t *app_smtp_object(const struct smtp_session *s, const struct smtp_tx *tx)
 {
 	json_t *o = json_object();
 
@@ -235,11 +238,16 @@ static json_t *flow_object(const struct flow *f)
 
 static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp_tx *tx)
 {
-	json_t *o = event_new(w, a->flow, "smtp", true, false);
+	json_t *o = app_event_new(w, a->flow, "smtp", true, false);
 	json_t *ext = json_object(), *codes;
 
 	json_object_set_new(o, "tx_id", json_integer(tx->id));
-	json_object_set_new(o, "smtp", smtp_object(&a->smtp, tx));
+	json_t *mt = json_object();
+	json_t *email = app_email_json(a, tx->id, mt);
+
+	json_object_set_new(o, "smtp", app_smtp_object(&a->smtp, tx));
+	if (email)
+		json_object_set_new(o, "email", email);
 	json_object_set_new(o, "app_proto", json_string("smtp"));
 
 	/* mailtap's own fields: outside Suricata's closed smtp{} object. */
@@ -265,9 +273,12 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 		json_object_set_new(ext, "message_reply", r);
 	}
 	json_object_set_new(ext, "gaps", json_boolean(tx->gap));
-	json_object_set_new(o, "mailtap", json_pack("{s:o}", "smtp", ext));
+	json_object_set_new(mt, "smtp", ext);
+	json_object_set_new(o, "mailtap", mt);
 	eve_emit(&w->eve, o);
 	w->st.smtp_tx_logged++;
+	if (a->email.have && a->email.tx_id == tx->id)
+		app_email_reset(w, a);
 }
 
 /* Anomaly names the SMTP parser raises; each is logged once per flow (a
@@ -292,7 +303,7 @@ static bool anomaly_first(struct app_flow *a, const char *name)
 	return true;
 }
 
-static void emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
+void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
 {
 	json_t *o;
 
@@ -300,7 +311,7 @@ static void emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
 		w->st.anomalies_repeated++;
 		return;
 	}
-	o = event_new(w, a->flow, "anomaly", true, true);
+	o = app_event_new(w, a->flow, "anomaly", true, true);
 
 	json_object_set_new(o, "tx_id", json_integer(a->smtp.tx.id));
 	json_object_set_new(o, "anomaly", json_pack("{s:s,s:s,s:s,s:s}",
@@ -353,14 +364,17 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 	case SMTP_EV_DATA_BEGIN:
 		if (sf)
 			sig_data_begin(w->sig, sf);
+		app_email_begin(w, a, ev->tx ? ev->tx->id : 0);
 		break;
 	case SMTP_EV_DATA:
 		if (sf)
 			sig_scan_data(w->sig, sf, ev->data, ev->len, a);
+		app_email_data(w, a, ev->data, ev->len);
 		break;
 	case SMTP_EV_DATA_END:
 		if (sf)
 			sig_data_end(w->sig, sf, a);
+		app_email_end(w, a);
 		break;
 	case SMTP_EV_TX_END:
 		/* ev->tx, not s->tx: a message waiting for its verdict while
@@ -372,7 +386,7 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		}
 		break;
 	case SMTP_EV_ANOMALY:
-		emit_anomaly(w, a, ev->anomaly);
+		app_emit_anomaly(w, a, ev->anomaly);
 		break;
 	case SMTP_EV_COMMAND:
 	case SMTP_EV_REPLY:
@@ -387,7 +401,7 @@ void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 	struct worker *w = user;
 	struct app_flow *a = ctx;
 	bool to_server = dir == SIG_DIR_TO_SERVER;
-	json_t *o = event_new(w, a->flow, "alert", to_server, true);
+	json_t *o = app_event_new(w, a->flow, "alert", to_server, true);
 	const struct smtp_tx *tx = &a->smtp.tx;
 	json_t *al;
 
@@ -404,7 +418,7 @@ void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 		       "category", rule->category ? rule->category : "",
 		       "severity", (int)rule->priority);
 	json_object_set_new(o, "alert", al);
-	json_object_set_new(o, "smtp", smtp_object(&a->smtp, &a->smtp.tx));
+	json_object_set_new(o, "smtp", app_smtp_object(&a->smtp, &a->smtp.tx));
 	json_object_set_new(o, "app_proto", json_string("smtp"));
 	json_object_set_new(o, "direction", json_string(to_server ? "to_server" : "to_client"));
 	json_object_set_new(o, "flow", flow_object(a->flow));

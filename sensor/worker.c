@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 		const struct sig_engine *engine, int eve_fd)
@@ -36,6 +37,26 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 	w->app_mem = calloc(cfg->max_app_flows, sizeof(*w->app_mem));
 	if (!w->app_mem)
 		return -ENOMEM;
+	rc = mime_ctx_init(&w->mime, NULL, &w->pool);
+	if (rc)
+		return rc;
+	{
+		struct fileinfo_config fc = { .md5 = true, .sha1 = true, .sha256 = true,
+					      .magic = true, .slots = 1024 };
+		struct fileinfo_config bc = { .md5 = true, .slots = 1024 };
+		char err[256];
+
+		w->files = fileinfo_pool_new(&fc, err, sizeof(err));
+		w->bodies = fileinfo_pool_new(&bc, err, sizeof(err));
+		if (!w->files || !w->bodies)
+			return -ENOMEM;
+	}
+	url_config_default(&w->url_cfg);
+	/* A per-process seed: URLs cannot be chosen to collide in the
+	 * extractor's duplicate filter and hide one another. */
+	if (getrandom(&w->url_cfg.hash_seed, sizeof(w->url_cfg.hash_seed), 0) !=
+	    (ssize_t)sizeof(w->url_cfg.hash_seed))
+		w->url_cfg.hash_seed = (uint64_t)(uintptr_t)w ^ 0x9e3779b97f4a7c15ull;
 	w->sig = sig_thread_new(engine, cfg->max_app_flows, app_sig_alert, w);
 	if (!w->sig)
 		return -ENOMEM;
@@ -57,6 +78,10 @@ void worker_destroy(struct worker *w)
 	if (w->eve.buf)
 		eve_buf_destroy(&w->eve);
 	free(w->app_mem);
+	fileinfo_pool_free(w->files);
+	fileinfo_pool_free(w->bodies);
+	if (w->mime.pool)
+		mime_ctx_destroy(&w->mime);
 	mt_blockpool_destroy(&w->pool);
 }
 

@@ -22,6 +22,7 @@
 #include "reasm.h"
 #include "sig.h"
 #include "smtp/smtp.h"
+#include "app_email.h"
 
 /* Per-flow application state: taken from the worker's pool the first time
  * a flow carries payload, returned at flow end. */
@@ -34,6 +35,7 @@ struct app_flow {
 	uint32_t alerts;
 	uint32_t anomalies_seen;    /* bit per anomaly name already logged */
 	uint32_t sig_scope;         /* tx id + 1 the signature scope is for, 0 none */
+	struct app_email email;     /* the message of the current transaction */
 };
 
 struct worker_stats {
@@ -44,6 +46,7 @@ struct worker_stats {
 	uint64_t anomalies;         /* anomaly events */
 	uint64_t anomalies_repeated;/* same anomaly again in a flow: not logged */
 	uint64_t decode_not_tcp;    /* frames that were not TCP (all reasons) */
+	uint64_t files;             /* fileinfo events */
 };
 
 struct worker {
@@ -59,6 +62,10 @@ struct worker {
 	struct app_flow *app_mem;   /* max_app_flows entries */
 	struct app_flow *app_free;
 	uint32_t app_fresh, app_in_use, app_peak;
+	struct mime_ctx mime;       /* MIME parsers' configuration, stats, iconv */
+	struct fileinfo_pool *files;  /* digests and types of attachments */
+	struct fileinfo_pool *bodies; /* MD5 of message text bodies */
+	struct url_config url_cfg;
 	struct eve_buf eve;
 	uint64_t now_us;            /* time of the packet being processed */
 	uint64_t pkt_num;           /* 1-based number of that packet (pcap_cnt) */
@@ -79,6 +86,14 @@ void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n);
 
 /* End of input: finish every flow (its last transaction is logged). */
 void worker_finish(struct worker *w);
+
+/* Event building shared by app_smtp.c and app_email.c: the common fields
+ * (to_server decides which side is src), Suricata's smtp{} object for a
+ * transaction, and an anomaly event (once per name per flow). */
+json_t *app_event_new(struct worker *w, const struct flow *f, const char *type,
+		      bool to_server, bool with_pcap_cnt);
+json_t *app_smtp_object(const struct smtp_session *s, const struct smtp_tx *tx);
+void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name);
 
 /* The reassembly callbacks the worker gives reasm (app_smtp.c). */
 extern const struct reasm_ops app_reasm_ops;

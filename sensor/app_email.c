@@ -1,0 +1,367 @@
+/*
+ * app_email — see app_email.h.
+ */
+#include "app_email.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "worker.h"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static const char *keep(struct app_email *e, const char *p, size_t n)
+{
+	return mt_arena_memdup(&e->arena, p, n);
+}
+
+static void list_add(struct app_email *e, struct email_list *l, const char *p, size_t n)
+{
+	struct email_item *it;
+
+	if (l->count >= EMAIL_LIST_MAX) {
+		l->dropped++;
+		return;
+	}
+	it = mt_arena_alloc(&e->arena, sizeof(*it) + n + 1);
+	if (!it) {
+		l->dropped++;
+		return;
+	}
+	it->next = NULL;
+	it->len = (uint32_t)n;
+	memcpy(it->str, p, n);
+	it->str[n] = '\0';
+	if (l->tail)
+		l->tail->next = it;
+	else
+		l->head = it;
+	l->tail = it;
+	l->count++;
+}
+
+static bool list_has(const struct email_list *l, const char *p, size_t n)
+{
+	for (const struct email_item *it = l->head; it; it = it->next)
+		if (it->len == n && memcmp(it->str, p, n) == 0)
+			return true;
+	return false;
+}
+
+static void trim(const char **p, size_t *n)
+{
+	while (*n && (**p == ' ' || **p == '\t'))
+		(*p)++, (*n)--;
+	while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+/*
+ * RFC 5322 section 3.4: an address-list is split on commas that are not
+ * inside a quoted display name, an angle-addr or a comment — the mistake
+ * behind Suricata's smtp-to-comma case.
+ */
+static void add_addresses(struct app_email *e, struct email_list *l, const char *v, size_t n)
+{
+	size_t start = 0;
+	int depth_paren = 0;
+	bool quoted = false, angle = false;
+
+	for (size_t i = 0; i <= n; i++) {
+		char c = i < n ? v[i] : ',';
+
+		if (quoted) {
+			if (c == '\\' && i + 1 < n)
+				i++;
+			else if (c == '"')
+				quoted = false;
+			if (i < n)
+				continue;
+		}
+		if (c == '"')
+			quoted = true;
+		else if (c == '(')
+			depth_paren++;
+		else if (c == ')' && depth_paren)
+			depth_paren--;
+		else if (c == '<')
+			angle = true;
+		else if (c == '>')
+			angle = false;
+		else if (c == ',' && !depth_paren && !angle) {
+			const char *p = v + start;
+			size_t len = i - start;
+
+			trim(&p, &len);
+			if (len)
+				list_add(e, l, p, len);
+			start = i + 1;
+		}
+	}
+}
+
+/* ---- MIME events -------------------------------------------------------- */
+
+static void on_url(void *user, const uint8_t *url, size_t len, uint32_t flags)
+{
+	struct app_flow *a = user;
+	struct app_email *e = &a->email;
+
+	if (!list_has(&e->urls, (const char *)url, len))
+		list_add(e, &e->urls, (const char *)url, len);
+}
+
+static void header(struct app_email *e, const struct mime_event *ev)
+{
+	const struct mime_str *name = &ev->u.header.name;
+	const char *v = ev->u.header.decoded.ptr;
+	size_t n = ev->u.header.decoded.len;
+
+	/* Only the top-level message's header: an attached message's From
+	 * is not this message's From. */
+	if (ev->msg_depth != 0 || ev->depth != 0)
+		return;
+#define IS(h) (name->len == sizeof(h) - 1 && strncasecmp(name->ptr, h, name->len) == 0)
+	if (IS("from") && !e->from)
+		e->from = keep(e, v, n);
+	else if (IS("reply-to") && !e->reply_to)
+		e->reply_to = keep(e, v, n);
+	else if (IS("subject") && !e->subject) {
+		e->subject = keep(e, v, n);
+		e->subject_raw = keep(e, ev->u.header.value.ptr, ev->u.header.value.len);
+	} else if (IS("message-id") && !e->message_id)
+		e->message_id = keep(e, v, n);
+	else if (IS("date") && !e->date)
+		e->date = keep(e, v, n);
+	else if (IS("x-mailer") && !e->x_mailer)
+		e->x_mailer = keep(e, v, n);
+	else if (IS("to"))
+		add_addresses(e, &e->to, v, n);
+	else if (IS("cc"))
+		add_addresses(e, &e->cc, v, n);
+	else if (IS("received"))
+		list_add(e, &e->received, v, n);
+#undef IS
+}
+
+static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fileinfo_result *r,
+			  const struct mime_part_end *end)
+{
+	struct app_email *e = &a->email;
+	json_t *o = app_event_new(w, a->flow, "fileinfo", true, false);
+	json_t *fi = json_object();
+	json_t *em = app_email_json(a, e->tx_id, NULL);
+
+	json_object_set_new(o, "tx_id", json_integer(e->tx_id));
+	json_object_set_new(o, "smtp", app_smtp_object(&a->smtp, &a->smtp.tx));
+	if (em)
+		json_object_set_new(o, "email", em);
+	json_object_set_new(o, "app_proto", json_string("smtp"));
+	json_object_set_new(fi, "filename", eve_string(e->file_name ? e->file_name : "",
+							e->file_name ? strlen(e->file_name) : 0));
+	json_object_set_new(fi, "gaps", json_boolean(e->gaps));
+	json_object_set_new(fi, "state", json_string(end->truncated ? "TRUNCATED" : "CLOSED"));
+	json_object_set_new(fi, "stored", json_false());
+	json_object_set_new(fi, "size", json_integer((json_int_t)end->size));
+	json_object_set_new(fi, "tx_id", json_integer(e->tx_id));
+	if (r) {
+		if (r->md5[0])
+			json_object_set_new(fi, "md5", json_string(r->md5));
+		if (r->sha1[0])
+			json_object_set_new(fi, "sha1", json_string(r->sha1));
+		if (r->sha256[0])
+			json_object_set_new(fi, "sha256", json_string(r->sha256));
+		if (r->magic[0])
+			json_object_set_new(fi, "magic", eve_string(r->magic, strlen(r->magic)));
+	}
+	json_object_set_new(o, "fileinfo", fi);
+	eve_emit(&w->eve, o);
+	w->st.files++;
+}
+
+static void on_mime(void *user, const struct mime_event *ev)
+{
+	struct app_flow *a = user;
+	struct worker *w = a->w;
+	struct app_email *e = &a->email;
+
+	switch (ev->type) {
+	case MIME_EV_HEADER:
+		header(e, ev);
+		break;
+	case MIME_EV_PART_BEGIN: {
+		const struct mime_part_desc *d = &ev->u.part;
+
+		if (d->is_multipart || d->is_message)
+			break;
+		if (d->is_file) {
+			e->in_file = true;
+			e->file = fileinfo_open(w->files);
+			e->file_name = d->filename.len ? keep(e, d->filename.ptr, d->filename.len) : NULL;
+			if (d->filename.len)
+				list_add(e, &e->attachment, d->filename.ptr, d->filename.len);
+		}
+		if (d->type.len == 4 && memcmp(d->type.ptr, "text", 4) == 0 && !d->is_file) {
+			bool html = d->subtype.len == 4 && memcmp(d->subtype.ptr, "html", 4) == 0;
+
+			e->url_on = url_state_init(&e->url, &w->url_cfg, &w->pool,
+						   html ? URL_MODE_HTML : URL_MODE_TEXT, on_url, a) == 0;
+		}
+		if (d->is_text_body && !e->body)
+			e->body = fileinfo_open(w->bodies);
+		break;
+	}
+	case MIME_EV_BODY:
+		if (e->in_file)
+			fileinfo_update(w->files, e->file, ev->u.body.data, ev->u.body.len);
+		else {
+			if (e->url_on)
+				url_feed(&e->url, ev->u.body.data, ev->u.body.len);
+			if (e->body)
+				fileinfo_update(w->bodies, e->body, ev->u.body.data, ev->u.body.len);
+		}
+		break;
+	case MIME_EV_PART_END:
+		if (e->in_file) {
+			struct fileinfo_result r;
+
+			if (e->file)
+				fileinfo_close(w->files, e->file, &r);
+			emit_fileinfo(w, a, e->file ? &r : NULL, &ev->u.end);
+			e->file = NULL;
+			e->in_file = false;
+			e->file_name = NULL;
+		}
+		else if (e->url_on) {
+			/* Not "if": a uuencoded file ends inside its text
+			 * part, whose URL extraction goes on. */
+			url_finish(&e->url);
+			e->url_on = false;
+		}
+		break;
+	case MIME_EV_ANOMALY:
+		if (ev->u.anomaly.id != MIME_ANOM_MISSING_BOUNDARY_END &&
+		    ev->u.anomaly.id != MIME_ANOM_UNKNOWN_CHARSET)
+			e->parse_error = ev->u.anomaly.id == MIME_ANOM_POOL_EXHAUSTED ||
+					 e->parse_error;
+		app_emit_anomaly(w, a, ev->u.anomaly.name);
+		break;
+	}
+}
+
+/* ---- SMTP hooks --------------------------------------------------------- */
+
+void app_email_begin(struct worker *w, struct app_flow *a, uint32_t tx_id)
+{
+	struct app_email *e = &a->email;
+
+	if (e->mp)
+		app_email_end(w, a);
+	/* A message whose transaction was never logged (its verdict never
+	 * came) gives way to the new one. */
+	if (e->have)
+		app_email_reset(w, a);
+	e->arena.pool = &w->pool;
+	e->arena.max_blocks = 16;
+	e->tx_id = tx_id;
+	e->have = true;
+	e->mp = mime_parser_new(&w->mime, on_mime, a);
+	if (!e->mp)
+		e->parse_error = true;
+}
+
+void app_email_data(struct worker *w, struct app_flow *a, const uint8_t *p, size_t n)
+{
+	if (a->email.mp)
+		mime_parser_feed(a->email.mp, p, n);
+}
+
+void app_email_gap(struct worker *w, struct app_flow *a, uint64_t n)
+{
+	a->email.gaps = true;
+	if (a->email.mp)
+		mime_parser_gap(a->email.mp, n);
+}
+
+void app_email_end(struct worker *w, struct app_flow *a)
+{
+	struct app_email *e = &a->email;
+
+	if (!e->mp)
+		return;
+	mime_parser_end(e->mp);     /* closes open parts: their events come now */
+	e->mp = NULL;
+	if (e->body) {
+		struct fileinfo_result r;
+
+		fileinfo_close(w->bodies, e->body, &r);
+		memcpy(e->body_md5, r.md5, sizeof(e->body_md5));
+		e->body = NULL;
+	}
+}
+
+static json_t *list_json(const struct email_list *l)
+{
+	json_t *arr = json_array();
+
+	for (const struct email_item *it = l->head; it; it = it->next)
+		json_array_append_new(arr, eve_string(it->str, it->len));
+	return arr;
+}
+
+#define SET_STR(o, k, v) do { if (v) json_object_set_new(o, k, eve_string(v, strlen(v))); } while (0)
+#define SET_LIST(o, k, l) do { if ((l).count) json_object_set_new(o, k, list_json(&(l))); } while (0)
+
+json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext)
+{
+	struct app_email *e = &a->email;
+	json_t *o;
+
+	if (!e->have || e->tx_id != tx_id)
+		return NULL;
+	o = json_object();
+	json_object_set_new(o, "status", json_string(e->parse_error ? "PARSE_ERROR" : "PARSE_DONE"));
+	SET_STR(o, "from", e->from);
+	SET_LIST(o, "to", e->to);
+	SET_LIST(o, "cc", e->cc);
+	SET_STR(o, "subject", e->subject);
+	SET_STR(o, "message_id", e->message_id);
+	SET_STR(o, "date", e->date);
+	SET_STR(o, "x_mailer", e->x_mailer);
+	SET_LIST(o, "received", e->received);
+	SET_LIST(o, "attachment", e->attachment);
+	SET_LIST(o, "url", e->urls);
+	if (ext) {
+		json_t *x = json_object();
+
+		/* MD5 of the decoded text body. Not Suricata's body_md5,
+		 * whose input differs (its value on suricata-verify's
+		 * bug-3616 capture is not this): a field of our own rather
+		 * than a Suricata name with another meaning. */
+		if (e->body_md5[0])
+			json_object_set_new(x, "text_md5", json_string(e->body_md5));
+
+		SET_STR(x, "reply_to", e->reply_to);
+		if (e->to.dropped || e->cc.dropped || e->received.dropped ||
+		    e->attachment.dropped || e->urls.dropped)
+			json_object_set_new(x, "dropped", json_pack("{s:i,s:i,s:i,s:i,s:i}",
+				"to", e->to.dropped, "cc", e->cc.dropped,
+				"received", e->received.dropped,
+				"attachment", e->attachment.dropped, "url", e->urls.dropped));
+		if (json_object_size(x))
+			json_object_set_new(ext, "email", x);
+		else
+			json_decref(x);
+	}
+	return o;
+}
+
+void app_email_reset(struct worker *w, struct app_flow *a)
+{
+	struct app_email *e = &a->email;
+
+	if (e->mp)
+		app_email_end(w, a);
+	mt_arena_reset(&e->arena);
+	memset(e, 0, sizeof(*e));
+}

@@ -1,0 +1,82 @@
+/*
+ * app_email — the message side of an SMTP transaction.
+ *
+ * The message bytes the SMTP parser delivers (DATA after unstuffing, or
+ * BDAT chunks) go to the streaming MIME parser. From its events this module
+ * keeps what the `email` object of the transaction's smtp event shows
+ * (From, To, Cc, Subject decoded, Message-ID, Date, X-Mailer, Received,
+ * attachment names, URLs, body and subject MD5), hashes and types every file
+ * as its decoded bytes pass (fileinfo) and emits one `fileinfo` event per
+ * file, and extracts URLs from every text part.
+ *
+ * Only the top-level message's headers (MIME msg_depth 0) fill the email
+ * object: an attached message never overwrites them (Zeek #1352).
+ *
+ * Memory: strings live in an arena of the worker's block pool, reset when
+ * the transaction has been logged; lists are capped (dropped entries are
+ * counted). The MIME parser, URL extractor and file slots come from fixed
+ * per-worker pools. Nothing here allocates on the packet path.
+ */
+#ifndef MT_APP_EMAIL_H
+#define MT_APP_EMAIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "blockpool.h"
+#include "fileinfo/fileinfo.h"
+#include "mime/mime.h"
+#include "url/url.h"
+
+#define EMAIL_LIST_MAX 64
+
+struct email_item {
+	struct email_item *next;
+	uint32_t len;
+	char str[];             /* NUL-terminated */
+};
+
+struct email_list {
+	struct email_item *head, *tail;
+	uint32_t count, dropped;
+};
+
+struct app_email {
+	struct mime_parser *mp;     /* message being parsed, NULL if none */
+	struct mt_arena arena;      /* the strings below */
+	uint32_t tx_id;             /* transaction the message belongs to */
+	bool have;                  /* fields below describe tx_id's message */
+	bool parse_error;           /* the MIME parser gave up somewhere */
+	bool gaps;
+	const char *from, *reply_to, *subject, *message_id, *date, *x_mailer;
+	const char *subject_raw;    /* undecoded, for subject_md5 */
+	struct email_list to, cc, received, attachment, urls;
+	char body_md5[33];
+	/* The leaf being decoded. */
+	struct fileinfo_file *file; /* NULL: not a file or no slot */
+	bool in_file;
+	const char *file_name;
+	bool url_on;
+	struct url_state url;       /* extractor of the current text part */
+	struct fileinfo_file *body; /* MD5 of the decoded text body */
+};
+
+struct worker;
+struct app_flow;
+
+/* SMTP hooks, called by app_smtp.c. */
+void app_email_begin(struct worker *w, struct app_flow *a, uint32_t tx_id);
+void app_email_data(struct worker *w, struct app_flow *a, const uint8_t *p, size_t n);
+void app_email_gap(struct worker *w, struct app_flow *a, uint64_t n);
+void app_email_end(struct worker *w, struct app_flow *a);
+
+/* The email{} object for the smtp event of tx_id (NULL if no message was
+ * seen for it); mailtap's extra fields go to ext (the event's `mailtap`
+ * object) as ext.email, when ext is not NULL. */
+json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext);
+/* After the transaction's smtp event: drop the message's fields. */
+void app_email_reset(struct worker *w, struct app_flow *a);
+
+#endif

@@ -1,0 +1,464 @@
+/*
+ * mime_decode.c — transfer decoders for a leaf's body (RFC 2045 6) and the
+ * text-line filter that lifts uuencoded files out of text/plain parts.
+ *
+ * Every decoder is a byte-at-a-time state machine whose whole state is a
+ * few fields of the parser (base64 quantum, QP escape), so a chunk may end
+ * anywhere: inside a quantum, between '=' and its hex digits, between a
+ * soft break's '=' and its CRLF. Output goes through the text filter (for
+ * text/plain) to mime_out_put(). Bad input is counted and passed through or
+ * skipped; it never stops decoding.
+ *
+ * uuencode has no MIME label in practice: a "begin NNN name" line inside a
+ * text/plain body starts a file part of its own (reported as a child of the
+ * text part) that ends at the "end" line; the lines in between go to the
+ * file, not to the text.
+ */
+#include "mime_int.h"
+
+#include <string.h>
+
+/* base64 alphabet (RFC 2045 6.8): value, 64 = whitespace, 65 = '=',
+ * 66 = invalid. */
+static uint8_t b64_val(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (uint8_t)(c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (uint8_t)(c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (uint8_t)(c - '0' + 52);
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		return 64;
+	if (c == '=')
+		return 65;
+	return 66;
+}
+
+static int hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void mime_decode_reset(struct mime_parser *p)
+{
+	p->b64_acc = 0;
+	p->b64_n = 0;
+	p->qp_state = 0;
+	p->qp_c1 = 0;
+	p->tf_state = TF_LS;
+	p->tf_len = 0;
+	p->uu_active = 0;
+}
+
+/* ---- uuencode and the text filter ----------------------------------- */
+
+static void uu_invalid(struct mime_parser *p)
+{
+	if (!p->uu_invalid)
+		mime_anomaly(p, MIME_ANOM_INVALID_UUENCODE);
+	p->uu_invalid++;
+}
+
+/* One uuencoded line without its line end: a length character, then
+ * groups of four characters carrying three bytes, each (c - 32) & 63. */
+static void uu_line(struct mime_parser *p, const uint8_t *l, size_t n)
+{
+	if (!n)
+		return;
+	size_t want = (size_t)((l[0] - 32) & 63), got = 0;
+	uint8_t buf[64];
+	for (size_t i = 1; got < want; i += 4) {
+		uint8_t v[4];
+		for (int j = 0; j < 4; j++) {
+			uint8_t c = i + (size_t)j < n ? l[i + (size_t)j] : ' ';
+			if (c < 32 || c > 96) {
+				uu_invalid(p);
+				c = ' ';
+			}
+			v[j] = (uint8_t)((c - 32) & 63);
+		}
+		uint8_t o[3] = {
+			(uint8_t)(v[0] << 2 | v[1] >> 4),
+			(uint8_t)(v[1] << 4 | v[2] >> 2),
+			(uint8_t)(v[2] << 6 | v[3]),
+		};
+		for (int j = 0; j < 3 && got < want; j++)
+			buf[got++] = o[j];
+		if (i >= n && got < want) {
+			uu_invalid(p);  /* line shorter than its length says */
+			break;
+		}
+	}
+	mime_out_put(p, buf, got);
+}
+
+/* "begin" SP mode SP name (the POSIX uuencode header line). Returns the
+ * name's offset or 0. */
+static size_t uu_begin_line(const uint8_t *l, size_t n)
+{
+	if (n < 6 || memcmp(l, "begin ", 6))
+		return 0;
+	size_t i = 6, d = 0;
+	while (i < n && l[i] >= '0' && l[i] <= '7') {
+		i++;
+		d++;
+	}
+	if (d < 3 || d > 4 || i >= n || l[i] != ' ')
+		return 0;
+	i++;
+	return i < n ? i : 0;
+}
+
+static void tf_line_done(struct mime_parser *p)
+{
+	size_t n = p->tf_len;
+	const uint8_t *l = p->tf;
+	size_t body = n;
+	while (body && (l[body - 1] == '\n' || l[body - 1] == '\r'))
+		body--;
+	if (p->tf_state == TF_BEGIN) {
+		size_t off = uu_begin_line(l, body);
+		if (off) {
+			char name[MIME_UU_LINE * 3];
+			size_t nl = mime_utf8_put(name, sizeof(name), 0, l + off,
+						  body - off);
+			mime_out_flush(p);
+			mime_uu_begin(p, name, nl);
+			p->tf_state = TF_UU;
+		} else {
+			mime_out_put(p, l, n);
+			p->tf_state = TF_LS;
+		}
+	} else { /* TF_UU */
+		while (body && l[body - 1] == ' ')
+			body--;
+		if (body == 3 && !memcmp(l, "end", 3)) {
+			mime_uu_end(p, 0);
+			p->tf_state = TF_LS;
+		} else {
+			uu_line(p, l, body);
+		}
+	}
+	p->tf_len = 0;
+}
+
+static void text_out(struct mime_parser *p, const uint8_t *d, size_t n)
+{
+	if (!mime_top(p)->uu_scan) {
+		mime_out_put(p, d, n);
+		return;
+	}
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = d[i];
+		switch (p->tf_state) {
+		case TF_PASS: {
+			const uint8_t *lf = memchr(d + i, '\n', n - i);
+			size_t end = lf ? (size_t)(lf - d) + 1 : n;
+			mime_out_put(p, d + i, end - i);
+			i = end;
+			if (lf)
+				p->tf_state = TF_LS;
+			break;
+		}
+		case TF_LS:
+			i++;
+			if (c != "begin "[p->tf_len]) {
+				mime_out_put(p, p->tf, p->tf_len);
+				mime_out_put(p, &c, 1);
+				p->tf_len = 0;
+				p->tf_state = c == '\n' ? TF_LS : TF_PASS;
+				break;
+			}
+			p->tf[p->tf_len++] = c;
+			if (p->tf_len == 6)
+				p->tf_state = TF_BEGIN;
+			break;
+		case TF_BEGIN:
+		case TF_UU:
+			i++;
+			if (p->tf_len == MIME_UU_LINE) {
+				/* too long for either: not ours */
+				if (p->tf_state == TF_BEGIN) {
+					mime_out_put(p, p->tf, p->tf_len);
+					mime_out_put(p, &c, 1);
+					p->tf_len = 0;
+					p->tf_state = c == '\n' ? TF_LS : TF_PASS;
+				} else {
+					uu_invalid(p);
+					p->tf_len = 0;
+					p->tf_state = c == '\n' ? TF_UU : TF_UUSKIP;
+				}
+				break;
+			}
+			p->tf[p->tf_len++] = c;
+			if (c == '\n')
+				tf_line_done(p);
+			break;
+		case TF_UUSKIP:
+			i++;
+			if (c == '\n')
+				p->tf_state = TF_UU;
+			break;
+		}
+	}
+}
+
+/* ---- transfer decoders ---------------------------------------------- */
+
+static void b64_bad(struct mime_parser *p)
+{
+	struct mime_entity *e = mime_top(p);
+	if (!e->b64_reported) {
+		e->b64_reported = 1;
+		mime_anomaly(p, MIME_ANOM_INVALID_BASE64);
+	}
+	e->b64_invalid++;
+}
+
+static void qp_bad(struct mime_parser *p)
+{
+	struct mime_entity *e = mime_top(p);
+	if (!e->qp_reported) {
+		e->qp_reported = 1;
+		mime_anomaly(p, MIME_ANOM_INVALID_QP);
+	}
+	e->qp_invalid++;
+}
+
+/* RFC 2045 6.8, tolerant: whitespace anywhere is skipped, other characters
+ * outside the alphabet are skipped and counted, '=' closes the quantum so
+ * data after mid-stream padding (concatenated encodings) still decodes. */
+static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
+{
+	uint8_t buf[384];
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t v = b64_val(d[i]);
+		if (v < 64) {
+			p->b64_acc = p->b64_acc << 6 | v;
+			if (++p->b64_n == 4) {
+				buf[o++] = (uint8_t)(p->b64_acc >> 16);
+				buf[o++] = (uint8_t)(p->b64_acc >> 8);
+				buf[o++] = (uint8_t)p->b64_acc;
+				p->b64_n = 0;
+				p->b64_acc = 0;
+			}
+		} else if (v == 65) {
+			if (p->b64_n == 2) {
+				buf[o++] = (uint8_t)(p->b64_acc >> 4);
+			} else if (p->b64_n == 3) {
+				buf[o++] = (uint8_t)(p->b64_acc >> 10);
+				buf[o++] = (uint8_t)(p->b64_acc >> 2);
+			} else if (p->b64_n == 1) {
+				b64_bad(p);
+			}
+			p->b64_n = 0;
+			p->b64_acc = 0;
+		} else if (v == 66) {
+			if (o) {
+				text_out(p, buf, o);
+				o = 0;
+			}
+			b64_bad(p);
+		}
+		if (o > sizeof(buf) - 3) {
+			text_out(p, buf, o);
+			o = 0;
+		}
+	}
+	if (o)
+		text_out(p, buf, o);
+}
+
+/* RFC 2045 6.7: "=XX" is a byte, "=" at line end a soft break; a bad
+ * escape is passed through as is and counted (rule 1's advice to
+ * robust decoders). */
+static void qp_decode(struct mime_parser *p, const uint8_t *d, size_t n)
+{
+	uint8_t buf[512];
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = d[i];
+		switch (p->qp_state) {
+		case 0:
+			if (c == '=')
+				p->qp_state = 1;
+			else
+				buf[o++] = c;
+			break;
+		case 1:
+			if (c == '\n') {
+				p->qp_state = 0;                /* soft break */
+			} else if (c == '\r') {
+				p->qp_state = 3;
+			} else if (c == ' ' || c == '\t') {
+				/* rule 3: whitespace a sender added after
+				 * the soft break's '=' is transport padding */
+				p->qp_ws[0] = c;
+				p->qp_ws_n = 1;
+				p->qp_state = 4;
+			} else if (hexval(c) >= 0) {
+				p->qp_c1 = c;
+				p->qp_state = 2;
+			} else {
+				if (o) {
+					text_out(p, buf, o);
+					o = 0;
+				}
+				qp_bad(p);
+				buf[o++] = '=';
+				if (c == '=') {
+					p->qp_state = 1;
+				} else {
+					buf[o++] = c;
+					p->qp_state = 0;
+				}
+			}
+			break;
+		case 2:
+			if (hexval(c) >= 0) {
+				buf[o++] = (uint8_t)(hexval(p->qp_c1) << 4 | hexval(c));
+				p->qp_state = 0;
+			} else {
+				if (o) {
+					text_out(p, buf, o);
+					o = 0;
+				}
+				qp_bad(p);
+				buf[o++] = '=';
+				buf[o++] = p->qp_c1;
+				if (c == '=') {
+					p->qp_state = 1;
+				} else {
+					buf[o++] = c;
+					p->qp_state = 0;
+				}
+			}
+			break;
+		case 4:
+			if ((c == ' ' || c == '\t') && p->qp_ws_n < sizeof(p->qp_ws)) {
+				p->qp_ws[p->qp_ws_n++] = c;
+				break;
+			}
+			if (c == '\n') {
+				p->qp_state = 0;                /* soft break */
+				break;
+			}
+			if (c == '\r') {
+				p->qp_state = 3;
+				break;
+			}
+			if (o) {
+				text_out(p, buf, o);
+				o = 0;
+			}
+			qp_bad(p);
+			buf[o++] = '=';
+			memcpy(buf + o, p->qp_ws, p->qp_ws_n);
+			o += p->qp_ws_n;
+			p->qp_state = 0;
+			if (c == '=')
+				p->qp_state = 1;
+			else
+				buf[o++] = c;
+			break;
+		case 3:
+			p->qp_state = 0;
+			if (c == '\n')
+				break;                          /* soft break */
+			/* "=" CR not followed by LF: keep both bytes */
+			if (o) {
+				text_out(p, buf, o);
+				o = 0;
+			}
+			qp_bad(p);
+			buf[o++] = '=';
+			buf[o++] = '\r';
+			if (c == '=')
+				p->qp_state = 1;
+			else
+				buf[o++] = c;
+			break;
+		}
+		if (o > sizeof(buf) - 24) {
+			text_out(p, buf, o);
+			o = 0;
+		}
+	}
+	if (o)
+		text_out(p, buf, o);
+}
+
+void mime_decode(struct mime_parser *p, const uint8_t *d, size_t n)
+{
+	switch (mime_top(p)->encoding) {
+	case MIME_ENC_BASE64:
+		b64_decode(p, d, n);
+		break;
+	case MIME_ENC_QP:
+		qp_decode(p, d, n);
+		break;
+	default:
+		text_out(p, d, n);
+		break;
+	}
+}
+
+void mime_decode_finish(struct mime_parser *p)
+{
+	struct mime_entity *e = mime_top(p);
+	if (e->encoding == MIME_ENC_BASE64) {
+		/* missing padding is common and harmless: decode what is there */
+		uint8_t b[2];
+		if (p->b64_n == 2) {
+			b[0] = (uint8_t)(p->b64_acc >> 4);
+			text_out(p, b, 1);
+		} else if (p->b64_n == 3) {
+			b[0] = (uint8_t)(p->b64_acc >> 10);
+			b[1] = (uint8_t)(p->b64_acc >> 2);
+			text_out(p, b, 2);
+		} else if (p->b64_n == 1) {
+			b64_bad(p);
+		}
+	} else if (e->encoding == MIME_ENC_QP) {
+		/* a dangling "=" at the very end: a soft break with nothing after */
+		if (p->qp_state == 2) {
+			uint8_t b[2] = { '=', p->qp_c1 };
+			qp_bad(p);
+			text_out(p, b, 2);
+		}
+	}
+	p->b64_n = 0;
+	p->b64_acc = 0;
+	p->qp_state = 0;
+	if (e->uu_scan) {
+		if (p->tf_state == TF_BEGIN && p->tf_len) {
+			/* a begin line cut by the end of the part */
+			mime_out_put(p, p->tf, p->tf_len);
+		} else if (p->tf_state == TF_LS) {
+			mime_out_put(p, p->tf, p->tf_len);
+		} else if (p->tf_state == TF_UU || p->tf_state == TF_UUSKIP) {
+			if (p->tf_len)
+				tf_line_done(p);
+			if (p->uu_active) {
+				mime_anomaly(p, MIME_ANOM_UUENCODE_UNTERMINATED);
+				mime_uu_end(p, 1);
+			}
+		}
+		p->tf_len = 0;
+		p->tf_state = TF_LS;
+	}
+	mime_out_flush(p);
+}
