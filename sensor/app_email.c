@@ -179,6 +179,16 @@ static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fil
 	w->st.files++;
 }
 
+static void url_count(struct worker *w, const struct url_state *u)
+{
+	w->st.url_parts++;
+	w->st.urls += u->stats.emitted;
+	w->st.url_over_cap += u->stats.over_cap;
+	w->st.url_truncated += u->stats.truncated;
+	w->st.url_no_mem += u->stats.no_mem;
+	w->st.url_defanged += u->stats.defanged;
+}
+
 static void on_mime(void *user, const struct mime_event *ev)
 {
 	struct app_flow *a = user;
@@ -237,6 +247,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 			 * part, whose URL extraction goes on. */
 			url_finish(&e->url);
 			e->url_on = false;
+			url_count(w, &e->url);
 		}
 		break;
 	case MIME_EV_ANOMALY:

@@ -89,6 +89,29 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				"peak", J(w->app_peak), "exhausted", J(w->st.app_no_memory),
 		"output", "events", J(w->eve.events), "alerts", J(w->st.alerts),
 			"write_errors", J(w->eve.write_errors), "dump_errors", J(w->eve.dump_errors));
+	{
+		const struct mime_stats *m = &w->mime.stats;
+		const struct fileinfo_stats *fs = fileinfo_pool_stats(w->files);
+		json_t *an = json_object();
+
+		for (int i = 0; i < MIME_ANOM_COUNT; i++)
+			json_object_set_new(an, mime_anomaly_name((enum mime_anomaly)i),
+					    J(m->anomalies[i]));
+		json_object_set_new(ext, "mime", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+			"messages", J(m->messages), "entities", J(m->entities),
+			"files", J(m->files), "headers", J(m->headers),
+			"bytes_in", J(m->bytes_in), "body_bytes", J(m->body_bytes),
+			"encoded_words", J(m->encoded_words),
+			"charset_unknown", J(m->charset_unknown), "anomalies", an));
+		json_object_set_new(ext, "files", json_pack("{s:o,s:o,s:o,s:o,s:o}",
+			"events", J(w->st.files), "hashed", J(fs->files),
+			"no_slot", J(fs->no_slot), "bytes", J(fs->bytes),
+			"magic_errors", J(fs->magic_errors)));
+		json_object_set_new(ext, "urls", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
+			"parts", J(w->st.url_parts), "found", J(w->st.urls),
+			"over_cap", J(w->st.url_over_cap), "truncated", J(w->st.url_truncated),
+			"no_memory", J(w->st.url_no_mem), "defanged", J(w->st.url_defanged)));
+	}
 	/* The limits in force, as resolved at start-up. */
 	json_object_set_new(ext, "limits", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"max_flows", J(w->cfg->reasm.max_flows),

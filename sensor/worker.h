@@ -47,6 +47,8 @@ struct worker_stats {
 	uint64_t anomalies_repeated;/* same anomaly again in a flow: not logged */
 	uint64_t decode_not_tcp;    /* frames that were not TCP (all reasons) */
 	uint64_t files;             /* fileinfo events */
+	uint64_t url_parts;         /* text parts scanned for URLs */
+	uint64_t urls, url_over_cap, url_truncated, url_no_mem, url_defanged;
 };
 
 struct worker {
