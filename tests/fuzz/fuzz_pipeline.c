@@ -5,7 +5,8 @@
  * the EVE writer. The input is the file itself, so seeds are real captures.
  *
  * Small pools (64 flows, 256 parser blocks) make the limits and their
- * counters part of every run. Events go to /dev/null; every event that is
+ * counters part of every run. One worker serves every input, as one worker
+ * serves every capture in the sensor. Events go to /dev/null; every event that is
  * built must serialise (dump_errors stays 0).
  */
 #include <fcntl.h>
@@ -76,8 +77,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	if (!src)
 		return 0;
+	/* One worker for every input, as in the sensor: worker_finish()
+	 * must leave it ready for more (that is checked below too). */
 	cfg.linktype = src->linktype;
-	if (worker_init(&w, 0, &cfg, engine, devnull) != 0)
+	if (!w.cfg && worker_init(&w, 0, &cfg, engine, devnull) != 0)
 		abort();
 	while ((n = src->ops->rx_burst(src, burst, CAPTURE_BURST)) > 0)
 		worker_burst(&w, burst, (unsigned)n);
@@ -87,7 +90,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Every parser block and session went back to its pool. */
 	if (w.pool.in_use != 0 || w.app_in_use != 0)
 		abort();
-	worker_destroy(&w);
 	src->ops->close(src);
 	return 0;
 }
