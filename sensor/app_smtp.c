@@ -273,6 +273,66 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 		json_object_set_new(ext, "message_reply", r);
 	}
 	json_object_set_new(ext, "gaps", json_boolean(tx->gap));
+	if (tx->bdat) {
+		json_object_set_new(ext, "bdat", json_true());
+		json_object_set_new(ext, "chunks", json_integer(tx->chunks));
+	}
+	/* MAIL parameters (RFC 1870, 6152, 3030, 6531, 3461, 4954). */
+	if (tx->mail_size_set || tx->mail_body || tx->mail_smtputf8 || tx->mail_ret ||
+	    tx->mail_auth.ptr || tx->mail_envid.ptr) {
+		static const char *const body[] = { "", "7BIT", "8BITMIME", "BINARYMIME", "other" };
+		static const char *const ret[] = { "", "FULL", "HDRS", "other" };
+		json_t *mp = json_object();
+
+		if (tx->mail_size_set)
+			json_object_set_new(mp, "size", json_integer((json_int_t)tx->mail_size));
+		if (tx->mail_body && tx->mail_body < 5)
+			json_object_set_new(mp, "body", json_string(body[tx->mail_body]));
+		if (tx->mail_smtputf8)
+			json_object_set_new(mp, "smtputf8", json_true());
+		if (tx->mail_ret && tx->mail_ret < 4)
+			json_object_set_new(mp, "ret", json_string(ret[tx->mail_ret]));
+		if (tx->mail_auth.ptr)
+			json_object_set_new(mp, "auth", str_json(&tx->mail_auth));
+		if (tx->mail_envid.ptr)
+			json_object_set_new(mp, "envid", str_json(&tx->mail_envid));
+		json_object_set_new(ext, "mail_params", mp);
+	}
+	/* The session around the transaction: banner, what the server
+	 * offered, who authenticated, whether TLS started. */
+	{
+		const struct smtp_session *s = &a->smtp;
+
+		if (s->banner.ptr)
+			json_object_set_new(ext, "banner", str_json(&s->banner));
+		if (s->ehlo_caps.ptr) {
+			json_t *caps = json_array();
+			const char *p = s->ehlo_caps.ptr, *end = p + s->ehlo_caps.len;
+
+			while (p < end) {
+				const char *nl = memchr(p, '\n', (size_t)(end - p));
+				size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+				json_array_append_new(caps, eve_string(p, n));
+				p += n + 1;
+			}
+			json_object_set_new(ext, "ehlo_capabilities", caps);
+		}
+		if (s->auth_state) {
+			json_t *au = json_pack("{s:s}", "state",
+					       smtp_auth_state_name((enum smtp_auth_state)s->auth_state));
+
+			if (s->auth_mech.ptr)
+				json_object_set_new(au, "mechanism", str_json(&s->auth_mech));
+			if (s->auth_user.ptr)
+				json_object_set_new(au, "user", str_json(&s->auth_user));
+			if (s->auth_reply)
+				json_object_set_new(au, "reply", json_integer(s->auth_reply));
+			json_object_set_new(ext, "auth", au);
+		}
+		if (s->tls)
+			json_object_set_new(ext, "starttls", json_true());
+	}
 	json_object_set_new(mt, "smtp", ext);
 	json_object_set_new(o, "mailtap", mt);
 	eve_emit(&w->eve, o);
@@ -287,19 +347,27 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 static const char *const anomaly_names[] = {
 	"line_too_long", "bare_cr", "invalid_reply", "unmatched_reply",
 	"pending_overflow", "nested_mail", "no_memory", "too_many_rcpt",
-	"invalid_mail_from", "invalid_rcpt_to",
+	"invalid_mail_from", "invalid_rcpt_to", "invalid_bdat", "bdat_after_data",
+	"data_after_bdat", "bdat_chunk_cut", "invalid_auth", "ehlo_caps_cut",
+	"ehlo_masked_keyword", "invalid_mail_param",
+	"mime_depth_exceeded", "mime_header_too_long", "mime_header_line_too_long",
+	"mime_header_truncated", "mime_invalid_header", "mime_boundary_too_long",
+	"mime_missing_boundary", "mime_missing_boundary_end", "mime_too_many_parts",
+	"mime_invalid_base64", "mime_invalid_qp", "mime_invalid_uuencode",
+	"mime_uuencode_unterminated", "mime_invalid_encoded_word",
+	"mime_unknown_charset", "mime_unknown_encoding", "mime_pool_exhausted",
 };
 
 static bool anomaly_first(struct app_flow *a, const char *name)
 {
-	unsigned bit = 31;
+	unsigned bit = 63;
 
 	for (unsigned i = 0; i < sizeof(anomaly_names) / sizeof(anomaly_names[0]); i++)
 		if (strcmp(name, anomaly_names[i]) == 0)
 			bit = i;
-	if (a->anomalies_seen & (1u << bit))
+	if (a->anomalies_seen & (1ull << bit))
 		return false;
-	a->anomalies_seen |= 1u << bit;
+	a->anomalies_seen |= 1ull << bit;
 	return true;
 }
 
@@ -391,6 +459,8 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 	case SMTP_EV_COMMAND:
 	case SMTP_EV_REPLY:
 	case SMTP_EV_TLS:
+	case SMTP_EV_AUTH:
+	case SMTP_EV_EHLO_CAPS:
 		break;
 	}
 }

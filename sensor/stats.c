@@ -63,7 +63,7 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 	json_object_set_new(dec, "ip_options", J(d->ip_options));
 	json_object_set_new(dec, "ipv6_ext_headers", J(d->ipv6_ext_headers));
 	ext = json_pack("{s:{s:o,s:o,s:o,s:o,s:o},s:o,s:o,"
-			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
+			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
 			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
 			"s:{s:{s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o}},"
 			"s:{s:o,s:o,s:o,s:o}}",
@@ -77,6 +77,10 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 			"pipelined", J(s->pipelined), "unmatched_replies", J(s->unmatched_replies),
 			"pending_overflow", J(s->pending_overflow), "lines_too_long", J(s->lines_too_long),
 			"no_memory", J(s->no_memory), "gaps", J(s->gaps), "anomalies", J(s->anomalies),
+			"bdat_chunks", J(s->bdat_chunks), "bdat_bytes", J(s->bdat_bytes),
+			"auth", J(s->auth), "auth_success", J(s->auth_success),
+			"auth_failure", J(s->auth_failure), "unknown_commands", J(s->unknown_commands),
+			"ehlo_caps_cut", J(s->ehlo_caps_cut),
 		"signatures", "scans", J(g->scans), "bytes_scanned", J(g->bytes_scanned),
 			"matches", J(g->matches), "alerts", J(g->alerts),
 			"flows_no_state", J(g->flows_no_state), "streams_no_state", J(g->streams_no_state),

@@ -33,7 +33,7 @@ struct app_flow {
 	struct worker *w;
 	struct app_flow *next_free;
 	uint32_t alerts;
-	uint32_t anomalies_seen;    /* bit per anomaly name already logged */
+	uint64_t anomalies_seen;    /* bit per anomaly name already logged */
 	uint32_t sig_scope;         /* tx id + 1 the signature scope is for, 0 none */
 	struct app_email email;     /* the message of the current transaction */
 };

@@ -180,6 +180,7 @@ void smtp_tx_end(struct smtp_session *s, struct smtp_tx *tx,
 	 * id and whether the session was logged). */
 	mt_arena_reset(&tx->arena);
 	tx->mail_from = (struct smtp_str){ 0 };
+	tx->mail_auth = tx->mail_envid = (struct smtp_str){ 0 };
 	tx->end_reply = (struct smtp_str){ 0 };
 	tx->rcpt = NULL;
 	tx->rcpt_cap = 0;
@@ -370,6 +371,23 @@ bool smtp_pending_pop(struct smtp_session *s, enum smtp_verb *verb,
 	return true;
 }
 
+void smtp_pending_set_tail_verb(struct smtp_session *s, enum smtp_verb verb)
+{
+	uint8_t *e;
+
+	if (!s->pend_count)
+		return;
+	e = &s->pending[(s->pend_head + s->pend_count - 1) % SMTP_PENDING_MAX];
+	*e = (uint8_t)((*e & ~SMTP_PEND_VERB_MASK) | verb);
+}
+
+enum smtp_verb smtp_pending_head(const struct smtp_session *s)
+{
+	if (!s->pend_count)
+		return SMTP_VERB_NONE;
+	return (enum smtp_verb)(s->pending[s->pend_head] & SMTP_PEND_VERB_MASK);
+}
+
 void smtp_pending_retag_at(struct smtp_session *s, unsigned pos, uint32_t id)
 {
 	uint8_t *e;
@@ -493,6 +511,16 @@ static size_t line_next(struct smtp_session *s, enum smtp_dir dir,
 
 static void cli_line(struct smtp_session *s, const struct line_view *lv)
 {
+	if (s->cli_state == SMTP_CLI_AUTH) {
+		/* A response to a 334 (RFC 4954 section 4), not a command. A
+		 * line lost to an empty pool, or the tail of one lost in a
+		 * gap, still counts as one; its content is not read. */
+		bool unknown = lv->lost || s->gap_to_server;
+
+		s->gap_to_server = false;
+		smtp_auth_line(s, unknown ? NULL : lv->ptr, lv->len);
+		return;
+	}
 	if (s->gap_to_server) {
 		/* The first line after a gap: the tail of a lost line unless
 		 * it reads as a command. Replies to what the gap took are not
@@ -516,13 +544,23 @@ static void cli_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 	while (i < n && !s->tls) {
 		if (s->cli_state == SMTP_CLI_DATA) {
 			i += smtp_data_feed(s, p + i, n - i);
-		} else if (s->cli_state == SMTP_CLI_CMD) {
+		} else if (s->cli_state == SMTP_CLI_BDAT) {
+			i += smtp_bdat_feed(s, p + i, n - i);
+		} else if (s->cli_state == SMTP_CLI_CMD ||
+			   s->cli_state == SMTP_CLI_AUTH) {
 			struct line_view lv;
 			bool ready;
 
 			i += line_next(s, SMTP_DIR_TO_SERVER, p + i, n - i, &lv, &ready);
 			if (ready) {
+				struct smtp_line *l = &s->line[SMTP_DIR_TO_SERVER];
+
 				cli_line(s, &lv);
+				/* An AUTH line carries a credential: the copy
+				 * goes back to the pool wiped. */
+				if (s->auth_wipe && l->buf)
+					memset(l->buf, 0, l->len);
+				s->auth_wipe = false;
 				line_release(s, SMTP_DIR_TO_SERVER);
 			}
 		} else {
@@ -571,6 +609,10 @@ void smtp_session_init(struct smtp_session *s, const struct smtp_config *cfg,
 	s->arena.max_blocks = 1;        /* only the helo string lives here */
 	s->defer.arena.pool = cfg->pool;
 	s->defer.arena.max_blocks = 1;  /* one helo or mail_from */
+	s->caps_arena.pool = cfg->pool;
+	s->caps_arena.max_blocks = 1;
+	s->auth_arena.pool = cfg->pool;
+	s->auth_arena.max_blocks = 1;
 	tx_init(s, &s->tx, 0);
 	s->tx_count = 1;
 	stats->sessions++;
@@ -597,6 +639,19 @@ void smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, uint64_t len)
 		if (s->cli_state == SMTP_CLI_CLOSED)
 			return;
 		s->stats->gaps++;
+		if (s->cli_state == SMTP_CLI_BDAT) {
+			/* The chunk's end is still known; what lies past it
+			 * was command bytes. */
+			len = smtp_bdat_gap(s, len);
+			if (!len)
+				return;
+		}
+		if (s->cli_state == SMTP_CLI_AUTH) {
+			/* The exchange's place is lost: back to commands
+			 * (the resync rule drops the tail of a lost line);
+			 * its final reply still tells the outcome. */
+			s->cli_state = SMTP_CLI_CMD;
+		}
 		if (s->cli_state == SMTP_CLI_DATA) {
 			s->tx.gap = true;
 			smtp_data_gap(s);
@@ -628,6 +683,7 @@ void smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, uint64_t len)
 static void srv_gone(struct smtp_session *s)
 {
 	smtp_defer_force(s);
+	smtp_auth_flush(s);
 	if (s->done_busy)
 		smtp_tx_end_as_is(s, &s->tx_done);
 	if (s->tx_closing)
@@ -650,6 +706,11 @@ void smtp_session_eof(struct smtp_session *s, enum smtp_dir dir)
 			return;
 		if (partial && s->cli_state == SMTP_CLI_CMD)
 			smtp_cmd_line(s, l->buf, len, l->overflow);
+		else if (partial && s->cli_state == SMTP_CLI_AUTH)
+			smtp_auth_line(s, l->overflow && !l->buf ? NULL : l->buf, len);
+		if (l->buf)
+			memset(l->buf, 0, l->len);
+		s->auth_wipe = false;
 		/* In data mode the message stays incomplete (finish says so). */
 		s->cli_state = SMTP_CLI_CLOSED;
 	} else {
@@ -682,6 +743,10 @@ void smtp_session_finish(struct smtp_session *s)
 	mt_arena_reset(&s->arena);
 	s->helo = (struct smtp_str){ 0 };
 	mt_arena_reset(&s->defer.arena);
+	mt_arena_reset(&s->caps_arena);
+	mt_arena_reset(&s->auth_arena);
+	s->banner = s->ehlo_caps = (struct smtp_str){ 0 };
+	s->auth_mech = s->auth_user = (struct smtp_str){ 0 };
 	line_release(s, SMTP_DIR_TO_SERVER);
 	line_release(s, SMTP_DIR_TO_CLIENT);
 }

@@ -15,7 +15,10 @@
  * Memory: no allocation. Bytes that must outlive a packet (a line split
  * across segments, the envelope strings) live in blocks and arenas from the
  * worker's `struct mt_blockpool`; when it is empty the parser truncates and
- * raises an anomaly instead of growing.
+ * raises an anomaly instead of growing. Per session at most: two line
+ * blocks, one for the helo, one for a deferred command, one for the EHLO
+ * capabilities, one for the AUTH strings, and max_tx_blocks for each of
+ * the two live transactions.
  *
  * Events go to one callback. Slices in an event are valid only during the
  * callback; strings stored in the session/tx (helo, mail_from, rcpt) stay
@@ -35,6 +38,24 @@
  * and the transaction is marked rejected. Content is dot-unstuffed (section
  * 4.5.2) and handed on as DATA events without copying; the message ends at
  * <CRLF>.<CRLF> however the segments split it.
+ *
+ * BDAT (RFC 3030): "BDAT <size> [LAST]" is followed by exactly <size>
+ * octets, taken as message data whatever they hold (no terminator, no
+ * unstuffing; a chunk may end mid-line) and delivered as the same
+ * DATA_BEGIN (first BDAT of the tx) / DATA (verb BDAT) / DATA_END (after
+ * the LAST chunk) events. Octets follow a BDAT even when the server
+ * refuses it; a BDAT whose size cannot be read (invalid_bdat) carries
+ * none. The reply to the LAST chunk is the verdict (REPLY verb
+ * SMTP_VERB_BDAT_LAST): end_reply_code/end_reply, COMPLETE or REJECTED; a
+ * 4xx/5xx to an earlier chunk makes the tx REJECTED.
+ *
+ * AUTH (RFC 4954): the mechanism and the user name are kept in the
+ * session, never a password; the client's lines answering 334 challenges
+ * are not commands (no COMMAND event), and the COMMAND event of an AUTH
+ * line stops after the mechanism. SMTP_EV_AUTH gives the outcome.
+ *
+ * The greeting's banner and the capabilities of a 2xx EHLO reply are
+ * kept in the session (SMTP_EV_EHLO_CAPS); MAIL parameters in the tx.
  */
 #ifndef MT_SMTP_H
 #define MT_SMTP_H
@@ -59,6 +80,8 @@ enum smtp_verb {
 	SMTP_VERB_STARTTLS, SMTP_VERB_AUTH, SMTP_VERB_ETRN, SMTP_VERB_TURN,
 	SMTP_VERB_ATRN, SMTP_VERB_XCLIENT, SMTP_VERB_XFORWARD,
 	SMTP_VERB_DATA_END,      /* pseudo-command: the "." ending message data */
+	SMTP_VERB_BDAT_LAST,     /* pseudo-command: a BDAT ... LAST, whose reply
+				  * is the message's verdict (REPLY verb) */
 	SMTP_VERB_COUNT,
 };
 
@@ -84,13 +107,37 @@ struct smtp_rcpt {
 	uint16_t reply_code;     /* 0 until the reply is seen */
 };
 
+/* MAIL BODY= (RFC 6152 8BITMIME, RFC 3030 BINARYMIME). */
+enum smtp_body {
+	SMTP_BODY_NONE = 0,      /* no BODY= parameter */
+	SMTP_BODY_7BIT, SMTP_BODY_8BITMIME, SMTP_BODY_BINARYMIME,
+	SMTP_BODY_OTHER,         /* an unknown value */
+};
+/* MAIL RET= (RFC 3461 section 4.3). */
+enum smtp_ret { SMTP_RET_NONE = 0, SMTP_RET_FULL, SMTP_RET_HDRS, SMTP_RET_OTHER };
+
 struct smtp_tx {
 	uint32_t id;             /* 0, 1, ... within the session */
 	uint8_t state;           /* enum smtp_tx_state */
 	bool mail_seen, data_seen, data_done;
 	bool gap;                /* bytes of this tx were lost */
+	/* BDAT (RFC 3030): the message came in chunks (data_seen is set too;
+	 * data_done after the LAST chunk). chunks counts BDAT commands with a
+	 * valid size, LAST included. data_reply_code is then the first 4xx/5xx
+	 * to a BDAT (the tx failed), else the last reply to a non-LAST BDAT. */
+	bool bdat;
+	uint32_t chunks;
 	struct smtp_str mail_from;           /* argument after "MAIL FROM:" */
 	uint16_t mail_reply_code;
+	/* MAIL parameters (RFC 5321 section 4.1.1.2 esmtp-param), as accepted
+	 * with the MAIL that began the tx: SIZE= (RFC 1870; mail_size_set
+	 * when a valid number), BODY=, SMTPUTF8 (RFC 6531), AUTH= (RFC 4954
+	 * section 5), RET= and ENVID= (RFC 3461). Strings cut to 255 bytes. */
+	bool mail_size_set, mail_smtputf8;
+	uint8_t mail_body;                   /* enum smtp_body */
+	uint8_t mail_ret;                    /* enum smtp_ret */
+	uint64_t mail_size;
+	struct smtp_str mail_auth, mail_envid;
 	struct smtp_rcpt *rcpt;              /* array in the tx arena */
 	uint32_t rcpt_count, rcpt_cap;
 	uint32_t rcpt_dropped;               /* over config max_rcpt */
@@ -111,11 +158,20 @@ enum smtp_event_kind {
 	SMTP_EV_MAIL_FROM,   /* tx mail_from set */
 	SMTP_EV_RCPT_TO,     /* a recipient added: data/len = the argument */
 	SMTP_EV_DATA_BEGIN,  /* message data starts */
-	SMTP_EV_DATA,        /* data/len = message bytes (unstuffed, CRLFs kept) */
+	SMTP_EV_DATA,        /* data/len = message bytes (unstuffed, CRLFs kept);
+			      * verb DATA (content after DATA) or BDAT (chunk) */
 	SMTP_EV_DATA_END,    /* the terminating "." seen */
 	SMTP_EV_TX_END,      /* tx finished; tx points to it (still valid) */
 	SMTP_EV_TLS,         /* STARTTLS accepted: the rest is not parsed */
 	SMTP_EV_ANOMALY,     /* anomaly = stable name, e.g. "line_too_long" */
+	/* An AUTH exchange's outcome is known (its final reply; or, with no
+	 * server side seen, when the client's part ended): code = the reply
+	 * (0 when none), data/len = the mechanism; the session's auth_* fields
+	 * hold mechanism, user, reply and state. */
+	SMTP_EV_AUTH,
+	/* A 2xx reply to EHLO was parsed: the session's ehlo_* fields hold
+	 * its capabilities (after the REPLY and the HELO event). */
+	SMTP_EV_EHLO_CAPS,
 };
 
 struct smtp_event {
@@ -151,7 +207,42 @@ struct smtp_stats {
 	uint64_t no_memory;         /* pool empty: a line or string was cut */
 	uint64_t gaps;
 	uint64_t anomalies;
+	uint64_t bdat_chunks;       /* BDAT commands with a valid size */
+	uint64_t bdat_bytes;        /* chunk octets consumed */
+	uint64_t auth;              /* AUTH exchanges */
+	uint64_t auth_success, auth_failure;
+	uint64_t unknown_commands;  /* lines with an unknown verb */
+	uint64_t ehlo_caps_cut;     /* EHLO replies with more capabilities
+				     * than are kept */
 };
+
+/* AUTH exchange state (session auth_state). */
+enum smtp_auth_state {
+	SMTP_AUTH_NONE = 0,         /* no AUTH sent */
+	SMTP_AUTH_PENDING,          /* sent, outcome not known */
+	SMTP_AUTH_SUCCESS,          /* 235 (RFC 4954 section 6) */
+	SMTP_AUTH_FAILURE,          /* 4xx/5xx */
+	SMTP_AUTH_CANCELLED,        /* the client sent "*" (section 4) */
+};
+const char *smtp_auth_state_name(enum smtp_auth_state st);
+
+/* Well-known EHLO keywords (session ehlo_flags). */
+#define SMTP_CAP_PIPELINING  0x0001u  /* RFC 2920 */
+#define SMTP_CAP_SIZE        0x0002u  /* RFC 1870 */
+#define SMTP_CAP_8BITMIME    0x0004u  /* RFC 6152 */
+#define SMTP_CAP_CHUNKING    0x0008u  /* RFC 3030 */
+#define SMTP_CAP_BINARYMIME  0x0010u  /* RFC 3030 */
+#define SMTP_CAP_STARTTLS    0x0020u  /* RFC 3207 */
+#define SMTP_CAP_AUTH        0x0040u  /* RFC 4954 */
+#define SMTP_CAP_SMTPUTF8    0x0080u  /* RFC 6531 */
+#define SMTP_CAP_DSN         0x0100u  /* RFC 3461 */
+#define SMTP_CAP_ENHANCEDSTATUSCODES 0x0200u  /* RFC 2034 */
+#define SMTP_CAP_PRDR        0x0400u
+#define SMTP_CAP_XCLIENT     0x0800u
+#define SMTP_CAP_ETRN        0x1000u  /* RFC 1985 */
+
+#define SMTP_EHLO_CAPS_MAX   32       /* keywords kept per EHLO reply */
+#define SMTP_BANNER_MAX      95       /* greeting bytes kept */
 
 #define SMTP_PENDING_MAX 64
 
@@ -182,6 +273,31 @@ struct smtp_session {
 	struct smtp_str helo;              /* in the session arena */
 	struct mt_arena arena;             /* session strings (helo) */
 	struct smtp_tx tx;                 /* the current transaction */
+	/* The greeting's first line after the code ("mx.example ESMTP
+	 * Postfix"), cut to SMTP_BANNER_MAX bytes; points into the session
+	 * itself (no pool block), valid for the session. */
+	struct smtp_str banner;
+	/* The last 2xx reply to EHLO (RFC 5321 section 4.1.1.1): keywords
+	 * with their parameters as sent, one per line joined by '\n'
+	 * ("SIZE 52428800\nAUTH PLAIN LOGIN\nSTARTTLS"), at most
+	 * SMTP_EHLO_CAPS_MAX of them and what one arena object holds
+	 * (ehlo_caps_cut then). ehlo_flags: SMTP_CAP_*; ehlo_size: the SIZE
+	 * parameter (0 if none). Replaced by the next EHLO reply; in
+	 * caps_arena. */
+	struct smtp_str ehlo_caps;
+	uint16_t ehlo_caps_count;
+	bool ehlo_caps_cut;
+	uint32_t ehlo_flags;
+	uint64_t ehlo_size;
+	/* The last AUTH exchange (RFC 4954): mechanism upper-cased, the user
+	 * name decoded from PLAIN (authentication identity, else the
+	 * authorization identity), LOGIN (the first response), CRAM-MD5,
+	 * XOAUTH2 ("user=") and OAUTHBEARER ("a="); never a password or
+	 * token. auth_reply: the final reply code (0 until then). In
+	 * auth_arena; replaced by the next AUTH. */
+	struct smtp_str auth_mech, auth_user;
+	uint16_t auth_reply;
+	uint8_t auth_state;                /* enum smtp_auth_state */
 	/* A tx that the client has moved on from while replies to its
 	 * commands are still due (RFC 2920 pipelining): its data ended (".")
 	 * and the verdict is awaited, or a command ended it (RSET, QUIT,
@@ -206,6 +322,18 @@ struct smtp_session {
 		struct smtp_str arg;       /* helo / mail_from, in arena */
 		struct mt_arena arena;     /* one block at most */
 	} defer;
+	uint64_t bdat_left;                /* octets of the chunk still due */
+	bool bdat_last;                    /* the chunk is the LAST one */
+	uint16_t prdr_left;                /* PRDR per-recipient replies still due */
+	bool auth_done;                    /* SMTP_EV_AUTH emitted */
+	bool auth_wipe;                    /* the line held a credential */
+	uint8_t auth_mech_id;              /* private: which mechanism */
+	uint8_t auth_lines;                /* client responses still expected */
+	uint8_t auth_step;                 /* client responses seen */
+	bool ehlo_reply;                   /* an EHLO reply is being read */
+	uint32_t caps_room;                /* bytes of the caps buffer */
+	struct mt_arena caps_arena, auth_arena;  /* 1 block each, on use */
+	char banner_buf[SMTP_BANNER_MAX + 1];
 };
 
 /* Start a session. stats may be shared by every session of a worker. */

@@ -30,7 +30,11 @@
  *  4. COMMAND (ev->tx = the tx the command belongs to; for a deferred
  *     nested MAIL the old tx);
  *  5. the verb's own events: HELO (not deferred), MAIL_FROM (not
- *     deferred), RCPT_TO, DATA_BEGIN;
+ *     deferred), RCPT_TO, DATA_BEGIN (DATA; the first valid BDAT of a
+ *     tx), invalid_bdat / bdat_after_data / data_after_bdat, DATA_END
+ *     ("BDAT 0 LAST"), AUTH (an earlier exchange whose outcome was never
+ *     seen; this one when the client's part is over and no server side
+ *     is seen);
  *  6. when the command ends the tx (RSET, QUIT, a HELO/EHLO not deferred):
  *     TX_END, unless replies owed to it are queued.
  *
@@ -94,8 +98,100 @@ static bool is_helo(enum smtp_verb v)
  * seen yet). A tx that sent its data or was closed is not joined. */
 static bool mail_nested(const struct smtp_session *s)
 {
+	/* RFC 3030 section 2: a BDAT refused with 4xx/5xx fails the
+	 * transaction; a MAIL after it is a new one. */
 	return s->tx.state == SMTP_TX_OPEN && !s->tx.data_done &&
-	       s->tx.mail_seen && s->tx.mail_reply_code < 400;
+	       s->tx.mail_seen && s->tx.mail_reply_code < 400 &&
+	       !(s->tx.bdat && s->tx.data_reply_code >= 400);
+}
+
+/* ---- MAIL parameters (RFC 5321 section 4.1.1.2 esmtp-param) ------------ */
+
+/* Parameter strings kept at most this long. */
+#define MAIL_PARAM_MAX 255
+
+static bool word_eq(const uint8_t *p, size_t n, const char *w)
+{
+	return strlen(w) == n && prefix_nocase(p, n, w, n);
+}
+
+static void mail_param(struct smtp_session *s, struct smtp_tx *tx,
+		       const uint8_t *k, size_t kn, const uint8_t *v, size_t vn,
+		       bool has_v)
+{
+	if (word_eq(k, kn, "SIZE") && has_v) {
+		/* RFC 1870 section 6: size-value = 1*20DIGIT. */
+		uint64_t n = 0;
+		size_t i;
+
+		for (i = 0; i < vn && i < 19 && v[i] >= '0' && v[i] <= '9'; i++)
+			n = n * 10 + (uint64_t)(v[i] - '0');
+		if (i && i == vn) {
+			tx->mail_size = n;
+			tx->mail_size_set = true;
+		} else {
+			smtp_anomaly(s, "invalid_mail_param");
+		}
+	} else if (word_eq(k, kn, "BODY") && has_v) {
+		tx->mail_body = word_eq(v, vn, "7BIT") ? SMTP_BODY_7BIT
+			      : word_eq(v, vn, "8BITMIME") ? SMTP_BODY_8BITMIME
+			      : word_eq(v, vn, "BINARYMIME") ? SMTP_BODY_BINARYMIME
+			      : SMTP_BODY_OTHER;
+	} else if (word_eq(k, kn, "SMTPUTF8")) {
+		tx->mail_smtputf8 = true;
+	} else if (word_eq(k, kn, "RET") && has_v) {
+		tx->mail_ret = word_eq(v, vn, "FULL") ? SMTP_RET_FULL
+			     : word_eq(v, vn, "HDRS") ? SMTP_RET_HDRS
+			     : SMTP_RET_OTHER;
+	} else if (word_eq(k, kn, "AUTH") && has_v && !tx->mail_auth.ptr) {
+		smtp_strdup(s, &tx->arena, &tx->mail_auth, v,
+			    vn < MAIL_PARAM_MAX ? vn : MAIL_PARAM_MAX);
+	} else if (word_eq(k, kn, "ENVID") && has_v && !tx->mail_envid.ptr) {
+		smtp_strdup(s, &tx->arena, &tx->mail_envid, v,
+			    vn < MAIL_PARAM_MAX ? vn : MAIL_PARAM_MAX);
+	}
+	/* Others (PRDR, MT-PRIORITY, ...) and RCPT's NOTIFY/ORCPT: not kept. */
+}
+
+/* p[0..n): what follows the reverse-path, "KEY[=VALUE]" separated by
+ * blanks. The first of a repeated AUTH/ENVID counts; SIZE/BODY/RET the
+ * last. */
+static void mail_params(struct smtp_session *s, struct smtp_tx *tx,
+			const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t b, eq;
+
+		while (i < n && is_blank(p[i]))
+			i++;
+		for (b = i; i < n && !is_blank(p[i]); i++)
+			;
+		if (i == b)
+			break;
+		for (eq = b; eq < i && p[eq] != '='; eq++)
+			;
+		mail_param(s, tx, p + b, eq - b, p + eq + (eq < i), eq < i ? i - eq - 1 : 0,
+			   eq < i);
+	}
+}
+
+/* Length of the path at a[0..n): "<...>" up to and including '>', else
+ * up to the first blank. */
+static size_t path_len(const uint8_t *a, size_t n)
+{
+	size_t i;
+
+	if (n && a[0] == '<') {
+		const uint8_t *gt = memchr(a, '>', n);
+
+		if (gt)
+			return (size_t)(gt - a) + 1;
+	}
+	for (i = 0; i < n && !is_blank(a[i]); i++)
+		;
+	return i;
 }
 
 /* Hold a command's argument and effect until its reply. Its FIFO entry is
@@ -145,17 +241,23 @@ static void defer_resolve(struct smtp_session *s, bool accepted,
 		unsigned pos = s->defer.pos;
 
 		smtp_tx_restart(s, SMTP_TX_ABORTED);
+		/* The held copy is the path and its parameters. */
+		size_t plen = path_len((const uint8_t *)arg.ptr, arg.len);
+
 		s->tx.mail_seen = true;
 		s->tx.mail_reply_code = code;
 		/* A copy lost to an empty pool (no_memory was raised then)
 		 * leaves the sender unknown, as on the command. */
-		if (arg.ptr)
+		if (arg.ptr) {
 			smtp_strdup(s, &s->tx.arena, &s->tx.mail_from,
-				    (const uint8_t *)arg.ptr, arg.len);
+				    (const uint8_t *)arg.ptr, plen);
+			mail_params(s, &s->tx, (const uint8_t *)arg.ptr + plen,
+				    arg.len - plen);
+		}
 		if (!by_reply)
 			smtp_pending_retag_at(s, pos, s->tx.id);
 		smtp_emit(s, SMTP_EV_MAIL_FROM, SMTP_VERB_MAIL, 0,
-			  (const uint8_t *)arg.ptr, arg.len, &s->tx);
+			  (const uint8_t *)arg.ptr, plen, &s->tx);
 	}
 	/* A nested MAIL accepted after its tx ended (RSET, QUIT or DATA
 	 * pipelined behind it) started a tx those commands ended or took
@@ -220,17 +322,7 @@ static bool path_arg(const uint8_t *a, size_t n, const char *kw,
 	a += i;
 	n -= i;
 	*out = a;
-	if (n && a[0] == '<') {
-		const uint8_t *gt = memchr(a, '>', n);
-
-		if (gt) {
-			*outlen = (size_t)(gt - a) + 1;
-			return true;
-		}
-	}
-	for (i = 0; i < n && !is_blank(a[i]); i++)
-		;
-	*outlen = i;
+	*outlen = path_len(a, n);
 	return true;
 }
 
@@ -240,14 +332,19 @@ static void cmd_mail(struct smtp_session *s, const struct smtp_cmd *c)
 	const uint8_t *path;
 	size_t plen;
 
-	if (!path_arg(c->arg, c->arg_len, "FROM:", &path, &plen))
+	bool ok = path_arg(c->arg, c->arg_len, "FROM:", &path, &plen);
+	size_t rest = ok ? (size_t)(c->arg + c->arg_len - (path + plen)) : 0;
+
+	if (!ok)
 		smtp_anomaly(s, "invalid_mail_from");
 	if (c->deferred) {
-		defer_set(s, c->verb, path, plen);
+		/* Path and parameters: they take effect together. */
+		defer_set(s, c->verb, path, plen + rest);
 		return;
 	}
 	tx->mail_seen = true;
 	smtp_strdup(s, &tx->arena, &tx->mail_from, path, plen);
+	mail_params(s, tx, path + plen, rest);
 	smtp_emit(s, SMTP_EV_MAIL_FROM, c->verb, 0, path, plen, tx);
 }
 
@@ -310,9 +407,15 @@ static void cmd_rcpt(struct smtp_session *s, const struct smtp_cmd *c)
  * 4.5.2: a first line ".x" is unstuffed too). */
 static void cmd_data(struct smtp_session *s, const struct smtp_cmd *c)
 {
-	s->tx.data_seen = true;
 	s->cli_state = SMTP_CLI_DATA;
 	s->dot_state = SMTP_DOT_BOL;
+	if (s->tx.bdat) {
+		/* RFC 3030 section 3: not in a BDAT transaction (servers say
+		 * 503). Content that follows anyway continues the message. */
+		smtp_anomaly(s, "data_after_bdat");
+		return;
+	}
+	s->tx.data_seen = true;
 	smtp_emit(s, SMTP_EV_DATA_BEGIN, c->verb, 0, NULL, 0, &s->tx);
 }
 
@@ -361,6 +464,16 @@ static void reply_data(struct smtp_session *s, struct smtp_tx *tx,
 {
 	if (!tx)
 		return;
+	if (tx->bdat) {
+		/* DATA in a BDAT tx (data_after_bdat): servers refuse it with
+		 * 503 and the transaction goes on, so the code is not the
+		 * tx's; the client reads commands again unless content came
+		 * already. */
+		if (code >= 400 && tx == &s->tx && s->cli_state == SMTP_CLI_DATA &&
+		    s->dot_state == SMTP_DOT_BOL)
+			s->cli_state = SMTP_CLI_CMD;
+		return;
+	}
 	tx->data_reply_code = code;
 	if (code < 400 || tx != &s->tx || tx->state != SMTP_TX_OPEN ||
 	    tx->data_done)
@@ -382,6 +495,9 @@ static void reply_data_end(struct smtp_session *s, struct smtp_tx *tx,
 	/* Only a tx in data (OPEN, data_done) has "." queued. */
 	if (!tx || tx->state != SMTP_TX_OPEN)
 		return;
+	/* The verdict on a LAST chunk whose octets are not all in. */
+	if (tx == &s->tx && s->cli_state == SMTP_CLI_BDAT)
+		smtp_bdat_cut(s);
 	tx->end_reply_code = code;
 	if (len > 4)
 		smtp_strdup(s, &tx->arena, &tx->end_reply, line + 4, len - 4);
@@ -389,6 +505,24 @@ static void reply_data_end(struct smtp_session *s, struct smtp_tx *tx,
 		smtp_strdup(s, &tx->arena, &tx->end_reply, (const uint8_t *)"", 0);
 	ok = code >= 200 && code < 300 && tx->data_reply_code < 400;
 	smtp_tx_end(s, tx, ok ? SMTP_TX_COMPLETE : SMTP_TX_REJECTED);
+}
+
+/* A BDAT that is not the LAST: 4xx/5xx fails the tx (RFC 3030 section
+ * 2); the first such code is kept. A refused BDAT line that carried no
+ * chunk (invalid_bdat) counts only in a tx with content. */
+static void reply_bdat(struct smtp_session *s, struct smtp_tx *tx,
+		       uint16_t code, const uint8_t *line, size_t len)
+{
+	if (!tx || !smtp_tx_has_content(tx))
+		return;
+	if (tx->data_reply_code < 400)
+		tx->data_reply_code = code;
+}
+
+static void reply_auth(struct smtp_session *s, struct smtp_tx *tx,
+		       uint16_t code, const uint8_t *line, size_t len)
+{
+	smtp_auth_reply(s, code);
 }
 
 /* RFC 3207 section 4: 220 = go ahead with TLS; anything else and the
@@ -409,7 +543,7 @@ static void reply_starttls(struct smtp_session *s, struct smtp_tx *tx,
 
 /* Verbs of RFC 5321 section 4.1 and the common extensions (RFC 1985 ETRN,
  * RFC 2645 ATRN, RFC 3030 BDAT, RFC 3207 STARTTLS, RFC 4954 AUTH, Postfix
- * XCLIENT/XFORWARD). BDAT and AUTH are only recognised for now. */
+ * XCLIENT/XFORWARD). */
 const struct smtp_verb_def smtp_verbs[SMTP_VERB_COUNT] = {
 	[SMTP_VERB_NONE]     = { "NONE", 0, 0, NULL, NULL },
 	[SMTP_VERB_UNKNOWN]  = { "UNKNOWN", 0, 0, NULL, NULL },
@@ -419,7 +553,8 @@ const struct smtp_verb_def smtp_verbs[SMTP_VERB_COUNT] = {
 				 cmd_mail, reply_mail),
 	[SMTP_VERB_RCPT]     = V("RCPT", SMTP_VF_TX_REPLY, cmd_rcpt, reply_rcpt),
 	[SMTP_VERB_DATA]     = V("DATA", SMTP_VF_TX_REPLY, cmd_data, reply_data),
-	[SMTP_VERB_BDAT]     = V("BDAT", 0, NULL, NULL),
+	[SMTP_VERB_BDAT]     = V("BDAT", SMTP_VF_TX_REPLY, smtp_bdat_command,
+				 reply_bdat),
 	[SMTP_VERB_RSET]     = V("RSET", 0, cmd_rset, NULL),
 	[SMTP_VERB_NOOP]     = V("NOOP", 0, NULL, NULL),
 	[SMTP_VERB_QUIT]     = V("QUIT", 0, cmd_quit, NULL),
@@ -427,7 +562,7 @@ const struct smtp_verb_def smtp_verbs[SMTP_VERB_COUNT] = {
 	[SMTP_VERB_EXPN]     = V("EXPN", 0, NULL, NULL),
 	[SMTP_VERB_HELP]     = V("HELP", 0, NULL, NULL),
 	[SMTP_VERB_STARTTLS] = V("STARTTLS", 0, NULL, reply_starttls),
-	[SMTP_VERB_AUTH]     = V("AUTH", 0, NULL, NULL),
+	[SMTP_VERB_AUTH]     = V("AUTH", 0, smtp_auth_command, reply_auth),
 	[SMTP_VERB_ETRN]     = V("ETRN", 0, NULL, NULL),
 	[SMTP_VERB_TURN]     = V("TURN", 0, NULL, NULL),
 	[SMTP_VERB_ATRN]     = V("ATRN", 0, NULL, NULL),
@@ -435,6 +570,8 @@ const struct smtp_verb_def smtp_verbs[SMTP_VERB_COUNT] = {
 	[SMTP_VERB_XFORWARD] = V("XFORWARD", 0, NULL, NULL),
 	[SMTP_VERB_DATA_END] = { "DATA_END", 0, SMTP_VF_TX_REPLY, NULL,
 				 reply_data_end },
+	[SMTP_VERB_BDAT_LAST] = { "BDAT_LAST", 0, SMTP_VF_TX_REPLY, NULL,
+				  reply_data_end },
 };
 
 const char *smtp_verb_name(enum smtp_verb v)
@@ -515,8 +652,14 @@ void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
 	s->stats->commands++;
 	if (s->pend_count)
 		s->stats->pipelined++;
-	smtp_emit(s, SMTP_EV_COMMAND, c.verb, 0, p, len, &s->tx);
-	c.deferred = smtp_pending_push(s, c.verb) && defer;
+	if (c.verb == SMTP_VERB_UNKNOWN)
+		s->stats->unknown_commands++;
+	/* An AUTH initial response is a credential: not shown. */
+	smtp_emit(s, SMTP_EV_COMMAND, c.verb, 0, p,
+		  c.verb == SMTP_VERB_AUTH ? smtp_auth_visible_len(p, len) : len,
+		  &s->tx);
+	c.queued = smtp_pending_push(s, c.verb);
+	c.deferred = c.queued && defer;
 	if (def->on_command)
 		def->on_command(s, &c);
 }

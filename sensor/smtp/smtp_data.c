@@ -18,17 +18,36 @@
  * Invariant: bytes of the current chunk from `start` up to the scan point
  * are content not yet emitted; everything before `start` is emitted or
  * dropped.
+ *
+ * BDAT (RFC 3030 section 2): "BDAT <size> [LAST]" is followed by exactly
+ * <size> octets of message data, whatever they contain: a chunk may end
+ * mid-line and nothing in it is a terminator or stuffing. They go out as
+ * the same DATA events (verb BDAT): DATA_BEGIN at the first BDAT of a tx,
+ * DATA_END when the LAST chunk's octets are all in (at once for "BDAT 0
+ * LAST"). The octets follow the command without waiting for a reply
+ * (section 4.2), so they are chunk data even when the server refuses the
+ * BDAT; only a BDAT line whose size cannot be read (missing, not a
+ * number, over 2^40, junk after it) carries no chunk: invalid_bdat, and
+ * the next line is a command again. A lost stretch inside a chunk is
+ * counted off its size, so the chunk end stays known.
  */
 #include "smtp_int.h"
 
 #include <string.h>
 
-static void data_out(struct smtp_session *s, const uint8_t *p, size_t n)
+/* ev->verb says where the bytes came from: DATA content or BDAT chunk. */
+static void content_out(struct smtp_session *s, enum smtp_verb verb,
+			const uint8_t *p, size_t n)
 {
 	if (n == 0)
 		return;
 	s->tx.data_bytes += n;
-	smtp_emit(s, SMTP_EV_DATA, SMTP_VERB_DATA, 0, p, n, &s->tx);
+	smtp_emit(s, SMTP_EV_DATA, verb, 0, p, n, &s->tx);
+}
+
+static void data_out(struct smtp_session *s, const uint8_t *p, size_t n)
+{
+	content_out(s, SMTP_VERB_DATA, p, n);
 }
 
 static void data_end(struct smtp_session *s)
@@ -122,4 +141,120 @@ void smtp_data_gap(struct smtp_session *s)
 	/* Where the next byte sits in its line is unknown: assume mid-line,
 	 * so a terminator needs a CRLF seen after the gap. */
 	s->dot_state = SMTP_DOT_TEXT;
+}
+
+/* ---- BDAT (RFC 3030) ---------------------------------------------------- */
+
+/* Chunks bigger than this are not believed (1 TiB). */
+#define BDAT_SIZE_MAX (UINT64_C(1) << 40)
+
+static bool is_blank(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ]; chunk-size = 1*DIGIT;
+ * end-marker = "LAST" (section 2, case-insensitive as every keyword). */
+static bool bdat_args(const uint8_t *a, size_t n, uint64_t *size, bool *last)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (n == 0 || a[0] < '0' || a[0] > '9')
+		return false;
+	for (; i < n && a[i] >= '0' && a[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(a[i] - '0');
+		if (v > BDAT_SIZE_MAX)
+			return false;
+	}
+	*size = v;
+	*last = false;
+	if (i == n)
+		return true;
+	if (!is_blank(a[i]))
+		return false;
+	while (i < n && is_blank(a[i]))
+		i++;
+	if (n - i == 4 && (a[i] | 0x20) == 'l' && (a[i + 1] | 0x20) == 'a' &&
+	    (a[i + 2] | 0x20) == 's' && (a[i + 3] | 0x20) == 't') {
+		*last = true;
+		return true;
+	}
+	return false;
+}
+
+static void bdat_done(struct smtp_session *s)
+{
+	bool last = s->bdat_last;
+
+	s->bdat_left = 0;
+	s->bdat_last = false;
+	if (s->cli_state == SMTP_CLI_BDAT)
+		s->cli_state = SMTP_CLI_CMD;
+	if (!last)
+		return;
+	s->tx.data_done = true;
+	smtp_emit(s, SMTP_EV_DATA_END, SMTP_VERB_BDAT, 0, NULL, 0, &s->tx);
+}
+
+void smtp_bdat_command(struct smtp_session *s, const struct smtp_cmd *c)
+{
+	struct smtp_tx *tx = &s->tx;
+	uint64_t size;
+	bool last;
+
+	if (!bdat_args(c->arg, c->arg_len, &size, &last)) {
+		smtp_anomaly(s, "invalid_bdat");
+		return;
+	}
+	/* Section 3: DATA and BDAT do not mix in one transaction. */
+	if (tx->data_seen && !tx->bdat)
+		smtp_anomaly(s, "bdat_after_data");
+	tx->bdat = true;
+	if (!tx->data_seen) {
+		tx->data_seen = true;
+		smtp_emit(s, SMTP_EV_DATA_BEGIN, SMTP_VERB_BDAT, 0, NULL, 0, tx);
+	}
+	tx->chunks++;
+	s->stats->bdat_chunks++;
+	/* The reply to the LAST chunk is the message's verdict. */
+	if (last && c->queued)
+		smtp_pending_set_tail_verb(s, SMTP_VERB_BDAT_LAST);
+	s->bdat_left = size;
+	s->bdat_last = last;
+	if (size)
+		s->cli_state = SMTP_CLI_BDAT;
+	else
+		bdat_done(s);
+}
+
+size_t smtp_bdat_feed(struct smtp_session *s, const uint8_t *p, size_t n)
+{
+	size_t k = n < s->bdat_left ? n : (size_t)s->bdat_left;
+
+	s->bdat_left -= k;
+	s->stats->bdat_bytes += k;
+	content_out(s, SMTP_VERB_BDAT, p, k);
+	if (!s->bdat_left)
+		bdat_done(s);
+	return k;
+}
+
+uint64_t smtp_bdat_gap(struct smtp_session *s, uint64_t len)
+{
+	uint64_t k = len < s->bdat_left ? len : s->bdat_left;
+
+	s->tx.gap = true;
+	s->bdat_left -= k;
+	if (!s->bdat_left)
+		bdat_done(s);
+	return len - k;
+}
+
+void smtp_bdat_cut(struct smtp_session *s)
+{
+	if (s->cli_state != SMTP_CLI_BDAT)
+		return;
+	smtp_anomaly(s, "bdat_chunk_cut");
+	bdat_done(s);
 }

@@ -7,7 +7,10 @@
  * (server reply lines, multi-line assembly, matching to commands).
  *
  * Invariants:
- *  - data mode (SMTP_CLI_DATA) always belongs to s->tx;
+ *  - data mode (SMTP_CLI_DATA) always belongs to s->tx; so does a chunk
+ *    (SMTP_CLI_BDAT, s->bdat_left > 0, s->tx.bdat set);
+ *  - SMTP_CLI_AUTH only while an AUTH exchange has client lines left
+ *    (s->auth_step < s->auth_lines) and its outcome is not known;
  *  - s->tx_done is in use iff s->done_busy; it is then either OPEN with
  *    data_done (awaiting the verdict on its ".") or closed: its state is
  *    the one the command that ended it gave, its strings still there;
@@ -29,12 +32,13 @@
 
 #include "smtp.h"
 
-/* Client direction (s->cli_state). BDAT chunks and AUTH exchanges get
- * their own states here when they are parsed. */
+/* Client direction (s->cli_state). */
 enum smtp_cli_state {
 	SMTP_CLI_CMD = 0,       /* command lines */
 	SMTP_CLI_DATA,          /* message content after DATA */
 	SMTP_CLI_CLOSED,        /* EOF: nothing more is parsed */
+	SMTP_CLI_BDAT,          /* s->bdat_left chunk octets after BDAT */
+	SMTP_CLI_AUTH,          /* lines answering 334s (smtp_auth.c) */
 };
 
 /* Server direction (s->srv_state). */
@@ -77,6 +81,7 @@ struct smtp_cmd {
 	const uint8_t *arg;     /* after the verb, blanks trimmed both ends */
 	size_t arg_len;
 	bool deferred;          /* its effect waits for the reply (s->defer) */
+	bool queued;            /* it got a FIFO entry (the tail) */
 };
 
 /* Verb flags. */
@@ -146,6 +151,10 @@ bool smtp_pending_pop(struct smtp_session *s, enum smtp_verb *verb,
 		      struct smtp_tx **tx, bool *deferred);
 /* Give the queued entry at pos (from the head) the tag of tx id. */
 void smtp_pending_retag_at(struct smtp_session *s, unsigned pos, uint32_t id);
+/* Change the verb of the newest entry (tag kept). */
+void smtp_pending_set_tail_verb(struct smtp_session *s, enum smtp_verb verb);
+/* Verb of the oldest entry, SMTP_VERB_NONE when none is waiting. */
+enum smtp_verb smtp_pending_head(const struct smtp_session *s);
 
 /* --- smtp_cmd.c --- */
 void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
@@ -168,6 +177,31 @@ void smtp_defer_force(struct smtp_session *s);
 size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n);
 /* A gap in the content: the line position is unknown. */
 void smtp_data_gap(struct smtp_session *s);
+/* BDAT command with its argument (RFC 3030 section 2): starts the chunk. */
+void smtp_bdat_command(struct smtp_session *s, const struct smtp_cmd *c);
+/* Chunk octets; returns the bytes used (at most s->bdat_left). */
+size_t smtp_bdat_feed(struct smtp_session *s, const uint8_t *p, size_t n);
+/* len chunk octets lost; returns how many of them were past the chunk. */
+uint64_t smtp_bdat_gap(struct smtp_session *s, uint64_t len);
+/* The verdict on the LAST chunk came while octets were still due (lost
+ * or miscounted): the chunk ends now. */
+void smtp_bdat_cut(struct smtp_session *s);
+
+/* --- smtp_auth.c --- */
+/* AUTH command (RFC 4954 section 4). */
+void smtp_auth_command(struct smtp_session *s, const struct smtp_cmd *c);
+/* A client line in SMTP_CLI_AUTH (CRLF included if present). */
+void smtp_auth_line(struct smtp_session *s, const uint8_t *p, size_t len);
+/* A 334 to AUTH: the server wants one more client line (also after the
+ * count the mechanism needs, e.g. an OAUTHBEARER error challenge). */
+void smtp_auth_challenge(struct smtp_session *s);
+/* The final (non-334) reply to AUTH. */
+void smtp_auth_reply(struct smtp_session *s, uint16_t code);
+/* No reply will come: report the exchange as it stands. */
+void smtp_auth_flush(struct smtp_session *s);
+/* Length of the AUTH command line shown in the COMMAND event: up to the
+ * end of the mechanism (an initial response is a credential). */
+size_t smtp_auth_visible_len(const uint8_t *p, size_t len);
 
 /* --- smtp_reply.c --- */
 void smtp_reply_line(struct smtp_session *s, const uint8_t *p, size_t len,

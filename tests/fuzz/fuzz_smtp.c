@@ -19,7 +19,20 @@
  *    stats' transactions == TX_END events;
  *  - with a pool that cannot run dry, the same input with each run of
  *    same-direction chunks merged into one must give the same events
- *    (DATA compared as one byte stream): chunk boundaries never matter.
+ *    (DATA compared as one byte stream): chunk boundaries never matter;
+ *  - BDAT: per tx, the DATA bytes delivered as BDAT never exceed the sum
+ *    of the sizes of the valid BDAT commands (read here from the COMMAND
+ *    events with the RFC 3030 grammar), and equal it when the LAST chunk
+ *    was taken whole (data_done, no gap, no bdat_chunk_cut, no DATA mixed
+ *    in); tx->chunks == the number of those commands;
+ *  - AUTH: byte 0xfe followed by a selector byte in the input becomes a
+ *    base64 credential whose password is PW_MARK (PLAIN with and without
+ *    authzid, XOAUTH2, OAUTHBEARER). Unless the input holds PW_MARK in
+ *    clear (any case), PW_MARK must never appear in the session's
+ *    auth_user (unless the mechanism is LOGIN, whose first answer is the
+ *    user name whatever it says): it is the only string decoded from
+ *    base64. The COMMAND event of an AUTH line has at most two words (no
+ *    initial response).
  */
 #include "smtp.h"
 
@@ -28,6 +41,15 @@
 #include <string.h>
 
 #define MAX_TX_BLOCKS 4
+#define PW_MARK "PWMARK"
+
+/* Credentials the 0xfe tokens expand to (base64 of the comment). */
+static const char *const creds[4] = {
+	"AGFsaWNlAFBXTUFSSw==",                 /* \0alice\0PWMARK */
+	"YWRtaW4AYWxpY2UAUFdNQVJL",             /* admin\0alice\0PWMARK */
+	"dXNlcj1ib2IBYXV0aD1CZWFyZXIgUFdNQVJLAQE=",  /* user=bob^Aauth=Bearer PWMARK^A^A */
+	"bixhPWJvYiwBYXV0aD1CZWFyZXIgUFdNQVJLAQE=",  /* n,a=bob,^Aauth=Bearer PWMARK^A^A */
+};
 
 struct fz {
 	uint64_t h;             /* hash of the event stream */
@@ -38,7 +60,84 @@ struct fz {
 	uint8_t logged[8192];   /* TX_END seen, bit per tx id */
 	uint64_t tx_events;
 	size_t max_line;
+	bool check_pw;
+	/* BDAT per tx id % 256 (valid for bsum_id): sizes announced, chunk
+	 * commands, BDAT bytes seen, and whether the tally is exact. */
+	uint32_t bsum_id[256];
+	uint64_t bsum[256], bdata[256];
+	uint32_t bchunks[256];
+	bool binexact[256];
 };
+
+static void bdat_slot(struct fz *z, uint32_t id)
+{
+	unsigned k = id % 256;
+
+	if (z->bsum_id[k] != id) {
+		z->bsum_id[k] = id;
+		z->bsum[k] = z->bdata[k] = 0;
+		z->bchunks[k] = 0;
+		z->binexact[k] = false;
+	}
+}
+
+/* RFC 3030 section 2, on a COMMAND line: "BDAT" SP 1*DIGIT [SP "LAST"],
+ * blanks around the arguments tolerated, sizes over 2^40 refused. */
+static bool bdat_size(const uint8_t *p, size_t n, uint64_t *size)
+{
+	size_t i = 4, e = n;
+	uint64_t v = 0;
+
+	if (n < 4)
+		return false;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	while (e > i && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+		e--;
+	if (i == 4 || i >= e || p[i] < '0' || p[i] > '9')
+		return false;
+	while (i < e && p[i] >= '0' && p[i] <= '9') {
+		v = v * 10 + (uint64_t)(p[i++] - '0');
+		if (v > (UINT64_C(1) << 40))
+			return false;
+	}
+	*size = v;
+	if (i == e)
+		return true;
+	if (p[i] != ' ' && p[i] != '\t')
+		return false;
+	while (i < e && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return e - i == 4 && (p[i] | 0x20) == 'l' && (p[i + 1] | 0x20) == 'a' &&
+	       (p[i + 2] | 0x20) == 's' && (p[i + 3] | 0x20) == 't';
+}
+
+static bool has_mark(const void *p, size_t n)
+{
+	return p && n >= strlen(PW_MARK) && memmem(p, n, PW_MARK, strlen(PW_MARK));
+}
+
+/* The input spells the marker itself, in any case (mechanisms are
+ * upper-cased): then it may legitimately show up. */
+static bool input_has_mark(const uint8_t *p, size_t n)
+{
+	size_t m = strlen(PW_MARK);
+
+	for (size_t i = 0; i + m <= n; i++) {
+		size_t k = 0;
+
+		while (k < m && (p[i + k] & 0xdf) == (uint8_t)PW_MARK[k])
+			k++;
+		if (k == m)
+			return true;
+	}
+	return false;
+}
+
+static bool login(const struct smtp_session *s)
+{
+	return s->auth_mech.ptr && strcmp(s->auth_mech.ptr, "LOGIN") == 0;
+}
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -82,9 +181,39 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 
 	if (ev->len && !ev->data)
 		abort();
+	/* Only decoded bytes are judged: events that carry wire bytes may
+	 * hold the marker in clear when the stream does (chunks glue it).
+	 * LOGIN's first answer is the user name, whatever it decodes to (a
+	 * line glued from pieces of a token can decode to the password):
+	 * only the mechanisms whose answer has a separate password field
+	 * are checked. */
+	if (z->check_pw && !login(s) && has_mark(s->auth_user.ptr, s->auth_user.len))
+		abort();
+	/* An AUTH command line is shown up to its mechanism: never an
+	 * initial response (a credential, in base64). */
+	if (ev->kind == SMTP_EV_COMMAND && ev->verb == SMTP_VERB_AUTH) {
+		unsigned words = 0;
+
+		for (size_t i = 0; i < ev->len; i++)
+			if (ev->data[i] != ' ' && ev->data[i] != '\t' &&
+			    (i == 0 || ev->data[i - 1] == ' ' || ev->data[i - 1] == '\t'))
+				words++;
+		if (words > 2)
+			abort();
+	}
 	if (ev->kind == SMTP_EV_DATA) {
 		if (!tx || !ev->len)
 			abort();
+		if (ev->verb == SMTP_VERB_BDAT) {
+			bdat_slot(z, tx->id);
+			z->bdata[tx->id % 256] += ev->len;
+			if (z->bdata[tx->id % 256] > z->bsum[tx->id % 256])
+				abort();
+		} else {
+			/* DATA content in a BDAT tx (data_after_bdat). */
+			bdat_slot(z, tx->id);
+			z->binexact[tx->id % 256] = true;
+		}
 		if (z->dsum_id[tx->id % 256] != tx->id) {
 			z->dsum_id[tx->id % 256] = tx->id;
 			z->dsum[tx->id % 256] = 0;
@@ -107,9 +236,34 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 		if (ev->code < 100 || ev->code > 599)
 			abort();
 		break;
-	case SMTP_EV_COMMAND:
+	case SMTP_EV_COMMAND: {
+		uint64_t size;
+
 		if (ev->len > z->max_line || !tx || tx->state != SMTP_TX_OPEN)
 			abort();
+		if (ev->verb == SMTP_VERB_BDAT && bdat_size(ev->data, ev->len, &size)) {
+			bdat_slot(z, tx->id);
+			z->bsum[tx->id % 256] += size;
+			z->bchunks[tx->id % 256]++;
+		}
+		break;
+	}
+	case SMTP_EV_AUTH:
+		if (ev->verb != SMTP_VERB_AUTH || ev->code != s->auth_reply ||
+		    s->auth_state == SMTP_AUTH_NONE)
+			abort();
+		if (s->auth_user.ptr)
+			hash_str(z, &s->auth_user);
+		z->h = fnv_u64(z->h, s->auth_state);
+		break;
+	case SMTP_EV_EHLO_CAPS:
+		if (ev->len != s->ehlo_caps.len ||
+		    s->ehlo_caps_count > SMTP_EHLO_CAPS_MAX ||
+		    (s->ehlo_caps.ptr && s->ehlo_caps.ptr[s->ehlo_caps.len] != '\0'))
+			abort();
+		z->h = fnv_u64(z->h, s->ehlo_flags);
+		z->h = fnv_u64(z->h, s->ehlo_size);
+		z->h = fnv_u64(z->h, s->ehlo_caps_count);
 		break;
 	case SMTP_EV_HELO:
 		/* The session's helo is set (a copy, maybe cut) when the
@@ -126,6 +280,11 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 	case SMTP_EV_ANOMALY:
 		if (!ev->anomaly)
 			abort();
+		if (tx && (strcmp(ev->anomaly, "bdat_chunk_cut") == 0 ||
+			   strcmp(ev->anomaly, "no_memory") == 0)) {
+			bdat_slot(z, tx->id);
+			z->binexact[tx->id % 256] = true;
+		}
 		z->h = fnv(z->h, ev->anomaly, strlen(ev->anomaly));
 		break;
 	case SMTP_EV_TX_END: {
@@ -138,6 +297,20 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 			want = z->dsum[tx->id % 256];
 		if (tx->data_bytes != want)
 			abort();
+		if (tx->bdat) {
+			unsigned k = tx->id % 256;
+
+			bdat_slot(z, tx->id);
+			if (tx->chunks != z->bchunks[k] || z->bdata[k] > z->bsum[k])
+				abort();
+			if (tx->data_done && !tx->gap && !z->binexact[k] &&
+			    z->bdata[k] != z->bsum[k])
+				abort();
+		}
+		hash_str(z, &tx->mail_auth);
+		hash_str(z, &tx->mail_envid);
+		z->h = fnv_u64(z->h, tx->mail_size);
+		z->h = fnv_u64(z->h, tx->chunks);
 		if (tx->id < sizeof(z->logged) * 8) {
 			if (z->logged[tx->id / 8] & (1u << (tx->id % 8)))
 				abort();
@@ -171,7 +344,8 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 /* One pass over the input. merge: feed each run of same-direction chunks
  * as one chunk (copied into buf). Returns the event hash. */
 static uint64_t run(const uint8_t *data, size_t size, struct mt_blockpool *pool,
-		    const struct smtp_config *proto, bool merge, uint8_t *buf)
+		    const struct smtp_config *proto, bool merge, uint8_t *buf,
+		    bool check_pw)
 {
 	static struct fz z;
 	struct smtp_config cfg = *proto;
@@ -181,6 +355,7 @@ static uint64_t run(const uint8_t *data, size_t size, struct mt_blockpool *pool,
 	int bdir = -1;
 
 	memset(&z, 0, sizeof(z));
+	z.check_pw = check_pw;
 	z.dh = 0xcbf29ce484222325ull;
 	z.h = 0xcbf29ce484222325ull;
 	z.max_line = cfg.max_line ? cfg.max_line : pool->block_size;
@@ -245,28 +420,52 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint32_t rcpts[4] = { 0, 2, 100, 1000 };
 	struct mt_blockpool pool;
 	struct smtp_config cfg = { 0 };
-	bool starved;
-	uint8_t *buf;
+	bool starved, check_pw;
+	uint8_t *buf, *xdata;
+	size_t xsize;
 
 	if (size < 1)
 		return 0;
 	starved = data[0] & 0x10;
 	/* Enough blocks for two line buffers, the helo, a deferred command's
-	 * argument and two tx arenas at their cap, unless starved. */
+	 * argument, EHLO capabilities, AUTH strings and two tx arenas
+	 * at their cap, unless starved. */
 	if (mt_blockpool_init(&pool, 1024, starved ? 1 + (data[0] >> 5) % 3
-						   : 4 + 2 * MAX_TX_BLOCKS) != 0)
+						   : 6 + 2 * MAX_TX_BLOCKS) != 0)
 		return 0;
 	cfg.pool = &pool;
 	cfg.max_line = lines[data[0] & 3];
 	cfg.max_rcpt = rcpts[(data[0] >> 2) & 3];
 	cfg.max_tx_blocks = MAX_TX_BLOCKS;
 	cfg.on_event = on_event;
-	buf = malloc(size ? size : 1);
+	/* Expand the credential tokens (each at most 64 bytes). */
+	{
+		size_t o = 0;
+
+		xdata = malloc(size * 32 + 1);
+		if (!xdata) {
+			mt_blockpool_destroy(&pool);
+			return 0;
+		}
+		for (size_t i = 0; i < size; i++) {
+			if (i > 0 && data[i] == 0xfe && i + 1 < size) {
+				const char *c = creds[data[++i] % 4];
+
+				memcpy(xdata + o, c, strlen(c));
+				o += strlen(c);
+			} else {
+				xdata[o++] = data[i];
+			}
+		}
+		xsize = o;
+		check_pw = !input_has_mark(data, size);
+	}
+	buf = malloc(xsize ? xsize : 1);
 	if (buf) {
-		uint64_t a = run(data, size, &pool, &cfg, false, buf);
+		uint64_t a = run(xdata, xsize, &pool, &cfg, false, buf, check_pw);
 
 		if (!starved) {
-			uint64_t b = run(data, size, &pool, &cfg, true, buf);
+			uint64_t b = run(xdata, xsize, &pool, &cfg, true, buf, check_pw);
 
 			if (a != b)
 				abort();
@@ -275,6 +474,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	free(buf);
+	free(xdata);
 	mt_blockpool_destroy(&pool);
 	return 0;
 }
