@@ -27,6 +27,8 @@ static inline struct app_flow *app_of_session(struct smtp_session *s)
 	return (struct app_flow *)((char *)s - offsetof(struct app_flow, smtp));
 }
 
+static void tls_begin(struct worker *w, struct app_flow *a);
+
 static struct app_flow *app_get(struct worker *w, struct flow *f)
 {
 	struct app_flow *a = f->app;
@@ -57,6 +59,12 @@ static struct app_flow *app_get(struct worker *w, struct flow *f)
 	a->sig = sig_flow_open(w->sig, &tup);
 	w->st.smtp_sessions++;
 	f->app = a;
+	/* RFC 8314: on an implicit-TLS port the session is TLS from the
+	 * first byte; only the handshake can be read. */
+	if (config_is_smtps_port(w->cfg, f->server_port)) {
+		a->smtp.tls = true;
+		tls_begin(w, a);
+	}
 	return a;
 }
 
@@ -65,6 +73,32 @@ static void app_put(struct worker *w, struct app_flow *a)
 	a->next_free = w->app_free;
 	w->app_free = a;
 	w->app_in_use--;
+}
+
+/* ---- TLS after STARTTLS, or from the start on an implicit-TLS port ------- */
+
+static void tls_begin(struct worker *w, struct app_flow *a)
+{
+	if (a->tls)
+		return;
+	a->tls = mt_block_get(&w->pool);    /* counted in pool.exhausted if none */
+	if (a->tls)
+		tls_hs_init(a->tls, &w->tls_stats);
+}
+
+static void emit_tls(struct worker *w, struct app_flow *a);
+
+/* Log what was seen (a ClientHello at least) and stop inspecting. */
+static void tls_done(struct worker *w, struct app_flow *a)
+{
+	if (!a->tls)
+		return;
+	tls_hs_end(a->tls);
+	if (tls_hs_verdict(a->tls, TLS_DIR_TO_SERVER) == TLS_HELLO)
+		emit_tls(w, a);
+	mt_block_put(&w->pool, a->tls);
+	a->tls = NULL;
+	a->tls_done = true;
 }
 
 /* ---- reassembly callbacks ------------------------------------------------ */
@@ -79,18 +113,18 @@ static bool on_flow_new(void *user, const struct decoded_pkt *p, bool *from_clie
 		return false;
 	if (syn && !ack) {
 		*from_client = true;
-		return config_is_smtp_port(c, p->dport);
+		return config_is_smtp_port(c, p->dport) || config_is_smtps_port(c, p->dport);
 	}
 	if (syn && ack) {
 		*from_client = false;
-		return config_is_smtp_port(c, p->sport);
+		return config_is_smtp_port(c, p->sport) || config_is_smtps_port(c, p->sport);
 	}
 	/* Midstream: the SMTP port says which side is the server. */
-	if (config_is_smtp_port(c, p->dport)) {
+	if (config_is_smtp_port(c, p->dport) || config_is_smtps_port(c, p->dport)) {
 		*from_client = true;
 		return true;
 	}
-	if (config_is_smtp_port(c, p->sport)) {
+	if (config_is_smtp_port(c, p->sport) || config_is_smtps_port(c, p->sport)) {
 		*from_client = false;
 		return true;
 	}
@@ -103,8 +137,17 @@ static void on_data(void *user, struct flow *f, enum flow_dir dir,
 	struct worker *w = user;
 	struct app_flow *a = app_get(w, f);
 
-	if (!a || a->smtp.tls)
+	if (!a)
 		return;
+	if (a->smtp.tls) {
+		if (a->tls) {
+			tls_hs_feed(a->tls, dir == FLOW_TO_SERVER ? TLS_DIR_TO_SERVER :
+				    TLS_DIR_TO_CLIENT, data, len);
+			if (tls_hs_finished(a->tls))
+				tls_done(w, a);
+		}
+		return;
+	}
 	/*
 	 * Scan while the transaction the bytes belong to is current. A
 	 * client chunk is parsed first, so an alert on it carries the
@@ -157,6 +200,7 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why)
 		sig_flow_close(w->sig, a->sig, a);
 		a->sig = NULL;
 	}
+	tls_done(w, a);
 	smtp_session_finish(&a->smtp);
 	app_email_reset(w, a);
 	app_put(w, a);
@@ -392,6 +436,53 @@ void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
 	w->st.anomalies++;
 }
 
+static json_t *alpn_list(const uint8_t *lens, const uint8_t *bytes, unsigned n)
+{
+	json_t *arr = json_array();
+	size_t off = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (off + lens[i] > TLS_ALPN_BYTES)
+			break;
+		json_array_append_new(arr, eve_string(bytes + off, lens[i]));
+		off += lens[i];
+	}
+	return arr;
+}
+
+/* Suricata's tls{} object from the hellos: SNI, version, JA3/JA3S, JA4,
+ * ALPNs; from_proto says the session began as SMTP (STARTTLS). */
+static void emit_tls(struct worker *w, struct app_flow *a)
+{
+	const struct tls_hs *hs = a->tls;
+	json_t *o = app_event_new(w, a->flow, "tls", true, false);
+	json_t *t = json_object();
+	char ja3[TLS_JA3_STR_MAX], ja3s[TLS_JA3S_STR_MAX], h[TLS_MD5_HEX], ja4[TLS_JA4_LEN];
+	bool server = tls_hs_verdict(hs, TLS_DIR_TO_CLIENT) == TLS_HELLO;
+
+	if (hs->ch.has_sni && hs->ch.sni_len)
+		json_object_set_new(t, "sni", eve_string(hs->ch.sni, hs->ch.sni_len));
+	json_object_set_new(t, "version", json_string(tls_version_name(tls_hs_version(hs))));
+	if (tls_ja3_string(hs, ja3, sizeof(ja3)) && tls_ja3_hash(hs, h))
+		json_object_set_new(t, "ja3", json_pack("{s:s,s:s}", "hash", h, "string", ja3));
+	if (server && tls_ja3s_string(hs, ja3s, sizeof(ja3s)) && tls_ja3s_hash(hs, h))
+		json_object_set_new(t, "ja3s", json_pack("{s:s,s:s}", "hash", h, "string", ja3s));
+	if (tls_ja4(hs, ja4))
+		json_object_set_new(t, "ja4", json_string(ja4));
+	if (hs->ch.n_alpn)
+		json_object_set_new(t, "client_alpns", alpn_list(hs->ch.alpn_len, hs->ch.alpn,
+								 hs->ch.n_alpn));
+	if (server && hs->sh.alpn_len)
+		json_object_set_new(t, "server_alpns",
+				    json_pack("[o]", eve_string(hs->sh.alpn, hs->sh.alpn_len)));
+	if (!config_is_smtps_port(w->cfg, a->flow->server_port))
+		json_object_set_new(t, "from_proto", json_string("smtp"));
+	json_object_set_new(o, "tls", t);
+	json_object_set_new(o, "app_proto", json_string("tls"));
+	eve_emit(&w->eve, o);
+	w->st.tls_logged++;
+}
+
 void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event *ev)
 {
 	struct worker *w = user;
@@ -446,8 +537,11 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		break;
 	case SMTP_EV_TX_END:
 		/* ev->tx, not s->tx: a message waiting for its verdict while
-		 * the next transaction runs sits in another slot. */
-		emit_smtp_tx(w, a, ev->tx);
+		 * the next transaction runs sits in another slot. On an
+		 * implicit-TLS port there is no SMTP to log, only the tls
+		 * event. */
+		if (!config_is_smtps_port(w->cfg, a->flow->server_port))
+			emit_smtp_tx(w, a, ev->tx);
 		if (sf && ev->tx == &s->tx) {
 			sig_flow_tx_end(w->sig, sf);
 			a->sig_scope = 0;
@@ -456,9 +550,11 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 	case SMTP_EV_ANOMALY:
 		app_emit_anomaly(w, a, ev->anomaly);
 		break;
+	case SMTP_EV_TLS:
+		tls_begin(w, a);
+		break;
 	case SMTP_EV_COMMAND:
 	case SMTP_EV_REPLY:
-	case SMTP_EV_TLS:
 	case SMTP_EV_AUTH:
 	case SMTP_EV_EHLO_CAPS:
 		break;

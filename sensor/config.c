@@ -7,11 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void port_map(uint8_t *map, const uint16_t *ports, unsigned n)
+{
+	memset(map, 0, 65536 / 8);
+	for (unsigned i = 0; i < n; i++)
+		map[ports[i] >> 3] |= (uint8_t)(1u << (ports[i] & 7));
+}
+
 static void config_port_map(struct mt_config *c)
 {
-	memset(c->smtp_port_map, 0, sizeof(c->smtp_port_map));
-	for (unsigned i = 0; i < c->smtp_port_count; i++)
-		c->smtp_port_map[c->smtp_ports[i] >> 3] |= (uint8_t)(1u << (c->smtp_ports[i] & 7));
+	port_map(c->smtp_port_map, c->smtp_ports, c->smtp_port_count);
+	port_map(c->smtps_port_map, c->smtps_ports, c->smtps_port_count);
 }
 
 void config_defaults(struct mt_config *c)
@@ -22,6 +28,8 @@ void config_defaults(struct mt_config *c)
 	c->smtp_ports[1] = 587;
 	c->smtp_ports[2] = 2525;
 	c->smtp_port_count = 3;
+	c->smtps_ports[0] = 465;        /* RFC 8314 section 3.3 */
+	c->smtps_port_count = 1;
 	config_port_map(c);
 	reasm_config_default(&c->reasm);
 	c->pool_block_size = 4096;
@@ -31,8 +39,10 @@ void config_defaults(struct mt_config *c)
 	c->max_app_flows = c->reasm.max_flows;
 }
 
-int config_parse_ports(struct mt_config *c, const char *list)
+int config_parse_ports(struct mt_config *c, const char *list, bool tls)
 {
+	uint16_t *ports = tls ? c->smtps_ports : c->smtp_ports;
+	uint16_t parsed[CONFIG_MAX_PORTS];
 	const char *p = list;
 	unsigned n = 0;
 
@@ -42,17 +52,20 @@ int config_parse_ports(struct mt_config *c, const char *list)
 
 		if (end == p || v < 1 || v > 65535 || n >= CONFIG_MAX_PORTS)
 			return -EINVAL;
-		c->smtp_ports[n++] = (uint16_t)v;
+		parsed[n++] = (uint16_t)v;
 		if (*end == ',')
 			end++;
 		else if (*end != '\0')
 			return -EINVAL;
 		p = end;
 	}
-	if (n == 0)
+	if (n == 0 && !tls)
 		return -EINVAL;
-	c->smtp_port_count = n;
+	memcpy(ports, parsed, n * sizeof(parsed[0]));
+	if (tls)
+		c->smtps_port_count = n;
+	else
+		c->smtp_port_count = n;
 	config_port_map(c);
 	return 0;
 }
-

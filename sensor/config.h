@@ -23,6 +23,9 @@ struct mt_config {
 	uint16_t smtp_ports[CONFIG_MAX_PORTS];          /* --smtp-ports */
 	unsigned smtp_port_count;
 	uint8_t smtp_port_map[65536 / 8];       /* derived from smtp_ports */
+	uint16_t smtps_ports[CONFIG_MAX_PORTS]; /* --smtps-ports: implicit TLS */
+	unsigned smtps_port_count;
+	uint8_t smtps_port_map[65536 / 8];
 	bool validate_checksums;        /* --validate-checksums */
 	bool quiet;                     /* -q: no summary on stderr */
 	bool summary_alerts;            /* --summary: list alerts on stderr */
@@ -38,13 +41,20 @@ struct mt_config {
 /* Defaults: ports 25, 587, 2525; 65536 flows; log dir ".". */
 void config_defaults(struct mt_config *c);
 
-/* Parse "25,587,2525". Returns 0 or -EINVAL. */
-int config_parse_ports(struct mt_config *c, const char *list);
+/* Parse "25,587,2525" into the SMTP ports (tls false) or the implicit-TLS
+ * ports (tls true; "" allowed: none). Returns 0 or -EINVAL. */
+int config_parse_ports(struct mt_config *c, const char *list, bool tls);
 
 /* True if port is one of the SMTP ports. */
 static inline bool config_is_smtp_port(const struct mt_config *c, uint16_t port)
 {
 	return c->smtp_port_map[port >> 3] & (1u << (port & 7));
+}
+
+/* True if port is one of the implicit-TLS SMTP ports (465). */
+static inline bool config_is_smtps_port(const struct mt_config *c, uint16_t port)
+{
+	return c->smtps_port_map[port >> 3] & (1u << (port & 7));
 }
 
 #endif

@@ -35,6 +35,7 @@ static void usage(FILE *out)
 	      "  -S, --rules FILE         load signatures (repeatable)\n"
 	      "  -l, --log-dir DIR        write DIR/eve.json (default: .)\n"
 	      "      --smtp-ports LIST    ports that carry SMTP (default 25,587,2525)\n"
+	      "      --smtps-ports LIST   ports of SMTP over implicit TLS (default 465; \"\" none)\n"
 	      "      --validate-checksums drop packets with bad TCP checksums\n"
 	      "      --max-flows N        flows tracked at once (default 65536)\n"
 	      "      --summary            list the alerts raised, per signature, on stderr\n"
@@ -111,6 +112,7 @@ int main(int argc, char **argv)
 		{"rules", required_argument, NULL, 'S'},
 		{"log-dir", required_argument, NULL, 'l'},
 		{"smtp-ports", required_argument, NULL, 1},
+		{"smtps-ports", required_argument, NULL, 5},
 		{"validate-checksums", no_argument, NULL, 2},
 		{"max-flows", required_argument, NULL, 3},
 		{"summary", no_argument, NULL, 4},
@@ -150,8 +152,14 @@ int main(int argc, char **argv)
 			cfg.log_dir = optarg;
 			break;
 		case 1:
-			if (config_parse_ports(&cfg, optarg) != 0) {
+			if (config_parse_ports(&cfg, optarg, false) != 0) {
 				fprintf(stderr, "mailtap: --smtp-ports: bad port list '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 5:
+			if (config_parse_ports(&cfg, optarg, true) != 0) {
+				fprintf(stderr, "mailtap: --smtps-ports: bad port list '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;

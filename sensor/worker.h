@@ -23,6 +23,7 @@
 #include "sig.h"
 #include "smtp/smtp.h"
 #include "app_email.h"
+#include "tls/tls.h"
 
 /* Per-flow application state: taken from the worker's pool the first time
  * a flow carries payload, returned at flow end. */
@@ -36,6 +37,9 @@ struct app_flow {
 	uint64_t anomalies_seen;    /* bit per anomaly name already logged */
 	uint32_t sig_scope;         /* tx id + 1 the signature scope is for, 0 none */
 	struct app_email email;     /* the message of the current transaction */
+	struct tls_hs *tls;         /* after STARTTLS / on an implicit-TLS port:
+	                             * the handshake being read (a pool block) */
+	bool tls_done;              /* its tls event was logged (or given up) */
 };
 
 struct worker_stats {
@@ -47,6 +51,7 @@ struct worker_stats {
 	uint64_t anomalies_repeated;/* same anomaly again in a flow: not logged */
 	uint64_t decode_not_tcp;    /* frames that were not TCP (all reasons) */
 	uint64_t files;             /* fileinfo events */
+	uint64_t tls_logged;        /* tls events */
 	uint64_t url_parts;         /* text parts scanned for URLs */
 	uint64_t urls, url_over_cap, url_truncated, url_no_mem, url_defanged;
 };
@@ -68,6 +73,7 @@ struct worker {
 	struct fileinfo_pool *files;  /* digests and types of attachments */
 	struct fileinfo_pool *bodies; /* MD5 of message text bodies */
 	struct url_config url_cfg;
+	struct tls_stats tls_stats;
 	struct eve_buf eve;
 	uint64_t now_us;            /* time of the packet being processed */
 	uint64_t pkt_num;           /* 1-based number of that packet (pcap_cnt) */
