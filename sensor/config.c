@@ -37,6 +37,40 @@ void config_defaults(struct mt_config *c)
 	c->max_line = 4000;
 	c->max_rcpt = 1000;            /* capped by what one parser block holds */
 	c->max_app_flows = c->reasm.max_flows;
+	c->hash_md5 = c->hash_sha1 = c->hash_sha256 = true;
+	c->file_magic = true;
+}
+
+int config_parse_hashes(struct mt_config *c, const char *list)
+{
+	bool md5 = false, sha1 = false, sha256 = false;
+	const char *p = list;
+
+	if (strcmp(list, "none") == 0) {
+		c->hash_md5 = c->hash_sha1 = c->hash_sha256 = false;
+		return 0;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 3 && strncmp(p, "md5", 3) == 0)
+			md5 = true;
+		else if (n == 4 && strncmp(p, "sha1", 4) == 0)
+			sha1 = true;
+		else if (n == 6 && strncmp(p, "sha256", 6) == 0)
+			sha256 = true;
+		else
+			return -EINVAL;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!md5 && !sha1 && !sha256)
+		return -EINVAL;
+	c->hash_md5 = md5;
+	c->hash_sha1 = sha1;
+	c->hash_sha256 = sha256;
+	return 0;
 }
 
 int config_parse_ports(struct mt_config *c, const char *list, bool tls)

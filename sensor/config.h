@@ -36,6 +36,8 @@ struct mt_config {
 	uint32_t max_rcpt;              /* recipients kept per transaction */
 	uint32_t max_app_flows;         /* flows with SMTP state at once */
 	uint64_t stats_interval_us;     /* periodic stats events; 0 = only at exit */
+	bool hash_md5, hash_sha1, hash_sha256;  /* --file-hash */
+	bool file_magic;                /* file type by content (--no-file-magic) */
 };
 
 /* Defaults: ports 25, 587, 2525; 65536 flows; log dir ".". */
@@ -44,6 +46,9 @@ void config_defaults(struct mt_config *c);
 /* Parse "25,587,2525" into the SMTP ports (tls false) or the implicit-TLS
  * ports (tls true; "" allowed: none). Returns 0 or -EINVAL. */
 int config_parse_ports(struct mt_config *c, const char *list, bool tls);
+
+/* Parse "md5,sha1,sha256" or "none" into the hash flags. 0 or -EINVAL. */
+int config_parse_hashes(struct mt_config *c, const char *list);
 
 /* True if port is one of the SMTP ports. */
 static inline bool config_is_smtp_port(const struct mt_config *c, uint16_t port)

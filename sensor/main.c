@@ -36,6 +36,8 @@ static void usage(FILE *out)
 	      "  -l, --log-dir DIR        write DIR/eve.json (default: .)\n"
 	      "      --smtp-ports LIST    ports that carry SMTP (default 25,587,2525)\n"
 	      "      --smtps-ports LIST   ports of SMTP over implicit TLS (default 465; \"\" none)\n"
+	      "      --file-hash LIST     digests of every file: md5,sha1,sha256 (default) or none\n"
+	      "      --no-file-magic      do not type files by content (libmagic)\n"
 	      "      --validate-checksums drop packets with bad TCP checksums\n"
 	      "      --max-flows N        flows tracked at once (default 65536)\n"
 	      "      --summary            list the alerts raised, per signature, on stderr\n"
@@ -113,6 +115,8 @@ int main(int argc, char **argv)
 		{"log-dir", required_argument, NULL, 'l'},
 		{"smtp-ports", required_argument, NULL, 1},
 		{"smtps-ports", required_argument, NULL, 5},
+		{"file-hash", required_argument, NULL, 6},
+		{"no-file-magic", no_argument, NULL, 7},
 		{"validate-checksums", no_argument, NULL, 2},
 		{"max-flows", required_argument, NULL, 3},
 		{"summary", no_argument, NULL, 4},
@@ -156,6 +160,16 @@ int main(int argc, char **argv)
 				fprintf(stderr, "mailtap: --smtp-ports: bad port list '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case 6:
+			if (config_parse_hashes(&cfg, optarg) != 0) {
+				fprintf(stderr, "mailtap: --file-hash: expected md5,sha1,sha256 or none, got '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 7:
+			cfg.file_magic = false;
 			break;
 		case 5:
 			if (config_parse_ports(&cfg, optarg, true) != 0) {

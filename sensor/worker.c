@@ -41,8 +41,9 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 	if (rc)
 		return rc;
 	{
-		struct fileinfo_config fc = { .md5 = true, .sha1 = true, .sha256 = true,
-					      .magic = true, .slots = 1024 };
+		struct fileinfo_config fc = { .md5 = cfg->hash_md5, .sha1 = cfg->hash_sha1,
+					      .sha256 = cfg->hash_sha256,
+					      .magic = cfg->file_magic, .slots = 1024 };
 		struct fileinfo_config bc = { .md5 = true, .slots = 1024 };
 		char err[256];
 

@@ -20,23 +20,31 @@
 
 /* base64 alphabet (RFC 2045 6.8): value, 64 = whitespace, 65 = '=',
  * 66 = invalid. */
-static uint8_t b64_val(uint8_t c)
+/* Base64 alphabet (RFC 2045 section 6.8) as a table: 0..63 the value,
+ * 64 white space (skipped), 65 '=' (padding), 66 anything else, so the hot
+ * loop is a load, not a chain of tests. */
+static const uint8_t b64_table[256] = {
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 64, 64, 66, 66, 64, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	64, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 62, 66, 66, 66, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 66, 66, 66, 65, 66, 66,
+	66,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 66, 66, 66, 66, 66,
+	66, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+};
+
+static inline uint8_t b64_val(uint8_t c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return (uint8_t)(c - 'A');
-	if (c >= 'a' && c <= 'z')
-		return (uint8_t)(c - 'a' + 26);
-	if (c >= '0' && c <= '9')
-		return (uint8_t)(c - '0' + 52);
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-		return 64;
-	if (c == '=')
-		return 65;
-	return 66;
+	return b64_table[c];
 }
 
 static int hexval(uint8_t c)
@@ -240,32 +248,60 @@ static void qp_bad(struct mime_parser *p)
 /* RFC 2045 6.8, tolerant: whitespace anywhere is skipped, other characters
  * outside the alphabet are skipped and counted, '=' closes the quantum so
  * data after mid-stream padding (concatenated encodings) still decodes. */
+/*
+ * The decoder state (accumulator, characters in the quantum) lives in
+ * locals while a chunk is decoded and goes back to the parser at the end,
+ * so the loop is not tied to memory. At a quantum boundary, groups of four
+ * valid characters decode at once (the body of every base64 line); the
+ * byte-at-a-time path handles line ends, padding and bad characters.
+ */
 static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 {
-	uint8_t buf[384];
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t v = b64_val(d[i]);
+	uint8_t buf[3072];
+	size_t o = 0, i = 0;
+	uint32_t acc = p->b64_acc;
+	unsigned k = p->b64_n;
+
+	while (i < n) {
+		if (k == 0) {
+			while (i + 4 <= n && o + 3 <= sizeof(buf)) {
+				uint8_t a = b64_val(d[i]), b = b64_val(d[i + 1]);
+				uint8_t c = b64_val(d[i + 2]), e = b64_val(d[i + 3]);
+				uint32_t q;
+
+				if ((a | b | c | e) & 0xc0)
+					break;
+				q = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | e;
+				buf[o++] = (uint8_t)(q >> 16);
+				buf[o++] = (uint8_t)(q >> 8);
+				buf[o++] = (uint8_t)q;
+				i += 4;
+			}
+			if (i >= n)
+				break;
+		}
+		uint8_t v = b64_val(d[i++]);
+
 		if (v < 64) {
-			p->b64_acc = p->b64_acc << 6 | v;
-			if (++p->b64_n == 4) {
-				buf[o++] = (uint8_t)(p->b64_acc >> 16);
-				buf[o++] = (uint8_t)(p->b64_acc >> 8);
-				buf[o++] = (uint8_t)p->b64_acc;
-				p->b64_n = 0;
-				p->b64_acc = 0;
+			acc = acc << 6 | v;
+			if (++k == 4) {
+				buf[o++] = (uint8_t)(acc >> 16);
+				buf[o++] = (uint8_t)(acc >> 8);
+				buf[o++] = (uint8_t)acc;
+				k = 0;
+				acc = 0;
 			}
 		} else if (v == 65) {
-			if (p->b64_n == 2) {
-				buf[o++] = (uint8_t)(p->b64_acc >> 4);
-			} else if (p->b64_n == 3) {
-				buf[o++] = (uint8_t)(p->b64_acc >> 10);
-				buf[o++] = (uint8_t)(p->b64_acc >> 2);
-			} else if (p->b64_n == 1) {
+			if (k == 2) {
+				buf[o++] = (uint8_t)(acc >> 4);
+			} else if (k == 3) {
+				buf[o++] = (uint8_t)(acc >> 10);
+				buf[o++] = (uint8_t)(acc >> 2);
+			} else if (k == 1) {
 				b64_bad(p);
 			}
-			p->b64_n = 0;
-			p->b64_acc = 0;
+			k = 0;
+			acc = 0;
 		} else if (v == 66) {
 			if (o) {
 				text_out(p, buf, o);
@@ -278,6 +314,8 @@ static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 			o = 0;
 		}
 	}
+	p->b64_acc = acc;
+	p->b64_n = (uint8_t)k;
 	if (o)
 		text_out(p, buf, o);
 }
