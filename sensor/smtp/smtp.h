@@ -263,6 +263,12 @@ struct smtp_session {
 	bool ehlo;                         /* last greeting was EHLO */
 	bool gap_to_server, gap_to_client; /* resynchronising after a gap */
 	uint8_t dot_state;                 /* DATA end-of-data matcher state */
+	/* SMTP smuggling, private to smtp_data.c: the command matcher at
+	 * the line after a non-canonical end-of-data (smug_pos: 0 idle,
+	 * else bytes matched + 1; smug_mask: words still possible) and
+	 * whether this message reported smuggled_command already. */
+	uint8_t smug_pos, smug_mask;
+	bool smug_cmd_seen;
 	struct smtp_line line[2];
 	uint8_t pending[SMTP_PENDING_MAX]; /* FIFO: enum smtp_verb in the low
 					    * 5 bits, a tx tag above (private) */

@@ -12,8 +12,21 @@
  * Only <CRLF>.<CRLF> ends the data, and its CRLF belongs to the message
  * (the message as the server stores it ends with that CRLF). A line start
  * reached through a bare LF is SMTP_DOT_LF: not a line start for
- * unstuffing or termination; it is where the smuggling checks for
- * <LF>.<LF>, <LF>.<CRLF> and friends will hook in.
+ * unstuffing or termination.
+ *
+ * SMTP smuggling (CVE-2023-51764/51765/51766): some receivers also end the
+ * data at <LF>.<LF>, <LF>.<CRLF>, <CRLF>.<LF>, <CR>.<CR>, <CRLF>.<CR> or
+ * <CR>.<CRLF> (<CR>, <LF>: bare, not part of a CRLF), so a sender can hide
+ * a second envelope inside one message. Each occurrence is an anomaly
+ * named after it ("smuggling_lf_dot_lf", ...); parsing goes on as a strict
+ * RFC 5321 receiver (section 4.1.1.4): nothing of that changes the content
+ * or where it ends. Every sequence has a '.', so the checks hang off the
+ * dot handling and the fast path stays: the line end before the dot is
+ * read from the bytes before it (or the state at a chunk start), and the
+ * private states below follow the bytes after a dot that is not a
+ * canonical line start. After a sequence the next line is matched against
+ * the words that start an SMTP command (smtp_session smug_pos/smug_mask,
+ * a byte at a time across chunks): "smuggled_command", once per message.
  *
  * Invariant: bytes of the current chunk from `start` up to the scan point
  * are content not yet emitted; everything before `start` is emitted or
@@ -52,11 +65,91 @@ static void data_out(struct smtp_session *s, const uint8_t *p, size_t n)
 
 static void data_end(struct smtp_session *s)
 {
+	/* The smuggling matcher starts afresh with the next message. */
+	s->smug_pos = 0;
+	s->smug_cmd_seen = false;
 	s->cli_state = SMTP_CLI_CMD;
 	s->tx.data_done = true;
 	smtp_emit(s, SMTP_EV_DATA_END, SMTP_VERB_DATA, 0, NULL, 0, &s->tx);
 	/* Its reply is the message's verdict. */
 	smtp_pending_push(s, SMTP_VERB_DATA_END);
+}
+
+/*
+ * States of the end-of-data matcher private to this file, after the
+ * public ones of enum smtp_dot_state: a dot after a bare line end, which
+ * is content (neither stuffing nor a terminator), and the CR after it.
+ */
+enum {
+	SMTP_DOT_LF_DOT = SMTP_DOT_LF + 1, /* bare LF then '.' */
+	SMTP_DOT_LF_DOT_CR,                /* bare LF, '.', CR */
+	SMTP_DOT_CR_DOT,                   /* bare CR then '.' */
+	SMTP_DOT_CR_DOT_CR,                /* bare CR, '.', CR */
+};
+
+/* Line starts that would be a command to a receiver fooled by the
+ * sequence (RFC 5321 section 4.1.1; keywords are case-insensitive,
+ * section 2.4). Lower case; at most 8 words (smug_mask). */
+static const char *const smug_words[] = {
+	"mail from:", "rcpt to:", "data", "bdat", "rset", "quit", "ehlo", "helo",
+};
+#define SMUG_ALL ((uint8_t)((1u << (sizeof(smug_words) / sizeof(smug_words[0]))) - 1))
+
+/*
+ * A non-canonical end-of-data sequence ending before p[end]:
+ * report it; the line after it is checked for a command (unless this
+ * message reported one already). The content up to there goes out first,
+ * so the anomaly sits at the same place in the DATA stream whatever the
+ * chunking.
+ */
+static void smuggling(struct smtp_session *s, const char *name,
+		      const uint8_t *p, size_t *start, size_t end)
+{
+	data_out(s, p + *start, end - *start);
+	*start = end;
+	smtp_anomaly(s, name);
+	if (!s->smug_cmd_seen) {
+		s->smug_pos = 1;
+		s->smug_mask = SMUG_ALL;
+	}
+}
+
+/*
+ * Match the command words against p[i..n) from where the matcher stands.
+ * Returns how many bytes it consumed: those are letters, ' ' or ':' (the
+ * dot matcher is mid-line after them). The matcher stops (smug_pos 0) at
+ * the first byte no word continues with, which it leaves unconsumed, or
+ * when a word is complete (smug_cmd_seen set then: the caller reports).
+ */
+static size_t smug_match(struct smtp_session *s, const uint8_t *p, size_t i, size_t n)
+{
+	size_t i0 = i;
+
+	while (i < n) {
+		uint8_t c = p[i], pos = (uint8_t)(s->smug_pos - 1), keep = 0;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c + ('a' - 'A'));
+		for (unsigned w = 0; w < sizeof(smug_words) / sizeof(smug_words[0]); w++) {
+			if ((s->smug_mask >> w & 1u) && (uint8_t)smug_words[w][pos] == c)
+				keep |= (uint8_t)(1u << w);
+		}
+		if (!keep) {
+			s->smug_pos = 0;
+			break;
+		}
+		i++;
+		s->smug_mask = keep;
+		s->smug_pos++;
+		for (unsigned w = 0; w < sizeof(smug_words) / sizeof(smug_words[0]); w++) {
+			if ((keep >> w & 1u) && smug_words[w][pos + 1] == '\0') {
+				s->smug_pos = 0;
+				s->smug_cmd_seen = true;        /* caller reports */
+				return i - i0;
+			}
+		}
+	}
+	return i - i0;
 }
 
 size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n)
@@ -65,7 +158,31 @@ size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 	uint8_t st = s->dot_state;
 	size_t i = 0, start = 0;
 
+	/* Nothing of this message seen yet (a held dot is not BOL): a new
+	 * message, also one that did not end with data_end (aborted tx), so
+	 * the smuggling matcher starts afresh. */
+	if (st == SMTP_DOT_BOL && s->tx.data_bytes == 0) {
+		s->smug_pos = 0;
+		s->smug_cmd_seen = false;
+	}
 	while (i < n) {
+		if (s->smug_pos) {
+			/* Bytes it takes are mid-line content: no '.', CR
+			 * or LF among them. */
+			bool seen = s->smug_cmd_seen;
+			size_t k = smug_match(s, p, i, n);
+
+			if (s->smug_cmd_seen && !seen) {
+				data_out(s, p + start, i + k - start);
+				start = i + k;
+				smtp_anomaly(s, "smuggled_command");
+			}
+			if (k) {
+				i += k;
+				st = SMTP_DOT_TEXT;
+				continue;
+			}
+		}
 		switch (st) {
 		case SMTP_DOT_TEXT:
 		case SMTP_DOT_CR: {
@@ -81,8 +198,10 @@ size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 			size_t k = dot ? (size_t)(dot - p) : n;
 
 			if (k == i) {
-				/* Right after CR or mid-line: plain content. */
-				st = SMTP_DOT_TEXT;
+				/* Mid-line: plain content. After a bare CR (the
+				 * CR before a dot is never part of a CRLF): the
+				 * start of <CR>.<CR> or <CR>.<CRLF>. */
+				st = st == SMTP_DOT_CR ? SMTP_DOT_CR_DOT : SMTP_DOT_TEXT;
 				i = k + 1;
 				break;
 			}
@@ -106,14 +225,27 @@ size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 			}
 			break;
 		case SMTP_DOT_LF:
-			/* Bare LF: not a line end (RFC 5321 section 2.3.8). */
-			st = SMTP_DOT_TEXT;
+			/* Bare LF: not a line end (RFC 5321 section 2.3.8),
+			 * so a dot here is content; but <LF>.<...> is where a
+			 * lax receiver may see the end of the data. */
+			if (p[i] == '.') {
+				i++;
+				st = SMTP_DOT_LF_DOT;
+			} else {
+				st = SMTP_DOT_TEXT;     /* same byte again */
+			}
 			break;
 		case SMTP_DOT_DOT:
 			if (p[i] == '\r') {
 				data_out(s, p + start, i - start);
 				start = ++i;
 				st = SMTP_DOT_DOT_CR;
+			} else if (p[i] == '\n') {
+				/* The dot was stuffing (dropped); the bare LF
+				 * is content and a (non-canonical) line end. */
+				i++;
+				smuggling(s, "smuggling_crlf_dot_lf", p, &start, i);
+				st = SMTP_DOT_LF;
 			} else {
 				/* A stuffing dot: dropped; this byte is content. */
 				st = SMTP_DOT_TEXT;
@@ -125,9 +257,55 @@ size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 				data_end(s);
 				return i + 1;
 			}
-			/* ".\rX": the dot was stuffing, the CR is content. */
+			/* ".\rX": the dot was stuffing, the CR is content
+			 * and bare: <CRLF>.<CR>. X is seen again after it. */
 			data_out(s, &cr, 1);
+			smuggling(s, "smuggling_crlf_dot_cr", p, &start, i);
 			st = SMTP_DOT_CR;
+			break;
+		case SMTP_DOT_LF_DOT:
+			if (p[i] == '\n') {
+				i++;
+				smuggling(s, "smuggling_lf_dot_lf", p, &start, i);
+				st = SMTP_DOT_LF;
+			} else if (p[i] == '\r') {
+				i++;
+				st = SMTP_DOT_LF_DOT_CR;
+			} else {
+				st = SMTP_DOT_TEXT;     /* same byte again */
+			}
+			break;
+		case SMTP_DOT_LF_DOT_CR:
+			if (p[i] == '\n') {
+				/* The CRLF makes a canonical line start. */
+				i++;
+				smuggling(s, "smuggling_lf_dot_crlf", p, &start, i);
+				st = SMTP_DOT_BOL;
+			} else {
+				/* <LF>.<CR> is not one of the sequences; the
+				 * bare CR may start one. Same byte again. */
+				st = SMTP_DOT_CR;
+			}
+			break;
+		case SMTP_DOT_CR_DOT:
+			if (p[i] == '\r') {
+				i++;
+				st = SMTP_DOT_CR_DOT_CR;
+			} else {
+				/* <CR>.<LF> is not one of the sequences; the
+				 * fast path reads a bare LF from the bytes. */
+				st = SMTP_DOT_TEXT;     /* same byte again */
+			}
+			break;
+		case SMTP_DOT_CR_DOT_CR:
+			if (p[i] == '\n') {
+				i++;
+				smuggling(s, "smuggling_cr_dot_crlf", p, &start, i);
+				st = SMTP_DOT_BOL;
+			} else {
+				smuggling(s, "smuggling_cr_dot_cr", p, &start, i);
+				st = SMTP_DOT_CR;       /* same byte again */
+			}
 			break;
 		}
 	}
@@ -139,8 +317,10 @@ size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 void smtp_data_gap(struct smtp_session *s)
 {
 	/* Where the next byte sits in its line is unknown: assume mid-line,
-	 * so a terminator needs a CRLF seen after the gap. */
+	 * so a terminator needs a CRLF seen after the gap. The line the
+	 * smuggling matcher was reading is lost. */
 	s->dot_state = SMTP_DOT_TEXT;
+	s->smug_pos = 0;
 }
 
 /* ---- BDAT (RFC 3030) ---------------------------------------------------- */

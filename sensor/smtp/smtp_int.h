@@ -51,8 +51,9 @@ enum smtp_srv_state {
  * End-of-data matcher (s->dot_state), RFC 5321 sections 4.1.1.4 and 4.5.2.
  * Only the canonical <CRLF>.<CRLF> ends the data; the CRLF belongs to the
  * message. A line start reached through a bare LF has its own state
- * (SMTP_DOT_LF) so the smuggling checks (<LF>.<LF>, <CR>.<CR>, ...) can be
- * added there without changing the canonical path.
+ * (SMTP_DOT_LF); smtp_data.c adds the states after a dot that follows a
+ * bare LF or CR, where the smuggling sequences (<LF>.<LF>, <CR>.<CR>, ...)
+ * are reported without changing the canonical path.
  */
 enum smtp_dot_state {
 	SMTP_DOT_BOL = 0,       /* canonical line start (or the message start) */

@@ -442,6 +442,24 @@ static const struct tcase *case_named(const char *prefix)
 	return NULL;
 }
 
+/* SMTP smuggling: every sequence and the smuggled command are counted. */
+static void test_smuggling_stats(void)
+{
+	const struct tcase *tc = case_named("smuggling: chained sequences");
+
+	CHECK(tc != NULL);
+	if (!tc)
+		return;
+	memset(&stats, 0, sizeof(stats));
+	run(tc, -3, NULL, 0);
+	/* lf_dot_lf x2, smuggled_command, crlf_dot_lf, cr_dot_cr x2; then
+	 * crlf_dot_lf and smuggled_command in the second message. */
+	CHECK_EQ_U(stats.anomalies, 8);
+	memset(&stats, 0, sizeof(stats));
+	run(case_named("smuggling: none of the sequences"), -1, NULL, 0);
+	CHECK_EQ_U(stats.anomalies, 0);
+}
+
 /* The BDAT, AUTH and unknown-verb counters. */
 static void test_ext_stats(void)
 {
@@ -701,6 +719,7 @@ int main(void)
 		check_case(&cases[i]);
 	test_stats();
 	test_ext_stats();
+	test_smuggling_stats();
 	test_pending_overflow();
 	test_big_message();
 	test_big_bdat();

@@ -253,9 +253,13 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"REPLY@0 354 DATA [354 go]\n"
-	"DATA [first"
-	" line\\r\\n.leading\\r\\na.\\r\\na\\r\\n\\r\\n\\rx\\r\\nb\\n.\\nc\\r\\n\\nd\\r\\n"
-	" \\r\\n.\\r\\n..\\r\\n]\n"
+	"DATA [first line\\r\\n.leading\\r\\na.\\r\\na\\r\\n\\r\\n\\r]\n"
+	"ANOMALY smuggling_crlf_dot_cr\n"
+	"DATA [x\\r\\nb\\n.\\n]\n"
+	"ANOMALY smuggling_lf_dot_lf\n"
+	"DATA [c\\r\\n\\n]\n"
+	"ANOMALY smuggling_crlf_dot_lf\n"
+	"DATA [d\\r\\n \\r\\n.\\r\\n..\\r\\n]\n"
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354"
@@ -824,8 +828,11 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"REPLY@0 354 DATA [354 go]\n"
-	"DATA [Hi\\r\\n\\n.\\nMAIL FROM:<ceo@victim.example>\\r\\nRCPT"
-	" TO:<b@y>\\r\\nDATA\\r\\nFake\\r\\n]\n"
+	"DATA [Hi\\r\\n\\n.\\n]\n"
+	"ANOMALY smuggling_lf_dot_lf\n"
+	"DATA [MAIL FROM:]\n"
+	"ANOMALY smuggled_command\n"
+	"DATA [<ceo@victim.example>\\r\\nRCPT TO:<b@y>\\r\\nDATA\\r\\nFake\\r\\n]\n"
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354"
@@ -2120,6 +2127,325 @@ static const struct tcase cases[] = {
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250,[<c@y>]250,[<no@y>]550 end=250[id=X1 accepted] bytes=2 bdat=1\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
+	0, 0, false,
+},
+/* ---- SMTP smuggling (CVE-2023-51764/51765/51766) --------------------- */
+{
+	"smuggling: <LF>.<LF> inside the message, a second envelope behind it",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("From: a@x\r\nSubject: hi\r\n\r\nHello\n.\nMAIL FROM:<admin@x>\r\n"
+		    "RCPT TO:<c@y>\r\nDATA\r\nFrom: admin@x\r\n\r\nSmuggled\r\n.\r\n"),
+		SRV("250 queued as ONE\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [From: a@x\\r\\nSubject: hi\\r\\n\\r\\nHello\\n.\\n]\n"
+	"ANOMALY smuggling_lf_dot_lf\n"
+	"DATA [MAIL FROM:]\n"
+	"ANOMALY smuggled_command\n"
+	"DATA [<admin@x>\\r\\nRCPT TO:<c@y>\\r\\nDATA\\r\\nFrom: admin@x\\r\\n\\r\\nSmuggled\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=103\n",
+	0, 0, false,
+},
+{
+	"smuggling: <LF>.<CRLF> inside the message, a second envelope behind it",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("From: a@x\r\nSubject: hi\r\n\r\nHello\n.\r\nMAIL FROM:<admin@x>\r\n"
+		    "RCPT TO:<c@y>\r\nDATA\r\nFrom: admin@x\r\n\r\nSmuggled\r\n.\r\n"),
+		SRV("250 queued as ONE\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [From: a@x\\r\\nSubject: hi\\r\\n\\r\\nHello\\n.\\r\\n]\n"
+	"ANOMALY smuggling_lf_dot_crlf\n"
+	"DATA [MAIL FROM:]\n"
+	"ANOMALY smuggled_command\n"
+	"DATA [<admin@x>\\r\\nRCPT TO:<c@y>\\r\\nDATA\\r\\nFrom: admin@x\\r\\n\\r\\nSmuggled\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=104\n",
+	0, 0, false,
+},
+{
+	"smuggling: <CRLF>.<LF> inside the message, a second envelope behind it",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("From: a@x\r\nSubject: hi\r\n\r\nHello\r\n.\nMAIL FROM:<admin@x>\r\n"
+		    "RCPT TO:<c@y>\r\nDATA\r\nFrom: admin@x\r\n\r\nSmuggled\r\n.\r\n"),
+		SRV("250 queued as ONE\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [From: a@x\\r\\nSubject: hi\\r\\n\\r\\nHello\\r\\n\\n]\n"
+	"ANOMALY smuggling_crlf_dot_lf\n"
+	"DATA [MAIL FROM:]\n"
+	"ANOMALY smuggled_command\n"
+	"DATA [<admin@x>\\r\\nRCPT TO:<c@y>\\r\\nDATA\\r\\nFrom: admin@x\\r\\n\\r\\nSmuggled\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=103\n",
+	0, 0, false,
+},
+{
+	"smuggling: <CR>.<CR> inside the message, a second envelope behind it",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("From: a@x\r\nSubject: hi\r\n\r\nHello\r.\rMAIL FROM:<admin@x>\r\n"
+		    "RCPT TO:<c@y>\r\nDATA\r\nFrom: admin@x\r\n\r\nSmuggled\r\n.\r\n"),
+		SRV("250 queued as ONE\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [From: a@x\\r\\nSubject: hi\\r\\n\\r\\nHello\\r.\\r]\n"
+	"ANOMALY smuggling_cr_dot_cr\n"
+	"DATA [MAIL FROM:]\n"
+	"ANOMALY smuggled_command\n"
+	"DATA [<admin@x>\\r\\nRCPT TO:<c@y>\\r\\nDATA\\r\\nFrom: admin@x\\r\\n\\r\\nSmuggled\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=103\n",
+	0, 0, false,
+},
+{
+	"smuggling: <CRLF>.<CR> inside the message, a second envelope behind it",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("From: a@x\r\nSubject: hi\r\n\r\nHello\r\n.\rMAIL FROM:<admin@x>\r\n"
+		    "RCPT TO:<c@y>\r\nDATA\r\nFrom: admin@x\r\n\r\nSmuggled\r\n.\r\n"),
+		SRV("250 queued as ONE\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [From: a@x\\r\\nSubject: hi\\r\\n\\r\\nHello\\r\\n\\r]\n"
+	"ANOMALY smuggling_crlf_dot_cr\n"
+	"DATA [MAIL FROM:]\n"
+	"ANOMALY smuggled_command\n"
+	"DATA [<admin@x>\\r\\nRCPT TO:<c@y>\\r\\nDATA\\r\\nFrom: admin@x\\r\\n\\r\\nSmuggled\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=103\n",
+	0, 0, false,
+},
+{
+	"smuggling: <CR>.<CRLF> inside the message, a second envelope behind it",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("From: a@x\r\nSubject: hi\r\n\r\nHello\r.\r\nMAIL FROM:<admin@x>\r\n"
+		    "RCPT TO:<c@y>\r\nDATA\r\nFrom: admin@x\r\n\r\nSmuggled\r\n.\r\n"),
+		SRV("250 queued as ONE\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [From: a@x\\r\\nSubject: hi\\r\\n\\r\\nHello\\r.\\r\\n]\n"
+	"ANOMALY smuggling_cr_dot_crlf\n"
+	"DATA [MAIL FROM:]\n"
+	"ANOMALY smuggled_command\n"
+	"DATA [<admin@x>\\r\\nRCPT TO:<c@y>\\r\\nDATA\\r\\nFrom: admin@x\\r\\n\\r\\nSmuggled\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=104\n",
+	0, 0, false,
+},
+{
+	"smuggling: none of the sequences in an ordinary message",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("Subject: a.b\r\n\r\n..\r\n.x\r\na.b\r\nx.\ry\r\nend.\r\n...\r\n"
+		    ". \r\n.\t\r\nMAIL FROM:<c@y>\r\n.\r\n"),
+		SRV("250 queued\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [Subject: a.b\\r\\n\\r\\n.\\r\\nx\\r\\na.b\\r\\nx.\\ry\\r\\nend.\\r\\n..\\r\\n \\r\\n\\x09\\r\\nMAIL FROM:<c@y>\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued] bytes=66\n",
+	0, 0, false,
+},
+{
+	"smuggling: <LF>.<CR> and <CR>.<LF> are not reported, nor MAILBOX after a sequence",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("a\n.\rb\r.\nc\n.\r\nMAILBOX full\r\nRCPT\r\n.\r\n"),
+		SRV("250 queued\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [a\\n.\\rb\\r.\\nc\\n.\\r\\n]\n"
+	"ANOMALY smuggling_lf_dot_crlf\n"
+	"DATA [MAILBOX full\\r\\nRCPT\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued] bytes=33\n",
+	0, 0, false,
+},
+{
+	"smuggling: chained sequences, lower-case command once per message, reset for the next",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("x\n.\n.\nquit\r\n\r\n.\nRSET\r\n\r.\r.\rhelo c\r\n.\r\n"),
+		SRV("250 queued as ONE\r\n"),
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI(".\nrcpt to:<c@y>\r\n.\r\n"),
+		SRV("250 queued as TWO\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [x\\n.\\n]\n"
+	"ANOMALY smuggling_lf_dot_lf\n"
+	"DATA [.\\n]\n"
+	"ANOMALY smuggling_lf_dot_lf\n"
+	"DATA [quit]\n"
+	"ANOMALY smuggled_command\n"
+	"DATA [\\r\\n\\r\\n\\n]\n"
+	"ANOMALY smuggling_crlf_dot_lf\n"
+	"DATA [RSET\\r\\n\\r.\\r]\n"
+	"ANOMALY smuggling_cr_dot_cr\n"
+	"DATA [.\\r]\n"
+	"ANOMALY smuggling_cr_dot_cr\n"
+	"DATA [helo c\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=34\n"
+	"CMD@1 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@1 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@1 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"REPLY@1 250 RCPT [250 ok]\n"
+	"REPLY@1 354 DATA [354 go]\n"
+	"DATA [\\n]\n"
+	"ANOMALY smuggling_crlf_dot_lf\n"
+	"DATA [rcpt to:]\n"
+	"ANOMALY smuggled_command\n"
+	"DATA [<c@y>\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@1 250 DATA_END [250 queued as TWO]\n"
+	"TX_END 1 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as TWO] bytes=16\n",
 	0, 0, false,
 },
 };
