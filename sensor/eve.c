@@ -157,8 +157,10 @@ json_t *eve_string(const void *data, size_t len)
 	json_t *j;
 
 	/* Fast path: valid UTF-8 without control bytes goes straight in. */
+	/* A tab is text (folded header lines keep theirs, RFC 5322 2.2.3):
+	 * JSON carries it as \t. Other control bytes become \xHH. */
 	for (size_t i = 0; i < len; i++)
-		if (p[i] < 0x20 || p[i] == 0x7f)
+		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
 			goto escape;
 	j = json_stringn((const char *)p, len);
 	if (j)
@@ -170,7 +172,7 @@ escape:
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = p[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+		if ((c >= 0x20 && c < 0x7f && c != '\\') || c == '\t') {
 			tmp[o++] = (char)c;
 		} else if (c == '\\') {
 			tmp[o++] = '\\';
