@@ -396,7 +396,8 @@ static const char *const anomaly_names[] = {
 	"ehlo_masked_keyword", "invalid_mail_param",
 	"smuggling_lf_dot_lf", "smuggling_lf_dot_crlf", "smuggling_crlf_dot_lf",
 	"smuggling_cr_dot_cr", "smuggling_crlf_dot_cr", "smuggling_cr_dot_crlf",
-	"smuggled_command",
+	"smuggled_command", "starttls_refused", "starttls_not_used",
+	"starttls_command_injection",
 	"mime_depth_exceeded", "mime_header_too_long", "mime_header_line_too_long",
 	"mime_header_truncated", "mime_invalid_header", "mime_boundary_too_long",
 	"mime_missing_boundary", "mime_missing_boundary_end", "mime_too_many_parts",
@@ -557,7 +558,30 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		tls_begin(w, a);
 		break;
 	case SMTP_EV_COMMAND:
+		/*
+		 * STARTTLS stripping and injection signs (RFC 3207 section 4:
+		 * the client sends nothing after STARTTLS until the 220, and
+		 * everything before TLS must be discarded). A command behind
+		 * STARTTLS before its reply is the CVE-2011-0411 injection; a
+		 * MAIL in cleartext although the server offered STARTTLS means
+		 * the client did not use it (or someone removed the offer on
+		 * the way: compare ehlo_masked_keyword).
+		 */
+		if (a->starttls_sent && !s->tls)
+			app_emit_anomaly(w, a, "starttls_command_injection");
+		if (ev->verb == SMTP_VERB_STARTTLS)
+			a->starttls_sent = a->starttls_tried = true;
+		else if (ev->verb == SMTP_VERB_MAIL && !s->tls && !a->starttls_tried &&
+			 (s->ehlo_flags & SMTP_CAP_STARTTLS))
+			app_emit_anomaly(w, a, "starttls_not_used");
+		break;
 	case SMTP_EV_REPLY:
+		if (ev->verb == SMTP_VERB_STARTTLS) {
+			a->starttls_sent = false;
+			if (ev->code != 220)
+				app_emit_anomaly(w, a, "starttls_refused");
+		}
+		break;
 	case SMTP_EV_AUTH:
 	case SMTP_EV_EHLO_CAPS:
 		break;

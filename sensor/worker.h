@@ -40,6 +40,8 @@ struct app_flow {
 	struct tls_hs *tls;         /* after STARTTLS / on an implicit-TLS port:
 	                             * the handshake being read (a pool block) */
 	bool tls_done;              /* its tls event was logged (or given up) */
+	bool starttls_sent;         /* STARTTLS sent, its reply not yet seen */
+	bool starttls_tried;        /* STARTTLS was sent at some point */
 };
 
 struct worker_stats {
