@@ -5,6 +5,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -45,12 +46,17 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 					      .sha256 = cfg->hash_sha256,
 					      .magic = cfg->file_magic, .slots = 1024 };
 		struct fileinfo_config bc = { .md5 = true, .slots = 1024 };
-		char err[256];
+		char err[256] = "";
 
 		w->files = fileinfo_pool_new(&fc, err, sizeof(err));
-		w->bodies = fileinfo_pool_new(&bc, err, sizeof(err));
-		if (!w->files || !w->bodies)
+		if (w->files)
+			w->bodies = fileinfo_pool_new(&bc, err, sizeof(err));
+		if (!w->files || !w->bodies) {
+			/* libmagic's database or an OpenSSL digest missing is
+			 * not "out of memory": say what it is. */
+			fprintf(stderr, "mailtap: %s\n", err);
 			return -ENOMEM;
+		}
 	}
 	url_config_default(&w->url_cfg);
 	/* A per-process seed: URLs cannot be chosen to collide in the

@@ -320,6 +320,31 @@ static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 		text_out(p, buf, o);
 }
 
+/*
+ * A bad "=" escape: flush what is decoded, count it, and pass "=" (and the
+ * hex digit read after it, if any) through as text; c either starts a new
+ * escape or is text too. Returns the new fill of buf (at most 3 bytes).
+ */
+static size_t qp_pass_bad(struct mime_parser *p, uint8_t *buf, size_t o,
+			  const uint8_t *digit, uint8_t c)
+{
+	if (o) {
+		text_out(p, buf, o);
+		o = 0;
+	}
+	qp_bad(p);
+	buf[o++] = '=';
+	if (digit)
+		buf[o++] = *digit;
+	if (c == '=') {
+		p->qp_state = 1;
+	} else {
+		buf[o++] = c;
+		p->qp_state = 0;
+	}
+	return o;
+}
+
 /* RFC 2045 6.7: "=XX" is a byte, "=" at line end a soft break; a bad
  * escape is passed through as is and counted (rule 1's advice to
  * robust decoders). */
@@ -351,18 +376,7 @@ static void qp_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 				p->qp_c1 = c;
 				p->qp_state = 2;
 			} else {
-				if (o) {
-					text_out(p, buf, o);
-					o = 0;
-				}
-				qp_bad(p);
-				buf[o++] = '=';
-				if (c == '=') {
-					p->qp_state = 1;
-				} else {
-					buf[o++] = c;
-					p->qp_state = 0;
-				}
+				o = qp_pass_bad(p, buf, o, NULL, c);
 			}
 			break;
 		case 2:
@@ -370,19 +384,7 @@ static void qp_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 				buf[o++] = (uint8_t)(hexval(p->qp_c1) << 4 | hexval(c));
 				p->qp_state = 0;
 			} else {
-				if (o) {
-					text_out(p, buf, o);
-					o = 0;
-				}
-				qp_bad(p);
-				buf[o++] = '=';
-				buf[o++] = p->qp_c1;
-				if (c == '=') {
-					p->qp_state = 1;
-				} else {
-					buf[o++] = c;
-					p->qp_state = 0;
-				}
+				o = qp_pass_bad(p, buf, o, &p->qp_c1, c);
 			}
 			break;
 		case 4:

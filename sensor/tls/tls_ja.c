@@ -119,15 +119,22 @@ size_t tls_ja3_string(const struct tls_hs *hs, char *out, size_t cap)
 	return s.n;
 }
 
-size_t tls_ja3_hash(const struct tls_hs *hs, char out[TLS_MD5_HEX])
+/* MD5 of a fingerprint string (JA3, JA3S), as hex; "" if there is none. */
+static size_t md5_of(size_t (*fmt)(const struct tls_hs *, char *, size_t),
+		     const struct tls_hs *hs, char out[TLS_MD5_HEX])
 {
 	char str[TLS_JA3_STR_MAX];
-	size_t n = tls_ja3_string(hs, str, sizeof(str));
+	size_t n = fmt(hs, str, sizeof(str));
 
 	out[0] = '\0';
 	if (n == 0)
 		return 0;
 	return digest_hex(EVP_md5(), str, n, out, 32);
+}
+
+size_t tls_ja3_hash(const struct tls_hs *hs, char out[TLS_MD5_HEX])
+{
+	return md5_of(tls_ja3_string, hs, out);
 }
 
 size_t tls_ja3s_string(const struct tls_hs *hs, char *out, size_t cap)
@@ -148,13 +155,7 @@ size_t tls_ja3s_string(const struct tls_hs *hs, char *out, size_t cap)
 
 size_t tls_ja3s_hash(const struct tls_hs *hs, char out[TLS_MD5_HEX])
 {
-	char str[TLS_JA3S_STR_MAX];
-	size_t n = tls_ja3s_string(hs, str, sizeof(str));
-
-	out[0] = '\0';
-	if (n == 0)
-		return 0;
-	return digest_hex(EVP_md5(), str, n, out, 32);
+	return md5_of(tls_ja3s_string, hs, out);
 }
 
 /* ---- JA4 ---- */
