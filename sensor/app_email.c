@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mime/mime_addr.h"
 #include "worker.h"
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -122,7 +123,7 @@ static void header(struct app_email *e, const struct mime_event *ev)
 	if (ev->msg_depth != 0 || ev->depth != 0)
 		return;
 #define IS(h) (name->len == sizeof(h) - 1 && strncasecmp(name->ptr, h, name->len) == 0)
-	if (IS("from") && !e->from)
+	if (IS("from") && e->from_headers++ == 0)
 		e->from = keep(e, v, n);
 	else if (IS("reply-to") && !e->reply_to)
 		e->reply_to = keep(e, v, n);
@@ -294,6 +295,50 @@ void app_email_gap(struct worker *w, struct app_flow *a, uint64_t n)
 		mime_parser_gap(a->email.mp, n);
 }
 
+/*
+ * The sender checks (once per message, when its headers are all known).
+ * Anomalies:
+ *  - multiple_from_headers: RFC 5322 section 3.6 allows one From; two
+ *    let a signer and a reader each see a different sender (DMARC
+ *    bypasses rely on it);
+ *  - envelope_from_mismatch: the envelope sender's domain is unrelated to
+ *    the header From's — the shape of most spoofed mail, but also of
+ *    mailing lists and bulk senders with their own bounce domains: a
+ *    weak sign on its own, logged with the relation so a SIEM can weigh
+ *    it;
+ *  - display_name_spoofing: the display name shows an address of another
+ *    domain than the mailbox's ("ceo@bank.example" <x@evil.example>).
+ */
+void app_email_sender_check(struct worker *w, struct app_flow *a,
+			    const struct smtp_tx *tx)
+{
+	struct app_email *e = &a->email;
+	struct mime_mailbox mb;
+	struct mime_slice env = { NULL, 0 }, hdr = { NULL, 0 }, shown;
+
+	if (!e->have || e->sender_checked || !tx || tx->id != e->tx_id)
+		return;
+	e->sender_checked = true;
+	if (tx->mail_seen && tx->mail_from.ptr) {
+		env = mime_path_addr(tx->mail_from.ptr, tx->mail_from.len);
+		if (!env.ptr)
+			env.ptr = "";   /* MAIL FROM:<> */
+	}
+	if (e->from && mime_mailbox_parse(e->from, strlen(e->from), &mb)) {
+		hdr = mb.addr;
+		e->from_addr = keep(e, mb.addr.ptr, mb.addr.len);
+		if (mime_display_spoof(&mb, &shown)) {
+			e->display_addr = keep(e, shown.ptr, shown.len);
+			app_emit_anomaly(w, a, "display_name_spoofing");
+		}
+	}
+	e->sender_rel = (uint8_t)mime_sender_relation(env, hdr);
+	if (e->sender_rel == MIME_SENDER_DIFFERENT)
+		app_emit_anomaly(w, a, "envelope_from_mismatch");
+	if (e->from_headers > 1)
+		app_emit_anomaly(w, a, "multiple_from_headers");
+}
+
 void app_email_end(struct worker *w, struct app_flow *a)
 {
 	struct app_email *e = &a->email;
@@ -353,6 +398,18 @@ json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext)
 			json_object_set_new(x, "text_md5", json_string(e->body_md5));
 
 		SET_STR(x, "reply_to", e->reply_to);
+		if (e->sender_checked) {
+			json_t *snd = json_object();
+
+			json_object_set_new(snd, "relation",
+					    json_string(mime_sender_rel_name(e->sender_rel)));
+			SET_STR(snd, "from_addr", e->from_addr);
+			SET_STR(snd, "display_addr", e->display_addr);
+			if (e->from_headers > 1)
+				json_object_set_new(snd, "from_headers",
+						    json_integer(e->from_headers));
+			json_object_set_new(x, "sender", snd);
+		}
 		if (e->to.dropped || e->cc.dropped || e->received.dropped ||
 		    e->attachment.dropped || e->urls.dropped)
 			json_object_set_new(x, "dropped", json_pack("{s:i,s:i,s:i,s:i,s:i}",

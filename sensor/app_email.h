@@ -5,7 +5,9 @@
  * BDAT chunks) go to the streaming MIME parser. From its events this module
  * keeps what the `email` object of the transaction's smtp event shows
  * (From, To, Cc, Subject decoded, Message-ID, Date, X-Mailer, Received,
- * attachment names, URLs, body and subject MD5), hashes and types every file
+ * attachment names, URLs, body and subject MD5), checks the sender (the
+ * envelope against the header From, display-name spoofing, repeated From
+ * headers: anomalies), hashes and types every file
  * as its decoded bytes pass (fileinfo) and emits one `fileinfo` event per
  * file, and extracts URLs from every text part.
  *
@@ -61,6 +63,14 @@ struct app_email {
 	bool url_on;
 	struct url_state url;       /* extractor of the current text part */
 	struct fileinfo_file *body; /* MD5 of the decoded text body */
+	/* Sender checks, made once when the message ends (mime_addr.h):
+	 * how the envelope sender relates to the header From, the From
+	 * addr-spec, an address shown in the display name of another
+	 * domain, and how many From headers the message had. */
+	bool sender_checked;
+	uint8_t sender_rel;         /* enum mime_sender_rel */
+	const char *from_addr, *display_addr;
+	uint32_t from_headers;
 };
 
 struct worker;
@@ -71,6 +81,13 @@ void app_email_begin(struct worker *w, struct app_flow *a, uint32_t tx_id);
 void app_email_data(struct worker *w, struct app_flow *a, const uint8_t *p, size_t n);
 void app_email_gap(struct worker *w, struct app_flow *a, uint64_t n);
 void app_email_end(struct worker *w, struct app_flow *a);
+
+/* The sender checks of tx's message (once; nothing if the message is not
+ * tx's): call when the message's headers are complete — at the end of
+ * its data, or before its smtp event if the data never ended. */
+struct smtp_tx;
+void app_email_sender_check(struct worker *w, struct app_flow *a,
+			    const struct smtp_tx *tx);
 
 /* The email{} object for the smtp event of tx_id (NULL if no message was
  * seen for it); mailtap's extra fields go to ext (the event's `mailtap`

@@ -286,6 +286,9 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 	json_t *ext = json_object(), *codes;
 
 	json_object_set_new(o, "tx_id", json_integer(tx->id));
+	/* A message whose data never ended (connection lost): its headers
+	 * are what they are now. */
+	app_email_sender_check(w, a, tx);
 	json_t *mt = json_object();
 	json_t *email = app_email_json(a, tx->id, mt);
 
@@ -385,45 +388,15 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 		app_email_reset(w, a);
 }
 
-/* Anomaly names the SMTP parser raises; each is logged once per flow (a
- * one-sided capture would otherwise log one per reply). Every occurrence
- * is counted in the smtp stats. */
-static const char *const anomaly_names[] = {
-	"line_too_long", "bare_cr", "invalid_reply", "unmatched_reply",
-	"pending_overflow", "nested_mail", "no_memory", "too_many_rcpt",
-	"invalid_mail_from", "invalid_rcpt_to", "invalid_bdat", "bdat_after_data",
-	"data_after_bdat", "bdat_chunk_cut", "invalid_auth", "ehlo_caps_cut",
-	"ehlo_masked_keyword", "invalid_mail_param",
-	"smuggling_lf_dot_lf", "smuggling_lf_dot_crlf", "smuggling_crlf_dot_lf",
-	"smuggling_cr_dot_cr", "smuggling_crlf_dot_cr", "smuggling_cr_dot_crlf",
-	"smuggled_command", "starttls_refused", "starttls_not_used",
-	"starttls_command_injection",
-	"mime_depth_exceeded", "mime_header_too_long", "mime_header_line_too_long",
-	"mime_header_truncated", "mime_invalid_header", "mime_boundary_too_long",
-	"mime_missing_boundary", "mime_missing_boundary_end", "mime_too_many_parts",
-	"mime_invalid_base64", "mime_invalid_qp", "mime_invalid_uuencode",
-	"mime_uuencode_unterminated", "mime_invalid_encoded_word",
-	"mime_unknown_charset", "mime_unknown_encoding", "mime_pool_exhausted",
-};
-
-static bool anomaly_first(struct app_flow *a, const char *name)
-{
-	unsigned bit = 63;
-
-	for (unsigned i = 0; i < sizeof(anomaly_names) / sizeof(anomaly_names[0]); i++)
-		if (strcmp(name, anomaly_names[i]) == 0)
-			bit = i;
-	if (a->anomalies_seen & (1ull << bit))
-		return false;
-	a->anomalies_seen |= 1ull << bit;
-	return true;
-}
-
 void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
 {
+	unsigned id = anomaly_id(name);
 	json_t *o;
 
-	if (!anomaly_first(a, name)) {
+	/* Every occurrence is counted; each name is logged once per flow
+	 * (a one-sided capture would otherwise log one per reply). */
+	w->st.anomaly_count[id]++;
+	if (!anomaly_first(&a->anomalies_seen, id)) {
 		w->st.anomalies_repeated++;
 		return;
 	}
@@ -538,6 +511,7 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		if (sf)
 			sig_data_end(w->sig, sf, a);
 		app_email_end(w, a);
+		app_email_sender_check(w, a, ev->tx);
 		break;
 	case SMTP_EV_TX_END:
 		/* ev->tx, not s->tx: a message waiting for its verdict while

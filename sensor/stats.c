@@ -107,6 +107,17 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 			"bytes_in", J(m->bytes_in), "body_bytes", J(m->body_bytes),
 			"encoded_words", J(m->encoded_words),
 			"charset_unknown", J(m->charset_unknown), "anomalies", an));
+		{
+			/* Every occurrence of every anomaly, by name (anomaly.h);
+			 * events: the ones logged (once per name per flow). */
+			json_t *by = json_object();
+
+			for (unsigned i = 0; i < anomaly_count(); i++)
+				json_object_set_new(by, anomaly_name(i), J(w->st.anomaly_count[i]));
+			json_object_set_new(ext, "anomalies", json_pack("{s:o,s:o,s:o}",
+				"events", J(w->st.anomalies), "repeated", J(w->st.anomalies_repeated),
+				"by_name", by));
+		}
 		json_object_set_new(ext, "files", json_pack("{s:o,s:o,s:o,s:o,s:o}",
 			"events", J(w->st.files), "hashed", J(fs->files),
 			"no_slot", J(fs->no_slot), "bytes", J(fs->bytes),

@@ -22,6 +22,7 @@
 #include "reasm.h"
 #include "sig.h"
 #include "smtp/smtp.h"
+#include "anomaly.h"
 #include "app_email.h"
 #include "tls/tls.h"
 
@@ -34,7 +35,7 @@ struct app_flow {
 	struct worker *w;
 	struct app_flow *next_free;
 	uint32_t alerts;
-	uint64_t anomalies_seen;    /* bit per anomaly name already logged */
+	struct anomaly_seen anomalies_seen; /* names already logged */
 	uint32_t sig_scope;         /* tx id + 1 the signature scope is for, 0 none */
 	struct app_email email;     /* the message of the current transaction */
 	struct tls_hs *tls;         /* after STARTTLS / on an implicit-TLS port:
@@ -51,6 +52,7 @@ struct worker_stats {
 	uint64_t alerts;            /* alert events */
 	uint64_t anomalies;         /* anomaly events */
 	uint64_t anomalies_repeated;/* same anomaly again in a flow: not logged */
+	uint64_t anomaly_count[ANOMALY_MAX]; /* every occurrence, by anomaly_id */
 	uint64_t decode_not_tcp;    /* frames that were not TCP (all reasons) */
 	uint64_t files;             /* fileinfo events */
 	uint64_t tls_logged;        /* tls events */
