@@ -412,6 +412,14 @@ void reasm_flush_all(struct reasm *r)
 			flow_end(r, reasm_flow_at(r, r->lru_head[c]), FLOW_END_SHUTDOWN);
 }
 
+void reasm_flow_bypass(struct reasm *r, struct flow *f)
+{
+	if (f->bypass)
+		return;
+	f->bypass = true;
+	r->stats.flows_bypassed++;
+}
+
 const struct reasm_stats *reasm_get_stats(const struct reasm *r)
 {
 	return &r->stats;

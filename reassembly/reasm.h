@@ -79,6 +79,7 @@ struct flow {
 	uint8_t ip_version;
 	uint8_t state;              /* enum flow_tcp_state */
 	bool midstream;             /* handshake not seen */
+	bool bypass;                /* reasm_flow_bypass(): tracked, not delivered */
 	uint16_t vlan;              /* outer VLAN id, 0 if none */
 	uint64_t first_us, last_us; /* packet times */
 	struct flow_dir_stats dir[2];
@@ -133,6 +134,8 @@ struct reasm_stats {
 	uint64_t ooo_bytes_held;        /* gauge */
 	uint64_t ooo_bytes_peak;        /* high-water mark */
 	uint64_t syn_on_established;    /* possible port reuse */
+	uint64_t flows_bypassed;        /* reasm_flow_bypass() calls */
+	uint64_t bytes_bypassed;        /* payload of bypassed flows, not delivered */
 	uint64_t rst;
 	uint64_t data_after_close;      /* payload after our FIN/RST */
 	uint64_t seq_out_of_window;     /* segments/RSTs dropped: seq implausible */
@@ -164,6 +167,14 @@ void reasm_expire(struct reasm *r, uint64_t now_us);
  * gap() before each hole), eof() both directions, flow_end(SHUTDOWN).
  */
 void reasm_flush_all(struct reasm *r);
+
+/* The consumer has no more use for f's bytes (it is not the protocol it
+ * inspects): from now on nothing of f is delivered, queued or reported as a
+ * gap; the flow is still tracked (its packets do not create a new flow)
+ * until it closes or times out, and flow_end() still comes. Safe to call
+ * from inside the data() callback: the rest of that call's bytes are not
+ * delivered. */
+void reasm_flow_bypass(struct reasm *r, struct flow *f);
 
 const struct reasm_stats *reasm_get_stats(const struct reasm *r);
 

@@ -167,7 +167,10 @@ static bool seg_differs(const struct reasm *r, uint32_t s, uint32_t rel,
 static void deliver(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 		    const uint8_t *p, uint32_t n)
 {
-	r->ops->data(r->user, &f->pub, d, p, n);
+	if (!f->pub.bypass)
+		r->ops->data(r->user, &f->pub, d, p, n);
+	else
+		r->stats.bytes_bypassed += n;
 	f->dir[d].nxt += n;
 	f->pub.dir[d].stream_bytes += n;
 	r->stats.bytes_delivered += n;
@@ -175,7 +178,8 @@ static void deliver(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 
 static void emit_gap(struct reasm *r, struct reasm_flow *f, enum flow_dir d, uint64_t n)
 {
-	r->ops->gap(r->user, &f->pub, d, n);
+	if (!f->pub.bypass)
+		r->ops->gap(r->user, &f->pub, d, n);
 	f->dir[d].nxt += n;
 	f->pub.dir[d].gap_bytes += n;
 	r->stats.gaps++;
@@ -386,6 +390,16 @@ static void stream_data(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 	struct reasm_dir *D = &f->dir[d];
 	struct seg_verdict v = { trimmed, false, false };
 
+	/* A bypassed flow holds nothing: its queue goes, and its bytes
+	 * only move nxt on (so the FIN still ends the direction). */
+	if (f->pub.bypass) {
+		queue_discard(r, D);
+		if (off + n > D->nxt) {
+			r->stats.bytes_bypassed += off + n - D->nxt;
+			D->nxt = off + n;
+		}
+		return;
+	}
 	for (;;) {
 		if (off + n <= D->nxt) {
 			v.old_bytes = true;

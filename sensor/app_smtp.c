@@ -29,10 +29,21 @@ static inline struct app_flow *app_of_session(struct smtp_session *s)
 
 static void tls_begin(struct worker *w, struct app_flow *a);
 
+static void sig_open(struct worker *w, struct app_flow *a)
+{
+	const struct flow *f = a->flow;
+	struct sig_tuple tup;
+
+	memcpy(tup.client, f->client.b, 16);
+	memcpy(tup.server, f->server.b, 16);
+	tup.client_port = f->client_port;
+	tup.server_port = f->server_port;
+	a->sig = sig_flow_open(w->sig, &tup);
+}
+
 static struct app_flow *app_get(struct worker *w, struct flow *f)
 {
 	struct app_flow *a = f->app;
-	struct sig_tuple tup;
 
 	if (a)
 		return a == &app_none ? NULL : a;
@@ -52,13 +63,17 @@ static struct app_flow *app_get(struct worker *w, struct flow *f)
 	a->w = w;
 	a->flow = f;
 	smtp_session_init(&a->smtp, &w->smtp_cfg, &w->smtp_stats);
-	memcpy(tup.client, f->client.b, 16);
-	memcpy(tup.server, f->server.b, 16);
-	tup.client_port = f->client_port;
-	tup.server_port = f->server_port;
-	a->sig = sig_flow_open(w->sig, &tup);
-	w->st.smtp_sessions++;
 	f->app = a;
+	/* Not an SMTP port (--detect-any-port): SMTP until proven, by the
+	 * first bytes of each side (probe_data). */
+	if (!config_is_smtp_port(w->cfg, f->server_port) &&
+	    !config_is_smtps_port(w->cfg, f->server_port)) {
+		a->probe = PROBE_GREETING;
+		w->st.probe_flows++;
+		return a;
+	}
+	sig_open(w, a);
+	w->st.smtp_sessions++;
 	/* RFC 8314: on an implicit-TLS port the session is TLS from the
 	 * first byte; only the handshake can be read. */
 	if (config_is_smtps_port(w->cfg, f->server_port)) {
@@ -111,13 +126,17 @@ static bool on_flow_new(void *user, const struct decoded_pkt *p, bool *from_clie
 
 	if (p->tcp_flags & TCP_RST)
 		return false;
+	/* With --detect-any-port every connection whose handshake is seen is
+	 * a candidate: the protocol, not the port, decides (probe_data). */
 	if (syn && !ack) {
 		*from_client = true;
-		return config_is_smtp_port(c, p->dport) || config_is_smtps_port(c, p->dport);
+		return c->detect_any_port || config_is_smtp_port(c, p->dport) ||
+			config_is_smtps_port(c, p->dport);
 	}
 	if (syn && ack) {
 		*from_client = false;
-		return config_is_smtp_port(c, p->sport) || config_is_smtps_port(c, p->sport);
+		return c->detect_any_port || config_is_smtp_port(c, p->sport) ||
+			config_is_smtps_port(c, p->sport);
 	}
 	/* Midstream: the SMTP port says which side is the server. */
 	if (config_is_smtp_port(c, p->dport) || config_is_smtps_port(c, p->dport)) {
@@ -131,6 +150,124 @@ static bool on_flow_new(void *user, const struct decoded_pkt *p, bool *from_clie
 	return false;
 }
 
+static void app_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
+		     const uint8_t *data, uint32_t len);
+
+/* ---- SMTP on any port (--detect-any-port) --------------------------------
+ *
+ * A connection on a port that is not an SMTP port is SMTP when the server
+ * speaks first with a 220 greeting (RFC 5321 section 4.3.1) and the
+ * client's first command is EHLO or HELO (section 4.1.1.1). The greeting
+ * alone is not enough: FTP greets with 220 too; its client then sends
+ * USER, AUTH or FEAT. Until both are seen nothing is parsed or scanned:
+ * the server's bytes wait in one pool block and the client's first five
+ * in the flow, then everything is replayed through the normal path, so a
+ * detected session gives the same events as one on port 25. Anything
+ * else — the client speaking first, another reply code, a gap, a greeting
+ * longer than a block — gives the flow up: reassembly stops delivering it
+ * (reasm_flow_bypass) and its state goes back to the pool.
+ */
+static void probe_release(struct worker *w, struct app_flow *a)
+{
+	if (a->probe_buf)
+		mt_block_put(&w->pool, a->probe_buf);
+	a->probe_buf = NULL;
+}
+
+static void probe_reject(struct worker *w, struct app_flow *a)
+{
+	struct flow *f = a->flow;
+
+	/* The session was never fed: it holds no block and has nothing to
+	 * log, so it is not finished (that would log an empty transaction). */
+	probe_release(w, a);
+	w->st.probe_rejected++;
+	reasm_flow_bypass(w->reasm, f);
+	f->app = &app_none;
+	app_put(w, a);
+}
+
+static bool ascii_prefix_ci(const uint8_t *p, size_t n, const char *want)
+{
+	for (size_t i = 0; i < n && want[i]; i++) {
+		uint8_t c = p[i];
+
+		if (c >= 'a' && c <= 'z')
+			c -= 32;
+		if (c != (uint8_t)want[i])
+			return false;
+	}
+	return true;
+}
+
+/* Returns true when the probe is over and app_data() takes the bytes. */
+static bool probe_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
+		       const uint8_t *data, uint32_t len)
+{
+	uint32_t room;
+
+	if (dir == FLOW_TO_CLIENT) {
+		if (!a->probe_buf && !(a->probe_buf = mt_block_get(&w->pool))) {
+			probe_reject(w, a);     /* counted in pool.exhausted */
+			return false;
+		}
+		room = w->pool.block_size - a->probe_len;
+		if (len > room) {
+			probe_reject(w, a);
+			return false;
+		}
+		memcpy(a->probe_buf + a->probe_len, data, len);
+		a->probe_len += len;
+		if (!ascii_prefix_ci(a->probe_buf, a->probe_len, "220") ||
+		    (a->probe_len > 3 && a->probe_buf[3] != ' ' && a->probe_buf[3] != '-' &&
+		     a->probe_buf[3] != '\r')) {
+			probe_reject(w, a);
+			return false;
+		}
+		a->probe = PROBE_CLIENT;
+		return false;
+	}
+	/* The client. It must wait for the greeting. */
+	if (a->probe != PROBE_CLIENT || a->probe_len < 4) {
+		probe_reject(w, a);
+		return false;
+	}
+	while (len && a->probe_cli_len < sizeof(a->probe_cli)) {
+		a->probe_cli[a->probe_cli_len++] = *data++;
+		len--;
+	}
+	if (!ascii_prefix_ci(a->probe_cli, a->probe_cli_len, "EHLO ") &&
+	    !ascii_prefix_ci(a->probe_cli, a->probe_cli_len, "HELO ")) {
+		/* "EHLO\t" is a command too (RFC 5321 grammar: SP, but
+		 * receivers accept tabs); anything else is not SMTP. */
+		if (!(a->probe_cli_len == 5 && a->probe_cli[4] == '\t' &&
+		      (ascii_prefix_ci(a->probe_cli, 4, "EHLO") ||
+		       ascii_prefix_ci(a->probe_cli, 4, "HELO")))) {
+			probe_reject(w, a);
+			return false;
+		}
+	}
+	if (a->probe_cli_len < sizeof(a->probe_cli))
+		return false;
+	/* Confirmed: replay and carry on. */
+	a->probe = PROBE_NONE;
+	a->by_protocol = true;
+	w->st.probe_confirmed++;
+	w->st.smtp_sessions++;
+	sig_open(w, a);
+	{
+		uint8_t *buf = a->probe_buf;
+
+		a->probe_buf = NULL;
+		app_data(w, a, FLOW_TO_CLIENT, buf, a->probe_len);
+		mt_block_put(&w->pool, buf);
+	}
+	app_data(w, a, FLOW_TO_SERVER, a->probe_cli, a->probe_cli_len);
+	if (len)
+		app_data(w, a, FLOW_TO_SERVER, data, len);
+	return false;
+}
+
 static void on_data(void *user, struct flow *f, enum flow_dir dir,
 		    const uint8_t *data, uint32_t len)
 {
@@ -139,6 +276,16 @@ static void on_data(void *user, struct flow *f, enum flow_dir dir,
 
 	if (!a)
 		return;
+	if (a->probe) {
+		probe_data(w, a, dir, data, len);
+		return;
+	}
+	app_data(w, a, dir, data, len);
+}
+
+static void app_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
+		     const uint8_t *data, uint32_t len)
+{
 	if (a->smtp.tls) {
 		if (a->tls) {
 			tls_hs_feed(a->tls, dir == FLOW_TO_SERVER ? TLS_DIR_TO_SERVER :
@@ -169,6 +316,10 @@ static void on_gap(void *user, struct flow *f, enum flow_dir dir, uint64_t len)
 
 	if (!a)
 		return;
+	if (a->probe) {
+		probe_reject(w, a);     /* cannot tell what was lost */
+		return;
+	}
 	smtp_session_gap(&a->smtp, (enum smtp_dir)dir, len);
 	if (dir == FLOW_TO_SERVER && a->email.mp)
 		app_email_gap(w, a, len);
@@ -181,7 +332,7 @@ static void on_eof(void *user, struct flow *f, enum flow_dir dir)
 {
 	struct app_flow *a = f->app;
 
-	if (a && a != &app_none)
+	if (a && a != &app_none && !a->probe)
 		smtp_session_eof(&a->smtp, (enum smtp_dir)dir);
 }
 
@@ -193,6 +344,13 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why)
 	f->app = NULL;
 	if (!a || a == &app_none)
 		return;
+	if (a->probe) {
+		/* Ended before it showed what it is: nothing to log. */
+		probe_release(w, a);
+		w->st.probe_rejected++;
+		app_put(w, a);
+		return;
+	}
 	/* Close the signature streams first: matches reported at end of
 	 * stream still see the session's envelope. The transactions that
 	 * smtp_session_finish() ends then only produce smtp events. */
@@ -352,6 +510,8 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 
 		if (s->banner.ptr)
 			json_object_set_new(ext, "banner", str_json(&s->banner));
+		if (a->by_protocol)
+			json_object_set_new(ext, "detected", json_string("protocol"));
 		if (s->ehlo_caps.ptr) {
 			json_t *caps = json_array();
 			const char *p = s->ehlo_caps.ptr, *end = p + s->ehlo_caps.len;

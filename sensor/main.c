@@ -36,6 +36,7 @@ static void usage(FILE *out)
 	      "  -l, --log-dir DIR        write DIR/eve.json (default: .)\n"
 	      "      --smtp-ports LIST    ports that carry SMTP (default 25,587,2525)\n"
 	      "      --smtps-ports LIST   ports of SMTP over implicit TLS (default 465; \"\" none)\n"
+	      "      --detect-any-port    also find SMTP on other ports, by its greeting and EHLO/HELO\n"
 	      "      --file-hash LIST     digests of every file: md5,sha1,sha256 (default) or none\n"
 	      "      --no-file-magic      do not type files by content (libmagic)\n"
 	      "      --validate-checksums drop packets with bad TCP checksums\n"
@@ -118,6 +119,7 @@ int main(int argc, char **argv)
 		{"file-hash", required_argument, NULL, 6},
 		{"no-file-magic", no_argument, NULL, 7},
 		{"validate-checksums", no_argument, NULL, 2},
+		{"detect-any-port", no_argument, NULL, 8},
 		{"max-flows", required_argument, NULL, 3},
 		{"summary", no_argument, NULL, 4},
 		{"quiet", no_argument, NULL, 'q'},
@@ -179,6 +181,9 @@ int main(int argc, char **argv)
 			break;
 		case 2:
 			cfg.validate_checksums = true;
+			break;
+		case 8:
+			cfg.detect_any_port = true;
 			break;
 		case 3: {
 			char *end;

@@ -9,7 +9,7 @@
 
 static json_t *reasm_json(const struct reasm_stats *r)
 {
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	json_t *o = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"flows_created", J(r->flows_created), "flows_active", J(r->flows_active),
 		"flows_refused", J(r->flows_refused), "flows_closed", J(r->flows_closed),
 		"flows_timeout", J(r->flows_timeout), "flows_evicted", J(r->flows_evicted),
@@ -24,6 +24,10 @@ static json_t *reasm_json(const struct reasm_stats *r)
 		"rst", J(r->rst), "data_after_close", J(r->data_after_close),
 		"seq_out_of_window", J(r->seq_out_of_window), "ooo_bytes_held", J(r->ooo_bytes_held),
 		"syn_on_established", J(r->syn_on_established));
+
+	json_object_set_new(o, "flows_bypassed", J(r->flows_bypassed));
+	json_object_set_new(o, "bytes_bypassed", J(r->bytes_bypassed));
+	return o;
 }
 
 json_t *stats_event(const struct worker *w, const struct capture_source *src,
@@ -122,6 +126,9 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 			"events", J(w->st.files), "hashed", J(fs->files),
 			"no_slot", J(fs->no_slot), "bytes", J(fs->bytes),
 			"magic_errors", J(fs->magic_errors)));
+		json_object_set_new(ext, "probe", json_pack("{s:o,s:o,s:o}",
+			"flows", J(w->st.probe_flows), "confirmed", J(w->st.probe_confirmed),
+			"rejected", J(w->st.probe_rejected)));
 		json_object_set_new(ext, "urls", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
 			"parts", J(w->st.url_parts), "found", J(w->st.urls),
 			"over_cap", J(w->st.url_over_cap), "truncated", J(w->st.url_truncated),

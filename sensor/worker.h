@@ -43,7 +43,18 @@ struct app_flow {
 	bool tls_done;              /* its tls event was logged (or given up) */
 	bool starttls_sent;         /* STARTTLS sent, its reply not yet seen */
 	bool starttls_tried;        /* STARTTLS was sent at some point */
+	/* --detect-any-port (app_smtp.c, probe_data): a flow on a port that
+	 * is not an SMTP port is held in probe until its greeting and first
+	 * command show it is SMTP (by_protocol then). */
+	uint8_t probe;              /* enum app_probe */
+	bool by_protocol;
+	uint8_t probe_cli_len;
+	uint8_t probe_cli[5];       /* the client's first bytes */
+	uint32_t probe_len;
+	uint8_t *probe_buf;         /* the server's bytes so far (a pool block) */
 };
+
+enum app_probe { PROBE_NONE = 0, PROBE_GREETING, PROBE_CLIENT };
 
 struct worker_stats {
 	uint64_t app_no_memory;     /* flows not inspected: app pool empty */
@@ -55,6 +66,9 @@ struct worker_stats {
 	uint64_t anomaly_count[ANOMALY_MAX]; /* every occurrence, by anomaly_id */
 	uint64_t decode_not_tcp;    /* frames that were not TCP (all reasons) */
 	uint64_t files;             /* fileinfo events */
+	uint64_t probe_flows;       /* --detect-any-port candidates */
+	uint64_t probe_confirmed;   /* ... found to be SMTP */
+	uint64_t probe_rejected;    /* ... given up (not SMTP, or unclear) */
 	uint64_t tls_logged;        /* tls events */
 	uint64_t url_parts;         /* text parts scanned for URLs */
 	uint64_t urls, url_over_cap, url_truncated, url_no_mem, url_defanged;
