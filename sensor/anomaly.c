@@ -18,6 +18,7 @@ static const char *const names[] = {
 	"smuggled_command",
 	/* STARTTLS signs (app_smtp.c) */
 	"starttls_refused", "starttls_not_used", "starttls_command_injection",
+	"cleartext_after_starttls",
 	/* sender checks (app_email.c) */
 	"envelope_from_mismatch", "display_name_spoofing", "multiple_from_headers",
 	/* MIME parser (sensor/mime): mime_anomaly_name() */

@@ -283,13 +283,44 @@ static void on_data(void *user, struct flow *f, enum flow_dir dir,
 	app_data(w, a, dir, data, len);
 }
 
+/*
+ * The client's bytes after a 220 to STARTTLS (or its first bytes on an
+ * implicit-TLS port) are not a TLS record: the session goes on in clear. Two real causes: a capture whose TLS part was
+ * decrypted and written back (Arkime's smtp-decrypted case), and a client
+ * or a man in the middle that never started TLS although the server was
+ * ready — which a sensor must read rather than wave through as encrypted.
+ * RFC 3207 section 4.2: after TLS the client starts over with EHLO, so the
+ * parser simply takes the next command; the anomaly says it happened.
+ */
+static void cleartext_resume(struct worker *w, struct app_flow *a)
+{
+	mt_block_put(&w->pool, a->tls);
+	a->tls = NULL;
+	a->smtp.tls = false;
+	a->starttls_sent = false;
+	a->cleartext = true;
+	w->st.tls_cleartext++;
+	app_emit_anomaly(w, a, "cleartext_after_starttls");
+}
+
 static void app_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
 		     const uint8_t *data, uint32_t len)
 {
 	if (a->smtp.tls) {
 		if (a->tls) {
-			tls_hs_feed(a->tls, dir == FLOW_TO_SERVER ? TLS_DIR_TO_SERVER :
-				    TLS_DIR_TO_CLIENT, data, len);
+			enum tls_dir td = dir == FLOW_TO_SERVER ? TLS_DIR_TO_SERVER :
+				TLS_DIR_TO_CLIENT;
+
+			/* The client decides: its hello is what TLS needs. A
+			 * server greeting in clear on port 465 answered by a
+			 * ClientHello (suricata-verify smtp-errors) stays TLS:
+			 * the hello is what there is to read. */
+			if (tls_hs_feed(a->tls, td, data, len) == TLS_NOT_TLS &&
+			    td == TLS_DIR_TO_SERVER) {
+				cleartext_resume(w, a);
+				app_data(w, a, dir, data, len);
+				return;
+			}
 			if (tls_hs_finished(a->tls))
 				tls_done(w, a);
 		}
@@ -678,7 +709,7 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		 * the next transaction runs sits in another slot. On an
 		 * implicit-TLS port there is no SMTP to log, only the tls
 		 * event. */
-		if (!config_is_smtps_port(w->cfg, a->flow->server_port))
+		if (!config_is_smtps_port(w->cfg, a->flow->server_port) || a->cleartext)
 			emit_smtp_tx(w, a, ev->tx);
 		if (sf && ev->tx == &s->tx) {
 			sig_flow_tx_end(w->sig, sf);

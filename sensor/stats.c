@@ -126,6 +126,17 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 			"events", J(w->st.files), "hashed", J(fs->files),
 			"no_slot", J(fs->no_slot), "bytes", J(fs->bytes),
 			"magic_errors", J(fs->magic_errors)));
+		{
+			const struct tls_stats *t = &w->tls_stats;
+
+			json_object_set_new(ext, "tls", json_pack(
+				"{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+				"events", J(w->st.tls_logged), "cleartext", J(w->st.tls_cleartext),
+				"connections", J(t->connections), "client_hellos", J(t->client_hellos),
+				"server_hellos", J(t->server_hellos), "not_tls", J(t->not_tls),
+				"sslv2", J(t->sslv2), "alert", J(t->alert), "gave_up", J(t->gave_up),
+				"bad_record", J(t->bad_record), "appdata_early", J(t->appdata_early)));
+		}
 		json_object_set_new(ext, "probe", json_pack("{s:o,s:o,s:o}",
 			"flows", J(w->st.probe_flows), "confirmed", J(w->st.probe_confirmed),
 			"rejected", J(w->st.probe_rejected)));

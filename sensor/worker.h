@@ -41,6 +41,7 @@ struct app_flow {
 	struct tls_hs *tls;         /* after STARTTLS / on an implicit-TLS port:
 	                             * the handshake being read (a pool block) */
 	bool tls_done;              /* its tls event was logged (or given up) */
+	bool cleartext;             /* went on in clear where TLS was due */
 	bool starttls_sent;         /* STARTTLS sent, its reply not yet seen */
 	bool starttls_tried;        /* STARTTLS was sent at some point */
 	/* --detect-any-port (app_smtp.c, probe_data): a flow on a port that
@@ -70,6 +71,8 @@ struct worker_stats {
 	uint64_t probe_confirmed;   /* ... found to be SMTP */
 	uint64_t probe_rejected;    /* ... given up (not SMTP, or unclear) */
 	uint64_t tls_logged;        /* tls events */
+	uint64_t tls_cleartext;     /* sessions that went on in clear where
+				     * TLS was due (cleartext_after_starttls) */
 	uint64_t url_parts;         /* text parts scanned for URLs */
 	uint64_t urls, url_over_cap, url_truncated, url_no_mem, url_defanged;
 };
