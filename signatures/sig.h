@@ -21,12 +21,31 @@
  * others are transaction-scoped and reset by sig_flow_tx_end(). A rule fires
  * at most once per transaction. A rule with a negated condition
  * (content:!"x") is decided when its buffer is complete: at the end of
- * sig_scan_buffer() for a block buffer, at sig_data_end() for smtp.data.
+ * sig_scan_buffer() for a block buffer, at sig_stream_end() for smtp.data,
+ * email.body and file.data.
  *
- * Long buffers (raw stream per direction, message data) use Hyperscan
- * streaming mode: bytes are scanned as they arrive, and a pattern split
- * across any number of calls still matches. Short buffers (helo, mail_from,
- * each rcpt_to) are scanned in block mode when complete.
+ * Buffer instances (Suricata's multi-buffer matching). Some buffers occur
+ * several times in one transaction: smtp.rcpt_to, email.to, email.cc,
+ * email.received, email.url and file.name are scanned once per recipient,
+ * address, header, URL or file name (one sig_scan_buffer() call each);
+ * email.body is one stream per decoded text part and file.data one stream
+ * per decoded file (sig_stream_begin() .. sig_stream_end() each). The
+ * conditions a rule writes under one sticky-buffer keyword must all match in
+ * the SAME instance; bsize and negated conditions hold per instance too.
+ * Writing the sticky keyword again (file.name; content:"a"; file.name;
+ * content:"b";) starts an independent group that another instance may
+ * satisfy, as in Suricata; for file.data and email.body (not multi-buffers in
+ * Suricata) all of a rule's conditions form one group. Each group is decided
+ * inside its instance; what persists for the transaction is only "this
+ * group matched in some instance", so a rule can combine groups and other
+ * buffers in any order.
+ *
+ * Long buffers (raw stream per direction, message data, body parts, files)
+ * use Hyperscan streaming mode: bytes are scanned as they arrive, and a
+ * pattern split across any number of calls still matches; the end of the
+ * stream (sig_stream_end) is the end that endswith, pcre $ and bsize see.
+ * Short buffers (helo, mail_from, each rcpt_to, the email.* headers, each
+ * file name) are scanned in block mode when complete.
  *
  * This library knows rule text, Hyperscan and buffer names; it knows nothing
  * of packets, flows or JSON. Addresses are 16-byte IPv6 or IPv4-mapped IPv6.
@@ -38,13 +57,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Inspection buffers. The string names are what rules use. */
+/* Inspection buffers. The string names are what rules use. All but the
+ * raw stream carry client data only (SIG_DIR_TO_SERVER). "multi": one
+ * instance per call, see the instance rule above. */
 enum sig_buf {
 	SIG_BUF_STREAM = 0,     /* raw reassembled stream (no sticky buffer) */
-	SIG_BUF_SMTP_HELO,      /* "smtp.helo": HELO/EHLO argument */
+	SIG_BUF_SMTP_HELO,      /* "smtp.helo": HELO/EHLO argument (session) */
 	SIG_BUF_SMTP_MAIL_FROM, /* "smtp.mail_from": MAIL FROM argument */
-	SIG_BUF_SMTP_RCPT_TO,   /* "smtp.rcpt_to": each RCPT TO argument */
-	SIG_BUF_SMTP_DATA,      /* "smtp.data": message after dot-unstuffing */
+	SIG_BUF_SMTP_RCPT_TO,   /* "smtp.rcpt_to": each RCPT TO argument; multi */
+	SIG_BUF_SMTP_DATA,      /* "smtp.data": message after dot-unstuffing; stream */
+	SIG_BUF_EMAIL_FROM,     /* "email.from": From header value */
+	SIG_BUF_EMAIL_TO,       /* "email.to": each To address; multi */
+	SIG_BUF_EMAIL_CC,       /* "email.cc": each Cc address; multi */
+	SIG_BUF_EMAIL_SUBJECT,  /* "email.subject" */
+	SIG_BUF_EMAIL_DATE,     /* "email.date" */
+	SIG_BUF_EMAIL_MESSAGE_ID, /* "email.message_id" */
+	SIG_BUF_EMAIL_X_MAILER, /* "email.x_mailer" */
+	SIG_BUF_EMAIL_RECEIVED, /* "email.received": each Received header; multi */
+	SIG_BUF_EMAIL_URL,      /* "email.url": each URL found in the message; multi */
+	SIG_BUF_EMAIL_BODY,     /* "email.body": decoded text of one text part; stream */
+	SIG_BUF_FILE_NAME,      /* "file.name" (filename, fileext): each file name; multi */
+	SIG_BUF_FILE_DATA,      /* "file.data" (file_data): decoded bytes of one file; stream */
 	SIG_BUF_COUNT,
 };
 
@@ -121,6 +154,9 @@ int sig_engine_build(struct sig_set *s, struct sig_engine **out,
 		     char *err, size_t errlen);
 void sig_engine_free(struct sig_engine *e);
 unsigned sig_engine_rule_count(const struct sig_engine *e);
+/* Whether some rule inspects buffer b (a database exists for it in either
+ * direction): the caller can skip building a buffer nobody looks at. */
+bool sig_engine_has_buf(const struct sig_engine *e, enum sig_buf b);
 /* Bytes of compiled databases (hs_database_size summed). */
 size_t sig_engine_db_bytes(const struct sig_engine *e);
 
@@ -175,13 +211,40 @@ void sig_scan_stream(struct sig_thread *t, struct sig_flow *f, enum sig_dir dir,
  * stream restarts with the next bytes. Recorded matches are kept. */
 void sig_stream_gap(struct sig_thread *t, struct sig_flow *f, enum sig_dir dir);
 
-/* A complete short buffer (block mode). For SIG_BUF_SMTP_RCPT_TO call once
- * per recipient. */
+/*
+ * A complete short buffer (block mode), any buffer except the raw stream
+ * and the streaming ones (smtp.data, email.body, file.data), which are
+ * ignored here. For a multi-instance buffer call once per instance (per
+ * recipient, address, Received header, URL, file name); each call is one
+ * instance. An empty buffer (len 0) is not inspected.
+ */
 void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 		     enum sig_dir dir, const uint8_t *data, size_t len,
 		     void *ctx);
 
-/* Message data of one message: begin, any number of chunks, end. */
+/*
+ * Streaming buffers SIG_BUF_SMTP_DATA (one per message), SIG_BUF_EMAIL_BODY
+ * (one per decoded text part) and SIG_BUF_FILE_DATA (one per decoded file):
+ * begin, any number of scans, end — in the to_server direction. Other
+ * buffers are ignored. Each buffer has its own stream, so a body part and a
+ * file may be open at the same time; one stream per buffer per flow.
+ *  - sig_stream_begin starts an instance: a stream still open for b is
+ *    dropped unreported, and the previous instance's matches are forgotten.
+ *  - sig_stream_scan without a begin opens the stream lazily (a fresh
+ *    instance if none was open).
+ *  - sig_stream_end is the end of the part/file/message: end-anchored
+ *    conditions (endswith, pcre $, bsize) are reported, then rules with
+ *    negated conditions in b are decided (only if bytes were scanned and
+ *    every match could be recorded). Then the instance is closed.
+ * ctx is passed to the alert callback of any rule that fires.
+ */
+void sig_stream_begin(struct sig_thread *t, struct sig_flow *f, enum sig_buf b);
+void sig_stream_scan(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+		     const uint8_t *data, size_t len, void *ctx);
+void sig_stream_end(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+		    void *ctx);
+
+/* Message data of one message: the stream calls for SIG_BUF_SMTP_DATA. */
 void sig_data_begin(struct sig_thread *t, struct sig_flow *f);
 void sig_scan_data(struct sig_thread *t, struct sig_flow *f,
 		   const uint8_t *data, size_t len, void *ctx);

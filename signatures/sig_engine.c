@@ -12,8 +12,19 @@
  *    IDS inspecting one direction at a time means; smtp.* buffers are
  *    client data, so such rules only have a to_server instance.
  *  - one database per (buffer, direction) that has patterns: the raw
- *    stream and smtp.data in streaming mode, the short buffers in block
- *    mode. Pattern ids are dense and global across databases.
+ *    stream, smtp.data, email.body and file.data in streaming mode, the
+ *    short buffers in block mode. Pattern ids are dense and global across
+ *    databases.
+ *  - groups: a rule whose conditions in a multi-instance buffer group must
+ *    match in one instance (sig_expr.iscope) and which also has other
+ *    conditions is split: a group instance (sig_inst.virt set) holds the
+ *    group's conditions, and when they all match in one instance it
+ *    "matches" a virtual pattern (an id with no database) that the rule's
+ *    instance lists in their place. A rule that is only that group needs no
+ *    virtual pattern: it fires when the group matches. Instance-scoped
+ *    patterns are distinct from transaction-scoped ones with the same
+ *    expression (the scope is part of the dedup key), since only the
+ *    former are forgotten when an instance ends.
  *
  * Patterns are the conditions sig_expr.c built for each rule (a literal,
  * a relative chain or a pcre, with hs_expr_ext offsets); a negated
@@ -40,11 +51,11 @@
 #include "sig_internal.h"
 
 struct bpat {
-	char *re;                 /* owned copy of the expression */
+	char *re;                 /* owned copy of the expression; NULL virtual */
 	unsigned flags;
 	unsigned long long min_off, max_off;
 	uint8_t buf, dir;
-	bool absolute, confirm;
+	bool absolute, confirm, iscope, virt;
 	uint32_t hash;
 };
 
@@ -88,14 +99,15 @@ static uint32_t pat_hash(const struct sig_expr *x, uint8_t dir)
 	h = (h ^ (uint32_t)x->max_off) * 16777619u;
 	h = (h ^ x->buf) * 16777619u;
 	h = (h ^ dir) * 16777619u;
+	h = (h ^ x->iscope) * 16777619u;
 	return h;
 }
 
 static bool pat_eq(const struct bpat *bp, const struct sig_expr *x, uint8_t dir)
 {
-	return bp->flags == x->hsflags && bp->min_off == x->min_off &&
+	return !bp->virt && bp->flags == x->hsflags && bp->min_off == x->min_off &&
 		bp->max_off == x->max_off && bp->buf == x->buf && bp->dir == dir &&
-		strcmp(bp->re, x->re) == 0;
+		bp->iscope == x->iscope && strcmp(bp->re, x->re) == 0;
 }
 
 static int ht_grow(struct build *b)
@@ -108,6 +120,8 @@ static int ht_grow(struct build *b)
 	for (uint32_t i = 0; i < b->npat; i++) {
 		uint32_t h = b->pat[i].hash & (cap - 1);
 
+		if (b->pat[i].virt)
+			continue;
 		while (ht[h])
 			h = (h + 1) & (cap - 1);
 		ht[h] = i + 1;
@@ -116,6 +130,37 @@ static int ht_grow(struct build *b)
 	b->ht = ht;
 	b->htcap = cap;
 	return 0;
+}
+
+/* A new pattern slot (zeroed), or NULL. */
+static struct bpat *pat_new(struct build *b)
+{
+	if (b->npat >= SIG_ID_MAX)
+		return NULL;
+	if (b->npat == b->cappat) {
+		uint32_t cap = b->cappat ? b->cappat * 2 : 256;
+		struct bpat *np = realloc(b->pat, cap * sizeof(*np));
+
+		if (!np)
+			return NULL;
+		b->pat = np;
+		b->cappat = cap;
+	}
+	memset(&b->pat[b->npat], 0, sizeof(b->pat[0]));
+	return &b->pat[b->npat];
+}
+
+/* Id of a new virtual pattern (a group of buf matched), never shared. */
+static int64_t pat_virtual(struct build *b, uint8_t buf, uint8_t dir)
+{
+	struct bpat *bp = pat_new(b);
+
+	if (!bp)
+		return -1;
+	bp->buf = buf;
+	bp->dir = dir;
+	bp->virt = true;
+	return b->npat++;
 }
 
 /* Id of the pattern for this condition in this direction, interned. */
@@ -131,18 +176,9 @@ static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir
 		if (bp->hash == hash && pat_eq(bp, x, dir))
 			return b->ht[h] - 1;
 	}
-	if (b->npat >= SIG_ID_MAX)
+	bp = pat_new(b);
+	if (!bp)
 		return -1;
-	if (b->npat == b->cappat) {
-		uint32_t cap = b->cappat ? b->cappat * 2 : 256;
-		struct bpat *np = realloc(b->pat, cap * sizeof(*np));
-
-		if (!np)
-			return -1;
-		b->pat = np;
-		b->cappat = cap;
-	}
-	bp = &b->pat[b->npat];
 	bp->re = strdup(x->re);
 	if (!bp->re)
 		return -1;
@@ -153,6 +189,7 @@ static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir
 	bp->dir = dir;
 	bp->absolute = x->absolute;
 	bp->confirm = x->confirm;
+	bp->iscope = x->iscope;
 	bp->hash = hash;
 	b->ht[h] = b->npat + 1;
 	return b->npat++;
@@ -165,19 +202,24 @@ static int u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
+/*
+ * Append an instance whose conditions are conds[0..n) (pattern ids, with
+ * SIG_COND_NEG on negated ones), sorted and deduplicated: a condition
+ * repeated in a rule is one condition.
+ */
+static int push_inst(struct build *b, uint32_t ri, uint8_t dir, const uint32_t *conds,
+		     uint32_t n, int8_t neg_buf, uint32_t virt)
 {
-	const struct sig_rule *r = &b->s->rules[ri];
 	struct sig_inst *in;
-	uint32_t off = b->ncond, n = 0;
+	uint32_t off = b->ncond, k = 0;
 
 	if (b->ninst >= SIG_ID_MAX)
 		return -1;
-	if (b->ncond + r->nexpr > b->capcond) {
+	if (b->ncond + n > b->capcond) {
 		uint32_t cap = b->capcond ? b->capcond * 2 : 1024;
 		uint32_t *nc;
 
-		while (cap < b->ncond + r->nexpr)
+		while (cap < b->ncond + n)
 			cap *= 2;
 		nc = realloc(b->cond, cap * sizeof(*nc));
 		if (!nc)
@@ -185,19 +227,12 @@ static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 		b->cond = nc;
 		b->capcond = cap;
 	}
-	for (uint32_t i = 0; i < r->nexpr; i++) {
-		int64_t id = pat_intern(b, &r->expr[i], dir);
-
-		if (id < 0)
-			return -1;
-		b->cond[off + i] = (uint32_t)id | (r->expr[i].neg ? SIG_COND_NEG : 0);
-	}
-	/* A condition repeated in a rule is one condition. */
-	qsort(b->cond + off, r->nexpr, sizeof(uint32_t), u32_cmp);
-	for (uint32_t i = 0; i < r->nexpr; i++)
-		if (n == 0 || b->cond[off + n - 1] != b->cond[off + i])
-			b->cond[off + n++] = b->cond[off + i];
-	b->ncond += n;
+	memcpy(b->cond + off, conds, n * sizeof(*conds));
+	qsort(b->cond + off, n, sizeof(uint32_t), u32_cmp);
+	for (uint32_t i = 0; i < n; i++)
+		if (k == 0 || b->cond[off + k - 1] != b->cond[off + i])
+			b->cond[off + k++] = b->cond[off + i];
+	b->ncond += k;
 
 	if (b->ninst == b->capinst) {
 		uint32_t cap = b->capinst ? b->capinst * 2 : 256;
@@ -212,9 +247,68 @@ static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 	in->rule = ri;
 	in->dir = dir;
 	in->cond_off = off;
-	in->ncond = n;
-	in->neg_buf = r->neg_buf;
+	in->ncond = k;
+	in->neg_buf = neg_buf;
+	in->virt = virt;
 	return 0;
+}
+
+/*
+ * The instances of rule ri in direction dir: one for the rule, plus one
+ * per instance-scoped group when the rule has conditions outside that group
+ * (see the top of the file). A negated rule is a single group (sig_expr.c).
+ */
+static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
+{
+	const struct sig_rule *r = &b->s->rules[ri];
+	uint32_t *rc = malloc((r->nexpr ? r->nexpr : 1) * sizeof(*rc));
+	uint32_t *gc = malloc((r->nexpr ? r->nexpr : 1) * sizeof(*gc));
+	bool *done = calloc(r->nexpr ? r->nexpr : 1, sizeof(*done));
+	uint32_t nrc = 0;
+	int ret = -1;
+
+	if (!rc || !gc || !done)
+		goto out;
+	for (uint32_t i = 0; i < r->nexpr; i++) {
+		const struct sig_expr *x = &r->expr[i];
+		uint32_t ngc = 0;
+		int64_t id;
+
+		if (done[i])
+			continue;
+		if (!x->iscope || r->neg_buf >= 0) {
+			id = pat_intern(b, x, dir);
+			if (id < 0)
+				goto out;
+			rc[nrc++] = (uint32_t)id | (x->neg ? SIG_COND_NEG : 0);
+			continue;
+		}
+		for (uint32_t j = i; j < r->nexpr; j++) {
+			if (r->expr[j].buf != x->buf || r->expr[j].group != x->group)
+				continue;
+			id = pat_intern(b, &r->expr[j], dir);
+			if (id < 0)
+				goto out;
+			gc[ngc++] = (uint32_t)id;
+			done[j] = true;
+		}
+		if (ngc == r->nexpr) {
+			/* the whole rule is this group */
+			memcpy(rc, gc, ngc * sizeof(*gc));
+			nrc = ngc;
+			continue;
+		}
+		id = pat_virtual(b, x->buf, dir);
+		if (id < 0 || push_inst(b, ri, dir, gc, ngc, -1, (uint32_t)id) != 0)
+			goto out;
+		rc[nrc++] = (uint32_t)id;
+	}
+	ret = push_inst(b, ri, dir, rc, nrc, r->neg_buf, SIG_NO_VIRT);
+out:
+	free(rc);
+	free(gc);
+	free(done);
+	return ret;
 }
 
 /* Pattern -> instances index, and the per-pattern flags. */
@@ -236,6 +330,8 @@ static int build_index(struct build *b)
 		e->pat[i].dir = b->pat[i].dir;
 		e->pat[i].session = sig_buf_is_session(b->pat[i].buf);
 		e->pat[i].absolute = b->pat[i].absolute;
+		e->pat[i].iscope = b->pat[i].iscope;
+		e->pat[i].virt = b->pat[i].virt;
 		if (b->pat[i].confirm) {
 			int ec;
 			PCRE2_SIZE eo;
@@ -257,13 +353,20 @@ static int build_index(struct build *b)
 			struct sig_pat *p = &e->pat[b->cond[in->cond_off + j] & ~SIG_COND_NEG];
 
 			p->inst_n++;
-			/* Instances decided at the end of smtp.data read
-			 * every condition from the flow's record. */
+			/* Instances decided at the end of a stream (smtp.data,
+			 * email.body, file.data) read every condition from the
+			 * flow's record. */
 			if ((in->ncond > 1 && in->neg_buf < 0) ||
-			    in->neg_buf == SIG_BUF_SMTP_DATA)
+			    (in->neg_buf >= 0 && sig_buf_is_stream((unsigned)in->neg_buf)))
 				p->recorded = true;
 		}
 	}
+	/* An instance of a block buffer is one scan: its instance-scoped
+	 * conditions are all seen by that scan and never need recording
+	 * (recording them would make them outlive their instance). */
+	for (uint32_t i = 0; i < b->npat; i++)
+		if (e->pat[i].iscope && !sig_buf_is_stream(e->pat[i].buf))
+			e->pat[i].recorded = false;
 	for (uint32_t i = 0, off = 0; i < b->npat; i++) {
 		e->pat[i].inst_off = off;
 		off += e->pat[i].inst_n;
@@ -338,7 +441,7 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 	int rc = -1;
 
 	for (uint32_t i = 0; i < b->npat; i++)
-		n += b->pat[i].buf == buf && b->pat[i].dir == dir;
+		n += b->pat[i].buf == buf && b->pat[i].dir == dir && !b->pat[i].virt;
 	if (n == 0)
 		return 0;
 	expr = calloc(n, sizeof(*expr));
@@ -350,7 +453,7 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 		goto oom;
 	n = 0;
 	for (uint32_t i = 0; i < b->npat; i++) {
-		if (b->pat[i].buf != buf || b->pat[i].dir != dir)
+		if (b->pat[i].buf != buf || b->pat[i].dir != dir || b->pat[i].virt)
 			continue;
 		expr[n] = b->pat[i].re;
 		flags[n] = b->pat[i].flags;
@@ -501,6 +604,13 @@ void sig_engine_free(struct sig_engine *e)
 		return;
 	sig_set_free(e->set);
 	engine_free_parts(e);
+}
+
+bool sig_engine_has_buf(const struct sig_engine *e, enum sig_buf b)
+{
+	if (!e || (unsigned)b >= SIG_BUF_COUNT)
+		return false;
+	return e->db[b][SIG_DIR_TO_SERVER] || e->db[b][SIG_DIR_TO_CLIENT];
 }
 
 unsigned sig_engine_rule_count(const struct sig_engine *e)

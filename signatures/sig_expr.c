@@ -22,15 +22,28 @@
  *    content of a longer chain gets a \A[\x00-\xff]{o, o + d - len} prefix.
  *  - A negated element (content:!"x") is one condition that must not
  *    match; see sig_scan.c for when that is decided.
+ *  - bsize (the buffer's length L in [lo, hi]) is one more condition in its
+ *    buffer: [\x00-\xff]\z with hs_expr_ext min_offset lo / max_offset
+ *    hi, i.e. "the last byte is at offset L". Hyperscan reports \z at the
+ *    end of a block scan and, in streaming mode, when the stream is closed
+ *    (sig_stream_end), which is the length the rule means. A negated
+ *    interval (bsize:!N, bsize:!N-M) is a negated condition.
+ *  - Chains and groups: elements only chain within one buffer group (a
+ *    repeated multi-buffer keyword starts a new group, so a relative
+ *    element right after it is a first element). A condition is
+ *    instance-scoped (iscope) when its group in a multi-instance buffer has
+ *    other conditions, or its rule is negated: it only counts together
+ *    with its group, in one instance (sig_engine.c, sig_scan.c).
  *
  * Refused (exactly reasoned): negative distance (the regex cannot step
  * back), distance/within on the first element of a buffer, absolute and
  * relative modifiers on one content, a content relative to a pcre (PCRE's
  * one greedy match fixes where it ends; a regex would try every end),
  * negated relative elements, a relative pcre with an inner start anchor or
- * a word boundary (its subject starts at end(P)), end anchors on the raw stream (Suricata's
- * raw stream has no end to anchor at), repeats over SIG_REPEAT_MAX, and
- * anything Hyperscan will not compile in the buffer's mode.
+ * a word boundary (its subject starts at end(P)), end anchors on the raw
+ * stream (Suricata's raw stream has no end to anchor at), repeats over
+ * SIG_REPEAT_MAX, anything Hyperscan will not compile in the buffer's mode,
+ * bsize bitmasks, and bsize values no non-empty buffer can satisfy.
  *
  * Start-up code: plain malloc.
  */
@@ -305,6 +318,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 
 	memset(x, 0, sizeof(*x));
 	x->buf = c0->buf;
+	x->group = c0->group;
 	x->neg = (c0->flags & SIG_COND_NEGATED) != 0;
 	if (x->neg && !single)
 		CFAIL("relative match after a negated element not supported");
@@ -439,6 +453,205 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 
 #undef CFAIL
 
+/*
+ * Like Suricata (detect-bsize.c), refuse a rule whose bsize conditions on
+ * one buffer group have no common length, or whose content needs more
+ * bytes than bsize allows: it could never match.
+ */
+static int bsize_check(const struct sig_rule *r, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < r->nbsz; i++) {
+		const struct sig_bsize *a = &r->bsz[i];
+		uint64_t lo = 1, hi = SIG_BSIZE_INF;
+
+		for (uint32_t j = 0; j < r->nbsz; j++) {
+			const struct sig_bsize *b = &r->bsz[j];
+
+			if (b->neg || b->buf != a->buf || b->group != a->group)
+				continue;
+			lo = b->lo > lo ? b->lo : lo;
+			hi = b->hi < hi ? b->hi : hi;
+		}
+		if (lo > hi)
+			return efail(err, errlen, "bsize values of buffer '%s' exclude each other",
+				     sig_buf_name(a->buf));
+		for (uint32_t j = 0; j < r->ncond; j++) {
+			const struct sig_cond *c = &r->cond[j];
+			uint64_t need = c->len;
+
+			if (c->buf != a->buf || c->group != a->group ||
+			    (c->flags & (SIG_COND_NEGATED | SIG_COND_PCRE)) || is_relative(c))
+				continue;
+			if (c->offset != SIG_COND_UNSET)
+				need += (uint64_t)c->offset;
+			if (need > hi)
+				return efail(err, errlen, "content needs %llu bytes but bsize "
+					     "allows at most %llu", (unsigned long long)need,
+					     (unsigned long long)hi);
+		}
+	}
+	return 0;
+}
+
+/* ---- bsize values --------------------------------------------------- */
+
+static int hexdig(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void skip_blank(const char **p, const char *end)
+{
+	while (*p < end && **p == ' ')
+		(*p)++;
+}
+
+/*
+ * One integer as Suricata's integer keywords read it (rust/src/detect/
+ * uint.rs): "0x" hex, or decimal with an optional case-insensitive unit
+ * kb/kib (1024), mb/mib, gb/gib. False on no digits or overflow.
+ */
+static bool u64_value(const char **pp, const char *end, uint64_t *out)
+{
+	static const struct { const char *u; uint64_t m; } units[] = {
+		{ "kib", 1ull << 10 }, { "kb", 1ull << 10 }, { "mib", 1ull << 20 },
+		{ "mb", 1ull << 20 }, { "gib", 1ull << 30 }, { "gb", 1ull << 30 },
+	};
+	const char *p = *pp;
+	uint64_t v = 0;
+	int nd = 0;
+
+	if (end - p > 2 && p[0] == '0' && p[1] == 'x' && hexdig(p[2]) >= 0) {
+		for (p += 2; p < end && hexdig(*p) >= 0; p++) {
+			if (v >> 60)
+				return false;
+			v = v << 4 | (uint64_t)hexdig(*p);
+		}
+		*pp = p;
+		*out = v;
+		return true;
+	}
+	for (; p < end && *p >= '0' && *p <= '9'; p++, nd++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (!nd)
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t ul = strlen(units[i].u);
+
+		if ((size_t)(end - p) >= ul && strncasecmp(p, units[i].u, ul) == 0) {
+			if (v > UINT64_MAX / units[i].m)
+				return false;
+			v *= units[i].m;
+			p += ul;
+			break;
+		}
+	}
+	*pp = p;
+	*out = v;
+	return true;
+}
+
+/*
+ * bsize:N (=N), !N (!=N), <N, <=N, >N, >=N, N-M or N<>M (exclusive, M > N +
+ * 1), !N-M (negated range), blanks allowed around the operators, as
+ * Suricata's integer keywords parse them; its bitmask forms (&M=V) are
+ * refused. The allowed lengths become one interval [lo, hi] with lo >= 1
+ * (an empty buffer is never scanned) or, for != and negated ranges whose
+ * excluded interval lies strictly inside, a negated interval.
+ */
+int sig_bsize_parse(const char *text, size_t len, struct sig_bsize *out,
+		    char *err, size_t errlen)
+{
+	const char *p = text, *end = text + len, *q;
+	int show = (int)(len > 64 ? 64 : len);
+	uint64_t a1 = 0, a2 = 0, lo = 0, hi = 0;
+	bool neg = false, ok = false;
+
+	memset(out, 0, sizeof(*out));
+	skip_blank(&p, end);
+	if (p < end && *p == '&')
+		return efail(err, errlen, "bsize bitmask not supported");
+	/* [!]N (-|<>) M */
+	q = p;
+	if (q < end && *q == '!')
+		q++;
+	if (u64_value(&q, end, &a1)) {
+		skip_blank(&q, end);
+		if (q < end && (*q == '-' || (end - q >= 2 && q[0] == '<' && q[1] == '>'))) {
+			q += *q == '-' ? 1 : 2;
+			skip_blank(&q, end);
+			if (u64_value(&q, end, &a2) && a2 > a1 && a2 - a1 > 1) {
+				neg = *p == '!';
+				lo = a1 + 1;
+				hi = a2 - 1;
+				p = q;
+				ok = true;
+			}
+		}
+	}
+	if (!ok) {
+		static const char *const ops[] = { ">=", "<=", ">", "<", "!=", "!", "=" };
+		const char *op = "=";
+
+		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+			if ((size_t)(end - p) >= strlen(ops[i]) &&
+			    strncmp(p, ops[i], strlen(ops[i])) == 0) {
+				op = ops[i];
+				p += strlen(ops[i]);
+				break;
+			}
+		}
+		skip_blank(&p, end);
+		ok = u64_value(&p, end, &a1);
+		lo = hi = a1;
+		if (op[0] == '!') {
+			neg = true;
+		} else if (op[0] == '<') {
+			/* Suricata refuses <0 and <=max */
+			ok = ok && (op[1] ? a1 != UINT64_MAX : a1 != 0);
+			lo = 0;
+			hi = op[1] || !ok ? a1 : a1 - 1;
+		} else if (op[0] == '>') {
+			ok = ok && (op[1] ? a1 != 0 : a1 != UINT64_MAX);
+			lo = op[1] || !ok ? a1 : a1 + 1;
+			hi = SIG_BSIZE_INF;
+		}
+	}
+	skip_blank(&p, end);
+	if (!ok || p != end)
+		return efail(err, errlen, "invalid bsize '%.*s'", show, text);
+	if (neg && lo <= 1) {
+		/* not in [0, hi], for a length >= 1: above hi */
+		if (hi == SIG_BSIZE_INF)
+			return efail(err, errlen, "bsize '%.*s' can never match", show, text);
+		lo = hi + 1;
+		hi = SIG_BSIZE_INF;
+		neg = false;
+	} else if (neg && hi == SIG_BSIZE_INF) {
+		hi = lo - 1;
+		lo = 1;
+		neg = false;
+	}
+	if (!neg && lo < 1)
+		lo = 1;
+	if (!neg && hi < lo)
+		return efail(err, errlen, "bsize '%.*s' only matches an empty buffer, "
+			     "which is never inspected", show, text);
+	out->lo = lo;
+	out->hi = hi;
+	out->neg = neg;
+	return 0;
+}
+
 void sig_rule_exprs_free(struct sig_rule *r)
 {
 	for (uint32_t i = 0; i < r->nexpr; i++)
@@ -452,19 +665,36 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 {
 	sig_rule_exprs_free(r);
 	r->neg_buf = -1;
-	r->expr = calloc(r->ncond ? r->ncond : 1, sizeof(*r->expr));
+	r->expr = calloc(r->ncond + r->nbsz ? r->ncond + r->nbsz : 1, sizeof(*r->expr));
 	if (!r->expr)
 		return efail(err, errlen, "out of memory");
 	for (uint32_t i = 0; i < r->ncond;) {
 		uint32_t j = i + 1;
 
 		while (j < r->ncond && r->cond[j].buf == r->cond[i].buf &&
-		       is_relative(&r->cond[j]))
+		       r->cond[j].group == r->cond[i].group && is_relative(&r->cond[j]))
 			j++;
 		if (build_chain(r->cond, i, j, &r->expr[r->nexpr], err, errlen) != 0)
 			return -1;
 		r->nexpr++;
 		i = j;
+	}
+	if (bsize_check(r, err, errlen) != 0)
+		return -1;
+	for (uint32_t i = 0; i < r->nbsz; i++) {
+		const struct sig_bsize *bz = &r->bsz[i];
+		struct sig_expr *x = &r->expr[r->nexpr];
+
+		memset(x, 0, sizeof(*x));
+		x->re = strdup("[\\x00-\\xff]\\z");
+		if (!x->re)
+			return efail(err, errlen, "out of memory");
+		r->nexpr++;
+		x->buf = bz->buf;
+		x->group = bz->group;
+		x->neg = bz->neg;
+		x->min_off = bz->lo > 1 ? bz->lo : 0;
+		x->max_off = bz->hi == SIG_BSIZE_INF ? 0 : bz->hi;
 	}
 	/*
 	 * Negation is decided when the negated element's buffer has been
@@ -483,10 +713,25 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 		r->neg_buf = (int8_t)x->buf;
 	}
 	if (r->neg_buf >= 0) {
-		for (uint32_t i = 0; i < r->nexpr; i++)
+		for (uint32_t i = 0; i < r->nexpr; i++) {
 			if (r->expr[i].buf != (uint8_t)r->neg_buf)
 				return efail(err, errlen, "negated match with conditions in "
 					     "other buffers not supported");
+			/* decided per instance: one group only */
+			if (r->expr[i].group != r->expr[0].group)
+				return efail(err, errlen, "negated match with a second '%s' "
+					     "buffer not supported", sig_buf_name(r->neg_buf));
+		}
+	}
+	for (uint32_t i = 0; i < r->nexpr; i++) {
+		struct sig_expr *x = &r->expr[i];
+		unsigned n = 0;
+
+		if (!sig_buf_is_instanced(x->buf))
+			continue;
+		for (uint32_t j = 0; j < r->nexpr; j++)
+			n += r->expr[j].buf == x->buf && r->expr[j].group == x->group;
+		x->iscope = n > 1 || r->neg_buf >= 0;
 	}
 	return 0;
 }

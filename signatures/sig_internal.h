@@ -15,7 +15,11 @@
  *    rule could never match).
  *  - Pattern ids are dense 0..npat-1 across all databases, so one bitmap
  *    and one table index them; they are < 2^30 so a flow-state entry can
- *    carry a 2-bit kind tag next to the id.
+ *    carry a 2-bit kind tag next to the id. Some ids are virtual (no
+ *    database): "this group of conditions matched in one buffer instance".
+ *  - Groups: a condition's (buf, group) names the buffer instance its
+ *    conditions must share (see sig.h). group is 0 except in multi-instance
+ *    block buffers, where each sticky-buffer keyword opens a new group.
  */
 #ifndef MT_SIG_INTERNAL_H
 #define MT_SIG_INTERNAL_H
@@ -135,7 +139,22 @@ struct sig_cond {
 	uint8_t buf;                     /* enum sig_buf */
 	uint8_t flags;                   /* enum sig_cond_flag */
 	uint8_t pflags;                  /* enum sig_pcre_flag */
+	uint16_t group;                  /* instance group within buf */
 	int32_t depth, offset, distance, within;
+};
+
+/*
+ * bsize: the length L of the buffer (instance) lies in [lo, hi] (neg: does
+ * not). lo >= 1 always (an empty buffer is never scanned); hi is
+ * SIG_BSIZE_INF when unbounded.
+ */
+#define SIG_BSIZE_INF UINT64_MAX
+
+struct sig_bsize {
+	uint64_t lo, hi;
+	uint8_t buf;
+	uint16_t group;
+	bool neg;
 };
 
 /*
@@ -149,8 +168,12 @@ struct sig_expr {
 	unsigned hsflags;                /* HS_FLAG_CASELESS etc. */
 	unsigned long long min_off, max_off;
 	uint8_t buf;
+	uint16_t group;
 	bool neg, absolute;
 	bool confirm;                    /* HS_FLAG_PREFILTER; PCRE2 confirms re */
+	bool iscope;                     /* instance-scoped: only meaningful
+					  * together with the other conditions
+					  * of its group in one instance */
 };
 
 enum sig_dirmask {
@@ -167,6 +190,8 @@ struct sig_rule {
 	uint8_t dirs;                    /* enum sig_dirmask the rule can fire in */
 	struct sig_cond *cond;
 	uint32_t ncond;
+	struct sig_bsize *bsz;
+	uint32_t nbsz;
 	struct sig_expr *expr;           /* built by sig_rule_exprs() */
 	uint32_t nexpr;
 	int8_t neg_buf;                  /* buffer of the negated conditions, -1 none */
@@ -202,10 +227,37 @@ bool sig_buf_is_session(enum sig_buf b);
 int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen);
 void sig_rule_exprs_free(struct sig_rule *r);
 
-/* Streaming (raw stream, smtp.data) or block mode for a buffer. */
+/*
+ * bsize value (text as written, len bytes) to the allowed lengths: out->lo,
+ * hi, neg are set (buf and group are left to the caller). Returns 0, or -1
+ * with the reason in err (invalid syntax, bitmask forms, or a set of lengths
+ * that no inspected, i.e. non-empty, buffer can have).
+ */
+int sig_bsize_parse(const char *p, size_t len, struct sig_bsize *out,
+		    char *err, size_t errlen);
+
+/* Streaming (raw stream, smtp.data, email.body, file.data) or block mode
+ * for a buffer. */
 static inline bool sig_buf_is_stream(unsigned b)
 {
-	return b == SIG_BUF_STREAM || b == SIG_BUF_SMTP_DATA;
+	return b == SIG_BUF_STREAM || b == SIG_BUF_SMTP_DATA ||
+		b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA;
+}
+
+/* Multi-instance block buffers: each sticky keyword is its own group. */
+static inline bool sig_buf_is_multi(unsigned b)
+{
+	return b == SIG_BUF_SMTP_RCPT_TO || b == SIG_BUF_EMAIL_TO ||
+		b == SIG_BUF_EMAIL_CC || b == SIG_BUF_EMAIL_RECEIVED ||
+		b == SIG_BUF_EMAIL_URL || b == SIG_BUF_FILE_NAME;
+}
+
+/* Buffers with several instances per transaction (multi-instance block
+ * buffers, and the per-part / per-file streams). */
+static inline bool sig_buf_is_instanced(unsigned b)
+{
+	return sig_buf_is_multi(b) || b == SIG_BUF_EMAIL_BODY ||
+		b == SIG_BUF_FILE_DATA;
 }
 
 /* ---- compiled engine (sig_engine.c) ------------------------------------- */
@@ -219,20 +271,30 @@ struct sig_pat {
 	bool session;                    /* smtp.helo: survives tx_end */
 	bool recorded;                   /* some multi-condition instance needs it */
 	bool absolute;                   /* ignored on a raw stream after a gap */
+	bool iscope;                     /* instance-scoped (sig_expr.iscope):
+					  * forgotten when its instance ends */
+	bool virt;                       /* virtual: a group matched (no db) */
 	void *re2;                       /* pcre2_code: confirms a prefilter match */
 	uint32_t inst_off, inst_n;       /* into sig_engine.pat_inst */
 };
 
-/* A rule in one direction: the unit that fires. */
+/*
+ * A rule in one direction: the unit that fires. Or, when virt is set, one
+ * group of a rule that also has other conditions: when its conditions all
+ * match in one instance it "matches" the virtual pattern virt, which the
+ * rule's own instance lists as a condition.
+ */
 struct sig_inst {
 	uint32_t rule;                   /* index into set->rules */
 	uint8_t dir;                     /* enum sig_dir */
 	uint32_t cond_off, ncond;        /* pattern ids into sig_engine.inst_cond;
 					  * SIG_COND_NEG set on negated ones */
 	int8_t neg_buf;                  /* decided at the end of this buffer, -1 no */
+	uint32_t virt;                   /* SIG_NO_VIRT, or the group's pattern */
 };
 
 #define SIG_COND_NEG 0x80000000u
+#define SIG_NO_VIRT UINT32_MAX
 
 struct sig_engine {
 	struct sig_set *set;

@@ -12,10 +12,18 @@
  * Safety rule of this file: a keyword absent from the table is reported
  * as "unsupported option 'X'" and the rule is skipped. Every keyword that
  * changes what matches and is not honoured (isdataat, byte_*, flowbits,
- * threshold, file.data, ...) is therefore refused; a rule is never loaded
+ * threshold, filemagic, ...) is therefore refused; a rule is never loaded
  * in a weaker form. Content modifiers (depth, offset, distance, within,
- * startswith, endswith), negation and pcre are recorded here as written;
- * sig_expr.c decides whether the combination can be honoured exactly.
+ * startswith, endswith), negation, pcre and bsize are recorded here as
+ * written; sig_expr.c decides whether the combination can be honoured
+ * exactly.
+ *
+ * Buffer groups (Suricata 7+ multi-buffer matching): each sticky keyword of
+ * a multi-instance buffer (sig_buf_is_multi) opens a new group; the legacy
+ * content-like keywords filename and fileext (Suricata 8:
+ * DetectEngineContentModifierBufferSetup) join the file.name group in force,
+ * else the rule's first one, and leave no sticky buffer set, so a content
+ * after them is a raw-stream content again, as in Suricata.
  *
  * Memory: start-up only. A kept rule owns its msg and its conditions'
  * bytes; file names are interned in the set; classtype strings point into
@@ -42,6 +50,18 @@ static const char *const sig_buf_names[SIG_BUF_COUNT] = {
 	[SIG_BUF_SMTP_MAIL_FROM] = "smtp.mail_from",
 	[SIG_BUF_SMTP_RCPT_TO] = "smtp.rcpt_to",
 	[SIG_BUF_SMTP_DATA] = "smtp.data",
+	[SIG_BUF_EMAIL_FROM] = "email.from",
+	[SIG_BUF_EMAIL_TO] = "email.to",
+	[SIG_BUF_EMAIL_CC] = "email.cc",
+	[SIG_BUF_EMAIL_SUBJECT] = "email.subject",
+	[SIG_BUF_EMAIL_DATE] = "email.date",
+	[SIG_BUF_EMAIL_MESSAGE_ID] = "email.message_id",
+	[SIG_BUF_EMAIL_X_MAILER] = "email.x_mailer",
+	[SIG_BUF_EMAIL_RECEIVED] = "email.received",
+	[SIG_BUF_EMAIL_URL] = "email.url",
+	[SIG_BUF_EMAIL_BODY] = "email.body",
+	[SIG_BUF_FILE_NAME] = "file.name",
+	[SIG_BUF_FILE_DATA] = "file.data",
 };
 
 const char *sig_buf_name(enum sig_buf b)
@@ -216,6 +236,7 @@ static void rule_free(struct sig_rule *r)
 	for (uint32_t i = 0; i < r->ncond; i++)
 		free(r->cond[i].bytes);
 	free(r->cond);
+	free(r->bsz);
 	sig_rule_exprs_free(r);
 	memset(r, 0, sizeof(*r));
 }
@@ -353,6 +374,9 @@ struct rp {
 
 	int last;                     /* index of the latest content, -1 none */
 	uint8_t cur_buf;              /* buffer of the next content */
+	uint16_t cur_group;           /* its group (0 outside multi buffers) */
+	uint16_t next_group;          /* next free group id (from 1) */
+	uint16_t fname_group;         /* the rule's first file.name group, 0 none */
 	const char *sticky_pending;   /* sticky buffer still waiting for content */
 	bool have_sid, have_rev, have_gid, have_msg, have_class, have_prio, have_flow;
 	uint32_t prio;
@@ -659,7 +683,7 @@ static int kw_content(struct rp *rp, const struct opt *o)
 	const char *p = o->val;
 	size_t len = o->vlen;
 	struct sig_cond c = {
-		.buf = rp->cur_buf,
+		.buf = rp->cur_buf, .group = rp->cur_group,
 		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
 		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
 	};
@@ -673,6 +697,95 @@ static int kw_content(struct rp *rp, const struct opt *o)
 	if (content_decode(rp, p, len, &c.bytes, &c.len) != 0)
 		return -1;
 	return cond_push(rp, &c);
+}
+
+static int new_group(struct rp *rp, uint16_t *g)
+{
+	if (rp->next_group == UINT16_MAX)
+		return fail(rp, "too many sticky buffers");
+	*g = rp->next_group++;
+	return 0;
+}
+
+/*
+ * filename:"x" / fileext:"x" (quotes optional, '!' negates). Suricata 8
+ * makes them file.name contents: filename is `file.name; content:"x";
+ * nocase;` and fileext is `file.name; content:".x"; nocase; endswith;`
+ * (detect-filename.c). The content joins the file.name group in force, else
+ * the rule's first file.name group; no sticky buffer is set afterwards.
+ * Modifiers after it (depth, startswith, distance, ...) apply to it.
+ */
+static int kw_filename(struct rp *rp, const struct opt *o)
+{
+	bool ext = tok_eq(o->name, o->nlen, "fileext");
+	const char *p = o->val;
+	size_t len = o->vlen;
+	char *q = NULL;
+	int rc;
+	struct sig_cond c = {
+		.buf = SIG_BUF_FILE_NAME, .flags = SIG_COND_NOCASE,
+		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
+		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
+	};
+
+	if (rp->sticky_pending && rp->cur_buf != SIG_BUF_FILE_NAME)
+		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
+	if (len && p[0] == '!') {
+		c.flags |= SIG_COND_NEGATED;
+		p++;
+		len--;
+		trim(&p, &len);
+	}
+	if (len == 0 || p[0] != '"') {
+		/* unquoted: the same text as a quoted content */
+		q = malloc(len + 3);
+		if (!q)
+			return fail(rp, "out of memory");
+		q[0] = '"';
+		memcpy(q + 1, p, len);
+		q[len + 1] = '"';
+		q[len + 2] = '\0';
+		p = q;
+		len += 2;
+	}
+	rc = content_decode(rp, p, len, &c.bytes, &c.len);
+	free(q);
+	if (rc != 0)
+		return -1;
+	if (ext) {
+		uint8_t *b;
+
+		if (c.len + 1 > SIG_CONTENT_MAX) {
+			free(c.bytes);
+			return fail(rp, "content longer than %u bytes", SIG_CONTENT_MAX);
+		}
+		b = malloc(c.len + 1);
+		if (!b) {
+			free(c.bytes);
+			return fail(rp, "out of memory");
+		}
+		b[0] = '.';
+		memcpy(b + 1, c.bytes, c.len);
+		free(c.bytes);
+		c.bytes = b;
+		c.len++;
+		c.flags |= SIG_COND_ENDSWITH;
+	}
+	if (rp->cur_buf == SIG_BUF_FILE_NAME) {
+		c.group = rp->cur_group;
+	} else if (rp->fname_group) {
+		c.group = rp->fname_group;
+	} else if (new_group(rp, &c.group) != 0) {
+		free(c.bytes);
+		return -1;
+	} else {
+		rp->fname_group = c.group;
+	}
+	if (cond_push(rp, &c) != 0)
+		return -1;
+	rp->cur_buf = SIG_BUF_STREAM;
+	rp->cur_group = 0;
+	return 0;
 }
 
 /* Append an element (its bytes are owned by the rule from here on). */
@@ -801,7 +914,7 @@ static int kw_pcre(struct rp *rp, const struct opt *o)
 	const char *p = o->val, *slash;
 	size_t len = o->vlen;
 	struct sig_cond c = {
-		.buf = rp->cur_buf, .flags = SIG_COND_PCRE,
+		.buf = rp->cur_buf, .group = rp->cur_group, .flags = SIG_COND_PCRE,
 		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
 		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
 	};
@@ -846,6 +959,28 @@ static int kw_pcre(struct rp *rp, const struct opt *o)
 	return cond_push(rp, &c);
 }
 
+/* bsize: a condition on the length of the current sticky buffer (group);
+ * the value's syntax and meaning are sig_bsize_parse()'s. */
+static int kw_bsize(struct rp *rp, const struct opt *o)
+{
+	struct sig_bsize b;
+	struct sig_bsize *nb;
+
+	if (rp->cur_buf == SIG_BUF_STREAM)
+		return fail(rp, "bsize on the raw stream not supported (it needs a sticky buffer)");
+	if (sig_bsize_parse(o->val, o->vlen, &b, rp->err, sizeof(rp->err)) != 0)
+		return -1;
+	b.buf = rp->cur_buf;
+	b.group = rp->cur_group;
+	nb = realloc(rp->r.bsz, (rp->r.nbsz + 1) * sizeof(*nb));
+	if (!nb)
+		return fail(rp, "out of memory");
+	rp->r.bsz = nb;
+	rp->r.bsz[rp->r.nbsz++] = b;
+	rp->sticky_pending = NULL;
+	return 0;
+}
+
 static int kw_sticky(struct rp *rp, const struct opt *o);
 
 enum { KW_VAL_NONE, KW_VAL_REQ, KW_VAL_OPT };
@@ -878,11 +1013,27 @@ static const struct kw sig_keywords[] = {
 	{ "startswith", kw_startend, KW_VAL_NONE },
 	{ "endswith", kw_startend, KW_VAL_NONE },
 	{ "pcre", kw_pcre, KW_VAL_REQ },
-	/* Sticky buffers: sig_buf_names[1..] */
+	{ "bsize", kw_bsize, KW_VAL_REQ },
+	{ "filename", kw_filename, KW_VAL_REQ },
+	{ "fileext", kw_filename, KW_VAL_REQ },
+	/* Sticky buffers: sig_buf_names[1..], and Suricata's legacy alias */
 	{ "smtp.helo", kw_sticky, KW_VAL_NONE },
 	{ "smtp.mail_from", kw_sticky, KW_VAL_NONE },
 	{ "smtp.rcpt_to", kw_sticky, KW_VAL_NONE },
 	{ "smtp.data", kw_sticky, KW_VAL_NONE },
+	{ "email.from", kw_sticky, KW_VAL_NONE },
+	{ "email.to", kw_sticky, KW_VAL_NONE },
+	{ "email.cc", kw_sticky, KW_VAL_NONE },
+	{ "email.subject", kw_sticky, KW_VAL_NONE },
+	{ "email.date", kw_sticky, KW_VAL_NONE },
+	{ "email.message_id", kw_sticky, KW_VAL_NONE },
+	{ "email.x_mailer", kw_sticky, KW_VAL_NONE },
+	{ "email.received", kw_sticky, KW_VAL_NONE },
+	{ "email.url", kw_sticky, KW_VAL_NONE },
+	{ "email.body", kw_sticky, KW_VAL_NONE },
+	{ "file.name", kw_sticky, KW_VAL_NONE },
+	{ "file.data", kw_sticky, KW_VAL_NONE },
+	{ "file_data", kw_sticky, KW_VAL_NONE },
 };
 
 static int kw_sticky(struct rp *rp, const struct opt *o)
@@ -890,8 +1041,16 @@ static int kw_sticky(struct rp *rp, const struct opt *o)
 	if (rp->sticky_pending)
 		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
 	for (unsigned b = SIG_BUF_STREAM + 1; b < SIG_BUF_COUNT; b++) {
-		if (tok_eq(o->name, o->nlen, sig_buf_names[b])) {
+		if (tok_eq(o->name, o->nlen, sig_buf_names[b]) ||
+		    (b == SIG_BUF_FILE_DATA && tok_eq(o->name, o->nlen, "file_data"))) {
 			rp->cur_buf = (uint8_t)b;
+			rp->cur_group = 0;
+			/* Suricata: a repeated multi-buffer keyword is a new
+			 * buffer; other buffers are reused. */
+			if (sig_buf_is_multi(b) && new_group(rp, &rp->cur_group) != 0)
+				return -1;
+			if (b == SIG_BUF_FILE_NAME && !rp->fname_group)
+				rp->fname_group = rp->cur_group;
 			rp->sticky_pending = sig_buf_names[b];
 			rp->last = -1;
 			return 0;
@@ -1061,7 +1220,6 @@ static int parse_addrs(struct rp *rp, const struct split *sp)
 static int finish_rule(struct rp *rp)
 {
 	struct sig_rule *r = &rp->r;
-	unsigned rcpt = 0;
 	int64_t dup;
 	uint8_t smtp_buf = 0;
 
@@ -1069,24 +1227,17 @@ static int finish_rule(struct rp *rp)
 		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
 	if (!rp->have_sid)
 		return fail(rp, "rule has no sid");
-	if (r->ncond == 0)
+	if (r->ncond == 0 && r->nbsz == 0)
 		return fail(rp, "rule has no content");
 	if (sig_rule_exprs(r, rp->err, sizeof(rp->err)) != 0)
 		return -1;
-	for (uint32_t i = 0; i < r->nexpr; i++) {
+	for (uint32_t i = 0; i < r->nexpr; i++)
 		if (r->expr[i].buf != SIG_BUF_STREAM && !smtp_buf)
 			smtp_buf = r->expr[i].buf;
-		rcpt += r->expr[i].buf == SIG_BUF_SMTP_RCPT_TO;
-	}
-	/* Each recipient is its own buffer instance; a rule wanting two
-	 * independent conditions in "the same recipient" needs per-instance
-	 * state (a relative chain is one condition and is fine). */
-	if (rcpt > 1)
-		return fail(rp, "more than one condition in smtp.rcpt_to not supported yet");
 	r->dirs = rp->flow_dirs ? rp->flow_dirs : SIG_DM_BOTH;
 	if (smtp_buf) {
-		/* The smtp.* buffers are client data: the rule can only
-		 * complete in the to_server direction. */
+		/* The smtp.*, email.* and file.* buffers are client data: the
+		 * rule can only complete in the to_server direction. */
 		if (r->dirs == SIG_DM_TO_CLIENT)
 			return fail(rp, "buffer '%s' is to_server only but rule has flow:to_client",
 				    sig_buf_names[smtp_buf]);
@@ -1165,6 +1316,7 @@ int sig_set_add_rule(struct sig_set *s, const char *text, const char *file,
 	rp.s = s;
 	rp.last = -1;
 	rp.cur_buf = SIG_BUF_STREAM;
+	rp.next_group = 1;
 	f = file_intern(s, file);
 	if (!f) {
 		snprintf(rp.err, sizeof(rp.err), "out of memory");

@@ -12,7 +12,8 @@
  * Per-flow match state. A flow keeps SIG_FLOW_SLOTS tagged 32-bit entries
  * (id << 2 | kind), shared by three kinds:
  *   ENT_SESS   a pattern of a session buffer (smtp.helo) that matched
- *   ENT_TX     a pattern of any other buffer that matched in this tx
+ *   ENT_TX     a pattern of any other buffer that matched in this tx, or a
+ *              virtual pattern: a group that matched in one instance
  *   ENT_FIRED  a rule that fired in this tx (at most once per tx)
  * Only patterns that some multi-condition rule needs are recorded
  * (sig_pat.recorded): a single-content rule decides on the spot and needs
@@ -24,18 +25,37 @@
  * FIRED entry can make a rule fire again in the same tx; the alert itself
  * is still raised.
  *
+ * Buffer instances (see sig.h). A group of conditions that must match in
+ * one instance of a multi-instance buffer is decided inside it:
+ *  - block buffers (smtp.rcpt_to, email.to/cc/received/url, file.name):
+ *    one sig_scan_buffer() call is one instance, so the group's patterns
+ *    (sig_pat.iscope) are never recorded in the flow; a group is complete
+ *    when the scan that just returned saw all of them (t->seen).
+ *  - streams (email.body per text part, file.data per file): the group's
+ *    patterns are recorded as they match over the stream's calls and
+ *    dropped from the flow when the instance begins and when it ends
+ *    (drop_instance()).
+ * A group that is the whole rule fires the rule. A group of a rule with
+ * other conditions records its virtual pattern (ENT_TX, kept for the tx)
+ * and the rule is checked like on any other new match (group_matched()).
+ * Transaction-scoped conditions in these buffers (a group of one) are
+ * ordinary recorded patterns, whichever instance matched them.
+ *
  * Negated conditions (content:!"x") cannot be decided on a match: a rule
  * with one is decided when its buffer's inspection is complete —
- * neg_decide() right after a block scan (per recipient for smtp.rcpt_to),
- * and at sig_data_end() for smtp.data (after the stream's end-anchored
- * matches). sig_expr.c keeps such a rule's conditions all in that buffer.
- * An empty or uninspected buffer decides nothing (Suricata does not
- * inspect a missing buffer either); a smtp.data match that could not be
- * recorded (flow slots full) suppresses the message's decisions.
+ * neg_decide() right after a block scan (per instance for multi-instance
+ * buffers), and at sig_stream_end() for smtp.data, email.body and
+ * file.data (after the stream's end-anchored matches). sig_expr.c keeps
+ * such a rule's conditions all in that buffer and group. An empty or
+ * uninspected buffer decides nothing (Suricata does not inspect a missing
+ * buffer either); a stream match that could not be recorded (flow slots
+ * full) suppresses that stream instance's decisions (f->lost).
  *
  * Positions. Streams count offsets from their start; after
  * sig_stream_gap() the restarted raw stream's offsets are not the
  * stream's, so patterns flagged absolute are ignored there from then on.
+ * bsize is a pattern matching the last byte of the buffer at an offset in
+ * its range; on a stream that is reported when the stream ends.
  * Prefilter patterns (block buffers only) are confirmed with PCRE2 on the
  * whole buffer before anything else looks at the scan's matches.
  *
@@ -45,7 +65,9 @@
  * its rules.
  *
  * Memory: sig_thread_new allocates everything: max_flows flow states and,
- * per streaming database, max_flows Hyperscan streams opened up front and
+ * per streaming database (raw stream per direction, smtp.data, email.body,
+ * file.data: a pool only when some rule inspects that buffer),
+ * max_flows Hyperscan streams opened up front and
  * recycled with hs_reset_stream (so the packet path never allocates; the
  * process-wide hs_set_stream_allocator hook is left alone). With
  * MT_POOL_MALLOC (debug) flows and streams are allocated and freed one by
@@ -64,8 +86,21 @@
 
 enum { ENT_SESS = 0, ENT_TX = 1, ENT_FIRED = 2, ENT_KIND_MASK = 3 };
 
-/* Streams a flow can hold: raw stream per direction, message data. */
-enum { SK_STREAM_TS = 0, SK_STREAM_TC = 1, SK_DATA = 2, SK_COUNT };
+/* Streams a flow can hold: raw stream per direction, message data, the
+ * current text part, the current file. */
+enum { SK_STREAM_TS = 0, SK_STREAM_TC = 1, SK_DATA, SK_BODY, SK_FILE, SK_COUNT };
+
+/* Stream kind of a to_server streaming buffer other than the raw stream,
+ * -1 for other buffers. */
+static inline int sk_of(unsigned b)
+{
+	switch (b) {
+	case SIG_BUF_SMTP_DATA: return SK_DATA;
+	case SIG_BUF_EMAIL_BODY: return SK_BODY;
+	case SIG_BUF_FILE_DATA: return SK_FILE;
+	default: return -1;
+	}
+}
 
 /* Marks a match-list entry whose pattern was already recorded. */
 #define SIG_OLD_MATCH 0x80000000u
@@ -76,7 +111,7 @@ struct sig_flow {
 	uint8_t nent;
 	uint8_t failed;                 /* bit per SK_*: no stream available */
 	uint8_t gapped;                 /* bit per SK_*: restarted after a gap */
-	bool data_lost;                 /* a smtp.data match was not recorded */
+	uint8_t lost;                   /* bit per SK_*: a match was not recorded */
 	bool live;
 	uint32_t idx;                   /* slot in the thread's pool */
 	hs_stream_t *st[SK_COUNT];
@@ -144,6 +179,23 @@ static void ent_drop(struct sig_flow *f, unsigned kinds)
 static inline uint32_t pat_ent(const struct sig_engine *e, uint32_t pid)
 {
 	return pid << 2 | (e->pat[pid].session ? ENT_SESS : ENT_TX);
+}
+
+/* An instance of buffer b begins or ends: forget what its instance-scoped
+ * patterns matched (virtual patterns and everything else stay). */
+static void drop_instance(const struct sig_engine *e, struct sig_flow *f, unsigned b)
+{
+	unsigned w = 0;
+
+	for (unsigned i = 0; i < f->nent; i++) {
+		uint32_t ent = f->ent[i], pid = ent >> 2;
+
+		if ((ent & ENT_KIND_MASK) == ENT_TX && e->pat[pid].iscope &&
+		    e->pat[pid].buf == b)
+			continue;
+		f->ent[w++] = ent;
+	}
+	f->nent = (uint8_t)w;
 }
 
 /* ---- Hyperscan callback: record only -------------------------------- */
@@ -234,6 +286,8 @@ static bool hdr_match(const struct sig_rule *r, const struct sig_flow *f,
 
 static void fire(struct sig_thread *t, struct sig_flow *f,
 		 const struct sig_inst *in, void *ctx);
+static void group_matched(struct sig_thread *t, struct sig_flow *f,
+			  const struct sig_inst *in, void *ctx);
 
 static void check_instance(struct sig_thread *t, struct sig_flow *f,
 			   uint32_t ii, uint32_t pid, void *ctx)
@@ -252,7 +306,30 @@ static void check_instance(struct sig_thread *t, struct sig_flow *f,
 		if (c != pid && !seen_now(t, c) && !ent_has(f, pat_ent(e, c)))
 			return;
 	}
-	fire(t, f, in, ctx);
+	if (in->virt != SIG_NO_VIRT)
+		group_matched(t, f, in, ctx);
+	else
+		fire(t, f, in, ctx);
+}
+
+/*
+ * A group's conditions all matched in one instance: record its virtual
+ * pattern for the transaction (once) and check the rule that uses it.
+ * Only rule instances use virtual patterns, so this recursion is one deep.
+ */
+static void group_matched(struct sig_thread *t, struct sig_flow *f,
+			  const struct sig_inst *in, void *ctx)
+{
+	const struct sig_engine *e = t->e;
+	const struct sig_pat *p = &e->pat[in->virt];
+	uint32_t ent = in->virt << 2 | ENT_TX;
+
+	if (ent_has(f, ent))
+		return;
+	if (!ent_add(f, ent))
+		t->st.match_state_full++;
+	for (uint32_t k = 0; k < p->inst_n; k++)
+		check_instance(t, f, e->pat_inst[p->inst_off + k], in->virt, ctx);
 }
 
 static void fire(struct sig_thread *t, struct sig_flow *f,
@@ -273,7 +350,7 @@ static void fire(struct sig_thread *t, struct sig_flow *f,
  * The inspection of buffer b (direction dir) is complete: decide the rules
  * with negated conditions there. All their conditions are in b (sig_expr.c
  * checks that). A block buffer's matches are those of the scan that just
- * returned (still in t->seen); smtp.data's are in the flow's record.
+ * returned (still in t->seen); a stream's are in the flow's record.
  */
 static void neg_decide(struct sig_thread *t, struct sig_flow *f, unsigned b,
 		       unsigned dir, bool block, void *ctx)
@@ -316,10 +393,12 @@ static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 		if (ent_has(f, pat_ent(e, pid))) {
 			t->mlist[i] |= SIG_OLD_MATCH;
 		} else if (!ent_add(f, pat_ent(e, pid))) {
+			int k = sk_of(e->pat[pid].buf);
+
 			t->st.match_state_full++;
 			/* A negated condition could now look absent. */
-			if (e->pat[pid].buf == SIG_BUF_SMTP_DATA)
-				f->data_lost = true;
+			if (k >= 0)
+				f->lost |= (uint8_t)(1u << k);
 		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
@@ -522,6 +601,8 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 	t->sp[SK_STREAM_TS].db = e->db[SIG_BUF_STREAM][SIG_DIR_TO_SERVER];
 	t->sp[SK_STREAM_TC].db = e->db[SIG_BUF_STREAM][SIG_DIR_TO_CLIENT];
 	t->sp[SK_DATA].db = e->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER];
+	t->sp[SK_BODY].db = e->db[SIG_BUF_EMAIL_BODY][SIG_DIR_TO_SERVER];
+	t->sp[SK_FILE].db = e->db[SIG_BUF_FILE_DATA][SIG_DIR_TO_SERVER];
 	for (unsigned k = 0; k < SK_COUNT; k++) {
 		struct stream_pool *p = &t->sp[k];
 
@@ -643,9 +724,11 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	if ((unsigned)b >= SIG_BUF_COUNT || (unsigned)dir > SIG_DIR_TO_CLIENT)
 		return;
 	db = t->db[b][dir];
-	/* The raw stream and smtp.data are streaming databases: they go
-	 * through sig_scan_stream / sig_scan_data, never here. */
-	if (!db || !f || b == SIG_BUF_STREAM || b == SIG_BUF_SMTP_DATA)
+	/* The raw stream, smtp.data, email.body and file.data are streaming
+	 * databases: they go through sig_scan_stream / sig_stream_scan. A
+	 * multi-instance buffer needs nothing at an instance start: its
+	 * instance-scoped patterns live only in this scan (t->seen). */
+	if (!db || !f || sig_buf_is_stream(b))
 		return;
 	/* A new HELO/EHLO replaces the session value: what the old one
 	 * matched is no longer true. */
@@ -675,35 +758,70 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 		process(t, f, ctx);
 }
 
+/* Stream kind of b if it has a (to_server) database, else -1. */
+static int stream_kind(const struct sig_thread *t, enum sig_buf b)
+{
+	int k = sk_of((unsigned)b);
+
+	if (k < 0 || !t->db[b][SIG_DIR_TO_SERVER])
+		return -1;
+	return k;
+}
+
+void sig_stream_begin(struct sig_thread *t, struct sig_flow *f, enum sig_buf b)
+{
+	int k = stream_kind(t, b);
+
+	if (!f || k < 0)
+		return;
+	/* A stream that never saw sig_stream_end is dropped unreported. */
+	flow_stream_end(t, f, (unsigned)k, false, NULL);
+	f->lost &= (uint8_t)~(1u << k);
+	drop_instance(t->e, f, b);
+}
+
+void sig_stream_scan(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+		     const uint8_t *data, size_t len, void *ctx)
+{
+	int k = stream_kind(t, b);
+
+	if (!f || k < 0 || !len)
+		return;
+	scan_stream_k(t, f, (unsigned)k, data, len, ctx);
+}
+
+/* End of the part/file/message: end-anchored matches (endswith, $, bsize)
+ * are reported by the stream's end, then rules with negated conditions in
+ * b are decided, if the instance was inspected at all and completely
+ * recorded; then the instance's matches are forgotten. */
+void sig_stream_end(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+		    void *ctx)
+{
+	int k = stream_kind(t, b);
+	bool inspected;
+
+	if (!f || k < 0)
+		return;
+	inspected = f->st[k] != NULL;
+	flow_stream_end(t, f, (unsigned)k, true, ctx);
+	if (inspected && !(f->lost & (1u << k)) && t->e->neg_n[b][SIG_DIR_TO_SERVER])
+		neg_decide(t, f, b, SIG_DIR_TO_SERVER, false, ctx);
+	f->lost &= (uint8_t)~(1u << k);
+	drop_instance(t->e, f, b);
+}
+
 void sig_data_begin(struct sig_thread *t, struct sig_flow *f)
 {
-	/* A message that never saw sig_data_end is dropped unreported. */
-	if (f && t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER]) {
-		flow_stream_end(t, f, SK_DATA, false, NULL);
-		f->data_lost = false;
-	}
+	sig_stream_begin(t, f, SIG_BUF_SMTP_DATA);
 }
 
 void sig_scan_data(struct sig_thread *t, struct sig_flow *f,
 		   const uint8_t *data, size_t len, void *ctx)
 {
-	if (!t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER] || !f || !len)
-		return;
-	scan_stream_k(t, f, SK_DATA, data, len, ctx);
+	sig_stream_scan(t, f, SIG_BUF_SMTP_DATA, data, len, ctx);
 }
 
-/* End of the message: end-anchored matches (endswith) are reported by
- * the stream's end, then rules with negated smtp.data conditions are
- * decided, if the message was inspected at all and completely recorded. */
 void sig_data_end(struct sig_thread *t, struct sig_flow *f, void *ctx)
 {
-	bool inspected;
-
-	if (!f || !t->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER])
-		return;
-	inspected = f->st[SK_DATA] != NULL;
-	flow_stream_end(t, f, SK_DATA, true, ctx);
-	if (inspected && !f->data_lost && t->e->neg_n[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER])
-		neg_decide(t, f, SIG_BUF_SMTP_DATA, SIG_DIR_TO_SERVER, false, ctx);
-	f->data_lost = false;
+	sig_stream_end(t, f, SIG_BUF_SMTP_DATA, ctx);
 }

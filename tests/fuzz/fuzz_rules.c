@@ -9,6 +9,7 @@
  * text, so matches and alerts happen), across transactions, with a flow
  * pool small enough to run out.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,29 @@ static void set_vars(struct sig_set *s, const uint8_t *data, size_t size)
 	}
 }
 
+static void scan_lines(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+		       const uint8_t *data, size_t size)
+{
+	for (size_t i = 0; i < size;) {
+		const uint8_t *nl = memchr(data + i, '\n', size - i);
+		size_t len = nl ? (size_t)(nl - (data + i)) : size - i;
+
+		sig_scan_buffer(t, f, b, SIG_DIR_TO_SERVER, data + i, len, NULL);
+		i += len + 1;
+	}
+}
+
+static void stream_chunks(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+			  const uint8_t *data, size_t size, size_t step, bool begin, bool end)
+{
+	if (begin)
+		sig_stream_begin(t, f, b);
+	for (size_t i = 0; i < size; i += step)
+		sig_stream_scan(t, f, b, data + i, size - i < step ? size - i : step, NULL);
+	if (end)
+		sig_stream_end(t, f, b, NULL);
+}
+
 static void scan_all(struct sig_thread *t, struct sig_flow *f,
 		     const uint8_t *data, size_t size)
 {
@@ -72,17 +96,25 @@ static void scan_all(struct sig_thread *t, struct sig_flow *f,
 	sig_stream_gap(t, f, SIG_DIR_TO_SERVER);
 	sig_scan_stream(t, f, SIG_DIR_TO_SERVER, data, half, NULL);
 	sig_scan_stream(t, f, SIG_DIR_TO_CLIENT, data, size, NULL);
-	sig_scan_buffer(t, f, SIG_BUF_SMTP_HELO, SIG_DIR_TO_SERVER, data, size, NULL);
-	sig_scan_buffer(t, f, SIG_BUF_SMTP_MAIL_FROM, SIG_DIR_TO_SERVER, data, size, NULL);
-	/* one recipient per line */
-	for (size_t i = 0; i < size;) {
-		const uint8_t *nl = memchr(data + i, '\n', size - i);
-		size_t len = nl ? (size_t)(nl - (data + i)) : size - i;
-
-		sig_scan_buffer(t, f, SIG_BUF_SMTP_RCPT_TO, SIG_DIR_TO_SERVER,
-				data + i, len, NULL);
-		i += len + 1;
+	for (unsigned b = SIG_BUF_SMTP_HELO; b < SIG_BUF_COUNT; b++) {
+		if (b == SIG_BUF_SMTP_DATA || b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA) {
+			stream_chunks(t, f, (enum sig_buf)b, data, size, 7, true, true);
+			stream_chunks(t, f, (enum sig_buf)b, data, half, 3, true, true);
+			stream_chunks(t, f, (enum sig_buf)b, data + half, size - half, 11, true, true);
+			stream_chunks(t, f, (enum sig_buf)b, data, half, 5, true, false);
+			continue;
+		}
+		sig_scan_buffer(t, f, (enum sig_buf)b, SIG_DIR_TO_SERVER, data, size, NULL);
+		sig_scan_buffer(t, f, (enum sig_buf)b, SIG_DIR_TO_CLIENT, data, size, NULL);
+		scan_lines(t, f, (enum sig_buf)b, data, size);
+		(void)sig_engine_has_buf(NULL, (enum sig_buf)b);
 	}
+	/* interleaved part and file, lazily opened data */
+	sig_stream_begin(t, f, SIG_BUF_EMAIL_BODY);
+	sig_stream_scan(t, f, SIG_BUF_FILE_DATA, data, half, NULL);
+	sig_stream_scan(t, f, SIG_BUF_EMAIL_BODY, data + half, size - half, NULL);
+	sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+	sig_stream_end(t, f, SIG_BUF_EMAIL_BODY, NULL);
 	sig_data_begin(t, f);
 	for (size_t i = 0; i < size; i += 7)
 		sig_scan_data(t, f, data + i, size - i < 7 ? size - i : 7, NULL);

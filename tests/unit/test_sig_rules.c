@@ -2,7 +2,9 @@
  * test_sig_rules.c — the rule parser: metadata of valid rules, the exact
  * reason given for every rule that is skipped, header syntax (lists,
  * negation, variables, ranges, IPv6), variables, multi-line rule files,
- * and a smoke load of the shipped ET Open SMTP rules when present.
+ * every inspection buffer name and alias, bsize values (through the
+ * library-internal sig_bsize_parse), and a smoke load of the shipped ET
+ * Open SMTP rules when present.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 
 #include "check.h"
 #include "sig.h"
+#include "sig_internal.h"
 
 #define ET_RULES "/work/shared/rules/et-open-smtp.rules"
 
@@ -130,6 +133,34 @@ static const struct valid_case valid_cases[] = {
 	{ "alert smtp any any -> any any (msg:\"neg helo\"; smtp.helo; content:!\"ok\"; "
 	  "startswith; sid:25;)",
 	  25, 1, 0, 3, "neg helo", "", "" },
+	/* every email/file buffer, with bsize, in one rule */
+	{ "alert smtp any any -> any any (msg:\"mail buffers\"; email.from; content:\"f\"; "
+	  "email.to; content:\"t\"; email.cc; content:\"c\"; email.subject; content:\"s\"; "
+	  "email.date; content:\"d\"; email.message_id; content:\"m\"; email.x_mailer; "
+	  "content:\"x\"; email.received; content:\"r\"; email.url; content:\"u\"; "
+	  "email.body; content:\"b\"; file.name; content:\"n\"; file.data; content:\"D\"; "
+	  "bsize:>10; sid:26;)",
+	  26, 1, 0, 3, "mail buffers", "", "" },
+	/* aliases and content-like keywords */
+	{ "alert smtp any any -> any any (msg:\"legacy\"; file_data; content:\"MZ\"; "
+	  "startswith; filename:\"evil\"; fileext:\"exe\"; fileext:pdf; filename:x|2e|y; "
+	  "content:\"raw\"; sid:27;)",
+	  27, 1, 0, 3, "legacy", "", "" },
+	/* modifiers after filename apply to it */
+	{ "alert smtp any any -> any any (msg:\"fn mods\"; filename:\"abc\"; startswith; "
+	  "filename:\"x\"; distance:0; sid:28;)",
+	  28, 1, 0, 3, "fn mods", "", "" },
+	/* several conditions and groups in multi-instance buffers */
+	{ "alert smtp any any -> any any (msg:\"groups\"; smtp.rcpt_to; content:\"a\"; "
+	  "content:\"b\"; bsize:<100; smtp.rcpt_to; content:\"c\"; file.name; "
+	  "content:\"d\"; sid:29;)",
+	  29, 1, 0, 3, "groups", "", "" },
+	{ "alert smtp any any -> any any (msg:\"neg group\"; file.name; content:!\"d\"; "
+	  "bsize:!5; content:\"e\"; sid:31;)",
+	  31, 1, 0, 3, "neg group", "", "" },
+	{ "alert smtp any any -> any any (msg:\"bsize only\"; email.subject; bsize:>=200; "
+	  "sid:30;)",
+	  30, 1, 0, 3, "bsize only", "", "" },
 };
 
 static void test_valid(void)
@@ -216,8 +247,8 @@ static const struct skip_case skip_cases[] = {
 	  "unsupported option 'threshold'", 120 },
 	{ HDR "(content:\"x\"; base64_decode; base64_data; content:\"y\"; sid:121;)",
 	  "unsupported option 'base64_decode'", 121 },
-	{ HDR "(file.data; content:\"x\"; sid:122;)", "unsupported option 'file.data'", 122 },
-	{ HDR "(file_data; content:\"x\"; sid:123;)", "unsupported option 'file_data'", 123 },
+	{ HDR "(filemagic:\"PE32\"; sid:122;)", "unsupported option 'filemagic'", 122 },
+	{ HDR "(file.magic; content:\"x\"; sid:123;)", "unsupported option 'file.magic'", 123 },
 	{ HDR "(content:\"x\"; some_future_keyword:1; sid:124;)",
 	  "unsupported option 'some_future_keyword'", 124 },
 	{ HDR "(http.uri; content:\"x\"; sid:125;)", "unsupported option 'http.uri'", 125 },
@@ -322,8 +353,61 @@ static const struct skip_case skip_cases[] = {
 	{ HDR "(content:\"x\"; smtp.helo; sid:172;)", "sticky buffer 'smtp.helo' has no content", 172 },
 	{ HDR "(smtp.helo; smtp.mail_from; content:\"x\"; sid:173;)",
 	  "sticky buffer 'smtp.helo' has no content", 173 },
-	{ HDR "(smtp.rcpt_to; content:\"a\"; content:\"b\"; sid:174;)",
-	  "more than one condition in smtp.rcpt_to not supported yet", 174 },
+	/* new buffers, aliases, groups */
+	{ HDR "(flow:to_client; email.subject; content:\"x\"; sid:300;)",
+	  "buffer 'email.subject' is to_server only but rule has flow:to_client", 300 },
+	{ HDR "(flow:to_client; fileext:\"exe\"; sid:301;)",
+	  "buffer 'file.name' is to_server only but rule has flow:to_client", 301 },
+	{ HDR "(email.to; email.cc; content:\"x\"; sid:302;)",
+	  "sticky buffer 'email.to' has no content", 302 },
+	{ HDR "(email.to; filename:\"x\"; sid:303;)",
+	  "sticky buffer 'email.to' has no content", 303 },
+	{ HDR "(file.name; content:\"a\"; file.name; content:\"b\"; distance:0; sid:304;)",
+	  "distance/within on the first element of buffer 'file.name' not supported", 304 },
+	{ HDR "(file.name; content:\"a\"; filename:\"b\"; content:\"c\"; distance:0; sid:305;)",
+	  "distance/within on the first element of buffer 'stream' not supported", 305 },
+	{ HDR "(file.name; content:\"a\"; file.name; content:!\"b\"; sid:306;)",
+	  "negated match with a second 'file.name' buffer not supported", 306 },
+	{ HDR "(filename:!\"a\"; smtp.helo; content:\"h\"; sid:307;)",
+	  "negated match with conditions in other buffers not supported", 307 },
+	{ HDR "(email.url; content:\"x\"; endswith; content:\"y\"; distance:0; sid:308;)",
+	  "endswith on a content that a relative element follows", 308 },
+	{ HDR "(filename:\"\"; sid:309;)", "empty content", 309 },
+	{ HDR "(fileext:\"a\"b\"; sid:310;)", "unescaped '\"' in content", 310 },
+	{ HDR "(filename; sid:311;)", "option 'filename' needs a value", 311 },
+	{ HDR "(email.body; pcre:\"/(a)\\1/\"; sid:312;)",
+	  "not supported by Hyperscan: Back-references are unsupported. "
+	  "(PCRE2 confirmation is for block buffers only)", 312 },
+	/* bsize */
+	{ HDR "(content:\"x\"; bsize:5; sid:320;)",
+	  "bsize on the raw stream not supported (it needs a sticky buffer)", 320 },
+	{ HDR "(filename:\"x\"; bsize:5; sid:321;)",
+	  "bsize on the raw stream not supported (it needs a sticky buffer)", 321 },
+	{ HDR "(email.subject; bsize:0; sid:322;)",
+	  "bsize '0' only matches an empty buffer, which is never inspected", 322 },
+	{ HDR "(email.subject; bsize:<1; sid:323;)",
+	  "bsize '<1' only matches an empty buffer, which is never inspected", 323 },
+	{ HDR "(email.subject; bsize:<=0; sid:324;)",
+	  "bsize '<=0' only matches an empty buffer, which is never inspected", 324 },
+	{ HDR "(email.subject; bsize:&0xc0=0x80; sid:325;)", "bsize bitmask not supported", 325 },
+	{ HDR "(email.subject; bsize:5x; sid:326;)", "invalid bsize '5x'", 326 },
+	{ HDR "(email.subject; bsize:<0; sid:327;)", "invalid bsize '<0'", 327 },
+	{ HDR "(email.subject; bsize:5-6; sid:328;)", "invalid bsize '5-6'", 328 },
+	{ HDR "(email.subject; bsize:>5; bsize:<3; sid:329;)",
+	  "bsize values of buffer 'email.subject' exclude each other", 329 },
+	{ HDR "(email.subject; content:\"abcdef\"; bsize:<5; sid:330;)",
+	  "content needs 6 bytes but bsize allows at most 4", 330 },
+	{ HDR "(email.subject; content:\"ab\"; offset:3; bsize:4; sid:331;)",
+	  "content needs 5 bytes but bsize allows at most 4", 331 },
+	{ HDR "(smtp.helo; content:\"h\"; email.subject; bsize:!5; sid:332;)",
+	  "negated match with conditions in other buffers not supported", 332 },
+	{ HDR "(bsize:5; sid:333;)",
+	  "bsize on the raw stream not supported (it needs a sticky buffer)", 333 },
+	{ HDR "(email.subject; bsize; sid:334;)", "option 'bsize' needs a value", 334 },
+	{ HDR "(email.subject; bsize:18446744073709551616; sid:335;)",
+	  "invalid bsize '18446744073709551616'", 335 },
+	{ HDR "(email.subject; bsize:20000000000gb; sid:336;)",
+	  "invalid bsize '20000000000gb'", 336 },
 	{ HDR "(msg:\"unterminated; content:\"x\"; sid:175;)", "unterminated quote in msg", 175 },
 	{ HDR "(msg:\"bad \\q escape\"; content:\"x\"; sid:176;)", "invalid escape in msg", 176 },
 	{ HDR "(content; sid:177;)", "option 'content' needs a value", 177 },
@@ -415,6 +499,114 @@ static void test_skipped(void)
 	CHECK_STR(sig_set_rule_meta(s, 0)->msg, "first");
 	CHECK_STR(sig_set_rule_meta(s, 1)->msg, "last");
 	sig_set_free(s);
+}
+
+/* ---- buffer names and bsize values -------------------------------- */
+
+static void test_buf_names(void)
+{
+	static const char *const names[SIG_BUF_COUNT] = {
+		"stream", "smtp.helo", "smtp.mail_from", "smtp.rcpt_to", "smtp.data",
+		"email.from", "email.to", "email.cc", "email.subject", "email.date",
+		"email.message_id", "email.x_mailer", "email.received", "email.url",
+		"email.body", "file.name", "file.data",
+	};
+
+	for (unsigned b = 0; b < SIG_BUF_COUNT; b++)
+		CHECK_STR(sig_buf_name((enum sig_buf)b), names[b]);
+	CHECK_STR(sig_buf_name(SIG_BUF_COUNT), "invalid");
+	/* each name (and the file_data alias) is accepted as a sticky buffer */
+	for (unsigned b = 1; b <= SIG_BUF_COUNT; b++) {
+		struct sig_set *s = sig_set_new();
+		struct diag_rec d = { 0 };
+		char rule[256];
+
+		snprintf(rule, sizeof(rule), HDR "(%s; content:\"x\"; sid:1;)",
+			 b < SIG_BUF_COUNT ? names[b] : "file_data");
+		CHECK_EQ_U(sig_set_add_rule(s, rule, "names.rules", 1, on_diag, &d), 0);
+		if (d.n)
+			fprintf(stderr, "%s: %s\n", rule, d.text);
+		sig_set_free(s);
+	}
+}
+
+#define INF SIG_BSIZE_INF
+
+struct bsize_case {
+	const char *text;
+	int rc;
+	uint64_t lo, hi;
+	bool neg;
+	const char *err;
+};
+
+static const struct bsize_case bsize_cases[] = {
+	{ "5", 0, 5, 5, false, NULL },
+	{ "=5", 0, 5, 5, false, NULL },
+	{ "= 5", 0, 5, 5, false, NULL },
+	{ " 5 ", 0, 5, 5, false, NULL },
+	{ "0x10", 0, 16, 16, false, NULL },
+	{ "2kb", 0, 2048, 2048, false, NULL },
+	{ "1KiB", 0, 1024, 1024, false, NULL },
+	{ "3mb", 0, 3u << 20, 3u << 20, false, NULL },
+	{ "1gib", 0, 1u << 30, 1u << 30, false, NULL },
+	{ "<5", 0, 1, 4, false, NULL },
+	{ "<= 5", 0, 1, 5, false, NULL },
+	{ ">5", 0, 6, INF, false, NULL },
+	{ ">=5", 0, 5, INF, false, NULL },
+	{ ">0", 0, 1, INF, false, NULL },
+	{ "5-10", 0, 6, 9, false, NULL },
+	{ "5<>10", 0, 6, 9, false, NULL },
+	{ "5 <> 10", 0, 6, 9, false, NULL },
+	{ "0-2", 0, 1, 1, false, NULL },
+	/* != and negated ranges: a negated interval, or the part that is left */
+	{ "!5", 0, 5, 5, true, NULL },
+	{ "!=5", 0, 5, 5, true, NULL },
+	{ "!= 5", 0, 5, 5, true, NULL },
+	{ "!5-10", 0, 6, 9, true, NULL },
+	{ "!0", 0, 1, INF, false, NULL },
+	{ "!1", 0, 2, INF, false, NULL },
+	{ "!0-4", 0, 4, INF, false, NULL },
+	{ "!18446744073709551615", 0, 1, 18446744073709551614ull, false, NULL },
+	{ "18446744073709551615", 0, 18446744073709551615ull, 18446744073709551615ull, false, NULL },
+	/* refused */
+	{ "0", -1, 0, 0, false, "bsize '0' only matches an empty buffer, which is never inspected" },
+	{ "<1", -1, 0, 0, false, "bsize '<1' only matches an empty buffer, which is never inspected" },
+	{ "0-1", -1, 0, 0, false, "invalid bsize '0-1'" },
+	{ "<0", -1, 0, 0, false, "invalid bsize '<0'" },
+	{ ">=0", -1, 0, 0, false, "invalid bsize '>=0'" },
+	{ ">18446744073709551615", -1, 0, 0, false, "invalid bsize '>18446744073709551615'" },
+	{ "<=18446744073709551615", -1, 0, 0, false, "invalid bsize '<=18446744073709551615'" },
+	{ "10-5", -1, 0, 0, false, "invalid bsize '10-5'" },
+	{ "5-", -1, 0, 0, false, "invalid bsize '5-'" },
+	{ "", -1, 0, 0, false, "invalid bsize ''" },
+	{ "x", -1, 0, 0, false, "invalid bsize 'x'" },
+	{ "-5", -1, 0, 0, false, "invalid bsize '-5'" },
+	{ "5 6", -1, 0, 0, false, "invalid bsize '5 6'" },
+	{ "0x", -1, 0, 0, false, "invalid bsize '0x'" },
+	{ "0x1ffffffffffffffff", -1, 0, 0, false, "invalid bsize '0x1ffffffffffffffff'" },
+	{ "&0xc0!=0", -1, 0, 0, false, "bsize bitmask not supported" },
+};
+
+static void test_bsize_parse(void)
+{
+	for (size_t i = 0; i < sizeof(bsize_cases) / sizeof(bsize_cases[0]); i++) {
+		const struct bsize_case *c = &bsize_cases[i];
+		struct sig_bsize b;
+		char err[128] = "";
+		int rc = sig_bsize_parse(c->text, strlen(c->text), &b, err, sizeof(err));
+
+		if (rc != c->rc)
+			fprintf(stderr, "bsize '%s': rc %d (%s)\n", c->text, rc, err);
+		CHECK_EQ_U(rc, c->rc);
+		if (rc == 0 && c->rc == 0) {
+			CHECK_EQ_U(b.lo, c->lo);
+			CHECK_EQ_U(b.hi, c->hi);
+			CHECK_EQ_U(b.neg, c->neg);
+		} else if (c->err) {
+			CHECK_STR(err, c->err);
+		}
+	}
 }
 
 /* ---- variables ------------------------------------------------------ */
@@ -603,6 +795,8 @@ int main(void)
 {
 	test_valid();
 	test_skipped();
+	test_buf_names();
+	test_bsize_parse();
 	test_vars();
 	test_file();
 	test_et_open();

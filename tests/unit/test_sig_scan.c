@@ -4,7 +4,13 @@
  * stream calls at every offset, nocase, hex, conjunctions across calls and
  * buffers, direction handling, header address/port checks, transaction and
  * session scope, once-per-transaction firing, per-recipient scanning, the
- * message-data stream lifecycle, pool exhaustion and the empty engine.
+ * message-data stream lifecycle, pool exhaustion and the empty engine; the
+ * email.* and file.* buffers and their aliases (filename, fileext,
+ * file_data), multi-buffer instances (same instance vs across instances,
+ * repeated sticky keywords, groups combined with other buffers), bsize in
+ * every form on block buffers and streams, and the file.data / email.body
+ * streams (split at every offset, negation and endswith decided at the
+ * end, lost matches).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -958,25 +964,33 @@ static const struct mod_case mod_cases[] = {
 	  "abcdefx", 1, MB_NOSTREAM },
 };
 
-/* Whether the rule fires on data in buffer kind mb; data is fed in two
- * chunks split at `split` (streaming kinds) or whole (block). */
-static int mod_run(struct sig_thread *t, unsigned mb, const char *data, size_t split)
+/* The block and streaming buffers a modifier case runs in, by case
+ * number: the cases rotate over them (all behave alike; each is covered). */
+static const enum sig_buf mod_block_bufs[] = {
+	SIG_BUF_SMTP_MAIL_FROM, SIG_BUF_EMAIL_SUBJECT, SIG_BUF_FILE_NAME, SIG_BUF_EMAIL_URL,
+};
+static const enum sig_buf mod_stream_bufs[] = {
+	SIG_BUF_SMTP_DATA, SIG_BUF_FILE_DATA, SIG_BUF_EMAIL_BODY,
+};
+
+/* Whether the rule fires on data in buffer kind mb (buffer b); data is fed
+ * in two chunks split at `split` (streaming kinds) or whole (block). */
+static int mod_run(struct sig_thread *t, unsigned mb, enum sig_buf b, const char *data,
+		   size_t split)
 {
-	struct alerts al = { 0 };
 	struct sig_flow *f;
 	size_t len = strlen(data);
 
-	(void)al;
 	f = sig_flow_open(t, default_tuple());
 	if (!f)
 		return -1;
 	if (mb == MB_BLOCK) {
-		scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, data);
+		scan_b(t, f, b, data);
 	} else if (mb == MB_DATA) {
-		sig_data_begin(t, f);
-		sig_scan_data(t, f, (const uint8_t *)data, split, NULL);
-		sig_scan_data(t, f, (const uint8_t *)data + split, len - split, NULL);
-		sig_data_end(t, f, NULL);
+		sig_stream_begin(t, f, b);
+		sig_stream_scan(t, f, b, (const uint8_t *)data, split, NULL);
+		sig_stream_scan(t, f, b, (const uint8_t *)data + split, len - split, NULL);
+		sig_stream_end(t, f, b, NULL);
 	} else {
 		sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)data, split, NULL);
 		sig_scan_stream(t, f, SIG_DIR_TO_SERVER, (const uint8_t *)data + split,
@@ -989,25 +1003,29 @@ static int mod_run(struct sig_thread *t, unsigned mb, const char *data, size_t s
 
 static void test_modifiers(void)
 {
-	static const char *const sticky[] = { "", "smtp.mail_from;", "smtp.data;", "",
-					      "flow:to_server;" };
 	unsigned bad = 0, runs = 0;
 
 	for (size_t i = 0; i < sizeof(mod_cases) / sizeof(mod_cases[0]); i++) {
 		const struct mod_case *c = &mod_cases[i];
 
 		for (unsigned mb = 1; mb <= MB_STREAM; mb <<= 1) {
-			char rule[512];
+			char rule[512], sticky[32];
 			const char *rules[1] = { rule };
 			struct sig_engine *e;
 			struct alerts al = { 0 };
 			struct sig_thread *t;
 			size_t len = strlen(c->data);
+			enum sig_buf b = mb == MB_BLOCK ? mod_block_bufs[i % 4] :
+				mb == MB_DATA ? mod_stream_bufs[i % 3] : SIG_BUF_STREAM;
 
 			if (!(c->where & mb))
 				continue;
+			if (mb == MB_STREAM)
+				snprintf(sticky, sizeof(sticky), "flow:to_server;");
+			else
+				snprintf(sticky, sizeof(sticky), "%s;", sig_buf_name(b));
 			snprintf(rule, sizeof(rule), "alert smtp any any -> any any "
-				 "(%s %s sid:1;)", sticky[mb], c->opts);
+				 "(%s %s sid:1;)", sticky, c->opts);
 			e = engine(rules, 1);
 			t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
 			if (!t) {
@@ -1019,13 +1037,12 @@ static void test_modifiers(void)
 			/* block: once; streaming: split at every offset */
 			for (size_t k = 0; k <= (mb == MB_BLOCK ? 0 : len); k++) {
 				al.n = 0;
-				mod_run(t, mb, c->data, k);
+				mod_run(t, mb, b, c->data, k);
 				runs++;
 				if ((int)al.n != c->fire) {
 					bad++;
 					fprintf(stderr, "case %zu (%s, split %zu): %s on \"%s\": "
-						"%u alerts, want %d\n", i,
-						mb == MB_BLOCK ? "block" : mb == MB_DATA ? "data" : "stream",
+						"%u alerts, want %d\n", i, sig_buf_name(b),
 						k, c->opts, c->data, al.n, c->fire);
 				}
 			}
@@ -1035,16 +1052,17 @@ static void test_modifiers(void)
 
 				al.n = 0;
 				if (mb == MB_DATA)
-					sig_data_begin(t, f);
+					sig_stream_begin(t, f, b);
 				for (size_t k = 0; k < len; k++) {
 					if (mb == MB_DATA)
-						sig_scan_data(t, f, (const uint8_t *)c->data + k, 1, NULL);
+						sig_stream_scan(t, f, b, (const uint8_t *)c->data + k,
+								1, NULL);
 					else
 						sig_scan_stream(t, f, SIG_DIR_TO_SERVER,
 								(const uint8_t *)c->data + k, 1, NULL);
 				}
 				if (mb == MB_DATA)
-					sig_data_end(t, f, NULL);
+					sig_stream_end(t, f, b, NULL);
 				sig_flow_close(t, f, NULL);
 				bad += (int)al.n != c->fire;
 			}
@@ -1331,6 +1349,9 @@ static void test_differential(void)
 	for (unsigned round = 0; round < DIFF_ENGINES; round++) {
 		struct ref_rule rr[DIFF_RULES];
 		unsigned mb = round & 1 ? MB_DATA : MB_BLOCK;
+		enum sig_buf db = mb == MB_DATA ? mod_stream_bufs[(round / 2) % 3] :
+			mod_block_bufs[(round / 2) % 4];
+		char sticky[32];
 		struct sig_set *s = sig_set_new();
 		struct sig_engine *e = NULL;
 		struct sig_thread *t;
@@ -1342,8 +1363,8 @@ static void test_differential(void)
 			unsigned bad = 0;
 
 			gen_rule(&rr[i]);
-			rule_text(&rr[i], i + 1, mb == MB_DATA ? "smtp.data;" : "smtp.mail_from;",
-				  text, sizeof(text));
+			snprintf(sticky, sizeof(sticky), "%s;", sig_buf_name(db));
+			rule_text(&rr[i], i + 1, sticky, text, sizeof(text));
 			if (sig_set_add_rule(s, text, "diff.rules", i + 1, print_diag, &bad) != 0) {
 				fprintf(stderr, "  %s\n", text);
 				skipped++;
@@ -1368,19 +1389,19 @@ static void test_differential(void)
 			al.n = 0;
 			f = sig_flow_open(t, default_tuple());
 			if (mb == MB_BLOCK) {
-				sig_scan_buffer(t, f, SIG_BUF_SMTP_MAIL_FROM, SIG_DIR_TO_SERVER,
+				sig_scan_buffer(t, f, db, SIG_DIR_TO_SERVER,
 						(const uint8_t *)buf, blen, NULL);
 			} else {
 				size_t pos = 0;
 
-				sig_data_begin(t, f);
+				sig_stream_begin(t, f, db);
 				while (pos < blen) {
 					size_t n = 1 + rnd((uint32_t)(blen - pos));
 
-					sig_scan_data(t, f, (const uint8_t *)buf + pos, n, NULL);
+					sig_stream_scan(t, f, db, (const uint8_t *)buf + pos, n, NULL);
 					pos += n;
 				}
-				sig_data_end(t, f, NULL);
+				sig_stream_end(t, f, db, NULL);
 			}
 			sig_flow_tx_end(t, f);
 			sig_flow_close(t, f, NULL);
@@ -1393,8 +1414,7 @@ static void test_differential(void)
 				if (want != got && mismatch++ < 10) {
 					char text[512];
 
-					rule_text(&rr[i], i + 1, mb == MB_DATA ? "smtp.data;" :
-						  "smtp.mail_from;", text, sizeof(text));
+					rule_text(&rr[i], i + 1, sticky, text, sizeof(text));
 					fprintf(stderr, "diff: %s on \"%s\": engine %d, reference %d\n",
 						text, buf, got, want);
 				}
@@ -1412,6 +1432,781 @@ static void test_differential(void)
 	CHECK_EQ_U(mismatch, 0);
 	CHECK_EQ_U(skipped, 0);
 	CHECK(fired > checked / 50);
+}
+
+/* ---- email.* and file.* buffers, aliases ---------------------------- */
+
+/* One instance of buffer b: a block scan, or a whole stream split at
+ * `split` (begin, two scans, end). */
+static void feed(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+		 const char *data, size_t split, void *ctx)
+{
+	size_t len = strlen(data);
+
+	if (b == SIG_BUF_SMTP_DATA || b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA) {
+		if (split > len)
+			split = len;
+		sig_stream_begin(t, f, b);
+		sig_stream_scan(t, f, b, (const uint8_t *)data, split, ctx);
+		sig_stream_scan(t, f, b, (const uint8_t *)data + split, len - split, ctx);
+		sig_stream_end(t, f, b, ctx);
+	} else {
+		sig_scan_buffer(t, f, b, SIG_DIR_TO_SERVER, (const uint8_t *)data, len, ctx);
+	}
+}
+
+static bool is_stream_buf(enum sig_buf b)
+{
+	return b == SIG_BUF_SMTP_DATA || b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA;
+}
+
+struct buf_case {
+	const char *opts;        /* rule options before sid */
+	enum sig_buf feed;
+	const char *data;
+	int fire;
+};
+
+static const struct buf_case buf_cases[] = {
+	{ "email.from; content:\"evil.example\";", SIG_BUF_EMAIL_FROM, "Eve <e@evil.example>", 1 },
+	{ "email.from; content:\"evil.example\";", SIG_BUF_EMAIL_TO, "e@evil.example", 0 },
+	{ "email.to; content:\"bob@\";", SIG_BUF_EMAIL_TO, "bob@x", 1 },
+	{ "email.to; content:\"bob@\";", SIG_BUF_EMAIL_CC, "bob@x", 0 },
+	{ "email.cc; content:\"bob@\";", SIG_BUF_EMAIL_CC, "bob@x", 1 },
+	{ "email.cc; content:\"bob@\";", SIG_BUF_SMTP_RCPT_TO, "bob@x", 0 },
+	{ "email.subject; content:\"Invoice\"; startswith;", SIG_BUF_EMAIL_SUBJECT,
+	  "Invoice 42", 1 },
+	{ "email.subject; content:\"Invoice\"; startswith;", SIG_BUF_EMAIL_SUBJECT,
+	  "Re: Invoice 42", 0 },
+	{ "email.date; content:\"1970\";", SIG_BUF_EMAIL_DATE, "Thu, 1 Jan 1970", 1 },
+	{ "email.date; content:\"1970\";", SIG_BUF_EMAIL_SUBJECT, "1970", 0 },
+	{ "email.message_id; content:\"@evil>\"; endswith;", SIG_BUF_EMAIL_MESSAGE_ID,
+	  "<1@evil>", 1 },
+	{ "email.message_id; content:\"@evil>\"; endswith;", SIG_BUF_EMAIL_MESSAGE_ID,
+	  "<1@evil>x", 0 },
+	{ "email.x_mailer; content:\"PHPMailer\"; nocase;", SIG_BUF_EMAIL_X_MAILER,
+	  "phpmailer 5.2", 1 },
+	{ "email.x_mailer; content:\"PHPMailer\";", SIG_BUF_EMAIL_FROM, "PHPMailer", 0 },
+	{ "email.received; content:\"from evil\";", SIG_BUF_EMAIL_RECEIVED,
+	  "from evil (1.2.3.4) by mx", 1 },
+	{ "email.received; content:\"from evil\";", SIG_BUF_SMTP_HELO, "from evil", 0 },
+	{ "email.url; pcre:\"/^https?:\\/\\/[^\\/]*\\.zip\\//\";", SIG_BUF_EMAIL_URL,
+	  "https://a.zip/x", 1 },
+	{ "email.url; pcre:\"/^https?:\\/\\/[^\\/]*\\.zip\\//\";", SIG_BUF_EMAIL_URL,
+	  "https://a.com/x.zip/", 0 },
+	{ "email.body; content:\"wire transfer\";", SIG_BUF_EMAIL_BODY,
+	  "please do a wire transfer today", 1 },
+	{ "email.body; content:\"wire transfer\";", SIG_BUF_FILE_DATA, "wire transfer", 0 },
+	{ "email.body; content:\"wire transfer\";", SIG_BUF_SMTP_DATA, "wire transfer", 0 },
+	{ "file.name; content:\".exe\"; endswith;", SIG_BUF_FILE_NAME, "a.exe", 1 },
+	{ "file.name; content:\".exe\"; endswith;", SIG_BUF_FILE_NAME, "a.EXE", 0 },
+	{ "file.data; content:\"MZ\"; startswith;", SIG_BUF_FILE_DATA, "MZ\x90", 1 },
+	{ "file.data; content:\"MZ\"; startswith;", SIG_BUF_FILE_DATA, "xMZ", 0 },
+	{ "file.data; content:\"MZ\"; startswith;", SIG_BUF_EMAIL_BODY, "MZ", 0 },
+	/* file_data: the legacy name of file.data */
+	{ "file_data; content:\"MZ\"; startswith;", SIG_BUF_FILE_DATA, "MZ\x90", 1 },
+	{ "file_data; content:\"MZ\"; startswith;", SIG_BUF_SMTP_DATA, "MZ\x90", 0 },
+	/* filename: a file.name content, nocase, anywhere in the name */
+	{ "filename:\"Invoice\";", SIG_BUF_FILE_NAME, "my_INVOICE.pdf", 1 },
+	{ "filename:\"Invoice\";", SIG_BUF_FILE_NAME, "inv.pdf", 0 },
+	{ "filename:Invoice;", SIG_BUF_FILE_NAME, "invoice", 1 },
+	{ "filename:\"|2e|js\";", SIG_BUF_FILE_NAME, "a.JS", 1 },
+	{ "filename:!\"good\";", SIG_BUF_FILE_NAME, "bad.pdf", 1 },
+	{ "filename:!\"good\";", SIG_BUF_FILE_NAME, "Good.pdf", 0 },
+	{ "filename:\"inv\"; startswith;", SIG_BUF_FILE_NAME, "Inv.pdf", 1 },
+	{ "filename:\"inv\"; startswith;", SIG_BUF_FILE_NAME, "my inv.pdf", 0 },
+	/* fileext: ".ext" at the end of the name, nocase, no partial match */
+	{ "fileext:\"exe\";", SIG_BUF_FILE_NAME, "a.exe", 1 },
+	{ "fileext:\"exe\";", SIG_BUF_FILE_NAME, "A.EXE", 1 },
+	{ "fileext:\"exe\";", SIG_BUF_FILE_NAME, ".exe", 1 },
+	{ "fileext:\"exe\";", SIG_BUF_FILE_NAME, "a.exe.txt", 0 },
+	{ "fileext:\"exe\";", SIG_BUF_FILE_NAME, "aexe", 0 },
+	{ "fileext:\"exe\";", SIG_BUF_FILE_NAME, "a.xexe", 0 },
+	{ "fileext:\"pd\";", SIG_BUF_FILE_NAME, "a.pdf", 0 },
+	{ "fileext:\"tar.gz\";", SIG_BUF_FILE_NAME, "x.TAR.GZ", 1 },
+	{ "fileext:exe;", SIG_BUF_FILE_NAME, "a.exe", 1 },
+	{ "fileext:!\"pdf\";", SIG_BUF_FILE_NAME, "a.exe", 1 },
+	{ "fileext:!\"pdf\";", SIG_BUF_FILE_NAME, "a.PDF", 0 },
+	{ "fileext:\"exe\";", SIG_BUF_FILE_DATA, "a.exe", 0 },
+	/* two filename keywords: the same file name (one group) */
+	{ "filename:\"inv\"; filename:\"2024\";", SIG_BUF_FILE_NAME, "inv-2024.pdf", 1 },
+	/* after filename no sticky buffer is set: "x.y" is a raw-stream content */
+	{ "filename:\"a\"; content:\"x.y\";", SIG_BUF_FILE_NAME, "a x.y", 0 },
+	/* smtp.rcpt_to, block buffer */
+	{ "smtp.rcpt_to; content:\"@victim\";", SIG_BUF_SMTP_RCPT_TO, "<a@victim>", 1 },
+};
+
+static void test_new_buffers(void)
+{
+	unsigned bad = 0, runs = 0;
+
+	for (size_t i = 0; i < sizeof(buf_cases) / sizeof(buf_cases[0]); i++) {
+		const struct buf_case *c = &buf_cases[i];
+		char rule[512];
+		const char *rules[1] = { rule };
+		struct sig_engine *e;
+		struct alerts al = { 0 };
+		struct sig_thread *t;
+		size_t len = strlen(c->data);
+
+		snprintf(rule, sizeof(rule), "alert smtp any any -> any any (%s sid:1;)", c->opts);
+		e = engine(rules, 1);
+		t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+		if (!t) {
+			fprintf(stderr, "buf case %zu: %s\n", i, rule);
+			CHECK(0);
+			sig_engine_free(e);
+			continue;
+		}
+		for (size_t k = 0; k <= (is_stream_buf(c->feed) ? len : 0); k++) {
+			struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+			al.n = 0;
+			feed(t, f, c->feed, c->data, k, NULL);
+			sig_flow_close(t, f, NULL);
+			runs++;
+			if ((int)al.n != c->fire) {
+				bad++;
+				fprintf(stderr, "buf case %zu (split %zu): %s in %s \"%s\": %u alerts, "
+					"want %d\n", i, k, c->opts, sig_buf_name(c->feed), c->data,
+					al.n, c->fire);
+			}
+		}
+		sig_thread_free(t);
+		sig_engine_free(e);
+	}
+	CHECK_EQ_U(bad, 0);
+	CHECK(runs > 100);
+}
+
+/* filename leaves no sticky buffer: the next content is on the raw stream. */
+static void test_filename_resets_sticky(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (smtp.helo; content:\"h\"; filename:\"a\"; "
+		"content:\"RAW\"; sid:1;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	CHECK(sig_engine_has_buf(e, SIG_BUF_STREAM));
+	CHECK(sig_engine_has_buf(e, SIG_BUF_FILE_NAME));
+	CHECK(sig_engine_has_buf(e, SIG_BUF_SMTP_HELO));
+	f = sig_flow_open(t, default_tuple());
+	scan_b(t, f, SIG_BUF_SMTP_HELO, "h RAW");
+	scan_b(t, f, SIG_BUF_FILE_NAME, "A RAW");
+	CHECK_EQ_U(al.n, 0);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "RAW");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- instances: same instance vs across instances -------------------- */
+
+static const enum sig_buf instanced_bufs[] = {
+	SIG_BUF_SMTP_RCPT_TO, SIG_BUF_EMAIL_TO, SIG_BUF_EMAIL_CC, SIG_BUF_EMAIL_RECEIVED,
+	SIG_BUF_EMAIL_URL, SIG_BUF_FILE_NAME, SIG_BUF_EMAIL_BODY, SIG_BUF_FILE_DATA,
+};
+
+static void test_instances(void)
+{
+	for (size_t i = 0; i < sizeof(instanced_bufs) / sizeof(instanced_bufs[0]); i++) {
+		enum sig_buf b = instanced_bufs[i];
+		const char *n = sig_buf_name(b);
+		bool multi = !is_stream_buf(b);
+		char r1[256], r2[256], r3[256], r4[256];
+		const char *rules[4] = { r1, r2, r3, r4 };
+		struct sig_engine *e;
+		struct alerts al = { 0 };
+		struct sig_thread *t;
+		struct sig_flow *f;
+		unsigned before;
+
+		/* two conditions under one sticky keyword: one instance */
+		snprintf(r1, sizeof(r1), "alert smtp any any -> any any (%s; content:\"alpha\"; "
+			 "content:\"beta\"; sid:1;)", n);
+		/* the keyword written twice: independent groups (multi-buffers) */
+		snprintf(r2, sizeof(r2), "alert smtp any any -> any any (%s; content:\"gamma\"; "
+			 "%s; content:\"delta\"; sid:2;)", n, n);
+		/* a per-instance condition with bsize */
+		snprintf(r3, sizeof(r3), "alert smtp any any -> any any (%s; content:\"eps\"; "
+			 "bsize:<6; sid:3;)", n);
+		/* a relative chain is one condition */
+		snprintf(r4, sizeof(r4), "alert smtp any any -> any any (%s; content:\"zeta\"; "
+			 "content:\"eta\"; distance:0; sid:4;)", n);
+		e = engine(rules, 4);
+		t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+		CHECK(t != NULL);
+		if (!t) {
+			sig_engine_free(e);
+			continue;
+		}
+		f = sig_flow_open(t, default_tuple());
+		/* across two instances: no */
+		feed(t, f, b, "alpha", 2, NULL);
+		feed(t, f, b, "beta", 2, NULL);
+		feed(t, f, b, "xbeta", 2, NULL);
+		CHECK_EQ_U(count_sid(&al, 1), 0);
+		/* in one instance: yes, whichever order */
+		feed(t, f, b, "beta+alpha", 3, NULL);
+		CHECK_EQ_U(count_sid(&al, 1), 1);
+		sig_flow_tx_end(t, f);
+		feed(t, f, b, "alpha,beta", 7, NULL);
+		CHECK_EQ_U(count_sid(&al, 1), 2);
+		sig_flow_tx_end(t, f);
+
+		/* repeated keyword: any instances for a multi-buffer; for
+		 * file.data / email.body (one buffer in Suricata) the same */
+		before = count_sid(&al, 2);
+		feed(t, f, b, "gamma", 1, NULL);
+		feed(t, f, b, "other", 1, NULL);
+		feed(t, f, b, "delta", 1, NULL);
+		CHECK_EQ_U(count_sid(&al, 2), before + (multi ? 1 : 0));
+		feed(t, f, b, "delta gamma", 4, NULL);
+		CHECK_EQ_U(count_sid(&al, 2), before + 1);
+		sig_flow_tx_end(t, f);
+
+		/* bsize holds per instance */
+		feed(t, f, b, "eps and more", 3, NULL);
+		feed(t, f, b, "short", 3, NULL);
+		CHECK_EQ_U(count_sid(&al, 3), 0);
+		feed(t, f, b, "xeps", 3, NULL);
+		CHECK_EQ_U(count_sid(&al, 3), 1);
+		sig_flow_tx_end(t, f);
+
+		/* a chain across instances: no; in one: yes */
+		feed(t, f, b, "zeta", 2, NULL);
+		feed(t, f, b, "eta", 2, NULL);
+		CHECK_EQ_U(count_sid(&al, 4), 0);
+		feed(t, f, b, "zeta-eta", 2, NULL);
+		CHECK_EQ_U(count_sid(&al, 4), 1);
+		CHECK_EQ_U(sig_thread_get_stats(t)->match_state_full, 0);
+		if (al.n != 5)
+			fprintf(stderr, "instances in %s: %u alerts\n", n, al.n);
+		CHECK_EQ_U(al.n, 5);
+		sig_flow_close(t, f, NULL);
+		sig_thread_free(t);
+		sig_engine_free(e);
+	}
+}
+
+/* Groups combined with other buffers, in any order; a tx-scoped use of the
+ * same expression stays tx-scoped. */
+static void test_groups_compound(void)
+{
+	static const char *const rules[] = {
+		/* a group of two recipients' conditions plus mail_from */
+		"alert smtp any any -> any any (smtp.rcpt_to; content:\"a1\"; content:\"b1\"; "
+		"smtp.mail_from; content:\"m1\"; sid:1;)",
+		/* one condition per buffer: any recipient, any later data */
+		"alert smtp any any -> any any (smtp.rcpt_to; content:\"carol\"; smtp.data; "
+		"content:\"invoice\"; sid:2;)",
+		/* the same expression as a group member (sid 3) and tx-scoped (sid 4) */
+		"alert smtp any any -> any any (email.to; content:\"sh1\"; content:\"sh2\"; sid:3;)",
+		"alert smtp any any -> any any (email.to; content:\"sh1\"; smtp.helo; "
+		"content:\"hh\"; sid:4;)",
+		/* two groups in two instanced buffers: each in its own file */
+		"alert smtp any any -> any any (file.name; content:\".exe\"; endswith; "
+		"content:\"inv\"; file.data; content:\"MZ\"; startswith; content:\"PE\"; sid:5;)",
+		/* two groups in one multi-buffer */
+		"alert smtp any any -> any any (email.url; content:\"http:\"; content:\"evil\"; "
+		"email.url; content:\"https:\"; content:\"bank\"; sid:6;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f;
+	int ctx_token;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	/* mail_from first, then the group */
+	scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, "<m1@x>");
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<a1.b1@y>");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	sig_flow_tx_end(t, f);
+	/* the group, another recipient, then mail_from: the group stays matched */
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<b1a1@y>");
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<zz@y>");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, "<m1@x>");
+	CHECK_EQ_U(count_sid(&al, 1), 2);
+	sig_flow_tx_end(t, f);
+	/* the group split over two recipients: no */
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<a1@y>");
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<b1@y>");
+	scan_b(t, f, SIG_BUF_SMTP_MAIL_FROM, "<m1@x>");
+	CHECK_EQ_U(count_sid(&al, 1), 2);
+	/* ... and the group alone is not the rule */
+	sig_flow_tx_end(t, f);
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<a1b1@y>");
+	CHECK_EQ_U(count_sid(&al, 1), 2);
+	sig_flow_tx_end(t, f);
+
+	/* carol, then another recipient, then the data */
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<carol@y>");
+	scan_b(t, f, SIG_BUF_SMTP_RCPT_TO, "<dave@y>");
+	sig_data_begin(t, f);
+	sig_scan_data(t, f, (const uint8_t *)"an invoice", 10, &ctx_token);
+	sig_data_end(t, f, &ctx_token);
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	CHECK(al.a[al.n - 1].ctx == &ctx_token);
+	sig_flow_tx_end(t, f);
+
+	/* sh1 and sh2 in two To addresses: sid 3 no; sh1 counts for sid 4 */
+	scan_b(t, f, SIG_BUF_EMAIL_TO, "sh1@x");
+	scan_b(t, f, SIG_BUF_EMAIL_TO, "sh2@x");
+	CHECK_EQ_U(count_sid(&al, 3), 0);
+	scan_b(t, f, SIG_BUF_SMTP_HELO, "hh");
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	scan_b(t, f, SIG_BUF_EMAIL_TO, "sh2+sh1@x");
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	sig_flow_tx_end(t, f);
+
+	/* file 1: inv.exe with MZ but no PE; file 2: other.txt with MZ..PE */
+	scan_b(t, f, SIG_BUF_FILE_NAME, "inv.exe");
+	feed(t, f, SIG_BUF_FILE_DATA, "MZ no header", 4, NULL);
+	scan_b(t, f, SIG_BUF_FILE_NAME, "other.txt");
+	CHECK_EQ_U(count_sid(&al, 5), 0);
+	feed(t, f, SIG_BUF_FILE_DATA, "xx PE MZ", 4, NULL);      /* MZ not at start */
+	CHECK_EQ_U(count_sid(&al, 5), 0);
+	feed(t, f, SIG_BUF_FILE_DATA, "MZ..PE..", 4, NULL);
+	CHECK_EQ_U(count_sid(&al, 5), 1);
+	sig_flow_tx_end(t, f);
+	/* the name group split over two names: no */
+	scan_b(t, f, SIG_BUF_FILE_NAME, "inv.txt");
+	scan_b(t, f, SIG_BUF_FILE_NAME, "a.exe");
+	feed(t, f, SIG_BUF_FILE_DATA, "MZPE", 1, NULL);
+	CHECK_EQ_U(count_sid(&al, 5), 1);
+	sig_flow_tx_end(t, f);
+
+	/* two URL groups, each in its own URL */
+	scan_b(t, f, SIG_BUF_EMAIL_URL, "http://evil.example/");
+	scan_b(t, f, SIG_BUF_EMAIL_URL, "https://evil.example/");
+	CHECK_EQ_U(count_sid(&al, 6), 0);
+	scan_b(t, f, SIG_BUF_EMAIL_URL, "https://bank.example/");
+	CHECK_EQ_U(count_sid(&al, 6), 1);
+	CHECK_EQ_U(al.n, 7);
+	CHECK_EQ_U(sig_thread_get_stats(t)->match_state_full, 0);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- bsize ---------------------------------------------------------- */
+
+struct bsize_case {
+	const char *bsize;
+	const char *data;
+	int fire;
+};
+
+static const struct bsize_case bsize_cases[] = {
+	{ "bsize:5;", "abcde", 1 },
+	{ "bsize:5;", "abcd", 0 },
+	{ "bsize:5;", "abcdef", 0 },
+	{ "bsize:=5;", "abcde", 1 },
+	{ "bsize:0x5;", "abcde", 1 },
+	{ "bsize:<5;", "abcd", 1 },
+	{ "bsize:<5;", "abcde", 0 },
+	{ "bsize:<=5;", "abcde", 1 },
+	{ "bsize:<=5;", "abcdef", 0 },
+	{ "bsize:>5;", "abcdef", 1 },
+	{ "bsize:>5;", "abcde", 0 },
+	{ "bsize:>=5;", "abcde", 1 },
+	{ "bsize:>=5;", "abcd", 0 },
+	{ "bsize:3<>6;", "abc", 0 },
+	{ "bsize:3<>6;", "abcd", 1 },
+	{ "bsize:3<>6;", "abcde", 1 },
+	{ "bsize:3<>6;", "abcdef", 0 },
+	{ "bsize:3-6;", "abcde", 1 },
+	{ "bsize:!5;", "abcde", 0 },
+	{ "bsize:!5;", "abcd", 1 },
+	{ "bsize:!=5;", "abcdef", 1 },
+	{ "bsize:!3-6;", "abcd", 0 },
+	{ "bsize:!3-6;", "abc", 1 },
+	{ "bsize:!3-6;", "abcdef", 1 },
+	{ "bsize:!0;", "a", 1 },
+	{ "bsize:1kb;", "a", 0 },
+	/* with contents: both in the one buffer */
+	{ "content:\"bc\"; bsize:<5;", "abcd", 1 },
+	{ "content:\"bc\"; bsize:<5;", "abcde", 0 },
+	{ "content:\"bc\"; bsize:<5;", "axyz", 0 },
+	{ "content:\"bc\"; bsize:!4;", "abcde", 1 },
+	{ "content:\"bc\"; bsize:!4;", "abcd", 0 },
+	{ "content:\"bc\"; bsize:!4;", "axyze", 0 },
+	{ "content:!\"bc\"; bsize:>2;", "axyz", 1 },
+	{ "content:!\"bc\"; bsize:>2;", "ax", 0 },
+	{ "content:\"de\"; endswith; bsize:5;", "abcde", 1 },
+	{ "bsize:>2; bsize:<5;", "abcd", 1 },
+	{ "bsize:>2; bsize:<5;", "abcde", 0 },
+};
+
+static const enum sig_buf bsize_bufs[] = {
+	SIG_BUF_SMTP_HELO, SIG_BUF_SMTP_MAIL_FROM, SIG_BUF_SMTP_RCPT_TO, SIG_BUF_EMAIL_SUBJECT,
+	SIG_BUF_FILE_NAME, SIG_BUF_SMTP_DATA, SIG_BUF_EMAIL_BODY, SIG_BUF_FILE_DATA,
+};
+
+static void test_bsize(void)
+{
+	unsigned bad = 0, runs = 0;
+
+	for (size_t i = 0; i < sizeof(bsize_cases) / sizeof(bsize_cases[0]); i++) {
+		const struct bsize_case *c = &bsize_cases[i];
+
+		for (size_t j = 0; j < sizeof(bsize_bufs) / sizeof(bsize_bufs[0]); j++) {
+			enum sig_buf b = bsize_bufs[j];
+			char rule[256];
+			const char *rules[1] = { rule };
+			struct sig_engine *e;
+			struct alerts al = { 0 };
+			struct sig_thread *t;
+			size_t len = strlen(c->data);
+
+			snprintf(rule, sizeof(rule), "alert smtp any any -> any any (%s; %s sid:1;)",
+				 sig_buf_name(b), c->bsize);
+			e = engine(rules, 1);
+			t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+			if (!t) {
+				fprintf(stderr, "bsize case %zu: %s\n", i, rule);
+				CHECK(0);
+				sig_engine_free(e);
+				continue;
+			}
+			for (size_t k = 0; k <= (is_stream_buf(b) ? len : 0); k++) {
+				struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+				al.n = 0;
+				feed(t, f, b, c->data, k, NULL);
+				runs++;
+				if ((int)al.n != c->fire) {
+					bad++;
+					fprintf(stderr, "bsize case %zu (split %zu): %s on \"%s\": %u "
+						"alerts, want %d\n", i, k, rule, c->data, al.n, c->fire);
+				}
+				sig_flow_close(t, f, NULL);
+			}
+			sig_thread_free(t);
+			sig_engine_free(e);
+		}
+	}
+	CHECK_EQ_U(bad, 0);
+	CHECK(runs > 500);
+}
+
+/* On a stream bsize is the whole instance's length, known at its end. */
+static void test_bsize_stream_end(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (file.data; bsize:>3; sid:1;)",
+		"alert smtp any any -> any any (email.body; content:\"x\"; bsize:<4; sid:2;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+	sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"abcdef", 6, NULL);
+	CHECK_EQ_U(al.n, 0);
+	sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* x in a 3-byte part... */
+	sig_stream_begin(t, f, SIG_BUF_EMAIL_BODY);
+	sig_stream_scan(t, f, SIG_BUF_EMAIL_BODY, (const uint8_t *)"axb", 3, NULL);
+	sig_stream_end(t, f, SIG_BUF_EMAIL_BODY, NULL);
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_flow_tx_end(t, f);
+	/* ... but not x in a long part and a short part without x */
+	feed(t, f, SIG_BUF_EMAIL_BODY, "x long part", 3, NULL);
+	feed(t, f, SIG_BUF_EMAIL_BODY, "ab", 1, NULL);
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- file.data / email.body streams -------------------------------- */
+
+/* A file split at every offset, byte by byte, and in three pieces. */
+static void test_file_data_split(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (file.data; content:\"attach\"; "
+		"content:\"ment\"; distance:0; within:10; content:\"END\"; endswith; sid:1;)",
+		"alert smtp any any -> any any (file.data; pcre:\"/t[0-9]+\\r?$/\"; sid:2;)",
+		"alert smtp any any -> any any (file.data; content:\"PK\"; startswith; "
+		"content:!\"evil\"; sid:3;)",
+	};
+	static const char file[] = "PK attach ment t42\nmore END";
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	size_t len = strlen(file);
+	unsigned bad = 0;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	for (size_t i = 0; i <= len; i++) {
+		for (size_t j = i; j <= len; j += (i % 3) + 1) {
+			struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+			al.n = 0;
+			sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+			sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)file, i, NULL);
+			sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)file + i, j - i, NULL);
+			/* the negated rule is decided at the end only */
+			bad += count_sid(&al, 3) != 0;
+			sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)file + j, len - j, NULL);
+			sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+			/* pcre $ is at the end of the file, not at a line end */
+			bad += count_sid(&al, 1) != 1 || count_sid(&al, 2) != 0 ||
+				count_sid(&al, 3) != 1 || al.n != 2;
+			sig_flow_close(t, f, NULL);
+		}
+	}
+	CHECK_EQ_U(bad, 0);
+	{
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+		al.n = 0;
+		sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+		for (size_t i = 0; i < len; i++)
+			sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)file + i, 1, NULL);
+		sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+		CHECK_EQ_U(count_sid(&al, 1), 1);
+		CHECK_EQ_U(count_sid(&al, 3), 1);
+		/* pcre $ at the very end of another file */
+		feed(t, f, SIG_BUF_FILE_DATA, "x t7", 2, NULL);
+		CHECK_EQ_U(count_sid(&al, 2), 1);
+		sig_flow_close(t, f, NULL);
+	}
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* Negated file.data conditions: per file, at its end, only if inspected
+ * and completely recorded. */
+static void test_file_data_negation(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (file.data; content:\"PK\"; startswith; "
+		"content:!\"evil\"; sid:1;)",
+		"alert smtp any any -> any any (email.body; content:!\"unsubscribe\"; sid:2;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	/* file 1 has evil; file 2 does not: fires at file 2's end */
+	feed(t, f, SIG_BUF_FILE_DATA, "PK evil", 3, NULL);
+	CHECK_EQ_U(al.n, 0);
+	sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+	sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"PK ok", 5, NULL);
+	CHECK_EQ_U(al.n, 0);
+	sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	sig_flow_tx_end(t, f);
+	/* evil split across calls */
+	sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+	sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"PK ev", 5, NULL);
+	sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"il", 2, NULL);
+	sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* an abandoned file (begin again without end) decides nothing */
+	sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+	sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"PK ok", 5, NULL);
+	sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* an empty file decides nothing */
+	sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* a part and a file open at the same time, interleaved */
+	sig_stream_begin(t, f, SIG_BUF_EMAIL_BODY);
+	sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+	sig_stream_scan(t, f, SIG_BUF_EMAIL_BODY, (const uint8_t *)"hello, to unsub", 15, NULL);
+	sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"PK", 2, NULL);
+	sig_stream_scan(t, f, SIG_BUF_EMAIL_BODY, (const uint8_t *)"scribe click", 12, NULL);
+	sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)" data", 5, NULL);
+	sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+	sig_stream_end(t, f, SIG_BUF_EMAIL_BODY, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 2);   /* this file: PK, no evil */
+	CHECK_EQ_U(count_sid(&al, 2), 0);   /* the part: unsub|scribe */
+	sig_flow_tx_end(t, f);
+	feed(t, f, SIG_BUF_EMAIL_BODY, "part one: unsubscribe", 9, NULL);
+	feed(t, f, SIG_BUF_EMAIL_BODY, "part two", 4, NULL);
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* A stream match that cannot be recorded (flow slots full) suppresses that
+ * instance's negated decisions, and only that stream kind's. */
+static void test_stream_lost(void)
+{
+	enum { N = 30 };
+	struct sig_set *s = sig_set_new();
+	struct sig_engine *e = NULL;
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+	char rule[256], err[256], data[16];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(rule, sizeof(rule), "alert smtp any any -> any any "
+			 "(flow:to_server; content:\"K%02dK\"; content:\"TAIL%02d\"; sid:%d;)",
+			 i, i, i + 1);
+		CHECK_EQ_U(sig_set_add_rule(s, rule, "lost.rules", 1, NULL, NULL), 0);
+	}
+	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (file.data; "
+				    "content:!\"zzz\"; sid:100;)", "lost.rules", 2, NULL, NULL), 0);
+	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (smtp.data; "
+				    "content:!\"qqq\"; sid:101;)", "lost.rules", 3, NULL, NULL), 0);
+	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), 0);
+	if (!e)
+		return;
+	t = sig_thread_new(e, 1, on_alert, &al);
+	f = sig_flow_open(t, default_tuple());
+	for (int i = 0; i < N; i++) {
+		snprintf(data, sizeof(data), "K%02dK", i);
+		scan_s(t, f, SIG_DIR_TO_SERVER, data);
+	}
+	CHECK(sig_thread_get_stats(t)->match_state_full > 0);
+	/* zzz is present but cannot be recorded: no decision, no false alert */
+	feed(t, f, SIG_BUF_FILE_DATA, "a zzz b", 3, NULL);
+	CHECK_EQ_U(count_sid(&al, 100), 0);
+	/* the message data stream was not affected */
+	feed(t, f, SIG_BUF_SMTP_DATA, "message", 3, NULL);
+	CHECK_EQ_U(count_sid(&al, 101), 1);
+	sig_flow_tx_end(t, f);
+	/* room again: the next file is decided */
+	feed(t, f, SIG_BUF_FILE_DATA, "a zzz b", 3, NULL);
+	CHECK_EQ_U(count_sid(&al, 100), 0);
+	feed(t, f, SIG_BUF_FILE_DATA, "clean", 3, NULL);
+	CHECK_EQ_U(count_sid(&al, 100), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* email.body endswith: the end of the part, across chunks. */
+static void test_body_endswith(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (email.body; content:\"Regards\"; nocase; "
+		"endswith; sid:1;)",
+	};
+	static const char part[] = "Hello,\r\nsee attached.\r\nregards";
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	size_t len = strlen(part);
+	unsigned bad = 0;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	for (size_t k = 0; k <= len; k++) {
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+		al.n = 0;
+		sig_stream_begin(t, f, SIG_BUF_EMAIL_BODY);
+		sig_stream_scan(t, f, SIG_BUF_EMAIL_BODY, (const uint8_t *)part, k, NULL);
+		sig_stream_scan(t, f, SIG_BUF_EMAIL_BODY, (const uint8_t *)part + k, len - k, NULL);
+		bad += al.n != 0;            /* not before the part ends */
+		sig_stream_end(t, f, SIG_BUF_EMAIL_BODY, NULL);
+		bad += al.n != 1;
+		/* "regards" followed by more text in the next part: no */
+		sig_flow_tx_end(t, f);
+		feed(t, f, SIG_BUF_EMAIL_BODY, "regards\r\n", k % 9, NULL);
+		feed(t, f, SIG_BUF_EMAIL_BODY, "x regards y", k % 11, NULL);
+		bad += al.n != 1;
+		sig_flow_close(t, f, NULL);
+	}
+	CHECK_EQ_U(bad, 0);
+	/* the end of a part is not the end of the next one: each is its own */
+	{
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+		al.n = 0;
+		sig_stream_begin(t, f, SIG_BUF_EMAIL_BODY);
+		sig_stream_scan(t, f, SIG_BUF_EMAIL_BODY, (const uint8_t *)"Regards", 7, NULL);
+		sig_stream_begin(t, f, SIG_BUF_EMAIL_BODY);   /* abandoned */
+		sig_stream_scan(t, f, SIG_BUF_EMAIL_BODY, (const uint8_t *)"no", 2, NULL);
+		sig_stream_end(t, f, SIG_BUF_EMAIL_BODY, NULL);
+		CHECK_EQ_U(al.n, 0);
+		/* lazily opened without begin */
+		sig_stream_scan(t, f, SIG_BUF_EMAIL_BODY, (const uint8_t *)"REGARDS", 7, NULL);
+		sig_stream_end(t, f, SIG_BUF_EMAIL_BODY, NULL);
+		CHECK_EQ_U(al.n, 1);
+		sig_flow_close(t, f, NULL);
+	}
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* Buffers without rules cost nothing: no database, no stream pool, no
+ * scan; sig_engine_has_buf says which ones to build. */
+static void test_has_buf(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (file.name; content:\"x\"; sid:1;)",
+		"alert smtp any any -> any any (email.body; content:\"y\"; sid:2;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f;
+	const struct sig_thread_stats *st;
+
+	CHECK(t != NULL);
+	if (!t)
+		return;
+	st = sig_thread_get_stats(t);
+	for (unsigned b = 0; b < SIG_BUF_COUNT; b++)
+		CHECK_EQ_U(sig_engine_has_buf(e, (enum sig_buf)b),
+			   b == SIG_BUF_FILE_NAME || b == SIG_BUF_EMAIL_BODY);
+	CHECK(!sig_engine_has_buf(e, SIG_BUF_COUNT));
+	CHECK(!sig_engine_has_buf(NULL, SIG_BUF_FILE_NAME));
+	f = sig_flow_open(t, default_tuple());
+	feed(t, f, SIG_BUF_FILE_DATA, "x y", 1, NULL);
+	feed(t, f, SIG_BUF_SMTP_DATA, "x y", 1, NULL);
+	scan_b(t, f, SIG_BUF_EMAIL_SUBJECT, "x y");
+	CHECK_EQ_U(st->scans, 0);
+	/* wrong call for the buffer: ignored */
+	scan_b(t, f, SIG_BUF_EMAIL_BODY, "y");
+	sig_stream_scan(t, f, SIG_BUF_FILE_NAME, (const uint8_t *)"x", 1, NULL);
+	sig_stream_begin(t, f, SIG_BUF_STREAM);
+	sig_stream_end(t, f, (enum sig_buf)99, NULL);
+	CHECK_EQ_U(st->scans, 0);
+	CHECK_EQ_U(al.n, 0);
+	feed(t, f, SIG_BUF_EMAIL_BODY, "y", 1, NULL);
+	scan_b(t, f, SIG_BUF_FILE_NAME, "x");
+	CHECK_EQ_U(al.n, 2);
+	CHECK_EQ_U(st->streams_no_state, 0);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
 }
 
 int main(void)
@@ -1435,5 +2230,16 @@ int main(void)
 	test_negation_scope();
 	test_pcre_limit();
 	test_differential();
+	test_new_buffers();
+	test_filename_resets_sticky();
+	test_instances();
+	test_groups_compound();
+	test_bsize();
+	test_bsize_stream_end();
+	test_file_data_split();
+	test_file_data_negation();
+	test_stream_lost();
+	test_body_endswith();
+	test_has_buf();
 	return check_summary("test_sig_scan");
 }
