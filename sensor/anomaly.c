@@ -16,6 +16,9 @@ static const char *const names[] = {
 	"smuggling_lf_dot_lf", "smuggling_lf_dot_crlf", "smuggling_crlf_dot_lf",
 	"smuggling_cr_dot_cr", "smuggling_crlf_dot_cr", "smuggling_cr_dot_crlf",
 	"smuggled_command",
+	"command_line_too_long", "reply_line_too_long", "data_line_too_long",
+	"bare_lf", "unknown_command", "invalid_command", "mail_without_helo",
+	"data_without_rcpt", "message_size_exceeded", "bdat_size_exceeded",
 	/* STARTTLS signs (app_smtp.c) */
 	"starttls_refused", "starttls_not_used", "starttls_command_injection",
 	"cleartext_after_starttls",
@@ -28,6 +31,7 @@ static const char *const names[] = {
 	"mime_invalid_base64", "mime_invalid_qp", "mime_invalid_uuencode",
 	"mime_uuencode_unterminated", "mime_invalid_encoded_word",
 	"mime_unknown_charset", "mime_unknown_encoding", "mime_pool_exhausted",
+	"mime_message_encoded",
 	/* a name missing above (a bug: see anomaly.h) */
 	"other",
 };

@@ -57,13 +57,27 @@ static void trim(const char **p, size_t *n)
 		(*n)--;
 }
 
+/* ---- signature buffers --------------------------------------------------- */
+
+/* One instance of a short email/file buffer (sig.h: block mode; the list
+ * buffers are scanned once per entry). */
+static void sig_buf(struct app_flow *a, enum sig_buf b, const char *p, size_t n)
+{
+	if (a->sig)
+		sig_scan_buffer(a->w->sig, a->sig, b, SIG_DIR_TO_SERVER,
+				(const uint8_t *)p, n, a);
+}
+
 /*
  * RFC 5322 section 3.4: an address-list is split on commas that are not
  * inside a quoted display name, an angle-addr or a comment — the mistake
- * behind Suricata's smtp-to-comma case.
+ * behind Suricata's smtp-to-comma case. A group ("Team: a@x, b@y;") gives
+ * its members: the name before the colon and the closing semicolon go.
  */
-static void add_addresses(struct app_email *e, struct email_list *l, const char *v, size_t n)
+static void add_addresses(struct app_flow *a, struct email_list *l, enum sig_buf b,
+			  const char *v, size_t n)
 {
+	struct app_email *e = &a->email;
 	size_t start = 0;
 	int depth_paren = 0;
 	bool quoted = false, angle = false;
@@ -89,13 +103,17 @@ static void add_addresses(struct app_email *e, struct email_list *l, const char 
 			angle = true;
 		else if (c == '>')
 			angle = false;
-		else if (c == ',' && !depth_paren && !angle) {
+		else if (c == ':' && !depth_paren && !angle)
+			start = i + 1;      /* a group's display name (RFC 5322 3.4) */
+		else if ((c == ',' || c == ';') && !depth_paren && !angle) {
 			const char *p = v + start;
 			size_t len = i - start;
 
 			trim(&p, &len);
-			if (len)
+			if (len) {
 				list_add(e, l, p, len);
+				sig_buf(a, b, p, len);
+			}
 			start = i + 1;
 		}
 	}
@@ -108,12 +126,22 @@ static void on_url(void *user, const uint8_t *url, size_t len, uint32_t flags)
 	struct app_flow *a = user;
 	struct app_email *e = &a->email;
 
-	if (!list_has(&e->urls, (const char *)url, len))
+	if (!list_has(&e->urls, (const char *)url, len)) {
 		list_add(e, &e->urls, (const char *)url, len);
+		sig_buf(a, SIG_BUF_EMAIL_URL, (const char *)url, len);
+	}
 }
 
-static void header(struct app_email *e, const struct mime_event *ev)
+/*
+ * A header of the top-level message: kept for the email object and
+ * scanned as its email.* buffer (decoded: encoded words in UTF-8, folding
+ * removed). Single-valued headers keep their first occurrence, as
+ * Suricata logs them; every From is scanned, though — a second From is an
+ * evasion (multiple_from_headers) and must not hide from rules.
+ */
+static void header(struct app_flow *a, const struct mime_event *ev)
 {
+	struct app_email *e = &a->email;
 	const struct mime_str *name = &ev->u.header.name;
 	const char *v = ev->u.header.decoded.ptr;
 	size_t n = ev->u.header.decoded.len;
@@ -123,25 +151,33 @@ static void header(struct app_email *e, const struct mime_event *ev)
 	if (ev->msg_depth != 0 || ev->depth != 0)
 		return;
 #define IS(h) (name->len == sizeof(h) - 1 && strncasecmp(name->ptr, h, name->len) == 0)
-	if (IS("from") && e->from_headers++ == 0)
-		e->from = keep(e, v, n);
-	else if (IS("reply-to") && !e->reply_to)
+	if (IS("from")) {
+		if (e->from_headers++ == 0)
+			e->from = keep(e, v, n);
+		sig_buf(a, SIG_BUF_EMAIL_FROM, v, n);
+	} else if (IS("reply-to") && !e->reply_to)
 		e->reply_to = keep(e, v, n);
 	else if (IS("subject") && !e->subject) {
 		e->subject = keep(e, v, n);
 		e->subject_raw = keep(e, ev->u.header.value.ptr, ev->u.header.value.len);
-	} else if (IS("message-id") && !e->message_id)
+		sig_buf(a, SIG_BUF_EMAIL_SUBJECT, v, n);
+	} else if (IS("message-id") && !e->message_id) {
 		e->message_id = keep(e, v, n);
-	else if (IS("date") && !e->date)
+		sig_buf(a, SIG_BUF_EMAIL_MESSAGE_ID, v, n);
+	} else if (IS("date") && !e->date) {
 		e->date = keep(e, v, n);
-	else if (IS("x-mailer") && !e->x_mailer)
+		sig_buf(a, SIG_BUF_EMAIL_DATE, v, n);
+	} else if (IS("x-mailer") && !e->x_mailer) {
 		e->x_mailer = keep(e, v, n);
-	else if (IS("to"))
-		add_addresses(e, &e->to, v, n);
+		sig_buf(a, SIG_BUF_EMAIL_X_MAILER, v, n);
+	} else if (IS("to"))
+		add_addresses(a, &e->to, SIG_BUF_EMAIL_TO, v, n);
 	else if (IS("cc"))
-		add_addresses(e, &e->cc, v, n);
-	else if (IS("received"))
+		add_addresses(a, &e->cc, SIG_BUF_EMAIL_CC, v, n);
+	else if (IS("received")) {
 		list_add(e, &e->received, v, n);
+		sig_buf(a, SIG_BUF_EMAIL_RECEIVED, v, n);
+	}
 #undef IS
 }
 
@@ -198,7 +234,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 
 	switch (ev->type) {
 	case MIME_EV_HEADER:
-		header(e, ev);
+		header(a, ev);
 		break;
 	case MIME_EV_PART_BEGIN: {
 		const struct mime_part_desc *d = &ev->u.part;
@@ -209,27 +245,41 @@ static void on_mime(void *user, const struct mime_event *ev)
 			e->in_file = true;
 			e->file = fileinfo_open(w->files);
 			e->file_name = d->filename.len ? keep(e, d->filename.ptr, d->filename.len) : NULL;
-			if (d->filename.len)
+			if (d->filename.len) {
 				list_add(e, &e->attachment, d->filename.ptr, d->filename.len);
+				sig_buf(a, SIG_BUF_FILE_NAME, d->filename.ptr, d->filename.len);
+			}
+			if (a->sig)
+				sig_stream_begin(w->sig, a->sig, SIG_BUF_FILE_DATA);
 		}
 		if (d->type.len == 4 && memcmp(d->type.ptr, "text", 4) == 0 && !d->is_file) {
 			bool html = d->subtype.len == 4 && memcmp(d->subtype.ptr, "html", 4) == 0;
 
 			e->url_on = url_state_init(&e->url, &w->url_cfg, &w->pool,
 						   html ? URL_MODE_HTML : URL_MODE_TEXT, on_url, a) == 0;
+			/* email.body: each decoded text part is one instance. */
+			e->in_body = true;
+			if (a->sig)
+				sig_stream_begin(w->sig, a->sig, SIG_BUF_EMAIL_BODY);
 		}
 		if (d->is_text_body && !e->body)
 			e->body = fileinfo_open(w->bodies);
 		break;
 	}
 	case MIME_EV_BODY:
-		if (e->in_file)
+		if (e->in_file) {
 			fileinfo_update(w->files, e->file, ev->u.body.data, ev->u.body.len);
-		else {
+			if (a->sig)
+				sig_stream_scan(w->sig, a->sig, SIG_BUF_FILE_DATA,
+						ev->u.body.data, ev->u.body.len, a);
+		} else {
 			if (e->url_on)
 				url_feed(&e->url, ev->u.body.data, ev->u.body.len);
 			if (e->body)
 				fileinfo_update(w->bodies, e->body, ev->u.body.data, ev->u.body.len);
+			if (e->in_body && a->sig)
+				sig_stream_scan(w->sig, a->sig, SIG_BUF_EMAIL_BODY,
+						ev->u.body.data, ev->u.body.len, a);
 		}
 		break;
 	case MIME_EV_PART_END:
@@ -238,17 +288,26 @@ static void on_mime(void *user, const struct mime_event *ev)
 
 			if (e->file)
 				fileinfo_close(w->files, e->file, &r);
+			if (a->sig)
+				sig_stream_end(w->sig, a->sig, SIG_BUF_FILE_DATA, a);
 			emit_fileinfo(w, a, e->file ? &r : NULL, &ev->u.end);
 			e->file = NULL;
 			e->in_file = false;
 			e->file_name = NULL;
 		}
-		else if (e->url_on) {
+		else {
 			/* Not "if": a uuencoded file ends inside its text
-			 * part, whose URL extraction goes on. */
-			url_finish(&e->url);
-			e->url_on = false;
-			url_count(w, &e->url);
+			 * part, whose URL extraction and body go on. */
+			if (e->url_on) {
+				url_finish(&e->url);
+				e->url_on = false;
+				url_count(w, &e->url);
+			}
+			if (e->in_body) {
+				e->in_body = false;
+				if (a->sig)
+					sig_stream_end(w->sig, a->sig, SIG_BUF_EMAIL_BODY, a);
+			}
 		}
 		break;
 	case MIME_EV_ANOMALY:
@@ -269,10 +328,28 @@ void app_email_begin(struct worker *w, struct app_flow *a, uint32_t tx_id)
 
 	if (e->mp)
 		app_email_end(w, a);
-	/* A message whose transaction was never logged (its verdict never
-	 * came) gives way to the new one. */
-	if (e->have)
+	/* The previous message's transaction is not logged yet (its verdict
+	 * is still due: the client pipelined the next MAIL..DATA behind the
+	 * ".", or the server side is not in the capture). Its email object
+	 * is built now and kept for that transaction's smtp event; its slot
+	 * gives way to the new message. One such message is kept per flow:
+	 * an older one still waiting is dropped (counted). */
+	if (e->have) {
+		json_t *ext = json_object();
+		json_t *em = app_email_json(a, e->tx_id, ext);
+
+		if (a->email_done) {
+			json_decref(a->email_done);
+			json_decref(a->email_done_ext);
+			w->st.email_done_dropped++;
+		}
+		a->email_done = em;
+		a->email_done_ext = json_object_get(ext, "email");
+		json_incref(a->email_done_ext);
+		json_decref(ext);
+		a->email_done_tx = e->tx_id;
 		app_email_reset(w, a);
+	}
 	e->arena.pool = &w->pool;
 	e->arena.max_blocks = 16;
 	e->tx_id = tx_id;
@@ -373,8 +450,19 @@ json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext)
 	struct app_email *e = &a->email;
 	json_t *o;
 
-	if (!e->have || e->tx_id != tx_id)
-		return NULL;
+	if (!e->have || e->tx_id != tx_id) {
+		/* A message that gave way (app_email_begin): the smtp event
+		 * (ext given) takes it; others get a copy. */
+		if (!a->email_done || a->email_done_tx != tx_id)
+			return NULL;
+		if (!ext)
+			return json_deep_copy(a->email_done);
+		o = a->email_done;
+		if (a->email_done_ext)
+			json_object_set_new(ext, "email", a->email_done_ext);
+		a->email_done = a->email_done_ext = NULL;
+		return o;
+	}
 	o = json_object();
 	json_object_set_new(o, "status", json_string(e->parse_error ? "PARSE_ERROR" : "PARSE_DONE"));
 	SET_STR(o, "from", e->from);
@@ -422,6 +510,13 @@ json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext)
 			json_decref(x);
 	}
 	return o;
+}
+
+void app_email_flow_end(struct app_flow *a)
+{
+	json_decref(a->email_done);
+	json_decref(a->email_done_ext);
+	a->email_done = a->email_done_ext = NULL;
 }
 
 void app_email_reset(struct worker *w, struct app_flow *a)

@@ -61,6 +61,7 @@ struct app_email {
 	bool in_file;
 	const char *file_name;
 	bool url_on;
+	bool in_body;               /* a text part's email.body stream is open */
 	struct url_state url;       /* extractor of the current text part */
 	struct fileinfo_file *body; /* MD5 of the decoded text body */
 	/* Sender checks, made once when the message ends (mime_addr.h):
@@ -93,6 +94,8 @@ void app_email_sender_check(struct worker *w, struct app_flow *a,
  * seen for it); mailtap's extra fields go to ext (the event's `mailtap`
  * object) as ext.email, when ext is not NULL. */
 json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext);
+/* The flow ends: drop a kept email object whose transaction never came. */
+void app_email_flow_end(struct app_flow *a);
 /* After the transaction's smtp event: drop the message's fields. */
 void app_email_reset(struct worker *w, struct app_flow *a);
 

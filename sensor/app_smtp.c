@@ -28,6 +28,7 @@ static inline struct app_flow *app_of_session(struct smtp_session *s)
 }
 
 static void tls_begin(struct worker *w, struct app_flow *a);
+static void commands_json(const struct app_flow *a, json_t *ext);
 
 static void sig_open(struct worker *w, struct app_flow *a)
 {
@@ -392,6 +393,9 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why)
 	tls_done(w, a);
 	smtp_session_finish(&a->smtp);
 	app_email_reset(w, a);
+	app_email_flow_end(a);
+	if (a->cmd_notes)
+		mt_block_put(&w->pool, a->cmd_notes);
 	app_put(w, a);
 }
 
@@ -509,6 +513,7 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 		json_object_set_new(ext, "message_reply", r);
 	}
 	json_object_set_new(ext, "gaps", json_boolean(tx->gap));
+	commands_json(a, ext);
 	if (tx->bdat) {
 		json_object_set_new(ext, "bdat", json_true());
 		json_object_set_new(ext, "chunks", json_integer(tx->chunks));
@@ -651,6 +656,104 @@ static void emit_tls(struct worker *w, struct app_flow *a)
 	w->st.tls_logged++;
 }
 
+/*
+ * Commands, for the smtp event's mailtap.smtp.commands (counts per verb
+ * in the session so far: VRFY/EXPN harvesting, RSET storms, probing with
+ * HELP/NOOP show here) and the text of the commands an operator wants to
+ * read: unknown verbs (distinct, first token, up to 8) and XCLIENT /
+ * XFORWARD lines (Postfix's proxy attribute commands, which let a client
+ * claim another client's address: up to 4 each, cut at 200 bytes). The
+ * notes are NUL-separated entries "<kind><text>" in one pool block.
+ */
+#define CMD_NOTE_MAX 200
+
+static bool note_has(const struct app_flow *a, char kind, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < a->cmd_notes_len;) {
+		const char *e = (const char *)a->cmd_notes + i;
+		size_t l = strlen(e);
+
+		if (e[0] == kind && l - 1 == n && memcmp(e + 1, p, n) == 0)
+			return true;
+		i += l + 1;
+	}
+	return false;
+}
+
+static void cmd_note(struct worker *w, struct app_flow *a, const struct smtp_event *ev)
+{
+	const uint8_t *p = ev->data;
+	size_t n = ev->len;
+	char kind;
+
+	if ((unsigned)ev->verb < SMTP_VERB_COUNT)
+		a->verb_count[ev->verb]++;
+	if (ev->verb == SMTP_VERB_UNKNOWN) {
+		const uint8_t *sp = memchr(p, ' ', n);
+
+		if (a->n_unknown >= 8)
+			return;
+		if (sp)
+			n = (size_t)(sp - p);
+		kind = 'U';
+	} else if (ev->verb == SMTP_VERB_XCLIENT && a->n_xclient < 4) {
+		kind = 'C';
+	} else if (ev->verb == SMTP_VERB_XFORWARD && a->n_xforward < 4) {
+		kind = 'F';
+	} else {
+		return;
+	}
+	if (n > CMD_NOTE_MAX)
+		n = CMD_NOTE_MAX;
+	if (memchr(p, '\0', n))
+		n = (size_t)((const uint8_t *)memchr(p, '\0', n) - p);
+	if (!a->cmd_notes && !(a->cmd_notes = mt_block_get(&w->pool)))
+		return;             /* counted in pool.exhausted */
+	if (a->cmd_notes_len + n + 2 > w->pool.block_size ||
+	    (kind == 'U' && note_has(a, kind, p, n)))
+		return;
+	a->cmd_notes[a->cmd_notes_len] = (uint8_t)kind;
+	memcpy(a->cmd_notes + a->cmd_notes_len + 1, p, n);
+	a->cmd_notes[a->cmd_notes_len + 1 + n] = 0;
+	a->cmd_notes_len += (uint16_t)(n + 2);
+	a->n_unknown += kind == 'U';
+	a->n_xclient += kind == 'C';
+	a->n_xforward += kind == 'F';
+}
+
+static void commands_json(const struct app_flow *a, json_t *ext)
+{
+	json_t *c = json_object();
+	static const struct { char kind; const char *key; } lists[] = {
+		{ 'U', "unknown_commands" }, { 'C', "xclient" }, { 'F', "xforward" },
+	};
+
+	for (unsigned v = SMTP_VERB_UNKNOWN; v < SMTP_VERB_COUNT; v++)
+		if (a->verb_count[v])
+			json_object_set_new(c, smtp_verb_name((enum smtp_verb)v),
+					    json_integer(a->verb_count[v]));
+	if (json_object_size(c))
+		json_object_set_new(ext, "commands", c);
+	else
+		json_decref(c);
+	for (unsigned k = 0; k < 3; k++) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < a->cmd_notes_len;) {
+			const char *e = (const char *)a->cmd_notes + i;
+			size_t l = strlen(e);
+
+			if (e[0] == lists[k].kind)
+				json_array_append_new(arr, eve_string(e + 1, l - 1));
+			i += l + 1;
+		}
+		if (json_array_size(arr))
+			json_object_set_new(ext, lists[k].key, arr);
+		else
+			json_decref(arr);
+	}
+}
+
 void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event *ev)
 {
 	struct worker *w = user;
@@ -723,6 +826,7 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		tls_begin(w, a);
 		break;
 	case SMTP_EV_COMMAND:
+		cmd_note(w, a, ev);
 		/*
 		 * STARTTLS stripping and injection signs (RFC 3207 section 4:
 		 * the client sends nothing after STARTTLS until the 220, and
@@ -777,6 +881,14 @@ void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 		       "severity", (int)rule->priority);
 	json_object_set_new(o, "alert", al);
 	json_object_set_new(o, "smtp", app_smtp_object(&a->smtp, &a->smtp.tx));
+	{
+		/* What of the message is known when the rule fired (Suricata
+		 * puts the email object in SMTP alerts too). */
+		json_t *em = app_email_json(a, tx->id, NULL);
+
+		if (em)
+			json_object_set_new(o, "email", em);
+	}
 	json_object_set_new(o, "app_proto", json_string("smtp"));
 	json_object_set_new(o, "direction", json_string(to_server ? "to_server" : "to_client"));
 	json_object_set_new(o, "flow", flow_object(a->flow));

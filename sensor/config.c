@@ -35,6 +35,9 @@ void config_defaults(struct mt_config *c)
 	c->pool_block_size = 4096;
 	c->pool_blocks = 65536;        /* 256 MiB of parser blocks at most */
 	c->max_line = 4000;
+	c->max_command_len = 512;      /* RFC 5321 4.5.3.1.4, CRLF included */
+	c->max_reply_len = 512;        /* 4.5.3.1.5 */
+	c->max_text_line = 1000;       /* 4.5.3.1.6 */
 	c->max_rcpt = 1000;            /* capped by what one parser block holds */
 	c->max_app_flows = c->reasm.max_flows;
 	c->hash_md5 = c->hash_sha1 = c->hash_sha256 = true;

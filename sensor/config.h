@@ -35,6 +35,9 @@ struct mt_config {
 	uint32_t pool_blocks;           /* parser block pool size */
 	uint32_t pool_block_size;
 	uint32_t max_line;              /* longest SMTP line kept */
+	/* RFC 5321 4.5.3.1 line limits, reported when passed (0 = off):
+	 * --max-command-line, --max-reply-line, --max-text-line */
+	uint32_t max_command_len, max_reply_len, max_text_line;
 	uint32_t max_rcpt;              /* recipients kept per transaction */
 	uint32_t max_app_flows;         /* flows with SMTP state at once */
 	uint64_t stats_interval_us;     /* periodic stats events; 0 = only at exit */

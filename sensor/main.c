@@ -39,6 +39,9 @@ static void usage(FILE *out)
 	      "      --detect-any-port    also find SMTP on other ports, by its greeting and EHLO/HELO\n"
 	      "      --file-hash LIST     digests of every file: md5,sha1,sha256 (default) or none\n"
 	      "      --no-file-magic      do not type files by content (libmagic)\n"
+	      "      --max-command-line N report command lines over N octets (default 512, 0 off)\n"
+	      "      --max-reply-line N   report reply lines over N octets (default 512, 0 off)\n"
+	      "      --max-text-line N    report DATA lines over N octets (default 1000, 0 off)\n"
 	      "      --validate-checksums drop packets with bad TCP checksums\n"
 	      "      --max-flows N        flows tracked at once (default 65536)\n"
 	      "      --summary            list the alerts raised, per signature, on stderr\n"
@@ -120,6 +123,9 @@ int main(int argc, char **argv)
 		{"no-file-magic", no_argument, NULL, 7},
 		{"validate-checksums", no_argument, NULL, 2},
 		{"detect-any-port", no_argument, NULL, 8},
+		{"max-command-line", required_argument, NULL, 9},
+		{"max-reply-line", required_argument, NULL, 10},
+		{"max-text-line", required_argument, NULL, 11},
 		{"max-flows", required_argument, NULL, 3},
 		{"summary", no_argument, NULL, 4},
 		{"quiet", no_argument, NULL, 'q'},
@@ -185,6 +191,25 @@ int main(int argc, char **argv)
 		case 8:
 			cfg.detect_any_port = true;
 			break;
+		case 9:
+		case 10:
+		case 11: {
+			static const char *const names[] = {
+				"--max-command-line", "--max-reply-line", "--max-text-line",
+			};
+			uint32_t *dst[] = { &cfg.max_command_len, &cfg.max_reply_len,
+					    &cfg.max_text_line };
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (!*optarg || *end || v > 1u << 20) {
+				fprintf(stderr, "mailtap: %s: expected 0..1048576, got '%s'\n",
+					names[c - 9], optarg);
+				return EXIT_USAGE;
+			}
+			*dst[c - 9] = (uint32_t)v;
+			break;
+		}
 		case 3: {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);

@@ -146,12 +146,15 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 			"no_memory", J(w->st.url_no_mem), "defanged", J(w->st.url_defanged)));
 	}
 	/* The limits in force, as resolved at start-up. */
-	json_object_set_new(ext, "limits", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	json_object_set_new(ext, "limits", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"max_flows", J(w->cfg->reasm.max_flows),
 		"max_ooo_bytes", J(w->cfg->reasm.max_ooo_bytes),
 		"max_ooo_bytes_per_flow", J(w->cfg->reasm.max_ooo_bytes_per_flow),
 		"max_app_flows", J(w->cfg->max_app_flows),
 		"max_line", J(w->smtp_cfg.max_line),
+		"max_command_line", J(w->smtp_cfg.max_command_len),
+		"max_reply_line", J(w->smtp_cfg.max_reply_len),
+		"max_text_line", J(w->smtp_cfg.max_text_line),
 		"max_rcpt", J(w->smtp_cfg.max_rcpt),
 		"parser_blocks", J(w->pool.count)));
 	json_object_set_new(o, "mailtap", ext);

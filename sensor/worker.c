@@ -24,6 +24,9 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 		return rc;
 	w->smtp_cfg.pool = &w->pool;
 	w->smtp_cfg.max_line = cfg->max_line;
+	w->smtp_cfg.max_command_len = cfg->max_command_len;
+	w->smtp_cfg.max_reply_len = cfg->max_reply_len;
+	w->smtp_cfg.max_text_line = cfg->max_text_line;
 	/* A transaction's recipients live in one arena object, so one block
 	 * bounds them: 170 with 4 KiB blocks (RFC 5321 section 4.5.3.1.8
 	 * asks for at least 100). More are counted (rcpt_dropped). */

@@ -38,6 +38,11 @@ struct app_flow {
 	struct anomaly_seen anomalies_seen; /* names already logged */
 	uint32_t sig_scope;         /* tx id + 1 the signature scope is for, 0 none */
 	struct app_email email;     /* the message of the current transaction */
+	/* The email object of a message whose transaction still awaits its
+	 * verdict when the next message begins (pipelining, one-sided
+	 * captures): built then, logged with its transaction (app_email.c). */
+	json_t *email_done, *email_done_ext;
+	uint32_t email_done_tx;
 	struct tls_hs *tls;         /* after STARTTLS / on an implicit-TLS port:
 	                             * the handshake being read (a pool block) */
 	bool tls_done;              /* its tls event was logged (or given up) */
@@ -53,6 +58,14 @@ struct app_flow {
 	uint8_t probe_cli[5];       /* the client's first bytes */
 	uint32_t probe_len;
 	uint8_t *probe_buf;         /* the server's bytes so far (a pool block) */
+	/* Commands of the session so far, per verb (smtp_verb), and the
+	 * text of the rare ones worth reading (app_smtp.c cmd_note): unknown
+	 * verbs and XCLIENT/XFORWARD lines, in one pool block taken on the
+	 * first such command. */
+	uint32_t verb_count[SMTP_VERB_COUNT];
+	uint8_t *cmd_notes;
+	uint16_t cmd_notes_len;
+	uint8_t n_unknown, n_xclient, n_xforward;
 };
 
 enum app_probe { PROBE_NONE = 0, PROBE_GREETING, PROBE_CLIENT };
@@ -67,6 +80,8 @@ struct worker_stats {
 	uint64_t anomaly_count[ANOMALY_MAX]; /* every occurrence, by anomaly_id */
 	uint64_t decode_not_tcp;    /* frames that were not TCP (all reasons) */
 	uint64_t files;             /* fileinfo events */
+	uint64_t email_done_dropped;/* email objects of messages still awaiting
+				     * their verdict, dropped for a newer one */
 	uint64_t probe_flows;       /* --detect-any-port candidates */
 	uint64_t probe_confirmed;   /* ... found to be SMTP */
 	uint64_t probe_rejected;    /* ... given up (not SMTP, or unclear) */

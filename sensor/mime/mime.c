@@ -40,6 +40,7 @@ static const char *const anomaly_names[MIME_ANOM_COUNT] = {
 	[MIME_ANOM_UNKNOWN_CHARSET] = "mime_unknown_charset",
 	[MIME_ANOM_UNKNOWN_ENCODING] = "mime_unknown_encoding",
 	[MIME_ANOM_POOL_EXHAUSTED] = "mime_pool_exhausted",
+	[MIME_ANOM_MESSAGE_ENCODED] = "mime_message_encoded",
 };
 
 static const char *const encoding_names[] = {
@@ -488,9 +489,20 @@ static void headers_end(struct mime_parser *p, int closing)
 	}
 	enum mime_encoding enc = cte_of(p, q->cte);
 	int is_multi = !strcmp(type, "multipart");
-	int is_msg = !strcmp(type, "message") &&
-		(!strcmp(sub, "rfc822") || !strcmp(sub, "global")) &&
-		enc != MIME_ENC_BASE64 && enc != MIME_ENC_QP;
+	/*
+	 * message/rfc822 admits no encoding but 7bit, 8bit and binary (RFC
+	 * 2046 section 5.2.1): a base64 or quoted-printable label on one is
+	 * false, and the body is read as the message it is — as receiving
+	 * clients do, and as Suricata does since its bug 8649, where the
+	 * label hid an attachment from decoders that believed it. Reported.
+	 * message/global may be encoded (RFC 6532 section 3.5): such a part
+	 * stays a file (decoded, hashed, scanned), not parsed inside.
+	 */
+	int is_rfc822 = !strcmp(type, "message") && !strcmp(sub, "rfc822");
+	int is_msg = is_rfc822 || (!strcmp(type, "message") && !strcmp(sub, "global") &&
+				   enc != MIME_ENC_BASE64 && enc != MIME_ENC_QP);
+	if (is_rfc822 && !closing && (enc == MIME_ENC_BASE64 || enc == MIME_ENC_QP))
+		mime_anomaly(p, MIME_ANOM_MESSAGE_ENCODED);
 	uint32_t blen = 0;
 	if (is_multi) {
 		if (!q->have_boundary || !q->boundary[0]) {
@@ -613,7 +625,7 @@ static void hdr_append(struct mime_parser *p, const uint8_t *d, size_t n)
 	size_t pos[3] = { SIZE_MAX, SIZE_MAX, SIZE_MAX };   /* line, total, buffer */
 	if (!p->hdr_line_over && p->hdr_phys + n > cfg->max_header_line)
 		pos[0] = cfg->max_header_line - p->hdr_phys;
-	if (!p->hdr_skip && e->hdr_bytes + n > cfg->max_header_bytes)
+	if (!p->hdr_skip && !e->hdr_over && e->hdr_bytes + n > cfg->max_header_bytes)
 		pos[1] = cfg->max_header_bytes - e->hdr_bytes;
 	if (!p->hdr_skip && !p->hdr_trunc && n > room)
 		pos[2] = room;
@@ -633,20 +645,22 @@ static void hdr_append(struct mime_parser *p, const uint8_t *d, size_t n)
 		done[best] = 1;
 		if (!skip)
 			mime_anomaly(p, ids[best]);
-		if (best == 1)
-			skip = 1;
 	}
 	p->hdr_phys += (uint32_t)n;
 	if (pos[0] != SIZE_MAX)
 		p->hdr_line_over = 1;
 	if (p->hdr_skip)
 		return;
-	if (pos[1] != SIZE_MAX) {
-		p->hdr_skip = 1;
-		e->truncated = 1;
-		return;
-	}
-	e->hdr_bytes += (uint32_t)n;
+	/*
+	 * A header section over max_header_bytes is reported, and parsing
+	 * goes on: every field is already bounded by one block, and a From
+	 * or Subject behind 64 KiB of padding Received headers must not be
+	 * hidden from the email object and the rules (Zeek's address-limits
+	 * capture; Zeek's own limit is per field too).
+	 */
+	if (pos[1] != SIZE_MAX)
+		e->hdr_over = 1;
+	e->hdr_bytes = n > UINT32_MAX - e->hdr_bytes ? UINT32_MAX : e->hdr_bytes + (uint32_t)n;
 	if (pos[2] != SIZE_MAX)
 		p->hdr_trunc = 1;
 	if (n > room)

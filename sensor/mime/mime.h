@@ -77,6 +77,8 @@ enum mime_anomaly {
 	MIME_ANOM_UNKNOWN_CHARSET,      /* mime_unknown_charset */
 	MIME_ANOM_UNKNOWN_ENCODING,     /* mime_unknown_encoding */
 	MIME_ANOM_POOL_EXHAUSTED,       /* mime_pool_exhausted */
+	MIME_ANOM_MESSAGE_ENCODED,      /* mime_message_encoded: message/rfc822
+	                                   labelled base64/QP (RFC 2046 5.2.1) */
 	MIME_ANOM_COUNT
 };
 

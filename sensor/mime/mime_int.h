@@ -44,6 +44,7 @@ struct mime_entity {
 	uint8_t digest;             /* multipart/digest: children default to message/rfc822 */
 	uint8_t default_msg;        /* this entity's default type is message/rfc822 */
 	uint8_t truncated;
+	uint8_t hdr_over;           /* header section passed max_header_bytes */
 	uint8_t began;              /* PART_BEGIN emitted */
 	uint8_t b64_reported, qp_reported;
 };

@@ -10,7 +10,11 @@
  * block. A line keeps at most max_line bytes (everything before the LF, CR
  * included); the rest is dropped until the LF and line_too_long raised.
  * The line event happens when the LF arrives in every case, so any chunking
- * gives the same events.
+ * gives the same events. Whatever is kept, the line's length as sent and
+ * whether a CR came before its LF are tracked across chunks: they decide
+ * command_line_too_long / reply_line_too_long (RFC 5321 section
+ * 4.5.3.1) and bare_lf (section 2.3.8), raised after line_too_long and
+ * before anything the line itself causes.
  *
  * Transactions: s->tx is the current one. It begins implicitly with the
  * first command after the previous one ended. A tx can outlive the
@@ -406,6 +410,8 @@ struct line_view {
 	size_t len;
 	bool truncated;         /* longer than max_line: CR not stripped */
 	bool lost;              /* no block to hold it: content unknown */
+	bool bare_lf;           /* no CR before its LF */
+	uint64_t wire_len;      /* bytes as sent, the LF included */
 };
 
 static void line_too_long(struct smtp_session *s)
@@ -422,6 +428,22 @@ static void line_release(struct smtp_session *s, enum smtp_dir dir)
 	l->buf = NULL;
 	l->len = 0;
 	l->overflow = false;
+	l->last_cr = false;
+	l->seen = 0;
+}
+
+/* n more bytes of the line (kept or not). */
+static void line_seen(struct smtp_line *l, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return;
+	l->seen = n >= UINT32_MAX - l->seen ? UINT32_MAX : l->seen + (uint32_t)n;
+	l->last_cr = p[n - 1] == '\r';
+}
+
+static void bare_lf(struct smtp_session *s)
+{
+	smtp_anomaly(s, "bare_lf");
 }
 
 /* Keep the start of a line spanning chunks. overflow without a block means
@@ -482,11 +504,14 @@ static size_t line_next(struct smtp_session *s, enum smtp_dir dir,
 		return (size_t)(lf - p) + 1;
 	}
 	if (!lf) {
+		line_seen(l, p, n);
 		line_append(s, dir, p, n, quiet);
 		return n;
 	}
 	j = (size_t)(lf - p);
 	*ready = true;
+	out->bare_lf = j ? p[j - 1] != '\r' : !l->last_cr;
+	out->wire_len = (uint64_t)l->seen + j + 1;
 	if (!l->buf && !l->overflow) {
 		out->ptr = p;
 		out->len = j;
@@ -509,6 +534,13 @@ static size_t line_next(struct smtp_session *s, enum smtp_dir dir,
 
 /* ---- directions -------------------------------------------------------- */
 
+/*
+ * A client line. bare_lf is judged on every line that is read (a
+ * command, or an AUTH response: RFC 5321 section 2.3.8 is about every
+ * line), not on one lost to an empty pool or dropped as the tail of a
+ * line lost in a gap. An AUTH response is not held to max_command_len:
+ * RFC 4954 section 4 lets it be much longer (12288 octets "sufficient").
+ */
 static void cli_line(struct smtp_session *s, const struct line_view *lv)
 {
 	if (s->cli_state == SMTP_CLI_AUTH) {
@@ -518,23 +550,45 @@ static void cli_line(struct smtp_session *s, const struct line_view *lv)
 		bool unknown = lv->lost || s->gap_to_server;
 
 		s->gap_to_server = false;
+		if (!unknown && lv->bare_lf)
+			bare_lf(s);
 		smtp_auth_line(s, unknown ? NULL : lv->ptr, lv->len);
 		return;
 	}
 	if (s->gap_to_server) {
 		/* The first line after a gap: the tail of a lost line unless
 		 * it reads as a command. Replies to what the gap took are not
-		 * kept in step either way. */
+		 * kept in step either way. Its length is what came after the
+		 * gap: at least that. */
 		s->gap_to_server = false;
 		if (!lv->lost && !lv->truncated &&
-		    smtp_cmd_resync_ok(lv->ptr, lv->len))
-			smtp_cmd_line(s, lv->ptr, lv->len, false);
+		    smtp_cmd_resync_ok(lv->ptr, lv->len)) {
+			if (lv->bare_lf)
+				bare_lf(s);
+			smtp_cmd_line(s, lv->ptr, lv->len, false, lv->wire_len);
+		}
 		return;
 	}
-	if (lv->lost)
+	if (lv->lost) {
 		smtp_cmd_lost(s);
-	else
-		smtp_cmd_line(s, lv->ptr, lv->len, lv->truncated);
+		return;
+	}
+	if (lv->bare_lf)
+		bare_lf(s);
+	smtp_cmd_line(s, lv->ptr, lv->len, lv->truncated, lv->wire_len);
+}
+
+/* A server line, complete (bare_lf: ended by LF without CR) or cut
+ * short by the end of the direction. */
+static void srv_line(struct smtp_session *s, const uint8_t *p, size_t len,
+		     bool truncated, uint64_t wire_len, bool lf_alone)
+{
+	if (lf_alone)
+		bare_lf(s);
+	/* RFC 5321 section 4.5.3.1.5: 512 octets with the CRLF. */
+	if (s->cfg->max_reply_len && wire_len > s->cfg->max_reply_len)
+		smtp_anomaly(s, "reply_line_too_long");
+	smtp_reply_line(s, p, len, truncated);
 }
 
 static void cli_feed(struct smtp_session *s, const uint8_t *p, size_t n)
@@ -583,7 +637,8 @@ static void srv_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 		/* A lost reply line cannot be told continuation from final:
 		 * skipped (no_memory was raised). */
 		if (!lv.lost)
-			smtp_reply_line(s, lv.ptr, lv.len, lv.truncated);
+			srv_line(s, lv.ptr, lv.len, lv.truncated, lv.wire_len,
+				 lv.bare_lf);
 		line_release(s, SMTP_DIR_TO_CLIENT);
 	}
 	if (s->tls) {
@@ -639,6 +694,7 @@ void smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, uint64_t len)
 		if (s->cli_state == SMTP_CLI_CLOSED)
 			return;
 		s->stats->gaps++;
+		s->cli_gap_seen = true;
 		if (s->cli_state == SMTP_CLI_BDAT) {
 			/* The chunk's end is still known; what lies past it
 			 * was command bytes. */
@@ -705,7 +761,7 @@ void smtp_session_eof(struct smtp_session *s, enum smtp_dir dir)
 		if (s->cli_state == SMTP_CLI_CLOSED)
 			return;
 		if (partial && s->cli_state == SMTP_CLI_CMD)
-			smtp_cmd_line(s, l->buf, len, l->overflow);
+			smtp_cmd_line(s, l->buf, len, l->overflow, l->seen);
 		else if (partial && s->cli_state == SMTP_CLI_AUTH)
 			smtp_auth_line(s, l->overflow && !l->buf ? NULL : l->buf, len);
 		if (l->buf)
@@ -717,7 +773,7 @@ void smtp_session_eof(struct smtp_session *s, enum smtp_dir dir)
 		if (s->srv_state == SMTP_SRV_CLOSED)
 			return;
 		if (partial)
-			smtp_reply_line(s, l->buf, len, l->overflow);
+			srv_line(s, l->buf, len, l->overflow, l->seen, false);
 		s->srv_state = SMTP_SRV_CLOSED;
 		srv_gone(s);
 	}

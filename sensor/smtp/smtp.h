@@ -56,6 +56,28 @@
  *
  * The greeting's banner and the capabilities of a 2xx EHLO reply are
  * kept in the session (SMTP_EV_EHLO_CAPS); MAIL parameters in the tx.
+ *
+ * Anomalies (SMTP_EV_ANOMALY, one per occurrence: the caller counts them
+ * per name and logs each name once per flow; smtp_stats.anomalies is the
+ * total). They only report: the line or command is
+ * parsed as it would be without them.
+ *  - Lines (RFC 5321 section 4.5.3.1): command_line_too_long,
+ *    reply_line_too_long, data_line_too_long: a line longer than
+ *    max_command_len / max_reply_len / max_text_line octets as sent, its
+ *    CRLF included (a DATA line: not counting a leading dot, section
+ *    4.5.3.1.6; a line of a BDAT chunk is never judged). line_too_long
+ *    stays the line longer than max_line, cut. bare_lf: a command, AUTH
+ *    response or reply line ended by LF without CR (section 2.3.8); in
+ *    DATA content a bare LF is reported only next to a dot (smuggling_*).
+ *  - Commands: unknown_command (a well-formed verb that is not a known
+ *    one), invalid_command (not a command: empty, or a verb that is not
+ *    a letter followed by letters, digits or '-'); mail_without_helo
+ *    (MAIL before any HELO/EHLO, once per session, only when the
+ *    session's start was seen: see smtp_cmd.c).
+ *  - Transactions: data_without_rcpt (DATA or BDAT when no recipient was
+ *    accepted), message_size_exceeded (the message grew past its MAIL
+ *    SIZE= or the server's EHLO SIZE), bdat_size_exceeded (a BDAT chunk
+ *    larger than what is left of that size): each once per tx.
  */
 #ifndef MT_SMTP_H
 #define MT_SMTP_H
@@ -147,7 +169,13 @@ struct smtp_tx {
 	uint16_t data_reply_code;            /* reply to DATA (354 / 5xx) */
 	uint16_t end_reply_code;             /* reply to the "." */
 	struct smtp_str end_reply;           /* its text, e.g. "2.0.0 Ok: queued as X" */
+	uint32_t rcpt_accepted;              /* RCPT replies that were 2xx (the
+					      * dropped recipients' too) */
 	struct mt_arena arena;               /* strings of this tx */
+	/* Private to sensor/smtp/: the chunk sizes of its valid BDATs
+	 * (saturating) and which once-per-tx anomalies were decided. */
+	uint64_t bdat_announced;
+	uint8_t anom_done;
 };
 
 /* Events, in the order they happen. */
@@ -193,6 +221,14 @@ struct smtp_config {
 	uint32_t max_line;          /* longest command/reply line kept (<= block) */
 	uint32_t max_rcpt;          /* recipients kept per tx (more are counted) */
 	uint16_t max_tx_blocks;     /* arena cap per tx */
+	/* RFC 5321 section 4.5.3.1 line limits, in octets with the CRLF; a
+	 * longer line raises an anomaly (and is parsed all the same). 0 =
+	 * not checked. Usual: 512 (4.5.3.1.4; a MAIL line gets the room its
+	 * SIZE=, SMTPUTF8 and AUTH= parameters add), 512 (4.5.3.1.5), 1000
+	 * (4.5.3.1.6, DATA content lines, a leading dot not counted). */
+	uint32_t max_command_len;   /* command_line_too_long */
+	uint32_t max_reply_len;     /* reply_line_too_long */
+	uint32_t max_text_line;     /* data_line_too_long */
 	smtp_event_fn on_event;
 	void *user;
 };
@@ -252,6 +288,9 @@ struct smtp_line {
 	uint8_t *buf;               /* pool block or NULL */
 	uint32_t len;
 	bool overflow;              /* discarding until LF */
+	bool last_cr;               /* the last byte seen was a CR */
+	uint32_t seen;              /* bytes of the line so far, kept or not
+				     * (saturating) */
 };
 
 struct smtp_session {
@@ -338,6 +377,15 @@ struct smtp_session {
 	uint8_t auth_step;                 /* client responses seen */
 	bool ehlo_reply;                   /* an EHLO reply is being read */
 	uint32_t caps_room;                /* bytes of the caps buffer */
+	bool helo_sent;                    /* a HELO/EHLO command was seen */
+	bool greeted;                      /* the server's greeting was a 220 */
+	bool cli_gap_seen;                 /* client bytes were lost */
+	bool mail_nohelo_done;             /* mail_without_helo was raised */
+	/* DATA text-line check (smtp_data.c): bytes of the current line so
+	 * far, whether it starts with a dot, whether it is over the limit
+	 * (reported, or not judged after a gap) until its LF. */
+	bool text_dot, text_over;
+	uint64_t text_len;
 	struct mt_arena caps_arena, auth_arena;  /* 1 block each, on use */
 	char banner_buf[SMTP_BANNER_MAX + 1];
 };

@@ -19,7 +19,8 @@
  * comes (server direction ended, session finished).
  *
  * Events for one command line, in order:
- *  1. anomalies about the line itself (line_too_long before, bare_cr);
+ *  1. anomalies about the line itself: line_too_long, bare_lf (smtp.c),
+ *     command_line_too_long, bare_cr, invalid_command / unknown_command;
  *  2. if it is a HELO/EHLO or nested MAIL that will be deferred while an
  *     older one still is: the older one's effect (see below);
  *  3. a new tx: the previous tx ends when the client moves on (TX_END of a
@@ -29,12 +30,13 @@
  *     old tx closes;
  *  4. COMMAND (ev->tx = the tx the command belongs to; for a deferred
  *     nested MAIL the old tx);
- *  5. the verb's own events: HELO (not deferred), MAIL_FROM (not
- *     deferred), RCPT_TO, DATA_BEGIN (DATA; the first valid BDAT of a
- *     tx), invalid_bdat / bdat_after_data / data_after_bdat, DATA_END
- *     ("BDAT 0 LAST"), AUTH (an earlier exchange whose outcome was never
- *     seen; this one when the client's part is over and no server side
- *     is seen);
+ *  5. the verb's own events: mail_without_helo, invalid_mail_from, HELO
+ *     (not deferred), MAIL_FROM (not deferred), RCPT_TO, invalid_bdat /
+ *     bdat_after_data / data_after_bdat, data_without_rcpt (no server
+ *     side: see below), bdat_size_exceeded, DATA_BEGIN (DATA; the first
+ *     valid BDAT of a tx), DATA_END ("BDAT 0 LAST"), AUTH (an earlier
+ *     exchange whose outcome was never seen; this one when the client's
+ *     part is over and no server side is seen);
  *  6. when the command ends the tx (RSET, QUIT, a HELO/EHLO not deferred):
  *     TX_END, unless replies owed to it are queued.
  *
@@ -52,6 +54,32 @@
  * "Closes": TX_END at once when no reply owed to the tx (MAIL, RCPT, DATA,
  * ".") is queued, or the server side is not seen; otherwise after the
  * REPLY of the last one (smtp.c, smtp_tx_settle()).
+ *
+ * Anomalies about the dialogue (report only; nothing above changes):
+ *  - invalid_command / unknown_command (section 4.1.1: "the commands
+ *    themselves are alphabetic characters"): a line whose verb is not a
+ *    letter followed by letters, digits or '-' is not a command at all
+ *    (an empty line, binary, "GET /x", "Host:"); a verb of that form
+ *    that is not in the table is unknown (extension verbs seen in the
+ *    wild, XEXCH50 and X-LINK2STATE among them, have digits and '-').
+ *  - command_line_too_long: over max_command_len with the CRLF (section
+ *    4.5.3.1.4); a MAIL line gets the room its SIZE= (+26, RFC 1870
+ *    section 3), SMTPUTF8 (+10, RFC 6531 section 3.1) and AUTH= (+500,
+ *    RFC 4954 section 3) parameters add.
+ *  - mail_without_helo: MAIL with no HELO/EHLO sent before it in the
+ *    session (section 4.1.4: a client must start with one), once per
+ *    session. Raised only when the session's start was seen: no client
+ *    byte lost before it and, when the server side is seen, its 220
+ *    greeting seen (a capture that starts mid-session does not show the
+ *    EHLO). A one-sided capture cannot tell: it is raised there.
+ *  - data_without_rcpt: DATA, or the first valid BDAT, of a tx in which
+ *    no recipient was accepted, once per tx. With replies to tell, the
+ *    first reply to DATA/BDAT decides: by then the replies to every RCPT
+ *    sent before it have come (RFC 2920 section 3.1, in order) and none
+ *    was 2xx (this includes a pipelining client whose recipients were
+ *    all refused). Without (no server side, or the command could not be
+ *    queued): when the tx has no RCPT at all. A tx with a gap is not
+ *    judged (the RCPT may be what was lost).
  */
 #include "smtp_int.h"
 
@@ -287,6 +315,7 @@ void smtp_defer_force(struct smtp_session *s)
 
 static void cmd_helo(struct smtp_session *s, const struct smtp_cmd *c)
 {
+	s->helo_sent = true;
 	if (c->deferred) {
 		defer_set(s, c->verb, c->arg, c->arg_len);
 		return;
@@ -335,6 +364,11 @@ static void cmd_mail(struct smtp_session *s, const struct smtp_cmd *c)
 	bool ok = path_arg(c->arg, c->arg_len, "FROM:", &path, &plen);
 	size_t rest = ok ? (size_t)(c->arg + c->arg_len - (path + plen)) : 0;
 
+	if (!s->helo_sent && !s->mail_nohelo_done && !s->cli_gap_seen &&
+	    (!s->srv_seen || s->greeted)) {
+		s->mail_nohelo_done = true;
+		smtp_anomaly(s, "mail_without_helo");
+	}
 	if (!ok)
 		smtp_anomaly(s, "invalid_mail_from");
 	if (c->deferred) {
@@ -407,14 +441,14 @@ static void cmd_rcpt(struct smtp_session *s, const struct smtp_cmd *c)
  * 4.5.2: a first line ".x" is unstuffed too). */
 static void cmd_data(struct smtp_session *s, const struct smtp_cmd *c)
 {
-	s->cli_state = SMTP_CLI_DATA;
-	s->dot_state = SMTP_DOT_BOL;
+	smtp_data_begin(s);
 	if (s->tx.bdat) {
 		/* RFC 3030 section 3: not in a BDAT transaction (servers say
 		 * 503). Content that follows anyway continues the message. */
 		smtp_anomaly(s, "data_after_bdat");
 		return;
 	}
+	smtp_rcpt_check_command(s, c);
 	s->tx.data_seen = true;
 	smtp_emit(s, SMTP_EV_DATA_BEGIN, c->verb, 0, NULL, 0, &s->tx);
 }
@@ -429,6 +463,36 @@ static void cmd_rset(struct smtp_session *s, const struct smtp_cmd *c)
 static void cmd_quit(struct smtp_session *s, const struct smtp_cmd *c)
 {
 	smtp_tx_close(s, SMTP_TX_ABORTED);
+}
+
+/* ---- data_without_rcpt -------------------------------------------------- */
+
+static void data_without_rcpt(struct smtp_session *s)
+{
+	smtp_anomaly(s, "data_without_rcpt");
+}
+
+void smtp_rcpt_check_command(struct smtp_session *s, const struct smtp_cmd *c)
+{
+	struct smtp_tx *tx = &s->tx;
+
+	if (tx->anom_done & SMTP_TXA_RCPT_CHECKED)
+		return;
+	/* Queued with replies to come: its reply decides. */
+	if (c->queued && smtp_replies_expected(s))
+		return;
+	tx->anom_done |= SMTP_TXA_RCPT_CHECKED;
+	if (!tx->rcpt_count && !tx->rcpt_dropped && !tx->gap)
+		data_without_rcpt(s);
+}
+
+void smtp_rcpt_check_reply(struct smtp_session *s, struct smtp_tx *tx)
+{
+	if (tx->anom_done & SMTP_TXA_RCPT_CHECKED)
+		return;
+	tx->anom_done |= SMTP_TXA_RCPT_CHECKED;
+	if (!tx->rcpt_accepted && !tx->gap)
+		data_without_rcpt(s);
 }
 
 /* ---- reply handlers ----------------------------------------------------- */
@@ -447,6 +511,8 @@ static void reply_rcpt(struct smtp_session *s, struct smtp_tx *tx,
 
 	if (!tx)
 		return;
+	if (code >= 200 && code < 300)
+		tx->rcpt_accepted++;
 	i = tx->rcpt_replies++;
 	if (tx->rcpt && i < tx->rcpt_count)
 		tx->rcpt[i].reply_code = code;
@@ -464,6 +530,8 @@ static void reply_data(struct smtp_session *s, struct smtp_tx *tx,
 {
 	if (!tx)
 		return;
+	if (!tx->bdat)
+		smtp_rcpt_check_reply(s, tx);
 	if (tx->bdat) {
 		/* DATA in a BDAT tx (data_after_bdat): servers refuse it with
 		 * 503 and the transaction goes on, so the code is not the
@@ -513,10 +581,21 @@ static void reply_data_end(struct smtp_session *s, struct smtp_tx *tx,
 static void reply_bdat(struct smtp_session *s, struct smtp_tx *tx,
 		       uint16_t code, const uint8_t *line, size_t len)
 {
+	if (tx && tx->bdat)
+		smtp_rcpt_check_reply(s, tx);
 	if (!tx || !smtp_tx_has_content(tx))
 		return;
 	if (tx->data_reply_code < 400)
 		tx->data_reply_code = code;
+}
+
+/* The LAST chunk's reply is the verdict; it may be the tx's first BDAT. */
+static void reply_bdat_last(struct smtp_session *s, struct smtp_tx *tx,
+			    uint16_t code, const uint8_t *line, size_t len)
+{
+	if (tx && tx->bdat)
+		smtp_rcpt_check_reply(s, tx);
+	reply_data_end(s, tx, code, line, len);
 }
 
 static void reply_auth(struct smtp_session *s, struct smtp_tx *tx,
@@ -571,7 +650,7 @@ const struct smtp_verb_def smtp_verbs[SMTP_VERB_COUNT] = {
 	[SMTP_VERB_DATA_END] = { "DATA_END", 0, SMTP_VF_TX_REPLY, NULL,
 				 reply_data_end },
 	[SMTP_VERB_BDAT_LAST] = { "BDAT_LAST", 0, SMTP_VF_TX_REPLY, NULL,
-				  reply_data_end },
+				  reply_bdat_last },
 };
 
 const char *smtp_verb_name(enum smtp_verb v)
@@ -598,8 +677,78 @@ static enum smtp_verb verb_lookup(const uint8_t *p, size_t n)
 
 /* ---- command lines ------------------------------------------------------ */
 
+/* Section 4.1.1: a verb is alphabetic; extension verbs in use add digits
+ * and '-' (XEXCH50, X-LINK2STATE). Anything else is not a command. */
+static bool verb_wellformed(const uint8_t *p, size_t n)
+{
+	if (n == 0 || ascii_upper(p[0]) < 'A' || ascii_upper(p[0]) > 'Z')
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		uint8_t u = ascii_upper(p[i]);
+
+		if (!(u >= 'A' && u <= 'Z') && !(p[i] >= '0' && p[i] <= '9') &&
+		    p[i] != '-')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The octets a MAIL line may have beyond max_command_len: RFC 5321
+ * section 4.5.3.1.4 lets extensions raise the limit, and those of the
+ * parameters this line carries do: SIZE= 26 (RFC 1870 section 3),
+ * SMTPUTF8 10 (RFC 6531 section 3.1), AUTH= 500 (RFC 4954 section 3).
+ * Each counts once. arg: the command's argument.
+ */
+static uint64_t mail_line_room(const uint8_t *arg, size_t n)
+{
+	const uint8_t *path;
+	size_t plen, i;
+	unsigned seen = 0;
+	uint64_t room = 0;
+
+	if (!path_arg(arg, n, "FROM:", &path, &plen))
+		return 0;
+	i = (size_t)(path - arg) + plen;
+	while (i < n) {
+		size_t b, k;
+
+		while (i < n && is_blank(arg[i]))
+			i++;
+		for (b = i; i < n && !is_blank(arg[i]); i++)
+			;
+		for (k = b; k < i && arg[k] != '='; k++)
+			;
+		if (word_eq(arg + b, k - b, "SIZE") && !(seen & 1u)) {
+			seen |= 1u;
+			room += 26;
+		} else if (word_eq(arg + b, k - b, "SMTPUTF8") && !(seen & 2u)) {
+			seen |= 2u;
+			room += 10;
+		} else if (word_eq(arg + b, k - b, "AUTH") && !(seen & 4u)) {
+			seen |= 4u;
+			room += 500;
+		}
+	}
+	return room;
+}
+
+/* Is the line, as sent, over max_command_len (section 4.5.3.1.4)? */
+static void command_length(struct smtp_session *s, const struct smtp_cmd *c,
+			   uint64_t wire_len)
+{
+	uint64_t lim = s->cfg->max_command_len;
+
+	if (!lim || wire_len <= lim)
+		return;
+	if (c->verb == SMTP_VERB_MAIL &&
+	    wire_len <= lim + mail_line_room(c->arg, c->arg_len))
+		return;
+	smtp_anomaly(s, "command_line_too_long");
+}
+
 void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
-		   bool truncated)
+		   bool truncated, uint64_t wire_len)
 {
 	const struct smtp_verb_def *def;
 	struct smtp_cmd c;
@@ -608,9 +757,6 @@ void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
 
 	if (!truncated && len && p[len - 1] == '\r')
 		len--;
-	/* RFC 5321 section 2.3.8: CR only as part of CRLF. */
-	if (len && memchr(p, '\r', len))
-		smtp_anomaly(s, "bare_cr");
 	while (v < len && !is_blank(p[v]))
 		v++;
 	for (a = v; a < len && is_blank(p[a]); a++)
@@ -624,6 +770,17 @@ void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
 	c.arg_len = e - a;
 	c.deferred = false;
 	def = &smtp_verbs[c.verb];
+	command_length(s, &c, wire_len);
+	/* RFC 5321 section 2.3.8: CR only as part of CRLF. */
+	if (len && memchr(p, '\r', len))
+		smtp_anomaly(s, "bare_cr");
+	if (c.verb == SMTP_VERB_UNKNOWN) {
+		s->stats->unknown_commands++;
+		if (verb_wellformed(p, v))
+			smtp_anomaly(s, "unknown_command");
+		else
+			smtp_anomaly(s, "invalid_command");
+	}
 	/* The effect can wait for the reply only if there will be one and
 	 * the command gets its place in the FIFO (not full). */
 	replies = smtp_replies_expected(s) && s->pend_count < SMTP_PENDING_MAX;
@@ -652,8 +809,6 @@ void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
 	s->stats->commands++;
 	if (s->pend_count)
 		s->stats->pipelined++;
-	if (c.verb == SMTP_VERB_UNKNOWN)
-		s->stats->unknown_commands++;
 	/* An AUTH initial response is a credential: not shown. */
 	smtp_emit(s, SMTP_EV_COMMAND, c.verb, 0, p,
 		  c.verb == SMTP_VERB_AUTH ? smtp_auth_visible_len(p, len) : len,

@@ -32,6 +32,41 @@
  * are content not yet emitted; everything before `start` is emitted or
  * dropped.
  *
+ * Text lines (RFC 5321 section 4.5.3.1.6): a DATA line longer than
+ * max_text_line octets with its CRLF, a leading dot not counted (the
+ * dot-stuffing one; a line that starts with a dot gets one more octet),
+ * is data_line_too_long, once per line, raised after its first octet
+ * past the limit. The end-of-data matcher jumps from dot to dot and
+ * never looks for line ends, so the check has a scan of its own that
+ * stays off the per-byte path: from a line start it asks memrchr()
+ * for the last LF within the octets the line may still have, and jumps
+ * there (every line before it in that window is short enough); a window
+ * with no LF means the line is too long. That is about one memrchr() of
+ * a few octets per max_text_line octets of content. Where a line is too
+ * long the chunk is fed to the matcher in two parts around that octet
+ * (any split gives the same events), so the anomaly sits at the same
+ * place in the DATA events whatever the segmentation. For this check a
+ * bare LF ends a line: RFC 5321 section 2.3.8 forbids it, but clients
+ * that end every line with LF alone are common and receivers take LF as
+ * the line end, so counting to the next CRLF would call such a message
+ * one long line; nor is a bare LF in content reported on its own: it is
+ * too common to mean much, and the dangerous one, next to a dot, is what
+ * the smuggling_* anomalies report. BDAT chunks are not judged: their
+ * octets are counted, not lines (RFC 3030 section 2, binary allowed).
+ *
+ * Message size (RFC 1870): the message's octets (section 5: with their
+ * CRLFs, without the stuffing dots and the final "."; what DATA events
+ * carry) past the smaller of the MAIL SIZE= (plus 10% and 1 KiB: see
+ * smtp_size_limit) and the server's EHLO SIZE
+ * (0 = none, section 3) are message_size_exceeded, once per tx, raised
+ * after the first octet past it. A client may send more than it declared
+ * (section 6.3: "permitted to declare a message to be smaller than its
+ * actual size"; the server may then refuse it), so this is a sign, not
+ * an error; past the EHLO SIZE the server is to refuse the message
+ * (section 4: 552). A BDAT whose size is more than what is left of that
+ * size (the sizes of the tx's earlier chunks taken off) is
+ * bdat_size_exceeded, once per tx, at the command.
+ *
  * BDAT (RFC 3030 section 2): "BDAT <size> [LAST]" is followed by exactly
  * <size> octets of message data, whatever they contain: a chunk may end
  * mid-line and nothing in it is a terminator or stuffing. They go out as
@@ -48,14 +83,71 @@
 
 #include <string.h>
 
+bool smtp_size_limit(const struct smtp_session *s, const struct smtp_tx *tx,
+		     uint64_t *lim)
+{
+	bool set = false;
+
+	/* A client's SIZE= is an estimate (RFC 1870 section 6.3), and real
+	 * ones run short by 0.5-2% (Exim, MUAs counting before CRLF
+	 * conversion: 4 of ~145 corpus captures): only a message more than
+	 * 10% + 1 KiB over it is reported. The server's EHLO SIZE is a limit
+	 * and is taken exactly. */
+	if (tx->mail_size_set) {
+		uint64_t slack = tx->mail_size / 10 + 1024;
+
+		*lim = tx->mail_size > UINT64_MAX - slack ? UINT64_MAX : tx->mail_size + slack;
+		set = true;
+	}
+	if (s->ehlo_size && (!set || s->ehlo_size < *lim)) {
+		*lim = s->ehlo_size;
+		set = true;
+	}
+	return set;
+}
+
 /* ev->verb says where the bytes came from: DATA content or BDAT chunk. */
 static void content_out(struct smtp_session *s, enum smtp_verb verb,
 			const uint8_t *p, size_t n)
 {
+	struct smtp_tx *tx = &s->tx;
+	uint64_t lim;
+
 	if (n == 0)
 		return;
-	s->tx.data_bytes += n;
-	smtp_emit(s, SMTP_EV_DATA, verb, 0, p, n, &s->tx);
+	if (!(tx->anom_done & SMTP_TXA_SIZE) && smtp_size_limit(s, tx, &lim) &&
+	    n > lim - (tx->data_bytes < lim ? tx->data_bytes : lim)) {
+		/* k: the octets up to and including the first one past it. */
+		size_t k = tx->data_bytes <= lim ? (size_t)(lim - tx->data_bytes) + 1 : 0;
+
+		tx->anom_done |= SMTP_TXA_SIZE;
+		if (k) {
+			tx->data_bytes += k;
+			smtp_emit(s, SMTP_EV_DATA, verb, 0, p, k, tx);
+		}
+		smtp_anomaly(s, "message_size_exceeded");
+		p += k;
+		n -= k;
+		if (n == 0)
+			return;
+	}
+	tx->data_bytes += n;
+	smtp_emit(s, SMTP_EV_DATA, verb, 0, p, n, tx);
+}
+
+/* The line-length state: a line starts. */
+static void text_reset(struct smtp_session *s)
+{
+	s->text_len = 0;
+	s->text_dot = false;
+	s->text_over = false;
+}
+
+void smtp_data_begin(struct smtp_session *s)
+{
+	s->cli_state = SMTP_CLI_DATA;
+	s->dot_state = SMTP_DOT_BOL;
+	text_reset(s);
 }
 
 static void data_out(struct smtp_session *s, const uint8_t *p, size_t n)
@@ -65,6 +157,7 @@ static void data_out(struct smtp_session *s, const uint8_t *p, size_t n)
 
 static void data_end(struct smtp_session *s)
 {
+	text_reset(s);
 	/* The smuggling matcher starts afresh with the next message. */
 	s->smug_pos = 0;
 	s->smug_cmd_seen = false;
@@ -152,7 +245,9 @@ static size_t smug_match(struct smtp_session *s, const uint8_t *p, size_t i, siz
 	return i - i0;
 }
 
-size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n)
+/* The end-of-data matcher over p[0..n): returns the bytes used (fewer
+ * than n only when the data ended). */
+static size_t dot_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 {
 	static const uint8_t cr = '\r';
 	uint8_t st = s->dot_state;
@@ -314,13 +409,91 @@ size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 	return n;
 }
 
+/*
+ * The text-line scan over p[0..n), from the state of the line the chunk
+ * starts in. Returns the bytes up to the first octet that takes a line
+ * past max_text_line (*over set; the state is then that after it) or n.
+ */
+static size_t text_scan(struct smtp_session *s, const uint8_t *p, size_t n,
+			bool *over)
+{
+	uint64_t lim = s->cfg->max_text_line;
+	size_t i = 0;
+
+	*over = false;
+	if (!lim)
+		return n;
+	while (i < n) {
+		uint64_t allow, room;
+		size_t w;
+		const uint8_t *lf;
+
+		if (s->text_over) {
+			/* Reported, or not judged: wait for its end. */
+			lf = memchr(p + i, '\n', n - i);
+			if (!lf)
+				return n;
+			i = (size_t)(lf - p) + 1;
+			text_reset(s);
+			continue;
+		}
+		if (s->text_len == 0)
+			s->text_dot = p[i] == '.';
+		allow = lim + s->text_dot;
+		room = allow - s->text_len;
+		if (room == 0) {
+			/* p[i] is the first octet past the limit; if it is the
+			 * LF the next line starts after it. */
+			*over = true;
+			if (p[i] == '\n')
+				text_reset(s);
+			else
+				s->text_over = true;
+			return i + 1;
+		}
+		/* Lines that end inside the window are no longer than it, so
+		 * within the limit: only the last LF there matters. */
+		w = room < n - i ? (size_t)room : n - i;
+		lf = memrchr(p + i, '\n', w);
+		if (lf) {
+			i = (size_t)(lf - p) + 1;
+			s->text_len = 0;
+			continue;
+		}
+		s->text_len += w;
+		i += w;
+	}
+	return n;
+}
+
+size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n)
+{
+	size_t used = 0;
+
+	while (used < n) {
+		bool over;
+		size_t k = text_scan(s, p + used, n - used, &over);
+
+		used += dot_feed(s, p + used, k);
+		/* The data ended (the state was reset there): the rest of the
+		 * chunk, scanned or not, is commands. */
+		if (s->cli_state != SMTP_CLI_DATA)
+			break;
+		if (over)
+			smtp_anomaly(s, "data_line_too_long");
+	}
+	return used;
+}
+
 void smtp_data_gap(struct smtp_session *s)
 {
 	/* Where the next byte sits in its line is unknown: assume mid-line,
 	 * so a terminator needs a CRLF seen after the gap. The line the
-	 * smuggling matcher was reading is lost. */
+	 * smuggling matcher was reading is lost, and the length of the
+	 * line the gap is in is unknown: not judged. */
 	s->dot_state = SMTP_DOT_TEXT;
 	s->smug_pos = 0;
+	s->text_over = true;
 }
 
 /* ---- BDAT (RFC 3030) ---------------------------------------------------- */
@@ -377,6 +550,20 @@ static void bdat_done(struct smtp_session *s)
 	smtp_emit(s, SMTP_EV_DATA_END, SMTP_VERB_BDAT, 0, NULL, 0, &s->tx);
 }
 
+/* A chunk of size octets against what is left of the message size. */
+static void bdat_size_check(struct smtp_session *s, uint64_t size)
+{
+	struct smtp_tx *tx = &s->tx;
+	uint64_t lim, used = tx->bdat_announced;
+
+	if (!(tx->anom_done & SMTP_TXA_BDAT_SIZE) && smtp_size_limit(s, tx, &lim) &&
+	    size > lim - (used < lim ? used : lim)) {
+		tx->anom_done |= SMTP_TXA_BDAT_SIZE;
+		smtp_anomaly(s, "bdat_size_exceeded");
+	}
+	tx->bdat_announced = size > UINT64_MAX - used ? UINT64_MAX : used + size;
+}
+
 void smtp_bdat_command(struct smtp_session *s, const struct smtp_cmd *c)
 {
 	struct smtp_tx *tx = &s->tx;
@@ -390,7 +577,10 @@ void smtp_bdat_command(struct smtp_session *s, const struct smtp_cmd *c)
 	/* Section 3: DATA and BDAT do not mix in one transaction. */
 	if (tx->data_seen && !tx->bdat)
 		smtp_anomaly(s, "bdat_after_data");
+	if (!tx->data_seen)
+		smtp_rcpt_check_command(s, c);
 	tx->bdat = true;
+	bdat_size_check(s, size);
 	if (!tx->data_seen) {
 		tx->data_seen = true;
 		smtp_emit(s, SMTP_EV_DATA_BEGIN, SMTP_VERB_BDAT, 0, NULL, 0, tx);

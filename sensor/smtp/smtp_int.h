@@ -1,10 +1,12 @@
 /*
  * smtp_int.h — private to sensor/smtp/: the per-direction state enums, the
  * verb table and the functions the parser's files share. The files split by
- * concern: smtp.c (session, line assembly, command FIFO, transactions,
- * events), smtp_cmd.c (verb table, client commands, reply effects per verb),
- * smtp_data.c (DATA content: dot-unstuffing and end-of-data), smtp_reply.c
- * (server reply lines, multi-line assembly, matching to commands).
+ * concern: smtp.c (session, line assembly with each line's length and
+ * ending, command FIFO, transactions, events), smtp_cmd.c (verb table,
+ * client commands and the anomalies about them, reply effects per verb),
+ * smtp_data.c (DATA content: dot-unstuffing, end-of-data, text-line
+ * length, message size; BDAT chunks), smtp_reply.c (server reply lines,
+ * multi-line assembly, matching to commands).
  *
  * Invariants:
  *  - data mode (SMTP_CLI_DATA) always belongs to s->tx; so does a chunk
@@ -73,6 +75,11 @@ enum smtp_dot_state {
 
 _Static_assert(SMTP_VERB_COUNT <= 32, "verb must fit the FIFO entry");
 _Static_assert(SMTP_PENDING_MAX <= 255, "pend_head/pend_count are uint8_t");
+
+/* smtp_tx anom_done: once-per-tx anomalies already decided. */
+#define SMTP_TXA_RCPT_CHECKED 0x01u  /* data_without_rcpt decided */
+#define SMTP_TXA_SIZE         0x02u  /* message_size_exceeded raised */
+#define SMTP_TXA_BDAT_SIZE    0x04u  /* bdat_size_exceeded raised */
 
 /* One client command line, CRLF removed. */
 struct smtp_cmd {
@@ -158,8 +165,10 @@ void smtp_pending_set_tail_verb(struct smtp_session *s, enum smtp_verb verb);
 enum smtp_verb smtp_pending_head(const struct smtp_session *s);
 
 /* --- smtp_cmd.c --- */
+/* wire_len: the line's length as sent, its CRLF or LF included (for
+ * command_line_too_long; the line itself may be cut to max_line). */
 void smtp_cmd_line(struct smtp_session *s, const uint8_t *p, size_t len,
-		   bool truncated);
+		   bool truncated, uint64_t wire_len);
 /* A command line lost to an empty pool: keeps the FIFO in step. */
 void smtp_cmd_lost(struct smtp_session *s);
 /* The first line after a client gap: does it start with a known verb
@@ -172,12 +181,25 @@ void smtp_defer_reply(struct smtp_session *s, uint16_t code);
  * is gone): apply the deferred command as if accepted. No-op when none. */
 void smtp_defer_force(struct smtp_session *s);
 
+/* data_without_rcpt: the check at DATA or the first valid BDAT of the
+ * tx when no reply will decide it (no RCPT sent at all), and at the
+ * first reply to them otherwise (no RCPT got a 2xx). Once per tx. */
+void smtp_rcpt_check_command(struct smtp_session *s, const struct smtp_cmd *c);
+void smtp_rcpt_check_reply(struct smtp_session *s, struct smtp_tx *tx);
+
 /* --- smtp_data.c --- */
+/* Data mode starts (DATA): the message start is a line start. */
+void smtp_data_begin(struct smtp_session *s);
 /* Message content; returns the bytes used (up to and including the final
  * <CRLF>.<CRLF>, or all of them). */
 size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n);
 /* A gap in the content: the line position is unknown. */
 void smtp_data_gap(struct smtp_session *s);
+/* The size the tx's message must not exceed: the MAIL SIZE= and the
+ * server's EHLO SIZE when nonzero (RFC 1870), the smaller of the two.
+ * false when neither is set. */
+bool smtp_size_limit(const struct smtp_session *s, const struct smtp_tx *tx,
+		     uint64_t *lim);
 /* BDAT command with its argument (RFC 3030 section 2): starts the chunk. */
 void smtp_bdat_command(struct smtp_session *s, const struct smtp_cmd *c);
 /* Chunk octets; returns the bytes used (at most s->bdat_left). */

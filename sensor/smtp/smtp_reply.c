@@ -212,6 +212,8 @@ static void reply_complete(struct smtp_session *s, uint16_t code,
 		 * queued already; a capture that starts mid-session has no
 		 * greeting, so another code answers the oldest command. */
 		if (!s->pend_count || code == 220 || code == 421 || code == 554) {
+			/* The session's start was seen (mail_without_helo). */
+			s->greeted = code == 220;
 			smtp_emit(s, SMTP_EV_REPLY, SMTP_VERB_NONE, code, p, len,
 				  smtp_current_tx(s));
 			return;

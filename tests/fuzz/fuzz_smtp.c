@@ -437,6 +437,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.max_line = lines[data[0] & 3];
 	cfg.max_rcpt = rcpts[(data[0] >> 2) & 3];
 	cfg.max_tx_blocks = MAX_TX_BLOCKS;
+	/* RFC line-length checks: off, tiny, the defaults, every line (by the
+	 * input's size, so byte 0 keeps its meaning). */
+	{
+		static const uint32_t lim[4][3] = {
+			{ 0, 0, 0 }, { 40, 30, 20 }, { 512, 512, 1000 }, { 1, 1, 1 },
+		};
+
+		cfg.max_command_len = lim[size % 4][0];
+		cfg.max_reply_len = lim[size % 4][1];
+		cfg.max_text_line = lim[size % 4][2];
+	}
 	cfg.on_event = on_event;
 	/* Expand the credential tokens (each at most 64 bytes). */
 	{

@@ -344,6 +344,27 @@ static const struct tcase cases[] = {
   "E 0/0/0 size=0\n",
   0, {0} },
 
+{ "message/rfc822 labelled base64 is read as a message (RFC 2046 5.2.1, Suricata 8649)",
+  "Content-Type: message/rfc822\r\n"
+  "Content-Transfer-Encoding: base64\r\n"
+  "Content-Disposition: attachment; filename=\"innocent.txt\"\r\n"
+  "\r\n"
+  "Subject: inner\r\n"
+  "Content-Disposition: attachment; filename=\"malware.exe\"\r\n"
+  "\r\n"
+  "PAYLOAD\r\n",
+  "H 0/0/0 Content-Type: message/rfc822\n"
+  "H 0/0/0 Content-Transfer-Encoding: base64\n"
+  "H 0/0/0 Content-Disposition: attachment; filename=\"innocent.txt\"\n"
+  "A 0/0/0 mime_message_encoded\n"
+  "B 0/0/0 p=-1 message/rfc822 base64 attachment fn=innocent.txt msg\n"
+  "H 1/1/1 Subject: inner\n"
+  "H 1/1/1 Content-Disposition: attachment; filename=\"malware.exe\"\n"
+  "B 1/1/1 p=0 text/plain 7bit attachment fn=malware.exe file\n"
+  "E 1/1/1 size=9 [PAYLOAD\\r\\n]\n"
+  "E 0/0/0 size=0\n",
+  0, {0} },
+
 { "RFC 2047 subject",
   "Subject: =?UTF-8?B?SGVsbG8g4oKs?= =?ISO-8859-1?Q?caf=E9_au?=\r\n"
   "  =?utf-8?q?_lait?= plain =?iso-8859-1?q?=FC?=\r\n"
@@ -582,14 +603,19 @@ static const struct tcase cases[] = {
   "Subject: 0123456789012345678901234567890123456789\r\n"
   "X-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
   " bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n"
-  "X-After: skipped\r\n"
+  "X-After: kept\r\n"
   "\r\n"
   "body\r\n",
+  /* The section cap is reported once; the fields after it still come
+   * (a From behind padding headers must stay visible). */
   "A 0/0/0 mime_header_line_too_long\n"
   "H 0/0/0 Subject: 0123456789012345678901234567890123456789\n"
   "A 0/0/0 mime_header_too_long\n"
+  "A 0/0/0 mime_header_line_too_long\n"
+  "H 0/0/0 X-Long: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"
+  "H 0/0/0 X-After: kept\n"
   "B 0/0/0 p=-1 text/plain 7bit text\n"
-  "E 0/0/0 size=6 trunc [body\\r\\n]\n",
+  "E 0/0/0 size=6 [body\\r\\n]\n",
   0, { .max_header_line = 40, .max_header_bytes = 100 } },
 
 { "too many parts",

@@ -54,7 +54,16 @@ struct tcase {
 	uint32_t max_line;      /* 0: 512 */
 	uint32_t max_rcpt;      /* 0: 100 */
 	bool caps;              /* log EHLO_CAPS events */
+	/* Line limits (RFC 5321 section 4.5.3.1); 0: the usual 512, 512,
+	 * 1000; NOLIM: not checked. */
+	uint32_t max_cmd, max_reply, max_text;
 };
+
+#define NOLIM UINT32_MAX
+static uint32_t limit_or(uint32_t v, uint32_t dflt)
+{
+	return v == NOLIM ? 0 : v ? v : dflt;
+}
 
 /* ---- event log ---------------------------------------------------------- */
 
@@ -290,6 +299,9 @@ static const char *run(const struct tcase *tc, int split, const size_t *cuts,
 		.max_line = tc->max_line ? tc->max_line : 512,
 		.max_rcpt = tc->max_rcpt ? tc->max_rcpt : 100,
 		.max_tx_blocks = 8,
+		.max_command_len = limit_or(tc->max_cmd, 512),
+		.max_reply_len = limit_or(tc->max_reply, 512),
+		.max_text_line = limit_or(tc->max_text, 1000),
 		.on_event = on_event,
 		.user = &lg,
 	};
@@ -354,6 +366,8 @@ static void check_case(const struct tcase *tc)
 	const char *expect = tc->expect ? tc->expect : "(none)";
 
 	strcpy(whole, run(tc, -1, NULL, 0));
+	if (getenv("SMTP_TEST_DUMP"))
+		printf("@@CASE %s\n%s@@END\n", tc->name, whole);
 	CHECK_EQ_U(lg.errors, 0);
 	if (strcmp(whole, expect) != 0) {
 		fprintf(stderr, "case \"%s\": log differs.\n--- expected:\n%s--- got:\n%s---\n",
@@ -401,6 +415,18 @@ static void check_case(const struct tcase *tc)
 
 /* ---- tests outside the table ------------------------------------------- */
 
+/* ANOMALY events named name (NULL: any) in the last run's log. */
+static unsigned anomalies_named(const char *name)
+{
+	char pat[64];
+	unsigned n = 0;
+
+	snprintf(pat, sizeof(pat), name ? "ANOMALY %s\n" : "ANOMALY ", name);
+	for (const char *p = lg.text; (p = strstr(p, pat)) != NULL; p += strlen(pat))
+		n++;
+	return n;
+}
+
 /* Counters of one whole-feed run of the basic case and the pipelined case. */
 static void test_stats(void)
 {
@@ -422,7 +448,9 @@ static void test_stats(void)
 	memset(&stats, 0, sizeof(stats));
 	run(&cases[13], -1, NULL, 0);      /* line too long */
 	CHECK_EQ_U(stats.lines_too_long, 2);
-	CHECK_EQ_U(stats.anomalies, 2);
+	CHECK_EQ_U(anomalies_named("mail_without_helo"), 1);
+	CHECK_EQ_U(anomalies_named("command_line_too_long"), 0);  /* < 512 */
+	CHECK_EQ_U(stats.anomalies, 3);
 
 	memset(&stats, 0, sizeof(stats));
 	run(&cases[14], -1, NULL, 0);      /* unmatched */
@@ -478,7 +506,7 @@ static void test_ext_stats(void)
 	memset(&stats, 0, sizeof(stats));
 	run(case_named("BDAT with bad arguments"), -1, NULL, 0);
 	CHECK_EQ_U(stats.bdat_chunks, 0);
-	CHECK_EQ_U(stats.anomalies, 6);
+	CHECK_EQ_U(stats.anomalies, 7);         /* 6 + mail_without_helo */
 
 	memset(&stats, 0, sizeof(stats));
 	run(case_named("AUTH PLAIN after 334"), -1, NULL, 0);
@@ -501,6 +529,103 @@ static void test_ext_stats(void)
 		CHECK_EQ_U(stats.unknown_commands, 1);
 		CHECK_EQ_U(stats.commands, 2);
 	}
+}
+
+/* The new anomalies, once per occurrence (the caller counts them per name
+ * and dedupes per flow), and stats.anomalies their total. */
+static void test_anomaly_counts(void)
+{
+	static const struct {
+		const char *tcase, *anomaly;
+		unsigned want;
+	} t[] = {
+		{ "line limits: command", "command_line_too_long", 3 },
+		{ "line limits: command", "reply_line_too_long", 1 },
+		{ "line limits: command", "data_line_too_long", 4 },
+		{ "line limits: command", "line_too_long", 1 },
+		{ "line limits: a DATA line", "data_line_too_long", 2 },
+		{ "line limits: 0 turns", NULL, 0 },
+		{ "bare LF as line end", "bare_lf", 8 },
+		{ "bare LF: AUTH", "bare_lf", 1 },
+		{ "unknown_command and", "unknown_command", 3 },
+		{ "unknown_command and", "invalid_command", 4 },
+		{ "unknown verbs, empty line", "unknown_command", 2 },
+		{ "unknown verbs, empty line", "invalid_command", 2 },
+		{ "mail_without_helo: once", "mail_without_helo", 1 },
+		{ "mail_without_helo: not raised when", NULL, 0 },
+		{ "mail_without_helo: not raised after", NULL, 0 },
+		{ "data_without_rcpt: one-sided", "data_without_rcpt", 2 },
+		{ "data_without_rcpt: with replies", "data_without_rcpt", 1 },
+		{ "message_size_exceeded:", "message_size_exceeded", 1 },
+		{ "message size: the EHLO", "message_size_exceeded", 1 },
+		{ "message size: the EHLO", "bdat_size_exceeded", 1 },
+		{ "basic EHLO session", NULL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const struct tcase *tc = case_named(t[i].tcase);
+		unsigned got;
+
+		CHECK(tc != NULL);
+		if (!tc)
+			continue;
+		memset(&stats, 0, sizeof(stats));
+		run(tc, -3, NULL, 0);
+		got = anomalies_named(t[i].anomaly);
+		if (got != t[i].want)
+			fprintf(stderr, "\"%s\": %u %s, want %u\n", t[i].tcase, got,
+				t[i].anomaly ? t[i].anomaly : "anomalies", t[i].want);
+		CHECK_EQ_U(got, t[i].want);
+		CHECK_EQ_U(stats.anomalies, anomalies_named(NULL));
+	}
+	/* unknown_commands: every line whose verb is not known. */
+	memset(&stats, 0, sizeof(stats));
+	run(case_named("unknown_command and"), -1, NULL, 0);
+	CHECK_EQ_U(stats.unknown_commands, 7);
+}
+
+/* The usual limits (512, 512, 1000) at their edges, with lines built to
+ * length: a MAIL line gets SIZE= (+26), SMTPUTF8 (+10) and AUTH= (+500)
+ * on top (the parameters must be within max_line to be seen: the test
+ * pool's blocks are 1 KiB); a DATA line one more octet for a leading
+ * dot. */
+static void test_default_limits(void)
+{
+	static char cli[8192], srv[2048];
+	struct tcase tc = { .name = "default limits", .max_line = 1024 };
+	size_t a = 0, b = 0;
+	const char *p;
+
+	/* 512 with the CRLF: "NOOP " + 505 + CRLF; then 513. */
+	a += (size_t)sprintf(cli + a, "NOOP %0505d\r\nNOOP %0506d\r\n", 0, 7);
+	/* MAIL at 512 + 36 = 548 octets with SIZE= and SMTPUTF8, then 549;
+	 * 512 + 500 with AUTH=. */
+	a += (size_t)sprintf(cli + a, "MAIL FROM:<%0516d@x> SIZE=1 SMTPUTF8\r\n", 0);
+	a += (size_t)sprintf(cli + a, "RSET\r\nMAIL FROM:<%0517d@x> SIZE=1 SMTPUTF8\r\n", 0);
+	a += (size_t)sprintf(cli + a, "RSET\r\nMAIL FROM:<%0988d@x> AUTH=<>\r\n", 0);
+	a += (size_t)sprintf(cli + a, "RCPT TO:<b@y>\r\nDATA\r\n");
+	/* Text lines of 1000 and 1001 octets, and 1001 with a leading dot. */
+	a += (size_t)sprintf(cli + a, "%0998d\r\n%0999d\r\n.%0998d\r\n.\r\n", 0, 1, 2);
+	b += (size_t)sprintf(srv + b, "220 %0506d\r\n", 0);
+	tc.steps[0] = (struct step){ S, srv, b };
+	tc.steps[1] = (struct step)CLI("EHLO c\r\n");
+	b += (size_t)sprintf(srv + b, "250 %0507d\r\n", 1);
+	tc.steps[2] = (struct step){ S, srv + tc.steps[0].len, b - tc.steps[0].len };
+	tc.steps[3] = (struct step){ C, cli, a };
+	memset(&stats, 0, sizeof(stats));
+	run(&tc, -1, NULL, 0);
+	CHECK_EQ_U(lg.errors, 0);
+	CHECK_EQ_U(anomalies_named("reply_line_too_long"), 1);
+	CHECK_EQ_U(anomalies_named("command_line_too_long"), 2);
+	CHECK_EQ_U(anomalies_named("data_line_too_long"), 1);
+	CHECK_EQ_U(stats.lines_too_long, 0);
+	/* The second NOOP and the second MAIL are the long ones. */
+	p = strstr(lg.text, "ANOMALY command_line_too_long\nCMD@0 NOOP [NOOP 0");
+	CHECK(p != NULL && strstr(p, "]\n") != NULL && strstr(p, "]\n")[-1] == '7');
+	CHECK(strstr(lg.text, "ANOMALY command_line_too_long\nCMD@1 MAIL") != NULL);
+	CHECK(strstr(lg.text, "ANOMALY reply_line_too_long\nREPLY@0 250 EHLO") != NULL);
+	/* After the 1001st octet of the second text line: its LF. */
+	CHECK(strstr(lg.text, "1\\r\\n]\nANOMALY data_line_too_long\nDATA [000") != NULL);
 }
 
 /* More commands in flight than the FIFO holds: the extra ones are not
@@ -720,6 +845,8 @@ int main(void)
 	test_stats();
 	test_ext_stats();
 	test_smuggling_stats();
+	test_anomaly_counts();
+	test_default_limits();
 	test_pending_overflow();
 	test_big_message();
 	test_big_bdat();

@@ -46,7 +46,7 @@ static const struct tcase cases[] = {
 	" rcpt=[<bob@example.org>]250 data=354 end=250[2.0.0 Ok: queued as 4F1] bytes=27\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 2.0.0 Bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"HELO, lower-case verbs, space after the colon",
@@ -83,7 +83,7 @@ static const struct tcase cases[] = {
 	"TX_END 0 COMPLETE helo=[old.example] from=[<alice@example.com>]250"
 	" rcpt=[<bob@example.org>]250 data=354 end=250[queued] bytes=3 size=100\n"
 	"CMD@1 QUIT [quit]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"null sender, path without brackets, multi-line greeting",
@@ -111,7 +111,7 @@ static const struct tcase cases[] = {
 	"CMD@0 RSET [RSET]\n"
 	"TX_END 0 ABORTED helo=[[192.0.2.1]] from=[<>]250 rcpt=[postmaster]250\n"
 	"REPLY@- 250 RSET [250 ok]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"several recipients, one rejected",
@@ -155,7 +155,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 DATA_END [250 ok id=1]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250"
 	" rcpt=[<b@y>]250,[<nobody@y>]550,[<c@y>]250 data=354 end=250[ok id=1] bytes=0\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"pipelined envelope and replies, each in one chunk",
@@ -191,7 +191,7 @@ static const struct tcase cases[] = {
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250,[<c@y>]450 data=354"
 	" end=250[2.0.0 Ok: queued as ABC] bytes=8\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"DATA rejected, then RSET and QUIT",
@@ -223,12 +223,13 @@ static const struct tcase cases[] = {
 	"CMD@0 DATA [DATA]\n"
 	"DATA_BEGIN\n"
 	"REPLY@0 554 DATA [554 5.5.1 Error: no valid recipients]\n"
+	"ANOMALY data_without_rcpt\n"
 	"TX_END 0 REJECTED helo=[c] from=[<a@x>]250 rcpt=[<b@y>]550 data=554 bytes=0\n"
 	"CMD@1 RSET [RSET]\n"
 	"REPLY@1 250 RSET [250 ok]\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"dot-unstuffing, dots that do not end the data",
@@ -264,7 +265,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 DATA_END [250 queued]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354"
 	" end=250[queued] bytes=56\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"empty message, then a second transaction",
@@ -316,7 +317,7 @@ static const struct tcase cases[] = {
 	" end=451[4.3.0 try later] bytes=8\n"
 	"CMD@2 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"RSET mid-transaction, EHLO ends a transaction too",
@@ -357,7 +358,7 @@ static const struct tcase cases[] = {
 	"TX_END 1 ABORTED helo=[c] from=[<b@x>]250 rcpt=[<c@y>]250\n"
 	"HELO [again]\n"
 	"CMD@2 QUIT [QUIT]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"STARTTLS, then nothing is parsed",
@@ -379,7 +380,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 220 STARTTLS [220 2.0.0 Ready to start TLS]\n"
 	"TLS\n"
 	"TX_END 0 INCOMPLETE helo=[c]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"STARTTLS refused: the session goes on in clear",
@@ -399,7 +400,7 @@ static const struct tcase cases[] = {
 	"CMD@0 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n"
 	"TX_END 0 ABORTED helo=[c]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"EHLO and QUIT only: one TX_END at the end",
@@ -418,7 +419,7 @@ static const struct tcase cases[] = {
 	"CMD@0 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n"
 	"TX_END 0 ABORTED helo=[scanner]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"unknown verbs, empty line, bare CR, odd commands",
@@ -428,12 +429,16 @@ static const struct tcase cases[] = {
 		SRV("500 unknown\r\n500 empty\r\n250 ok\r\n252 maybe\r\n500 bad\r\n500 bad\r\n"),
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"ANOMALY unknown_command\n"
 	"CMD@0 UNKNOWN [XYZZY plugh]\n"
+	"ANOMALY invalid_command\n"
 	"CMD@0 UNKNOWN []\n"
 	"CMD@0 NOOP [NOOP]\n"
 	"CMD@0 VRFY [VRFY bob]\n"
 	"ANOMALY bare_cr\n"
+	"ANOMALY invalid_command\n"
 	"CMD@0 UNKNOWN [E\\rHLO x]\n"
+	"ANOMALY unknown_command\n"
 	"CMD@0 UNKNOWN [STARTTLSX]\n"
 	"REPLY@0 500 UNKNOWN [500 unknown]\n"
 	"REPLY@0 500 UNKNOWN [500 empty]\n"
@@ -442,7 +447,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 500 UNKNOWN [500 bad]\n"
 	"REPLY@0 500 UNKNOWN [500 bad]\n"
 	"TX_END 0 INCOMPLETE\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"line too long: first max_line bytes parsed, rest dropped to LF",
@@ -455,6 +460,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"ANOMALY line_too_long\n"
 	"CMD@0 MAIL [MAIL FROM:<aaaaaaaaaaaaaaaaaaaaa]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<aaaaaaaaaaaaaaaaaaaaa]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -463,7 +469,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 RCPT [250 ok but this reply line is fa]\n"
 	"CMD@0 QUIT [QUIT]\n"
 	"TX_END 0 ABORTED from=[<aaaaaaaaaaaaaaaaaaaaa]250 rcpt=[<b@y>]250\n",
-	32, 0, false,
+	32, 0, false, 0, 0, 0,
 },
 {
 	"unmatched and invalid replies",
@@ -485,7 +491,7 @@ static const struct tcase cases[] = {
 	"CMD@0 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n"
 	"TX_END 0 ABORTED\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"gaps: command mode resynchronises at the next line, data marks the tx",
@@ -524,7 +530,7 @@ static const struct tcase cases[] = {
 	" end=250[queued] bytes=20 gap\n"
 	"ANOMALY unmatched_reply\n"
 	"REPLY@- 221 NONE [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"a gap that swallows the final dot: the server's reply ends the data",
@@ -557,7 +563,7 @@ static const struct tcase cases[] = {
 	" end=250[2.0.0 queued as Z] bytes=10 gap\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"EOF in the middle of the data: INCOMPLETE",
@@ -586,7 +592,7 @@ static const struct tcase cases[] = {
 	"ANOMALY unmatched_reply\n"
 	"REPLY@0 421 NONE [421 timeout]\n"
 	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 bytes=27\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"client dies mid-line: the partial line is a command",
@@ -606,7 +612,7 @@ static const struct tcase cases[] = {
 	"HELO [c]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b]0\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"pipelining past the dot: next MAIL before the verdict",
@@ -648,10 +654,11 @@ static const struct tcase cases[] = {
 	"REPLY@1 250 MAIL [250 ok]\n"
 	"REPLY@1 550 RCPT [550 no]\n"
 	"REPLY@1 554 DATA [554 no valid recipients]\n"
+	"ANOMALY data_without_rcpt\n"
 	"TX_END 1 REJECTED helo=[c] from=[<c@x>]250 rcpt=[<d@y>]550 data=554 bytes=0\n"
 	"CMD@2 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"EHLO and two nested MAILs pipelined: the EHLO is forced, replies decide the MAILs; RCPT cap",
@@ -695,7 +702,7 @@ static const struct tcase cases[] = {
 	"REPLY@1 253 RCPT [253 ok]\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"TX_END 1 ABORTED helo=[c] from=[<c@x>]250 rcpt=[<1>]250,[<2>]251 dropped=2\n",
-	0, 2, false,
+	0, 2, false, 0, 0, 0,
 },
 {
 	"DATA refused after the client already sent content: stays in data",
@@ -708,6 +715,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -717,6 +725,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"REPLY@0 550 RCPT [550 no]\n"
 	"REPLY@0 554 DATA [554 no valid recipients]\n"
+	"ANOMALY data_without_rcpt\n"
 	"DATA_END\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@0 250 DATA_END [250 ok]\n"
@@ -724,7 +733,7 @@ static const struct tcase cases[] = {
 	"REPLY@- 500 QUIT [500 what]\n"
 	"ANOMALY unmatched_reply\n"
 	"REPLY@- 221 NONE [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"greeting refused with 554; a client that talks first",
@@ -742,7 +751,7 @@ static const struct tcase cases[] = {
 	"CMD@0 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n"
 	"TX_END 0 ABORTED helo=[early]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"capture starts mid-session: no greeting",
@@ -754,7 +763,7 @@ static const struct tcase cases[] = {
 	"RCPT_TO [<b@y>]\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"TX_END 0 INCOMPLETE rcpt=[<b@y>]250\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"bare LF as line end in commands and replies, NUL bytes",
@@ -763,18 +772,26 @@ static const struct tcase cases[] = {
 		CLI("EHLO c\nMAIL FROM:<a\0b@x>\nRCPT TO:<b@y> \n"),
 		SRV("250-mx\n250 ok\n250 ok\n250 ok\n"),
 	},
+	"ANOMALY bare_lf\n"
 	"REPLY@0 220 NONE [220 mx]\n"
+	"ANOMALY bare_lf\n"
 	"CMD@0 EHLO [EHLO c]\n"
+	"ANOMALY bare_lf\n"
 	"CMD@0 MAIL [MAIL FROM:<a\\x00b@x>]\n"
 	"MAIL_FROM [<a\\x00b@x>]\n"
+	"ANOMALY bare_lf\n"
 	"CMD@0 RCPT [RCPT TO:<b@y> ]\n"
 	"RCPT_TO [<b@y>]\n"
+	"ANOMALY bare_lf\n"
+	"ANOMALY bare_lf\n"
 	"REPLY@0 250 EHLO [250 ok]\n"
 	"HELO [c]\n"
+	"ANOMALY bare_lf\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
+	"ANOMALY bare_lf\n"
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"TX_END 0 INCOMPLETE helo=[c] from=[<a\\x00b@x>]250 rcpt=[<b@y>]250\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"client side only: a verdict never comes, each message ends INCOMPLETE",
@@ -803,7 +820,7 @@ static const struct tcase cases[] = {
 	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]0 rcpt=[<b@y>]0 bytes=5\n"
 	"CMD@2 QUIT [QUIT]\n"
 	"TX_END 1 INCOMPLETE helo=[c] from=[<c@x>]0 rcpt=[<d@y>]0 bytes=5\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"smuggling attempt: <LF>.<LF> does not end the data",
@@ -837,7 +854,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354"
 	" end=250[queued as ONE] bytes=66\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 /* ---- replies decide HELO/EHLO and nested MAIL (RFC 5321 section 4.1.4) -- */
 {
@@ -881,7 +898,7 @@ static const struct tcase cases[] = {
 	" rcpt=[<bob@example.com>]250 data=354 end=250[2.0.0 Ok: queued as 9A] bytes=21\n"
 	"CMD@1 QUIT [quit]\n"
 	"REPLY@- 221 QUIT [221 2.0.0 Bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"refused EHLO, client side only: it takes effect when sent",
@@ -904,7 +921,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"CMD@2 QUIT [quit]\n"
 	"TX_END 1 INCOMPLETE helo=[] rcpt=[<bob@example.com>]0 bytes=7\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"refused nested MAIL changes nothing (sv firewall 132)",
@@ -948,7 +965,7 @@ static const struct tcase cases[] = {
 	" rcpt=[<bob@example.com>]250 data=354 end=250[2.0.0 Ok: queued as 9B] bytes=7\n"
 	"CMD@1 QUIT [quit]\n"
 	"REPLY@- 221 QUIT [221 2.0.0 Bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"nested MAIL, client side only: it begins a new transaction when sent",
@@ -968,7 +985,7 @@ static const struct tcase cases[] = {
 	"RCPT_TO [<bob@example.com>]\n"
 	"CMD@1 QUIT [quit]\n"
 	"TX_END 1 ABORTED helo=[c] from=[<bob@example.com>]0 rcpt=[<bob@example.com>]0\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"refused nested MAIL with RCPT and DATA pipelined behind it",
@@ -1004,7 +1021,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 DATA_END [250 queued]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<c@y>]250 data=354"
 	" end=250[queued] bytes=4\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"accepted nested MAIL (a lenient server) begins a new transaction",
@@ -1042,7 +1059,7 @@ static const struct tcase cases[] = {
 	"REPLY@1 250 RCPT [250 ok]\n"
 	"TX_END 1 ABORTED helo=[c] from=[<c@x>]250 rcpt=[<d@y>]250\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"refused MAIL retried: not nested, a new transaction at once",
@@ -1072,7 +1089,7 @@ static const struct tcase cases[] = {
 	"RCPT_TO [<c@y>]\n"
 	"REPLY@1 250 RCPT [250 ok]\n"
 	"TX_END 1 INCOMPLETE helo=[c] from=[<b@x>]250 rcpt=[<c@y>]250\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"bare HELO refused, envelope pipelined behind it (arkime smtp-nospaces)",
@@ -1105,7 +1122,7 @@ static const struct tcase cases[] = {
 	"DATA [.\\r\\n]\n"
 	"TX_END 0 INCOMPLETE from=[random@example.com]250 rcpt=[reciever@example.com]250"
 	" data=354 bytes=9\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"bare HELO, client side only: helo set to \"\" when sent",
@@ -1120,7 +1137,7 @@ static const struct tcase cases[] = {
 	"RCPT_TO [reciever@example.com]\n"
 	"TX_END 0 INCOMPLETE helo=[] from=[random@example.com]0"
 	" rcpt=[reciever@example.com]0\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"refused HELO, then an accepted one",
@@ -1145,7 +1162,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"TX_END 0 ABORTED helo=[good.example] from=[<a@x>]250\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"two EHLOs before the first reply: the older one is taken as accepted",
@@ -1169,7 +1186,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 EHLO [250 mx]\n"
 	"HELO [four]\n"
 	"TX_END 0 INCOMPLETE helo=[four]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"EHLO in a transaction, MAIL pipelined behind it: the EHLO ends the tx first",
@@ -1197,7 +1214,7 @@ static const struct tcase cases[] = {
 	"REPLY@- 250 EHLO [250 mx]\n"
 	"REPLY@1 250 MAIL [250 ok]\n"
 	"TX_END 1 INCOMPLETE helo=[d] from=[<b@x>]250\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"EHLO in a transaction, RSET pipelined behind it, EHLO refused",
@@ -1227,7 +1244,7 @@ static const struct tcase cases[] = {
 	"REPLY@- 250 RSET [250 ok]\n"
 	"REPLY@1 250 MAIL [250 ok]\n"
 	"TX_END 1 INCOMPLETE helo=[c] from=[<c@x>]250\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"deferred EHLO whose reply never comes: taken as accepted when the server's side ends",
@@ -1247,7 +1264,7 @@ static const struct tcase cases[] = {
 	"CMD@0 EHLO [EHLO d]\n"
 	"TX_END 0 ABORTED helo=[c] from=[<a@x>]0 rcpt=[<b@y>]0\n"
 	"HELO [d]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"replies out of step (greeting without CRLF swallows the EHLO reply): a 334 decides nothing",
@@ -1273,7 +1290,7 @@ static const struct tcase cases[] = {
 	"MAIL_FROM [<x@y.example>]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"TX_END 0 INCOMPLETE helo=[Simone] from=[<x@y.example>]250\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 /* ---- a transaction waits for the replies it is owed -------------------- */
 {
@@ -1298,7 +1315,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 550 RCPT [550 5.1.1 no such user]\n"
 	"TX_END 0 ABORTED helo=[c] from=[<a@b>]250 rcpt=[<c@d>]550\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"pipelined MAIL refused, RCPT, QUIT: REJECTED",
@@ -1309,6 +1326,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@b>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@b>]\n"
 	"CMD@0 RCPT [RCPT TO:<c@d>]\n"
 	"RCPT_TO [<c@d>]\n"
@@ -1317,7 +1335,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 503 RCPT [503 need MAIL]\n"
 	"TX_END 0 REJECTED from=[<a@b>]550 rcpt=[<c@d>]503\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"RSET and a second envelope pipelined: both records get their replies",
@@ -1350,7 +1368,7 @@ static const struct tcase cases[] = {
 	"REPLY@1 250 RCPT [250 ok]\n"
 	"TX_END 1 ABORTED helo=[c] from=[<c@x>]250 rcpt=[<d@y>]250\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"RSET and a second envelope with its message pipelined",
@@ -1364,6 +1382,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -1385,7 +1404,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@1 250 DATA_END [250 queued]\n"
 	"TX_END 1 COMPLETE from=[<c@x>]250 rcpt=[<d@y>]250 data=354 end=250[queued] bytes=3\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"three envelopes ended before any reply: the slot is needed again",
@@ -1396,6 +1415,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RSET [RSET]\n"
 	"CMD@1 MAIL [MAIL FROM:<b@x>]\n"
@@ -1413,7 +1433,7 @@ static const struct tcase cases[] = {
 	"REPLY@2 252 MAIL [252 ok]\n"
 	"TX_END 2 ABORTED from=[<c@x>]252\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"RCPT's reply after the QUIT (sv smtp-bug-6053)",
@@ -1441,7 +1461,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 RCPT [250 ok]\n"
 	"TX_END 0 ABORTED helo=[Simone] from=[<x@y.example>]250 rcpt=[<z@aba.example>]250\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"a tx waiting for its replies when the server's side ends is logged then",
@@ -1454,13 +1474,14 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
 	"CMD@0 QUIT [QUIT]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"TX_END 0 ABORTED from=[<a@x>]250 rcpt=[<b@y>]0\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"a closed tx waits behind an older one awaiting its verdict",
@@ -1473,6 +1494,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -1491,7 +1513,7 @@ static const struct tcase cases[] = {
 	"REPLY@1 250 MAIL [250 ok]\n"
 	"TX_END 1 ABORTED from=[<c@x>]250\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 /* ---- gaps in command mode ------------------------------------------------ */
 {
@@ -1506,6 +1528,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -1521,7 +1544,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 NONE [250 ok]\n"
 	"CMD@0 QUIT [QUIT]\n"
 	"TX_END 0 ABORTED from=[<a@x>]250 rcpt=[<b@y>]250,[<d@y>]250,[<e@y>]250 gap\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"gap in command mode: tails that are not commands are dropped",
@@ -1541,6 +1564,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 NOOP [NOOP]\n"
 	"CMD@0 NOOP [NOOP]\n"
@@ -1548,7 +1572,7 @@ static const struct tcase cases[] = {
 	"CMD@0 NOOP [NOOP]\n"
 	"CMD@0 QUIT [quit]\n"
 	"TX_END 0 ABORTED from=[<a@x>]0 gap\n",
-	32, 0, false,
+	32, 0, false, 0, 0, 0,
 },
 {
 	"gap between transactions: the next one is marked",
@@ -1564,6 +1588,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -1584,7 +1609,7 @@ static const struct tcase cases[] = {
 	"REPLY@- 250 QUIT [250 ok]\n"
 	"ANOMALY unmatched_reply\n"
 	"REPLY@- 221 NONE [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 /* ---- BDAT / CHUNKING (RFC 3030) ------------------------------------------ */
 {
@@ -1625,7 +1650,7 @@ static const struct tcase cases[] = {
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=250 end=250[2.0.0 Ok: queued as B1] bytes=16 bdat=2 size=16 body=3\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"BDAT 0 LAST ends the message with no bytes; pipelined with the envelope",
@@ -1666,7 +1691,7 @@ static const struct tcase cases[] = {
 	"REPLY@1 250 RCPT [250 ok]\n"
 	"REPLY@1 250 BDAT_LAST [250 queued as Q2]\n"
 	"TX_END 1 COMPLETE helo=[c] from=[<c@x>]250 rcpt=[<d@y>]250 end=250[queued as Q2] bytes=2 bdat=1\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"BDAT refused: its octets are still chunk data, the tx is REJECTED; a MAIL after it is a new tx",
@@ -1704,7 +1729,7 @@ static const struct tcase cases[] = {
 	"CMD@1 RSET [RSET]\n"
 	"TX_END 1 ABORTED helo=[c] from=[<c@x>]250\n"
 	"REPLY@- 250 RSET [250 ok]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"BDAT with bad arguments: invalid_bdat, no octets taken",
@@ -1717,6 +1742,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -1743,7 +1769,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 501 BDAT [501 f]\n"
 	"REPLY@0 250 NOOP [250 ok]\n"
 	"TX_END 0 REJECTED from=[<a@x>]250 rcpt=[<b@y>]250 data=501\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"BDAT: a gap inside a chunk is counted off it; DATA after BDAT is an anomaly",
@@ -1759,6 +1785,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -1782,7 +1809,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@0 250 BDAT_LAST [250 queued]\n"
 	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 data=250 end=250[queued] bytes=15 gap bdat=3\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"BDAT without the server side: chunks still counted exactly",
@@ -1803,7 +1830,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]0 rcpt=[<b@y>]0 bytes=7 bdat=2\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 /* ---- AUTH (RFC 4954) ------------------------------------------------------ */
 {
@@ -1828,7 +1855,7 @@ static const struct tcase cases[] = {
 	"MAIL_FROM [<a@x>]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]250 mauth=[<alice@x>]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"AUTH PLAIN after 334, then AUTH LOGIN failing, then cancelled",
@@ -1868,7 +1895,7 @@ static const struct tcase cases[] = {
 	"CMD@0 NOOP [NOOP]\n"
 	"REPLY@0 250 NOOP [250 ok]\n"
 	"TX_END 0 INCOMPLETE\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"AUTH refused at once: the next line is a command",
@@ -1897,7 +1924,7 @@ static const struct tcase cases[] = {
 	"AUTH FAILURE 535 mech=[OAUTHBEARER] user=[dave@example.com]\n"
 	"CMD@0 QUIT [QUIT]\n"
 	"TX_END 0 ABORTED\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"AUTH without the server side: LOGIN takes two lines, CRAM-MD5 one",
@@ -1915,7 +1942,7 @@ static const struct tcase cases[] = {
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
 	"MAIL_FROM [<a@x>]\n"
 	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]0\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 /* ---- EHLO capabilities, banner, MAIL parameters ------------------------- */
 {
@@ -1943,7 +1970,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"BANNER [mx.example.org ESMTP Postfix]\n"
 	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]250 size=1000 body=2 utf8 ret=2 envid=[QQ314159]\n",
-	0, 0, true,
+	0, 0, true, 0, 0, 0,
 },
 {
 	"EHLO reply with more capabilities than are kept; a bare 250 has none",
@@ -1969,7 +1996,7 @@ static const struct tcase cases[] = {
 	"EHLO_CAPS 0 flags=0x0 size=0 []\n"
 	"BANNER [mx.example.org ESMTP]\n"
 	"TX_END 0 INCOMPLETE helo=[d]\n",
-	0, 0, true,
+	0, 0, true, 0, 0, 0,
 },
 {
 	"MAIL parameters ride with a deferred nested MAIL",
@@ -1984,6 +2011,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x> SIZE=5]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"REPLY@0 250 MAIL [250 ok]\n"
 	"ANOMALY nested_mail\n"
@@ -1995,7 +2023,7 @@ static const struct tcase cases[] = {
 	"CMD@1 MAIL [MAIL FROM:<c@x> SIZE=12x]\n"
 	"REPLY@1 503 MAIL [503 nested]\n"
 	"TX_END 1 INCOMPLETE from=[<b@x>]250 size=77 body=1 mauth=[<>]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"AUTH: a gap in the exchange; a PLAIN response that is not PLAIN names no one",
@@ -2021,7 +2049,7 @@ static const struct tcase cases[] = {
 	"AUTH FAILURE 535 mech=[PLAIN] user=[]\n"
 	"REPLY@0 250 NOOP [250 ok]\n"
 	"TX_END 0 INCOMPLETE gap\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"BDAT: the verdict on a LAST chunk comes before its octets are all in",
@@ -2034,6 +2062,7 @@ static const struct tcase cases[] = {
 	},
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -2046,11 +2075,12 @@ static const struct tcase cases[] = {
 	"ANOMALY bdat_chunk_cut\n"
 	"DATA_END\n"
 	"TX_END 0 COMPLETE from=[<a@x>]250 rcpt=[<b@y>]250 end=250[queued] bytes=3 bdat=1\n"
+	"ANOMALY unknown_command\n"
 	"CMD@1 UNKNOWN [defg]\n"
 	"CMD@1 NOOP [NOOP]\n"
 	"REPLY@1 500 UNKNOWN [500 what]\n"
 	"REPLY@1 250 NOOP [250 ok]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"AUTH of another mechanism is paced by the 334s: commands behind a refused one stay commands",
@@ -2070,6 +2100,7 @@ static const struct tcase cases[] = {
 	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
 	"CMD@0 AUTH [AUTH FOO]\n"
 	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
 	"MAIL_FROM [<a@x>]\n"
 	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
 	"RCPT_TO [<b@y>]\n"
@@ -2087,7 +2118,7 @@ static const struct tcase cases[] = {
 	"AUTH SUCCESS 235 mech=[SCRAM-SHA-1] user=[]\n"
 	"CMD@1 NOOP [NOOP]\n"
 	"REPLY@1 250 NOOP [250 ok]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"PRDR: 353 after the last chunk, one reply per accepted recipient, then the verdict (Exim)",
@@ -2127,7 +2158,7 @@ static const struct tcase cases[] = {
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250,[<c@y>]250,[<no@y>]550 end=250[id=X1 accepted] bytes=2 bdat=1\n"
 	"CMD@1 QUIT [QUIT]\n"
 	"REPLY@- 221 QUIT [221 bye]\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 /* ---- SMTP smuggling (CVE-2023-51764/51765/51766) --------------------- */
 {
@@ -2161,7 +2192,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=103\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"smuggling: <LF>.<CRLF> inside the message, a second envelope behind it",
@@ -2194,7 +2225,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=104\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"smuggling: <CRLF>.<LF> inside the message, a second envelope behind it",
@@ -2227,7 +2258,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=103\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"smuggling: <CR>.<CR> inside the message, a second envelope behind it",
@@ -2260,7 +2291,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=103\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"smuggling: <CRLF>.<CR> inside the message, a second envelope behind it",
@@ -2293,7 +2324,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=103\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"smuggling: <CR>.<CRLF> inside the message, a second envelope behind it",
@@ -2326,7 +2357,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued as ONE]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as ONE] bytes=104\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"smuggling: none of the sequences in an ordinary message",
@@ -2355,7 +2386,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued] bytes=66\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"smuggling: <LF>.<CR> and <CR>.<LF> are not reported, nor MAILBOX after a sequence",
@@ -2385,7 +2416,7 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@0 250 DATA_END [250 queued]\n"
 	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued] bytes=33\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
 },
 {
 	"smuggling: chained sequences, lower-case command once per message, reset for the next",
@@ -2446,6 +2477,434 @@ static const struct tcase cases[] = {
 	"DATA_END\n"
 	"REPLY@1 250 DATA_END [250 queued as TWO]\n"
 	"TX_END 1 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued as TWO] bytes=16\n",
-	0, 0, false,
+	0, 0, false, 0, 0, 0,
+},
+/* ---- RFC 5321 section 4.5.3.1 line limits, small here (40/30/20) ------- */
+{
+	"line limits: command, reply and DATA lines past them are reported and parsed",
+	{
+		SRV("220 mx.example.org ESMTP  ok\r\n"),
+		CLI("EHLO client.example.com\r\n"),
+		SRV("250-mx.example.org\r\n250-SIZE 1000\r\n250 a-long-capability-line-xy\r\n"),
+		CLI("MAIL FROM:<alice.b@example.com> SIZE=1000\r\n"
+		    "RCPT TO:<robert.long.name@example.org>\r\n"
+		    "RCPT TO:<roberta.long.name@example.org>\r\n"
+		    "NOOP xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"
+		    "DATA\r\n"),
+		SRV("250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("0123456789abcdefgh\r\n0123456789abcdefghi\r\n..123456789abcdefgh\r\n"
+		    "..123456789abcdefghi\r\n0123456789abcdefghijklmnop\r\n"
+		    "0123456789abcdefghi\n0123456789abcdefghij\n\r\n.\r\n"),
+		SRV("250 queued\r\n"),
+		CLI("MAIL FROM:<alice.b@example.com> BODY=8BITMIME\r\nRCPT TO:<b@y>\r\n"
+		    "BDAT 30 LAST\r\n0123456789012345678901234567\r\n"),
+		SRV("250 ok\r\n250 ok\r\n250 queued\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP  ok]\n"
+	"CMD@0 EHLO [EHLO client.example.com]\n"
+	"ANOMALY reply_line_too_long\n"
+	"REPLY@0 250 EHLO [250 a-long-capability-line-xy]\n"
+	"HELO [client.example.com]\n"
+	"CMD@0 MAIL [MAIL FROM:<alice.b@example.com> SIZE=1000]\n"
+	"MAIL_FROM [<alice.b@example.com>]\n"
+	"CMD@0 RCPT [RCPT TO:<robert.long.name@example.org>]\n"
+	"RCPT_TO [<robert.long.name@example.org>]\n"
+	"ANOMALY command_line_too_long\n"
+	"CMD@0 RCPT [RCPT TO:<roberta.long.name@example.org>]\n"
+	"RCPT_TO [<roberta.long.name@example.org>]\n"
+	"ANOMALY line_too_long\n"
+	"ANOMALY command_line_too_long\n"
+	"CMD@0 NOOP [NOOP xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 250 NOOP [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [0123456789abcdefgh\\r\\n0123456789abcdefghi\\r\\n]\n"
+	"ANOMALY data_line_too_long\n"
+	"DATA [.123456789abcdefgh\\r\\n.123456789abcdefghi\\r\\n]\n"
+	"ANOMALY data_line_too_long\n"
+	"DATA [0123456789abcdefghijk]\n"
+	"ANOMALY data_line_too_long\n"
+	"DATA [lmnop\\r\\n0123456789abcdefghi\\n0123456789abcdefghij\\n]\n"
+	"ANOMALY data_line_too_long\n"
+	"DATA [\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued]\n"
+	"TX_END 0 COMPLETE helo=[client.example.com] from=[<alice.b@example.com>]250"
+	" rcpt=[<robert.long.name@example.org>]250,[<roberta.long.name@example.org>]250 data=354"
+	" end=250[queued] bytes=153 size=1000\n"
+	"ANOMALY command_line_too_long\n"
+	"CMD@1 MAIL [MAIL FROM:<alice.b@example.com> BODY=8BITMIME]\n"
+	"MAIL_FROM [<alice.b@example.com>]\n"
+	"CMD@1 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@1 BDAT [BDAT 30 LAST]\n"
+	"DATA_BEGIN\n"
+	"DATA [0123456789012345678901234567\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"REPLY@1 250 RCPT [250 ok]\n"
+	"REPLY@1 250 BDAT_LAST [250 queued]\n"
+	"TX_END 1 COMPLETE helo=[client.example.com] from=[<alice.b@example.com>]250"
+	" rcpt=[<b@y>]250 end=250[queued] bytes=30 bdat=1 body=2\n",
+	64, 0, false, 40, 30, 20,
+},
+{
+	"line limits: a DATA line split anywhere is judged the same; a gap is not judged",
+	{
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\nabcdefghijklmnopqrstuvwxyz"),
+		CLI("0123456789\r\nshort\r\nABCDEFGHIJ"),
+		GAP_C(5),
+		CLI("KLMNOPQRSTUVWXYZ0123456789\r\nok\r\nabcdefghijklmnopqrs\r\n.\r\n"),
+		CLI("QUIT\r\n"),
+	},
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"DATA [abcdefghijklmnopqrstu]\n"
+	"ANOMALY data_line_too_long\n"
+	"DATA [vwxyz0123456789\\r\\nshort\\r\\nABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\\r\\nok\\r\\nabcdefghijklmnopqrs\\r\\n]\n"
+	"ANOMALY data_line_too_long\n"
+	"DATA_END\n"
+	"CMD@1 QUIT [QUIT]\n"
+	"TX_END 0 INCOMPLETE from=[<a@x>]0 rcpt=[<b@y>]0 bytes=108 gap\n",
+	0, 0, false, 0, 0, 20,
+},
+{
+	"line limits: 0 turns a check off",
+	{
+		SRV("220 a-greeting-line-longer-than-thirty-octets\r\n"),
+		CLI("EHLO a-command-line-longer-than-forty-octets.example\r\n"
+		    "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"
+		    "a text line longer than twenty octets\r\n.\r\n"),
+	},
+	"REPLY@0 220 NONE [220 a-greeting-line-longer-than-thirty-octets]\n"
+	"CMD@0 EHLO [EHLO a-command-line-longer-than-forty-octets.example]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"DATA [a text line longer than twenty octets\\r\\n]\n"
+	"DATA_END\n"
+	"HELO [a-command-line-longer-than-forty-octets.example]\n"
+	"TX_END 0 INCOMPLETE helo=[a-command-line-longer-than-forty-octets.example]"
+	" from=[<a@x>]0 rcpt=[<b@y>]0 bytes=39\n",
+	0, 0, false, NOLIM, NOLIM, NOLIM,
+},
+/* ---- bare LF ------------------------------------------------------------ */
+{
+	"bare LF: AUTH responses are judged; DATA content lines are not",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nAUTH LOGIN\r\n"),
+		SRV("250 mx\r\n334 VXNlcm5hbWU6\r\n"),
+		CLI("Ym9i\n"),
+		SRV("334 UGFzc3dvcmQ6\r\n"),
+		CLI("cHc=\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("235 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("line one\nline two\n\nend\r\n.\r\n"),
+		SRV("250 queued\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 AUTH [AUTH LOGIN]\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 334 AUTH [334 VXNlcm5hbWU6]\n"
+	"ANOMALY bare_lf\n"
+	"REPLY@0 334 AUTH [334 UGFzc3dvcmQ6]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 235 AUTH [235 ok]\n"
+	"AUTH SUCCESS 235 mech=[LOGIN] user=[bob]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [line one\\nline two\\n\\nend\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued]"
+	" bytes=24\n",
+	0, 0, false, 0, 0, 0,
+},
+/* ---- commands that are unknown or not commands -------------------------- */
+{
+	"unknown_command and invalid_command",
+	{
+		SRV(GREET),
+		CLI("X-LINK2STATE CHUNK=A\r\nXEXCH50 2 2\r\nGET / HTTP/1.1\r\nHost: x\r\n"
+		    "\x01\x02\x03\r\n1MAIL FROM:<a@x>\r\n \r\nmail\tfrom:<a@x>\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"ANOMALY unknown_command\n"
+	"CMD@0 UNKNOWN [X-LINK2STATE CHUNK=A]\n"
+	"ANOMALY unknown_command\n"
+	"CMD@0 UNKNOWN [XEXCH50 2 2]\n"
+	"ANOMALY unknown_command\n"
+	"CMD@0 UNKNOWN [GET / HTTP/1.1]\n"
+	"ANOMALY invalid_command\n"
+	"CMD@0 UNKNOWN [Host: x]\n"
+	"ANOMALY invalid_command\n"
+	"CMD@0 UNKNOWN [\\x01\\x02\\x03]\n"
+	"ANOMALY invalid_command\n"
+	"CMD@0 UNKNOWN [1MAIL FROM:<a@x>]\n"
+	"ANOMALY invalid_command\n"
+	"CMD@0 UNKNOWN [ ]\n"
+	"CMD@0 MAIL [mail\\x09from:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
+	"MAIL_FROM [<a@x>]\n"
+	"TX_END 0 INCOMPLETE from=[<a@x>]0\n",
+	0, 0, false, 0, 0, 0,
+},
+/* ---- mail_without_helo ------------------------------------------------- */
+{
+	"mail_without_helo: once per session, one-sided too",
+	{
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRSET\r\nMAIL FROM:<c@x>\r\nHELO c\r\n"),
+	},
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"ANOMALY mail_without_helo\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 RSET [RSET]\n"
+	"TX_END 0 ABORTED from=[<a@x>]0 rcpt=[<b@y>]0\n"
+	"CMD@1 MAIL [MAIL FROM:<c@x>]\n"
+	"MAIL_FROM [<c@x>]\n"
+	"CMD@1 HELO [HELO c]\n"
+	"TX_END 1 ABORTED from=[<c@x>]0\n"
+	"HELO [c]\n",
+	0, 0, false, 0, 0, 0,
+},
+{
+	"mail_without_helo: not raised when the session's start was not seen",
+	{
+		CLI("RCPT TO:<b@y>\r\n"),
+		SRV("250 ok\r\n"),
+		CLI("MAIL FROM:<a@x>\r\n"),
+		SRV("250 ok\r\n"),
+	},
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"TX_END 0 ABORTED rcpt=[<b@y>]250\n"
+	"CMD@1 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"TX_END 1 INCOMPLETE from=[<a@x>]250\n",
+	0, 0, false, 0, 0, 0,
+},
+{
+	"mail_without_helo: not raised after client bytes were lost",
+	{
+		SRV(GREET),
+		GAP_C(8),
+		CLI("MAIL FROM:<a@x>\r\n"),
+		SRV("250 ok\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"TX_END 0 INCOMPLETE from=[<a@x>]250 gap\n",
+	0, 0, false, 0, 0, 0,
+},
+/* ---- data_without_rcpt ------------------------------------------------- */
+{
+	"data_without_rcpt: one-sided, DATA or BDAT with no RCPT sent at all",
+	{
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nDATA\r\nx\r\n.\r\n"
+		    "MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nDATA\r\ny\r\n.\r\n"
+		    "MAIL FROM:<a@x>\r\nBDAT 1\r\nzBDAT 1 LAST\r\nz"),
+	},
+	"CMD@0 EHLO [EHLO c]\n"
+	"HELO [c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"ANOMALY data_without_rcpt\n"
+	"DATA_BEGIN\n"
+	"DATA [x\\r\\n]\n"
+	"DATA_END\n"
+	"CMD@1 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@1 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@1 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"DATA [y\\r\\n]\n"
+	"DATA_END\n"
+	"TX_END 0 INCOMPLETE helo=[c] from=[<a@x>]0 bytes=3\n"
+	"CMD@2 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@2 BDAT [BDAT 1]\n"
+	"ANOMALY data_without_rcpt\n"
+	"DATA_BEGIN\n"
+	"DATA [z]\n"
+	"CMD@2 BDAT [BDAT 1 LAST]\n"
+	"DATA [z]\n"
+	"DATA_END\n"
+	"TX_END 1 INCOMPLETE helo=[c] from=[<a@x>]0 rcpt=[<b@y>]0 bytes=3\n"
+	"TX_END 2 INCOMPLETE helo=[c] from=[<a@x>]0 bytes=2 bdat=2\n",
+	0, 0, false, 0, 0, 0,
+},
+{
+	"data_without_rcpt: with replies, decided at the first BDAT's reply",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nRCPT TO:<c@y>\r\nBDAT 2\r\nabBDAT 1 LAST\r\nc"),
+		SRV("250 mx\r\n250 ok\r\n550 no\r\n450 later\r\n554 no valid recipients\r\n554 no\r\n"),
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 1 LAST\r\nd"),
+		SRV("250 ok\r\n251 will forward\r\n250 queued\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 RCPT [RCPT TO:<c@y>]\n"
+	"RCPT_TO [<c@y>]\n"
+	"CMD@0 BDAT [BDAT 2]\n"
+	"DATA_BEGIN\n"
+	"DATA [ab]\n"
+	"CMD@0 BDAT [BDAT 1 LAST]\n"
+	"DATA [c]\n"
+	"DATA_END\n"
+	"REPLY@0 250 EHLO [250 mx]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 550 RCPT [550 no]\n"
+	"REPLY@0 450 RCPT [450 later]\n"
+	"REPLY@0 554 BDAT [554 no valid recipients]\n"
+	"ANOMALY data_without_rcpt\n"
+	"REPLY@0 554 BDAT_LAST [554 no]\n"
+	"TX_END 0 REJECTED helo=[c] from=[<a@x>]250 rcpt=[<b@y>]550,[<c@y>]450 data=554"
+	" end=554[no] bytes=3 bdat=2\n"
+	"CMD@1 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@1 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@1 BDAT [BDAT 1 LAST]\n"
+	"DATA_BEGIN\n"
+	"DATA [d]\n"
+	"DATA_END\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"REPLY@1 251 RCPT [251 will forward]\n"
+	"REPLY@1 250 BDAT_LAST [250 queued]\n"
+	"TX_END 1 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]251 end=250[queued] bytes=1"
+	" bdat=1\n",
+	0, 0, false, 0, 0, 0,
+},
+/* ---- message size (RFC 1870) ------------------------------------------- */
+{
+	"message_size_exceeded: past the EHLO SIZE, raised once, after the first octet past it;"
+	" a MAIL SIZE= a little short is not (10% + 1 KiB slack)",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\nMAIL FROM:<a@x> SIZE=10\r\nRCPT TO:<b@y>\r\nDATA\r\n"),
+		SRV("250-mx\r\n250 SIZE 16\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		CLI("..12345\r\n6789\r\nmore\r\n.\r\n"),
+		SRV("250 queued\r\n"),
+		CLI("MAIL FROM:<a@x> SIZE=10\r\nRCPT TO:<b@y>\r\nDATA\r\n..12345\r\n6789\r\n.\r\n"),
+		SRV("250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x> SIZE=10]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"REPLY@0 250 EHLO [250 SIZE 16]\n"
+	"HELO [c]\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 354 DATA [354 go]\n"
+	"DATA [.12345\\r\\n6789\\r\\nmor]\n"
+	"ANOMALY message_size_exceeded\n"
+	"DATA [e\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@0 250 DATA_END [250 queued]\n"
+	"TX_END 0 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued] bytes=20 size=10\n"
+	"CMD@1 MAIL [MAIL FROM:<a@x> SIZE=10]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@1 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@1 DATA [DATA]\n"
+	"DATA_BEGIN\n"
+	"DATA [.12345\\r\\n6789\\r\\n]\n"
+	"DATA_END\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"REPLY@1 250 RCPT [250 ok]\n"
+	"REPLY@1 354 DATA [354 go]\n"
+	"REPLY@1 250 DATA_END [250 queued]\n"
+	"TX_END 1 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=354 end=250[queued] bytes=14 size=10\n",
+	0, 0, false, 0, 0, 0,
+},
+{
+	"message size: the EHLO SIZE when smaller; BDAT chunks past what is left",
+	{
+		SRV(GREET),
+		CLI("EHLO c\r\n"),
+		SRV("250-mx\r\n250-CHUNKING\r\n250 SIZE 8\r\n"),
+		CLI("MAIL FROM:<a@x> SIZE=100\r\nRCPT TO:<b@y>\r\nBDAT 5\r\n12345BDAT 4\r\n6789BDAT 9 LAST\r\nabcdefghi"),
+		SRV("250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n552 too big\r\n"),
+		CLI("MAIL FROM:<a@x>\r\nRCPT TO:<b@y>\r\nBDAT 8 LAST\r\n12345678"),
+		SRV("250 ok\r\n250 ok\r\n250 queued\r\n"),
+	},
+	"REPLY@0 220 NONE [220 mx.example.org ESMTP]\n"
+	"CMD@0 EHLO [EHLO c]\n"
+	"REPLY@0 250 EHLO [250 SIZE 8]\n"
+	"HELO [c]\n"
+	"CMD@0 MAIL [MAIL FROM:<a@x> SIZE=100]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@0 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@0 BDAT [BDAT 5]\n"
+	"DATA_BEGIN\n"
+	"DATA [12345]\n"
+	"CMD@0 BDAT [BDAT 4]\n"
+	"ANOMALY bdat_size_exceeded\n"
+	"DATA [6789]\n"
+	"ANOMALY message_size_exceeded\n"
+	"CMD@0 BDAT [BDAT 9 LAST]\n"
+	"DATA [abcdefghi]\n"
+	"DATA_END\n"
+	"REPLY@0 250 MAIL [250 ok]\n"
+	"REPLY@0 250 RCPT [250 ok]\n"
+	"REPLY@0 250 BDAT [250 ok]\n"
+	"REPLY@0 250 BDAT [250 ok]\n"
+	"REPLY@0 552 BDAT_LAST [552 too big]\n"
+	"TX_END 0 REJECTED helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 data=250 end=552[too big]"
+	" bytes=18 bdat=3 size=100\n"
+	"CMD@1 MAIL [MAIL FROM:<a@x>]\n"
+	"MAIL_FROM [<a@x>]\n"
+	"CMD@1 RCPT [RCPT TO:<b@y>]\n"
+	"RCPT_TO [<b@y>]\n"
+	"CMD@1 BDAT [BDAT 8 LAST]\n"
+	"DATA_BEGIN\n"
+	"DATA [12345678]\n"
+	"DATA_END\n"
+	"REPLY@1 250 MAIL [250 ok]\n"
+	"REPLY@1 250 RCPT [250 ok]\n"
+	"REPLY@1 250 BDAT_LAST [250 queued]\n"
+	"TX_END 1 COMPLETE helo=[c] from=[<a@x>]250 rcpt=[<b@y>]250 end=250[queued] bytes=8"
+	" bdat=1\n",
+	0, 0, false, 0, 0, 0,
 },
 };
