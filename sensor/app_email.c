@@ -216,6 +216,17 @@ static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fil
 	w->st.files++;
 }
 
+static void body_md5_close(struct worker *w, struct app_email *e)
+{
+	struct fileinfo_result r;
+
+	if (!e->body)
+		return;
+	fileinfo_close(w->bodies, e->body, &r);
+	memcpy(e->body_md5, r.md5, sizeof(e->body_md5));
+	e->body = NULL;
+}
+
 static void url_count(struct worker *w, const struct url_state *u)
 {
 	w->st.url_parts++;
@@ -239,6 +250,10 @@ static void on_mime(void *user, const struct mime_event *ev)
 	case MIME_EV_PART_BEGIN: {
 		const struct mime_part_desc *d = &ev->u.part;
 
+		/* An attached message is not a file (its parts are), but
+		 * its name is what a reader sees: "test.msg". */
+		if (d->is_message && d->filename.len && ev->depth > 0)
+			list_add(e, &e->attachment, d->filename.ptr, d->filename.len);
 		if (d->is_multipart || d->is_message)
 			break;
 		if (d->is_file) {
@@ -262,8 +277,13 @@ static void on_mime(void *user, const struct mime_event *ev)
 			if (a->sig)
 				sig_stream_begin(w->sig, a->sig, SIG_BUF_EMAIL_BODY);
 		}
-		if (d->is_text_body && !e->body)
+		/* text_md5: the first text body part alone (a text/plain
+		 * and its text/html alternative are two texts; hashing them
+		 * together would match no other tool's hash of either). */
+		if (d->is_text_body && !e->body && !e->body_md5[0] && !e->body_done) {
 			e->body = fileinfo_open(w->bodies);
+			e->body_done = true;
+		}
 		break;
 	}
 	case MIME_EV_BODY:
@@ -308,6 +328,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 				if (a->sig)
 					sig_stream_end(w->sig, a->sig, SIG_BUF_EMAIL_BODY, a);
 			}
+			body_md5_close(w, e);
 		}
 		break;
 	case MIME_EV_ANOMALY:
@@ -361,6 +382,7 @@ void app_email_begin(struct worker *w, struct app_flow *a, uint32_t tx_id)
 
 void app_email_data(struct worker *w, struct app_flow *a, const uint8_t *p, size_t n)
 {
+	a->email.bytes += n;
 	if (a->email.mp)
 		mime_parser_feed(a->email.mp, p, n);
 }
@@ -424,13 +446,7 @@ void app_email_end(struct worker *w, struct app_flow *a)
 		return;
 	mime_parser_end(e->mp);     /* closes open parts: their events come now */
 	e->mp = NULL;
-	if (e->body) {
-		struct fileinfo_result r;
-
-		fileinfo_close(w->bodies, e->body, &r);
-		memcpy(e->body_md5, r.md5, sizeof(e->body_md5));
-		e->body = NULL;
-	}
+	body_md5_close(w, e);
 }
 
 static json_t *list_json(const struct email_list *l)
@@ -450,6 +466,10 @@ json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext)
 	struct app_email *e = &a->email;
 	json_t *o;
 
+	/* DATA refused before any content (503, 554): there was no
+	 * message, so no email object. */
+	if (e->have && e->tx_id == tx_id && !e->bytes && !e->gaps)
+		return NULL;
 	if (!e->have || e->tx_id != tx_id) {
 		/* A message that gave way (app_email_begin): the smtp event
 		 * (ext given) takes it; others get a copy. */

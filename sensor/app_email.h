@@ -62,6 +62,8 @@ struct app_email {
 	const char *file_name;
 	bool url_on;
 	bool in_body;               /* a text part's email.body stream is open */
+	bool body_done;             /* the text part for text_md5 was chosen */
+	uint64_t bytes;             /* message bytes fed */
 	struct url_state url;       /* extractor of the current text part */
 	struct fileinfo_file *body; /* MD5 of the decoded text body */
 	/* Sender checks, made once when the message ends (mime_addr.h):
