@@ -16,6 +16,17 @@ static const char *keep(struct app_email *e, const char *p, size_t n)
 	return mt_arena_memdup(&e->arena, p, n);
 }
 
+static void md5_close(struct worker *w, struct fileinfo_file **f, char out[33])
+{
+	struct fileinfo_result r;
+
+	if (!*f)
+		return;
+	fileinfo_close(w->bodies, *f, &r);
+	memcpy(out, r.md5, 33);
+	*f = NULL;
+}
+
 static void list_add(struct app_email *e, struct email_list *l, const char *p, size_t n)
 {
 	struct email_item *it;
@@ -160,6 +171,12 @@ static void header(struct app_flow *a, const struct mime_event *ev)
 	else if (IS("subject") && !e->subject) {
 		e->subject = keep(e, v, n);
 		e->subject_raw = keep(e, ev->u.header.value.ptr, ev->u.header.value.len);
+		/* Suricata's subject_md5: of the value as written (undecoded). */
+		if (a->w->cfg->email_md5_subject && (e->subject_f = fileinfo_open(a->w->bodies))) {
+			fileinfo_update(a->w->bodies, e->subject_f,
+					(const uint8_t *)ev->u.header.value.ptr, ev->u.header.value.len);
+			md5_close(a->w, &e->subject_f, e->subject_md5);
+		}
 		sig_buf(a, SIG_BUF_EMAIL_SUBJECT, v, n);
 	} else if (IS("message-id") && !e->message_id) {
 		e->message_id = keep(e, v, n);
@@ -218,13 +235,7 @@ static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fil
 
 static void body_md5_close(struct worker *w, struct app_email *e)
 {
-	struct fileinfo_result r;
-
-	if (!e->body)
-		return;
-	fileinfo_close(w->bodies, e->body, &r);
-	memcpy(e->body_md5, r.md5, sizeof(e->body_md5));
-	e->body = NULL;
+	md5_close(w, &e->body, e->body_md5);
 }
 
 static void url_count(struct worker *w, const struct url_state *u)
@@ -280,7 +291,8 @@ static void on_mime(void *user, const struct mime_event *ev)
 		/* text_md5: the first text body part alone (a text/plain
 		 * and its text/html alternative are two texts; hashing them
 		 * together would match no other tool's hash of either). */
-		if (d->is_text_body && !e->body && !e->body_md5[0] && !e->body_done) {
+		if (d->is_text_body && !e->body && !e->body_md5[0] && !e->body_done &&
+		    w->cfg->email_md5_text) {
 			e->body = fileinfo_open(w->bodies);
 			e->body_done = true;
 		}
@@ -380,9 +392,42 @@ void app_email_begin(struct worker *w, struct app_flow *a, uint32_t tx_id)
 		e->parse_error = true;
 }
 
+/* Find the end of the top header section (the first empty line, CRLF or
+ * bare LF) in the raw message; what follows goes into body_md5. Header
+ * bytes are walked line by line (memchr to each LF), never hashed. */
+static void raw_body(struct worker *w, struct app_email *e, const uint8_t *p, size_t n)
+{
+	while (n && e->hdr_state != 3) {
+		uint8_t c = *p;
+
+		if (e->hdr_state == 1) {
+			const uint8_t *lf = memchr(p, '\n', n);
+
+			if (!lf)
+				return;
+			n -= (size_t)(lf + 1 - p);
+			p = lf + 1;
+			e->hdr_state = 0;
+			continue;
+		}
+		p++, n--;
+		if (c == '\n')
+			e->hdr_state = 3;
+		else if (c == '\r' && e->hdr_state == 0)
+			e->hdr_state = 2;
+		else
+			e->hdr_state = 1;
+		if (e->hdr_state == 3 && w->cfg->email_md5_body)
+			e->raw = fileinfo_open(w->bodies);
+	}
+	if (n && e->raw)
+		fileinfo_update(w->bodies, e->raw, p, n);
+}
+
 void app_email_data(struct worker *w, struct app_flow *a, const uint8_t *p, size_t n)
 {
 	a->email.bytes += n;
+	raw_body(w, &a->email, p, n);
 	if (a->email.mp)
 		mime_parser_feed(a->email.mp, p, n);
 }
@@ -446,6 +491,7 @@ void app_email_end(struct worker *w, struct app_flow *a)
 		return;
 	mime_parser_end(e->mp);     /* closes open parts: their events come now */
 	e->mp = NULL;
+	md5_close(w, &e->raw, e->raw_md5);
 	body_md5_close(w, e);
 }
 
@@ -495,13 +541,16 @@ json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext)
 	SET_LIST(o, "received", e->received);
 	SET_LIST(o, "attachment", e->attachment);
 	SET_LIST(o, "url", e->urls);
+	if (e->raw_md5[0])
+		json_object_set_new(o, "body_md5", json_string(e->raw_md5));
+	if (e->subject_md5[0])
+		json_object_set_new(o, "subject_md5", json_string(e->subject_md5));
 	if (ext) {
 		json_t *x = json_object();
 
-		/* MD5 of the decoded text body. Not Suricata's body_md5,
-		 * whose input differs (its value on suricata-verify's
-		 * bug-3616 capture is not this): a field of our own rather
-		 * than a Suricata name with another meaning. */
+		/* MD5 of the first decoded text part (Suricata's body_md5
+		 * is the raw body's, above; this one equals other tools'
+		 * digest of that part and survives re-encoding). */
 		if (e->body_md5[0])
 			json_object_set_new(x, "text_md5", json_string(e->body_md5));
 
@@ -545,6 +594,9 @@ void app_email_reset(struct worker *w, struct app_flow *a)
 
 	if (e->mp)
 		app_email_end(w, a);
+	/* digests still open (a message whose parser could not start) */
+	md5_close(w, &e->raw, e->raw_md5);
+	md5_close(w, &e->body, e->body_md5);
 	mt_arena_reset(&e->arena);
 	memset(e, 0, sizeof(*e));
 }

@@ -64,6 +64,15 @@ struct app_email {
 	bool in_body;               /* a text part's email.body stream is open */
 	bool body_done;             /* the text part for text_md5 was chosen */
 	uint64_t bytes;             /* message bytes fed */
+	/* Suricata's body_md5: the MD5 of the message body as sent (the
+	 * bytes after the top header section's empty line, undecoded).
+	 * hdr_state finds that line across chunks (0 line start, 1 inside a
+	 * line, 2 CR at a line start, 3 found). */
+	uint8_t hdr_state;
+	struct fileinfo_file *raw;
+	char raw_md5[33];
+	struct fileinfo_file *subject_f;
+	char subject_md5[33];
 	struct url_state url;       /* extractor of the current text part */
 	struct fileinfo_file *body; /* MD5 of the decoded text body */
 	/* Sender checks, made once when the message ends (mime_addr.h):

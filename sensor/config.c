@@ -42,38 +42,62 @@ void config_defaults(struct mt_config *c)
 	c->max_app_flows = c->reasm.max_flows;
 	c->hash_md5 = c->hash_sha1 = c->hash_sha256 = true;
 	c->file_magic = true;
+	c->email_md5_body = c->email_md5_subject = c->email_md5_text = true;
+}
+
+/*
+ * "a,b,c" of the names given, or "none": sets *flags[i] for each name
+ * listed and clears the others. Nothing changes on error (-EINVAL: an
+ * unknown or empty name, or an empty list).
+ */
+static int parse_flag_list(const char *list, const char *const names[],
+			   bool *const flags[], unsigned n)
+{
+	bool want[8] = { false };
+	const char *p = list;
+	bool any = false;
+
+	if (strcmp(list, "none") == 0) {
+		for (unsigned i = 0; i < n; i++)
+			*flags[i] = false;
+		return 0;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		unsigned i;
+
+		for (i = 0; i < n; i++)
+			if (strlen(names[i]) == len && strncmp(p, names[i], len) == 0)
+				break;
+		if (i == n)
+			return -EINVAL;
+		want[i] = any = true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (!any)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		*flags[i] = want[i];
+	return 0;
 }
 
 int config_parse_hashes(struct mt_config *c, const char *list)
 {
-	bool md5 = false, sha1 = false, sha256 = false;
-	const char *p = list;
+	static const char *const names[] = { "md5", "sha1", "sha256" };
+	bool *const flags[] = { &c->hash_md5, &c->hash_sha1, &c->hash_sha256 };
 
-	if (strcmp(list, "none") == 0) {
-		c->hash_md5 = c->hash_sha1 = c->hash_sha256 = false;
-		return 0;
-	}
-	while (*p) {
-		size_t n = strcspn(p, ",");
+	return parse_flag_list(list, names, flags, 3);
+}
 
-		if (n == 3 && strncmp(p, "md5", 3) == 0)
-			md5 = true;
-		else if (n == 4 && strncmp(p, "sha1", 4) == 0)
-			sha1 = true;
-		else if (n == 6 && strncmp(p, "sha256", 6) == 0)
-			sha256 = true;
-		else
-			return -EINVAL;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	if (!md5 && !sha1 && !sha256)
-		return -EINVAL;
-	c->hash_md5 = md5;
-	c->hash_sha1 = sha1;
-	c->hash_sha256 = sha256;
-	return 0;
+int config_parse_email_md5(struct mt_config *c, const char *list)
+{
+	static const char *const names[] = { "body", "subject", "text" };
+	bool *const flags[] = { &c->email_md5_body, &c->email_md5_subject,
+				&c->email_md5_text };
+
+	return parse_flag_list(list, names, flags, 3);
 }
 
 int config_parse_ports(struct mt_config *c, const char *list, bool tls)

@@ -43,6 +43,7 @@ struct mt_config {
 	uint64_t stats_interval_us;     /* periodic stats events; 0 = only at exit */
 	bool hash_md5, hash_sha1, hash_sha256;  /* --file-hash */
 	bool file_magic;                /* file type by content (--no-file-magic) */
+	bool email_md5_body, email_md5_subject, email_md5_text;  /* --email-md5 */
 };
 
 /* Defaults: ports 25, 587, 2525; 65536 flows; log dir ".". */
@@ -51,6 +52,9 @@ void config_defaults(struct mt_config *c);
 /* Parse "25,587,2525" into the SMTP ports (tls false) or the implicit-TLS
  * ports (tls true; "" allowed: none). Returns 0 or -EINVAL. */
 int config_parse_ports(struct mt_config *c, const char *list, bool tls);
+
+/* Parse "body,subject,text" or "none" into the email MD5 flags. 0 or -EINVAL. */
+int config_parse_email_md5(struct mt_config *c, const char *list);
 
 /* Parse "md5,sha1,sha256" or "none" into the hash flags. 0 or -EINVAL. */
 int config_parse_hashes(struct mt_config *c, const char *list);

@@ -39,6 +39,7 @@ static void usage(FILE *out)
 	      "      --detect-any-port    also find SMTP on other ports, by its greeting and EHLO/HELO\n"
 	      "      --file-hash LIST     digests of every file: md5,sha1,sha256 (default) or none\n"
 	      "      --no-file-magic      do not type files by content (libmagic)\n"
+	      "      --email-md5 LIST     email digests: body,subject,text (default) or none\n"
 	      "      --max-command-line N report command lines over N octets (default 512, 0 off)\n"
 	      "      --max-reply-line N   report reply lines over N octets (default 512, 0 off)\n"
 	      "      --max-text-line N    report DATA lines over N octets (default 1000, 0 off)\n"
@@ -121,6 +122,7 @@ int main(int argc, char **argv)
 		{"smtps-ports", required_argument, NULL, 5},
 		{"file-hash", required_argument, NULL, 6},
 		{"no-file-magic", no_argument, NULL, 7},
+		{"email-md5", required_argument, NULL, 12},
 		{"validate-checksums", no_argument, NULL, 2},
 		{"detect-any-port", no_argument, NULL, 8},
 		{"max-command-line", required_argument, NULL, 9},
@@ -190,6 +192,13 @@ int main(int argc, char **argv)
 			break;
 		case 8:
 			cfg.detect_any_port = true;
+			break;
+		case 12:
+			if (config_parse_email_md5(&cfg, optarg) != 0) {
+				fprintf(stderr, "mailtap: --email-md5: expected body,subject,text or none, got '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 9:
 		case 10:
