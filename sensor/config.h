@@ -44,6 +44,7 @@ struct mt_config {
 	bool hash_md5, hash_sha1, hash_sha256;  /* --file-hash */
 	bool file_magic;                /* file type by content (--no-file-magic) */
 	bool email_md5_body, email_md5_subject, email_md5_text;  /* --email-md5 */
+	const char *url_schemes;        /* --url-schemes, NULL: the default */
 };
 
 /* Defaults: ports 25, 587, 2525; 65536 flows; log dir ".". */

@@ -40,6 +40,7 @@ static void usage(FILE *out)
 	      "      --file-hash LIST     digests of every file: md5,sha1,sha256 (default) or none\n"
 	      "      --no-file-magic      do not type files by content (libmagic)\n"
 	      "      --email-md5 LIST     email digests: body,subject,text (default) or none\n"
+	      "      --url-schemes LIST   URLs taken from text: http,https,ftp (default),mailto,www\n"
 	      "      --max-command-line N report command lines over N octets (default 512, 0 off)\n"
 	      "      --max-reply-line N   report reply lines over N octets (default 512, 0 off)\n"
 	      "      --max-text-line N    report DATA lines over N octets (default 1000, 0 off)\n"
@@ -123,6 +124,7 @@ int main(int argc, char **argv)
 		{"file-hash", required_argument, NULL, 6},
 		{"no-file-magic", no_argument, NULL, 7},
 		{"email-md5", required_argument, NULL, 12},
+		{"url-schemes", required_argument, NULL, 13},
 		{"validate-checksums", no_argument, NULL, 2},
 		{"detect-any-port", no_argument, NULL, 8},
 		{"max-command-line", required_argument, NULL, 9},
@@ -193,6 +195,18 @@ int main(int argc, char **argv)
 		case 8:
 			cfg.detect_any_port = true;
 			break;
+		case 13: {
+			struct url_config uc;
+
+			url_config_default(&uc);
+			if (url_config_set_schemes(&uc, optarg) != 0) {
+				fprintf(stderr, "mailtap: --url-schemes: expected names from "
+					"http,https,ftp,mailto,www, got '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			cfg.url_schemes = optarg;
+			break;
+		}
 		case 12:
 			if (config_parse_email_md5(&cfg, optarg) != 0) {
 				fprintf(stderr, "mailtap: --email-md5: expected body,subject,text or none, got '%s'\n",

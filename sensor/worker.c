@@ -62,6 +62,8 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 		}
 	}
 	url_config_default(&w->url_cfg);
+	if (cfg->url_schemes && url_config_set_schemes(&w->url_cfg, cfg->url_schemes) != 0)
+		return -EINVAL;     /* main() checked it already */
 	/* A per-process seed: URLs cannot be chosen to collide in the
 	 * extractor's duplicate filter and hide one another. */
 	if (getrandom(&w->url_cfg.hash_seed, sizeof(w->url_cfg.hash_seed), 0) !=

@@ -5,7 +5,9 @@
  * the EVE writer. The input is the file itself, so seeds are real captures.
  *
  * Small pools (64 flows, 256 parser blocks) make the limits and their
- * counters part of every run. One worker serves every input, as one worker
+ * counters part of every run. Rules cover every kind of buffer (raw
+ * stream, smtp.*, email.* block and stream, file.name, file.data with a
+ * negation); odd-sized inputs turn --detect-any-port on. One worker serves every input, as one worker
  * serves every capture in the sensor. Events go to /dev/null; every event that is
  * built must serialise (dump_errors stays 0).
  */
@@ -28,6 +30,13 @@ static const char *const rules[] = {
 	"alert smtp any any -> any any (msg:\"data\"; smtp.data; content:\"|0d 0a|\"; sid:4;)",
 	"alert tcp any any -> any any (msg:\"stream\"; content:\"MAIL\"; content:\"DATA\"; sid:5;)",
 	"alert tcp any 25 -> any any (msg:\"reply\"; flow:to_client; content:\"250\"; sid:6;)",
+	"alert smtp any any -> any any (msg:\"from\"; email.from; content:\"@\"; sid:7;)",
+	"alert smtp any any -> any any (msg:\"to\"; email.to; content:\"@\"; bsize:>3; sid:8;)",
+	"alert smtp any any -> any any (msg:\"url\"; email.url; content:\"http\"; startswith; sid:9;)",
+	"alert smtp any any -> any any (msg:\"body\"; email.body; content:\"a\"; endswith; sid:10;)",
+	"alert smtp any any -> any any (msg:\"file\"; file.data; content:!\"MZ\"; sid:11;)",
+	"alert smtp any any -> any any (msg:\"name\"; file.name; content:\".\"; fileext:\"exe\"; sid:12;)",
+	"alert smtp any any -> any any (msg:\"subj\"; email.subject; content:\"a\"; email.received; content:\"by\"; sid:13;)",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,6 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* One worker for every input, as in the sensor: worker_finish()
 	 * must leave it ready for more (that is checked below too). */
 	cfg.linktype = src->linktype;
+	/* Odd-sized inputs also look for SMTP on every port (the probe). */
+	cfg.detect_any_port = size & 1;
 	if (!w.cfg && worker_init(&w, 0, &cfg, engine, devnull) != 0)
 		abort();
 	while ((n = src->ops->rx_burst(src, burst, CAPTURE_BURST)) > 0)
