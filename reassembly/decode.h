@@ -63,6 +63,27 @@ struct mt_addr {
 	uint8_t b[16];
 };
 
+/*
+ * An IP fragment (result DECODE_FRAGMENT): what defragmentation needs.
+ * Pointers are into the caller's frame. For IPv6, l3 covers the fixed
+ * header and the unfragmentable extension headers before the Fragment
+ * header (RFC 8200 section 4.5); proto is the Fragment header's Next
+ * Header. For IPv4, l3 is the header with its options.
+ */
+struct decoded_frag {
+	struct mt_addr src, dst;
+	uint8_t ip_version;          /* 4 or 6 */
+	uint8_t proto;               /* protocol of the reassembled payload */
+	bool more;                   /* MF: more fragments follow */
+	uint32_t id;                 /* IPv4: 16-bit id; IPv6: 32-bit id */
+	uint32_t offset;             /* of data in the original payload, bytes */
+	const uint8_t *l3;           /* the (unfragmentable) IP header(s) */
+	uint32_t l3_len;
+	const uint8_t *data;         /* this fragment's payload */
+	uint32_t data_len;
+	uint8_t ttl;
+};
+
 struct decoded_pkt {
 	struct mt_addr src, dst;
 	uint16_t sport, dport;       /* host byte order */
@@ -83,6 +104,7 @@ struct decoded_pkt {
 	uint32_t ip_len;             /* IP header + payload as the IP header says */
 	uint32_t frame_len;          /* captured bytes of the whole frame (caplen):
 	                              * what Suricata counts in flow bytes */
+	struct decoded_frag frag;    /* set when the result is DECODE_FRAGMENT */
 };
 
 struct decode_opts {
@@ -111,6 +133,16 @@ struct decode_stats {
 enum decode_result decode_packet(int link, const uint8_t *frame, uint32_t caplen,
 				 const struct decode_opts *opts,
 				 struct decoded_pkt *out, struct decode_stats *st);
+
+/*
+ * Decode a bare IP packet (version from its first nibble): a datagram
+ * that defragmentation put back together, or an inner packet. Same
+ * contract as decode_packet (pointers into `ip`; frame_len = len; st
+ * counts it as a packet of its own).
+ */
+enum decode_result decode_ip(const uint8_t *ip, uint32_t len,
+			     const struct decode_opts *opts,
+			     struct decoded_pkt *out, struct decode_stats *st);
 
 /* Stable lower-case name of a result, for the stats event ("truncated"). */
 const char *decode_result_name(enum decode_result r);
