@@ -75,9 +75,20 @@ static struct app_flow *app_get(struct worker *w, struct flow *f)
 	}
 	sig_open(w, a);
 	w->st.smtp_sessions++;
+	/*
+	 * Picked up midstream (no handshake seen): the first bytes may be
+	 * the middle of a line, a message, a reply; the parser syncs on
+	 * the server's first reply line (smtp_session_midstream). Nothing
+	 * is known to be lost, so no gap is marked; logged as midstream.
+	 */
+	if (f->midstream) {
+		smtp_session_midstream(&a->smtp);
+		w->st.smtp_midstream++;
+	}
 	/* RFC 8314: on an implicit-TLS port the session is TLS from the
 	 * first byte; only the handshake can be read. */
 	if (config_is_smtps_port(w->cfg, f->server_port)) {
+		w->st.implicit_tls++;
 		a->smtp.tls = true;
 		tls_begin(w, a);
 	}
@@ -140,6 +151,8 @@ static bool on_flow_new(void *user, const struct decoded_pkt *p, bool *from_clie
 			config_is_smtps_port(c, p->sport);
 	}
 	/* Midstream: the SMTP port says which side is the server. */
+	if (c->no_midstream)
+		return false;
 	if (config_is_smtp_port(c, p->dport) || config_is_smtps_port(c, p->dport)) {
 		*from_client = true;
 		return true;
@@ -301,6 +314,8 @@ static void cleartext_resume(struct worker *w, struct app_flow *a)
 	a->starttls_sent = false;
 	a->cleartext = true;
 	w->st.tls_cleartext++;
+	if (config_is_smtps_port(w->cfg, a->flow->server_port))
+		w->st.implicit_tls--;       /* SMTP after all */
 	app_emit_anomaly(w, a, "cleartext_after_starttls");
 }
 
@@ -548,6 +563,8 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 			json_object_set_new(ext, "banner", str_json(&s->banner));
 		if (a->by_protocol)
 			json_object_set_new(ext, "detected", json_string("protocol"));
+		if (a->flow->midstream)
+			json_object_set_new(ext, "midstream", json_true());
 		if (s->ehlo_caps.ptr) {
 			json_t *caps = json_array();
 			const char *p = s->ehlo_caps.ptr, *end = p + s->ehlo_caps.len;

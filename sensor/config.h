@@ -27,6 +27,8 @@ struct mt_config {
 	unsigned smtps_port_count;
 	uint8_t smtps_port_map[65536 / 8];
 	bool validate_checksums;        /* --validate-checksums */
+	bool no_midstream;              /* --no-midstream: only sessions whose
+					 * handshake is seen */
 	bool detect_any_port;           /* --detect-any-port: SMTP found by its
 					 * greeting and EHLO/HELO on any port */
 	bool quiet;                     /* -q: no summary on stderr */

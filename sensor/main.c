@@ -37,6 +37,7 @@ static void usage(FILE *out)
 	      "      --smtp-ports LIST    ports that carry SMTP (default 25,587,2525)\n"
 	      "      --smtps-ports LIST   ports of SMTP over implicit TLS (default 465; \"\" none)\n"
 	      "      --detect-any-port    also find SMTP on other ports, by its greeting and EHLO/HELO\n"
+	      "      --no-midstream       ignore sessions whose handshake was not captured\n"
 	      "      --file-hash LIST     digests of every file: md5,sha1,sha256 (default) or none\n"
 	      "      --no-file-magic      do not type files by content (libmagic)\n"
 	      "      --email-md5 LIST     email digests: body,subject,text (default) or none\n"
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
 		{"url-schemes", required_argument, NULL, 13},
 		{"validate-checksums", no_argument, NULL, 2},
 		{"detect-any-port", no_argument, NULL, 8},
+		{"no-midstream", no_argument, NULL, 14},
 		{"max-command-line", required_argument, NULL, 9},
 		{"max-reply-line", required_argument, NULL, 10},
 		{"max-text-line", required_argument, NULL, 11},
@@ -194,6 +196,9 @@ int main(int argc, char **argv)
 			break;
 		case 8:
 			cfg.detect_any_port = true;
+			break;
+		case 14:
+			cfg.no_midstream = true;
 			break;
 		case 13: {
 			struct url_config uc;

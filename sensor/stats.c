@@ -47,7 +47,7 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 	json_object_set_new(o, "event_type", json_string("stats"));
 
 	st = json_pack("{s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},"
-		       "s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:{s:{s:o},s:{s:o}},s:{s:o}}",
+		       "s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o},s:{s:{s:o,s:o},s:{s:o}},s:{s:o}}",
 		"uptime", J(uptime_s),
 		"decoder", "pkts", J(d->pkts), "bytes", J(d->bytes), "invalid", J(invalid),
 			"ipv4", J(d->ipv4), "ipv6", J(d->ipv6), "tcp", J(d->tcp), "vlan", J(d->vlan),
@@ -57,7 +57,10 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 			"overlap", J(r->overlaps), "overlap_diff_data", J(r->overlaps_different),
 			"reassembly_gap", J(r->gaps), "rst", J(r->rst),
 			"segment_memcap_drop", J(r->ooo_drop_flow_cap + r->ooo_drop_total_cap),
-		"app_layer", "flow", "smtp", J(w->st.smtp_sessions), "tx", "smtp", J(s->transactions),
+		/* As Suricata counts them: flows by their application protocol
+		 * (implicit TLS is "tls"), transactions logged. */
+		"app_layer", "flow", "smtp", J(w->st.smtp_sessions - w->st.implicit_tls),
+			"tls", J(w->st.implicit_tls), "tx", "smtp", J(w->st.smtp_tx_logged),
 		"detect", "alert", J(w->st.alerts));
 	json_object_set_new(o, "stats", st);
 
@@ -137,6 +140,10 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				"sslv2", J(t->sslv2), "alert", J(t->alert), "gave_up", J(t->gave_up),
 				"bad_record", J(t->bad_record), "appdata_early", J(t->appdata_early)));
 		}
+		json_object_set_new(json_object_get(ext, "smtp"), "midstream",
+				    J(w->st.smtp_midstream));
+		json_object_set_new(json_object_get(ext, "smtp"), "midstream_lines",
+				    J(w->smtp_stats.midstream_lines));
 		json_object_set_new(ext, "probe", json_pack("{s:o,s:o,s:o}",
 			"flows", J(w->st.probe_flows), "confirmed", J(w->st.probe_confirmed),
 			"rejected", J(w->st.probe_rejected)));

@@ -73,6 +73,8 @@ enum app_probe { PROBE_NONE = 0, PROBE_GREETING, PROBE_CLIENT };
 struct worker_stats {
 	uint64_t app_no_memory;     /* flows not inspected: app pool empty */
 	uint64_t smtp_sessions;     /* flows with SMTP state */
+	uint64_t smtp_midstream;    /* ... picked up without their handshake */
+	uint64_t implicit_tls;      /* ... on an implicit-TLS port, still TLS */
 	uint64_t smtp_tx_logged;    /* smtp events */
 	uint64_t alerts;            /* alert events */
 	uint64_t anomalies;         /* anomaly events */

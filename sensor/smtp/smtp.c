@@ -32,6 +32,7 @@
 #include "smtp_int.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <string.h>
 
 const char *smtp_tx_state_name(enum smtp_tx_state st)
@@ -543,6 +544,25 @@ static size_t line_next(struct smtp_session *s, enum smtp_dir dir,
  */
 static void cli_line(struct smtp_session *s, const struct line_view *lv)
 {
+	/* Picked up midstream: see smtp_session_midstream(). */
+	if (s->mid_wait) {
+		/* A lone "." ends the message the pickup fell into: what
+		 * follows is commands, whether or not the server is seen. */
+		if (!lv->lost && lv->len && lv->ptr[0] == '.' &&
+		    (lv->len == 1 || (lv->len == 2 && lv->ptr[1] == '\r'))) {
+			s->mid_wait = false;
+			s->stats->midstream_lines++;
+			return;
+		}
+		if (++s->mid_dropped <= SMTP_MIDSTREAM_LINES || s->srv_seen) {
+			s->stats->midstream_lines++;
+			return;
+		}
+		/* No server side after that many lines (a one-sided
+		 * capture): fall back to the gap rule, a known verb. */
+		s->mid_wait = false;
+		s->gap_to_server = true;
+	}
 	if (s->cli_state == SMTP_CLI_AUTH) {
 		/* A response to a 334 (RFC 4954 section 4), not a command. A
 		 * line lost to an empty pool, or the tail of one lost in a
@@ -583,6 +603,23 @@ static void cli_line(struct smtp_session *s, const struct line_view *lv)
 static void srv_line(struct smtp_session *s, const uint8_t *p, size_t len,
 		     bool truncated, uint64_t wire_len, bool lf_alone)
 {
+	if (s->mid_srv) {
+		/* The server's first line after a midstream pickup counts
+		 * only if it reads as a reply line: three digits, then SP,
+		 * "-" or the end (RFC 5321 section 4.2). */
+		s->mid_srv = false;
+		if (len < 3 || !isdigit(p[0]) || !isdigit(p[1]) || !isdigit(p[2]) ||
+		    (len > 3 && p[3] != ' ' && p[3] != '-' && p[3] != '\r')) {
+			s->stats->midstream_lines++;
+			return;
+		}
+	}
+	/* A reply line: the client's next line starts a command (or the
+	 * message, after a 354 it answered). Midstream pickup syncs here. */
+	if (s->mid_wait) {
+		s->mid_wait = false;
+		s->reply_code = 0;
+	}
 	if (lf_alone)
 		bare_lf(s);
 	/* RFC 5321 section 4.5.3.1.5: 512 octets with the CRLF. */
@@ -684,6 +721,13 @@ void smtp_session_feed(struct smtp_session *s, enum smtp_dir dir,
 		s->srv_seen = true;
 		srv_feed(s, data, len);
 	}
+}
+
+void smtp_session_midstream(struct smtp_session *s)
+{
+	s->mid_wait = true;
+	s->mid_srv = true;
+	s->mid_dropped = 0;
 }
 
 void smtp_session_gap(struct smtp_session *s, enum smtp_dir dir, uint64_t len)

@@ -250,6 +250,7 @@ struct smtp_stats {
 	uint64_t unknown_commands;  /* lines with an unknown verb */
 	uint64_t ehlo_caps_cut;     /* EHLO replies with more capabilities
 				     * than are kept */
+	uint64_t midstream_lines;   /* lines set aside at a midstream pickup */
 };
 
 /* AUTH exchange state (session auth_state). */
@@ -353,6 +354,8 @@ struct smtp_session {
 	/* Fields below are private to sensor/smtp/ (smtp_int.h). */
 	bool srv_seen;                     /* a server byte (or gap) seen */
 	bool done_busy;                    /* tx_done holds a tx */
+	bool mid_wait, mid_srv;            /* smtp_session_midstream() */
+	uint8_t mid_dropped;
 	bool tx_closing;                   /* s->tx ended by a command, not
 					    * yet logged: replies still due */
 	bool gap_next;                     /* client bytes lost between two
@@ -397,6 +400,23 @@ void smtp_session_init(struct smtp_session *s, const struct smtp_config *cfg,
 /* Bytes of one direction, in order. */
 void smtp_session_feed(struct smtp_session *s, enum smtp_dir dir,
 		       const uint8_t *data, size_t len);
+
+/*
+ * The connection was picked up midstream (its handshake not captured):
+ * the first bytes may be the middle of a line, a message or a reply. The
+ * server's first line counts only if it reads as a reply line; the
+ * client's lines are set aside (counted in midstream_lines) until the
+ * server has sent a reply line, or the client a lone "." (the end of the
+ * message the pickup fell into) — the points where the client is known
+ * to be between commands (a capture that starts inside DATA would
+ * otherwise take body lines such as "RCPT TO:..." for commands and put
+ * every later reply out of step). With no server side after
+ * SMTP_MIDSTREAM_LINES client lines (a one-sided capture), the client
+ * resumes at its next line that starts with a known verb. Call before the
+ * first byte is fed.
+ */
+#define SMTP_MIDSTREAM_LINES 16
+void smtp_session_midstream(struct smtp_session *s);
 
 /* len bytes of a direction are lost: the parser resynchronises (next line
  * boundary) and the transaction the client bytes belonged to is marked as
