@@ -16,7 +16,8 @@ cd "$here"
 
 # Runtime and build packages. Test-only tools are added by `test`.
 PKGS_BUILD=(build-essential meson ninja-build pkg-config python3
-            libpcap-dev libhyperscan-dev libjansson-dev libssl-dev libmagic-dev libpcre2-dev)
+            libpcap-dev libhyperscan-dev libjansson-dev libssl-dev libmagic-dev libpcre2-dev
+            libyaml-dev)
 PKGS_TEST=(python3-yaml python3-jsonschema)
 
 need_root() {

@@ -7,12 +7,16 @@
 #define MT_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "reasm.h"
 
 #define CONFIG_MAX_RULE_FILES 64
 #define CONFIG_MAX_PORTS 32
+
+#define CONFIG_MAX_VARS 64
+#define CONFIG_MAX_POLICIES 256
 
 struct mt_config {
 	const char *read_file;          /* -r */
@@ -47,6 +51,13 @@ struct mt_config {
 	bool file_magic;                /* file type by content (--no-file-magic) */
 	bool email_md5_body, email_md5_subject, email_md5_text;  /* --email-md5 */
 	const char *url_schemes;        /* --url-schemes, NULL: the default */
+	/* Rule variables (vars.address-groups.X / vars.port-groups.X). */
+	struct { const char *name, *value; } vars[CONFIG_MAX_VARS];
+	unsigned var_count;
+	/* host-os-policy.P: server networks ("10.0.0.0/8") and the target
+	 * policy name their stacks follow, for TCP and IP reassembly. */
+	struct { const char *policy, *net; } policies[CONFIG_MAX_POLICIES];
+	unsigned policy_count;
 };
 
 /* Defaults: ports 25, 587, 2525; 65536 flows; log dir ".". */
@@ -55,6 +66,21 @@ void config_defaults(struct mt_config *c);
 /* Parse "25,587,2525" into the SMTP ports (tls false) or the implicit-TLS
  * ports (tls true; "" allowed: none). Returns 0 or -EINVAL. */
 int config_parse_ports(struct mt_config *c, const char *list, bool tls);
+
+/*
+ * Set one setting by its name (config_file.c): the command line's long
+ * option names and the YAML file's (dotted) keys, e.g. "smtp-ports" =
+ * "25,587", "flow-timeouts.new" = "30", "vars.address-groups.HOME_NET" =
+ * "[10.0.0.0/8]", "host-os-policy.windows" = "192.0.2.0/24". Returns 0, or
+ * -EINVAL with a message in err (the setting is unchanged).
+ */
+int config_set(struct mt_config *c, const char *key, const char *value,
+	       char *err, size_t errlen);
+
+/* Apply a YAML file of settings (nested mappings are dotted keys, lists
+ * are comma-joined values). Returns 0, or -EINVAL with "FILE:LINE: ..."
+ * in err. */
+int config_load_yaml(struct mt_config *c, const char *path, char *err, size_t errlen);
 
 /* Parse "body,subject,text" or "none" into the email MD5 flags. 0 or -EINVAL. */
 int config_parse_email_md5(struct mt_config *c, const char *list);

@@ -34,6 +34,8 @@ static void usage(FILE *out)
 	      "  -r, --read FILE          read packets from a pcap or pcapng file\n"
 	      "  -S, --rules FILE         load signatures (repeatable)\n"
 	      "  -l, --log-dir DIR        write DIR/eve.json (default: .)\n"
+	      "  -c, --config FILE        settings from a YAML file (options below override it)\n"
+	      "      --set KEY=VALUE      any setting by its file key (e.g. flow-timeouts.new=30)\n"
 	      "      --smtp-ports LIST    ports that carry SMTP (default 25,587,2525)\n"
 	      "      --smtps-ports LIST   ports of SMTP over implicit TLS (default 465; \"\" none)\n"
 	      "      --detect-any-port    also find SMTP on other ports, by its greeting and EHLO/HELO\n"
@@ -116,24 +118,30 @@ static void print_tally(const struct alert_tally *t)
 
 int main(int argc, char **argv)
 {
+	/* Long options whose name is a setting (config_file.c): their value
+	 * goes to config_set() under that name. val 1: takes a value; 2: a
+	 * flag meaning "true"; 3: a flag meaning "false" of the setting in
+	 * flag_setting[]. */
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"rules", required_argument, NULL, 'S'},
 		{"log-dir", required_argument, NULL, 'l'},
+		{"config", required_argument, NULL, 'c'},
+		{"set", required_argument, NULL, 4},
 		{"smtp-ports", required_argument, NULL, 1},
-		{"smtps-ports", required_argument, NULL, 5},
-		{"file-hash", required_argument, NULL, 6},
-		{"no-file-magic", no_argument, NULL, 7},
-		{"email-md5", required_argument, NULL, 12},
-		{"url-schemes", required_argument, NULL, 13},
+		{"smtps-ports", required_argument, NULL, 1},
+		{"file-hash", required_argument, NULL, 1},
+		{"no-file-magic", no_argument, NULL, 3},
+		{"email-md5", required_argument, NULL, 1},
+		{"url-schemes", required_argument, NULL, 1},
 		{"validate-checksums", no_argument, NULL, 2},
-		{"detect-any-port", no_argument, NULL, 8},
-		{"no-midstream", no_argument, NULL, 14},
-		{"max-command-line", required_argument, NULL, 9},
-		{"max-reply-line", required_argument, NULL, 10},
-		{"max-text-line", required_argument, NULL, 11},
-		{"max-flows", required_argument, NULL, 3},
-		{"summary", no_argument, NULL, 4},
+		{"detect-any-port", no_argument, NULL, 2},
+		{"no-midstream", no_argument, NULL, 3},
+		{"max-command-line", required_argument, NULL, 1},
+		{"max-reply-line", required_argument, NULL, 1},
+		{"max-text-line", required_argument, NULL, 1},
+		{"max-flows", required_argument, NULL, 1},
+		{"summary", no_argument, NULL, 2},
 		{"quiet", no_argument, NULL, 'q'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -148,115 +156,53 @@ int main(int argc, char **argv)
 	struct mt_pkt burst[CAPTURE_BURST];
 	char err[1024], eve_path[4096];
 	unsigned problems = 0;
-	int c, rc, eve_fd = -1, status = EXIT_USAGE;
+	int c, rc, eve_fd = -1, status = EXIT_USAGE, optidx = 0;
 	time_t started = time(NULL);
 	struct stat st;
 
 	config_defaults(&cfg);
-	while ((c = getopt_long(argc, argv, "r:S:l:qVh", opts, NULL)) != -1) {
+	/* The file first (-c), wherever it is on the line: the other options
+	 * override it. */
+	for (int i = 1; i < argc; i++) {
+		const char *path = NULL;
+
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) &&
+		    i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+		if (path && config_load_yaml(&cfg, path, err, sizeof(err)) != 0) {
+			fprintf(stderr, "mailtap: %s\n", err);
+			return EXIT_USAGE;
+		}
+	}
+	while ((c = getopt_long(argc, argv, "r:S:l:c:qVh", opts, &optidx)) != -1) {
+		const char *key = NULL, *val = optarg;
+		char kv[256];
+
 		switch (c) {
-		case 'r':
-			cfg.read_file = optarg;
-			break;
-		case 'S':
-			if (cfg.rule_file_count >= CONFIG_MAX_RULE_FILES) {
-				fprintf(stderr, "mailtap: too many -S files (max %d)\n",
-					CONFIG_MAX_RULE_FILES);
-				return EXIT_USAGE;
-			}
-			cfg.rule_files[cfg.rule_file_count++] = optarg;
-			break;
-		case 'l':
-			cfg.log_dir = optarg;
-			break;
-		case 1:
-			if (config_parse_ports(&cfg, optarg, false) != 0) {
-				fprintf(stderr, "mailtap: --smtp-ports: bad port list '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 6:
-			if (config_parse_hashes(&cfg, optarg) != 0) {
-				fprintf(stderr, "mailtap: --file-hash: expected md5,sha1,sha256 or none, got '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 7:
-			cfg.file_magic = false;
-			break;
-		case 5:
-			if (config_parse_ports(&cfg, optarg, true) != 0) {
-				fprintf(stderr, "mailtap: --smtps-ports: bad port list '%s'\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 2:
-			cfg.validate_checksums = true;
-			break;
-		case 8:
-			cfg.detect_any_port = true;
-			break;
-		case 14:
-			cfg.no_midstream = true;
-			break;
-		case 13: {
-			struct url_config uc;
+		case 'r': key = "read"; break;
+		case 'S': key = "rules"; break;
+		case 'l': key = "log-dir"; break;
+		case 'q': key = "quiet"; val = "true"; break;
+		case 'c': continue;             /* read above */
+		case 1: key = opts[optidx].name; break;
+		case 2: key = opts[optidx].name; val = "true"; break;
+		case 3: key = opts[optidx].name + 3; val = "false"; break;  /* "no-" */
+		case 4: {
+			/* --set key=value: any setting, dotted keys too. */
+			const char *eq = strchr(optarg, '=');
 
-			url_config_default(&uc);
-			if (url_config_set_schemes(&uc, optarg) != 0) {
-				fprintf(stderr, "mailtap: --url-schemes: expected names from "
-					"http,https,ftp,mailto,www, got '%s'\n", optarg);
+			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof(kv)) {
+				fprintf(stderr, "mailtap: --set: expected KEY=VALUE, got '%s'\n", optarg);
 				return EXIT_USAGE;
 			}
-			cfg.url_schemes = optarg;
+			memcpy(kv, optarg, (size_t)(eq - optarg));
+			kv[eq - optarg] = '\0';
+			key = kv;
+			val = eq + 1;
 			break;
 		}
-		case 12:
-			if (config_parse_email_md5(&cfg, optarg) != 0) {
-				fprintf(stderr, "mailtap: --email-md5: expected body,subject,text or none, got '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 9:
-		case 10:
-		case 11: {
-			static const char *const names[] = {
-				"--max-command-line", "--max-reply-line", "--max-text-line",
-			};
-			uint32_t *dst[] = { &cfg.max_command_len, &cfg.max_reply_len,
-					    &cfg.max_text_line };
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (!*optarg || *end || v > 1u << 20) {
-				fprintf(stderr, "mailtap: %s: expected 0..1048576, got '%s'\n",
-					names[c - 9], optarg);
-				return EXIT_USAGE;
-			}
-			*dst[c - 9] = (uint32_t)v;
-			break;
-		}
-		case 3: {
-			char *end;
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || v < 16 || v > 16u * 1024 * 1024) {
-				fprintf(stderr, "mailtap: --max-flows: expected 16..16777216, got '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			cfg.reasm.max_flows = (uint32_t)v;
-			cfg.max_app_flows = (uint32_t)v;
-			break;
-		}
-		case 4:
-			cfg.summary_alerts = true;
-			break;
-		case 'q':
-			cfg.quiet = true;
-			break;
 		case 'V':
 			printf("mailtap %s\n", MAILTAP_VERSION);
 			return 0;
@@ -265,6 +211,11 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (config_set(&cfg, key, val, err, sizeof(err)) != 0) {
+			/* "--smtp-ports: expected a port list, got 'x'" */
+			fprintf(stderr, "mailtap: %s%s\n", c == 4 ? "--set " : "--", err);
 			return EXIT_USAGE;
 		}
 	}
@@ -284,6 +235,14 @@ int main(int argc, char **argv)
 	if (!set) {
 		fprintf(stderr, "mailtap: out of memory\n");
 		return 1;
+	}
+	for (unsigned i = 0; i < cfg.var_count; i++) {
+		if (sig_set_var(set, cfg.vars[i].name, cfg.vars[i].value) != 0) {
+			fprintf(stderr, "mailtap: vars: %s: bad value '%s'\n", cfg.vars[i].name,
+				cfg.vars[i].value);
+			sig_set_free(set);
+			return EXIT_USAGE;
+		}
 	}
 	for (unsigned i = 0; i < cfg.rule_file_count; i++) {
 		rc = sig_set_load_file(set, cfg.rule_files[i], rule_diag, &problems);

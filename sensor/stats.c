@@ -164,6 +164,14 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 		"max_text_line", J(w->smtp_cfg.max_text_line),
 		"max_rcpt", J(w->smtp_cfg.max_rcpt),
 		"parser_blocks", J(w->pool.count)));
+	{
+		json_t *lim = json_object_get(ext, "limits");
+
+		json_object_set_new(lim, "timeout_new", J(w->cfg->reasm.timeout_new_us / 1000000));
+		json_object_set_new(lim, "timeout_established",
+				    J(w->cfg->reasm.timeout_established_us / 1000000));
+		json_object_set_new(lim, "timeout_closed", J(w->cfg->reasm.timeout_closed_us / 1000000));
+	}
 	json_object_set_new(o, "mailtap", ext);
 	return o;
 }

@@ -7,7 +7,7 @@ A case is a folder with a test.yaml (the format mirrors suricata-verify's):
     transcript: session.txn         # instead of pcap: written with mtpcap
     transcript-prepend: ["@segment 1"]  # options overriding the transcript's own
     rules: test.rules               # optional, passed with -S
-    args: ["--smtp-ports", "25"]    # optional extra arguments
+    args: ["--smtp-ports", "25"]    # optional extra arguments (${CASE}: the case's folder)
     checks-from: ../x/checks.yaml   # optional: shared checks (added to checks)
     skip: "reason"                  # optional: the case is skipped
     exit-code: 0                    # optional, default 0
@@ -195,7 +195,7 @@ def main():
         cmd = [a.mailtap, "-r", pcap, "-l", tmp]
         for r_ in rules:
             cmd += ["-S", r_]
-        cmd += [str(x) for x in spec.get("args", [])]
+        cmd += [str(x).replace("${CASE}", case) for x in spec.get("args", [])]
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         failures = []
         want_rc = spec.get("exit-code", 0)
