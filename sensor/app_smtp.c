@@ -351,9 +351,22 @@ static void app_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
 	 */
 	if (dir == FLOW_TO_CLIENT && a->sig)
 		sig_scan_stream(w->sig, a->sig, SIG_DIR_TO_CLIENT, data, len, a);
+	if (dir == FLOW_TO_SERVER) {
+		/* A message that ends inside this chunk takes its bytes
+		 * with it: they are scanned at its DATA_END, while it is
+		 * still the current transaction (cli_scan_upto), and the
+		 * rest after the parse. */
+		a->cli_chunk = data;
+		a->cli_len = len;
+		a->cli_scanned = 0;
+	}
 	smtp_session_feed(&a->smtp, (enum smtp_dir)dir, data, len);
-	if (dir == FLOW_TO_SERVER && a->sig && !a->smtp.tls)
-		sig_scan_stream(w->sig, a->sig, SIG_DIR_TO_SERVER, data, len, a);
+	if (dir == FLOW_TO_SERVER) {
+		if (a->sig && !a->smtp.tls && a->cli_scanned < len)
+			sig_scan_stream(w->sig, a->sig, SIG_DIR_TO_SERVER,
+					data + a->cli_scanned, len - a->cli_scanned, a);
+		a->cli_chunk = NULL;
+	}
 }
 
 static void on_gap(void *user, struct flow *f, enum flow_dir dir, uint64_t len)
@@ -819,6 +832,16 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		app_email_data(w, a, ev->data, ev->len);
 		break;
 	case SMTP_EV_DATA_END:
+		/* The chunk's bytes up to the end of the message are the
+		 * message's: scanned now, while it is the current tx. */
+		if (sf && a->cli_chunk && ev->data >= a->cli_chunk + a->cli_scanned &&
+		    ev->data <= a->cli_chunk + a->cli_len) {
+			size_t upto = (size_t)(ev->data - a->cli_chunk);
+
+			sig_scan_stream(w->sig, sf, SIG_DIR_TO_SERVER, a->cli_chunk + a->cli_scanned,
+					upto - a->cli_scanned, a);
+			a->cli_scanned = upto;
+		}
 		if (sf)
 			sig_data_end(w->sig, sf, a);
 		app_email_end(w, a);

@@ -47,6 +47,10 @@ struct app_flow {
 	                             * the handshake being read (a pool block) */
 	bool tls_done;              /* its tls event was logged (or given up) */
 	bool cleartext;             /* went on in clear where TLS was due */
+	/* The client chunk being parsed, and how much of it the raw-stream
+	 * scan has seen (app_data, SMTP_EV_DATA_END). */
+	const uint8_t *cli_chunk;
+	size_t cli_len, cli_scanned;
 	bool starttls_sent;         /* STARTTLS sent, its reply not yet seen */
 	bool starttls_tried;        /* STARTTLS was sent at some point */
 	/* --detect-any-port (app_smtp.c, probe_data): a flow on a port that

@@ -995,8 +995,22 @@ void mime_parser_end(struct mime_parser *p)
 		field_done(p);
 		headers_end(p, 1);
 	}
-	while (p->n_ent)
-		close_top(p, 0);
+	/* An open multipart that never saw its closing delimiter: what is
+	 * open inside it was cut too (the message ended, or the connection,
+	 * with the part still going), so its parts are TRUNCATED, not
+	 * CLOSED (suricata-verify mime-stream-depth: a capture that ends
+	 * inside a base64 attachment). */
+	{
+		uint32_t cut = p->n_ent;
+
+		for (uint32_t i = 0; i < p->n_ent; i++)
+			if (p->ent[i].kind == ENT_MULTI && p->ent[i].mstate != MS_EPILOGUE) {
+				cut = i;
+				break;
+			}
+		while (p->n_ent)
+			close_top(p, p->n_ent - 1 > cut);
+	}
 	release_hdr(p);
 	mt_arena_reset(&p->arena);
 	mt_block_put(p->ctx->pool, p);

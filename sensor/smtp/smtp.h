@@ -188,7 +188,9 @@ enum smtp_event_kind {
 	SMTP_EV_DATA_BEGIN,  /* message data starts */
 	SMTP_EV_DATA,        /* data/len = message bytes (unstuffed, CRLFs kept);
 			      * verb DATA (content after DATA) or BDAT (chunk) */
-	SMTP_EV_DATA_END,    /* the terminating "." seen */
+	SMTP_EV_DATA_END,    /* the terminating "." seen (or the LAST chunk's
+			      * last octet); data = just past it in the bytes
+			      * being fed (len 0), NULL when not in them */
 	SMTP_EV_TX_END,      /* tx finished; tx points to it (still valid) */
 	SMTP_EV_TLS,         /* STARTTLS accepted: the rest is not parsed */
 	SMTP_EV_ANOMALY,     /* anomaly = stable name, e.g. "line_too_long" */

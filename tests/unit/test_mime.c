@@ -546,7 +546,7 @@ static const struct tcase cases[] = {
   "B 0/0/0 p=-1 multipart/mixed b=zz 7bit multi\n"
   "H 1/0/1 Content-Type: text/plain\n"
   "B 1/0/1 p=0 text/plain 7bit text\n"
-  "E 1/0/1 size=9 [cut off\\r\\n]\n"
+  "E 1/0/1 size=9 trunc [cut off\\r\\n]\n"
   "A 0/0/0 mime_missing_boundary_end\n"
   "E 0/0/0 size=0 trunc\n",
   0, {0} },
