@@ -12,17 +12,28 @@
  *   TRUNCATED  the capture ended before what the headers promise (snaplen);
  *   INVALID    the headers contradict themselves or an RFC "MUST";
  *   NOT_IP / NOT_TCP / UNSUPPORTED  valid traffic we do not look at.
+ * Inside an IP payload every length has already been checked against the
+ * capture, so a header there that runs past its enclosing length is
+ * INVALID (a lying length field), never TRUNCATED (struct dctx.inner).
+ *
+ * Tunnels recurse: an outer IP payload or an inner Ethernet frame is
+ * decoded by the same functions as the outermost one. The recursion is
+ * bounded because every step inward goes through tunnel_enter(), which
+ * refuses the (DECODE_MAX_TUNNELS + 1)th encapsulation; the loops inside a
+ * layer (VLAN tags, MPLS labels, IPv6 extension headers) have caps too.
  *
  * Invariants: no read beyond frame[caplen - 1]; `out` is written only on
- * the way to DECODE_OK (its contents are unspecified otherwise); every call
- * bumps st->pkts, st->bytes and exactly one st->result[].
+ * the way to DECODE_OK or DECODE_FRAGMENT (its other contents are
+ * unspecified otherwise) apart from the VLAN and tunnel fields, which are
+ * reset first; every call bumps st->pkts, st->bytes and exactly one
+ * st->result[].
  */
 #include "decode.h"
 
 #include <arpa/inet.h>
 #include <string.h>
 
-/* EtherTypes (IEEE 802 numbers). */
+/* EtherTypes (IEEE 802 numbers), also GRE's and Geneve's protocol types. */
 #define ETH_IPV4        0x0800u
 #define ETH_IPV6        0x86ddu
 #define ETH_VLAN        0x8100u   /* 802.1Q C-tag */
@@ -31,22 +42,44 @@
 #define ETH_MPLS_UC     0x8847u
 #define ETH_MPLS_MC     0x8848u
 #define ETH_PPPOE_SESS  0x8864u
+#define ETH_TEB         0x6558u   /* transparent Ethernet bridging */
+#define ETH_ERSPAN_2    0x88beu   /* ERSPAN type I and II */
+#define ETH_ERSPAN_3    0x22ebu   /* ERSPAN type III */
 #define ETH_MIN_TYPE    0x0600u   /* below: an 802.3 length, LLC follows */
 
 /* More tags than this is not a network, it is an attack on the decoder. */
 #define DECODE_MAX_VLAN_TAGS 8
 
+/* MPLS label stack entries walked before giving up: real stacks have a
+ * handful (transport, service, entropy label pair). */
+#define DECODE_MAX_MPLS_LABELS 16
+
 /* IPv6 extension headers walked before giving up (RFC 8200 section 4.1
  * lists at most 8 kinds, each normally present once). */
 #define DECODE_MAX_IPV6_EXT 8
 
+#define IPPROTO_IPIP_   4
 #define IPPROTO_TCP_    6
+#define IPPROTO_UDP_    17
+#define IPPROTO_IPV6_   41
+#define IPPROTO_GRE_    47
 #define IP6_HOPOPTS     0
 #define IP6_ROUTING     43
 #define IP6_FRAGMENT    44
 #define IP6_AH          51
 #define IP6_NONE        59
 #define IP6_DSTOPTS     60
+
+#define UDP_PORT_VXLAN  4789u     /* RFC 7348 section 5 */
+#define UDP_PORT_GENEVE 6081u     /* RFC 8926 section 3.3 */
+
+/* Where the decoding of one frame stands. */
+struct dctx {
+	const struct decode_opts *opts;
+	struct decoded_pkt *out;
+	struct decode_stats *st;
+	bool inner;                 /* inside an IP payload: see the top */
+};
 
 static inline uint16_t rd16(const uint8_t *p)
 {
@@ -156,15 +189,45 @@ static void tcp_options(const uint8_t *o, uint32_t len, struct decoded_pkt *out)
 	}
 }
 
+/* A header needs more bytes than there are. */
+static enum decode_result short_of(const struct dctx *c)
+{
+	return c->inner ? DECODE_INVALID : DECODE_TRUNCATED;
+}
+
+/* Step into one more encapsulation of `kind`: false when that would pass
+ * DECODE_MAX_TUNNELS (the caller returns DECODE_UNSUPPORTED). */
+static bool tunnel_enter(struct dctx *c, enum decode_tunnel kind)
+{
+	struct decoded_pkt *o = c->out;
+
+	if (o->tunnel_depth >= DECODE_MAX_TUNNELS) {
+		c->st->tunnel_too_deep++;
+		return false;
+	}
+	if (o->tunnel_depth++ == 0)
+		o->tunnel_outer = (uint8_t)kind;
+	o->tunnels |= (uint8_t)(1u << kind);
+	c->st->tunnel[kind]++;
+	return true;
+}
+
+/* Mutual recursion through tunnels. */
+static enum decode_result decode_ipv4(struct dctx *c, const uint8_t *ip, uint32_t avail);
+static enum decode_result decode_ipv6(struct dctx *c, const uint8_t *ip, uint32_t avail);
+static enum decode_result decode_ethertype(struct dctx *c, const uint8_t *p, uint32_t avail,
+					   uint16_t etype);
+static enum decode_result decode_mpls(struct dctx *c, const uint8_t *p, uint32_t avail);
+
 /*
  * TCP header at t, `len` bytes of TCP segment as the IP layer says (all of
  * them captured: the IP layer checked that). `sum` is the pseudo-header
  * checksum so far, used only when validating.
  */
-static enum decode_result decode_tcp(const uint8_t *t, uint32_t len, uint64_t sum,
-				     const struct decode_opts *opts,
-				     struct decoded_pkt *out, struct decode_stats *st)
+static enum decode_result decode_tcp(struct dctx *c, const uint8_t *t, uint32_t len,
+				     uint64_t sum)
 {
+	struct decoded_pkt *out = c->out;
 	uint32_t doff;
 
 	/* The IP length ends the packet inside the TCP header: the headers
@@ -174,7 +237,7 @@ static enum decode_result decode_tcp(const uint8_t *t, uint32_t len, uint64_t su
 	doff = (uint32_t)(t[12] >> 4) * 4;
 	if (doff < 20 || doff > len)
 		return DECODE_INVALID;
-	if (opts && opts->validate_checksums && !csum_ok(csum_add(sum, t, len)))
+	if (c->opts && c->opts->validate_checksums && !csum_ok(csum_add(sum, t, len)))
 		return DECODE_BAD_CHECKSUM;
 
 	out->sport = rd16(t);
@@ -193,26 +256,326 @@ static enum decode_result decode_tcp(const uint8_t *t, uint32_t len, uint64_t su
 		tcp_options(t + 20, doff - 20, out);
 	out->payload = t + doff;
 	out->payload_len = len - doff;
-	st->tcp++;
+	c->st->tcp++;
 	return DECODE_OK;
 }
 
-static enum decode_result decode_ipv4(const uint8_t *ip, uint32_t avail,
-				      const struct decode_opts *opts,
-				      struct decoded_pkt *out, struct decode_stats *st)
+/* An IP packet whose version we only know from its first nibble. */
+static enum decode_result decode_ip_any(struct dctx *c, const uint8_t *ip, uint32_t avail)
 {
+	if (avail < 1)
+		return short_of(c);
+	switch (ip[0] >> 4) {
+	case 4:
+		return decode_ipv4(c, ip, avail);
+	case 6:
+		return decode_ipv6(c, ip, avail);
+	default:
+		return DECODE_INVALID;
+	}
+}
+
+/* An Ethernet frame carried inside a tunnel (no FCS: RFC 7348 section 5,
+ * RFC 1701 TEB, ERSPAN all strip it). */
+static enum decode_result decode_eth(struct dctx *c, const uint8_t *p, uint32_t avail)
+{
+	if (avail < 14)
+		return short_of(c);
+	return decode_ethertype(c, p + 14, avail - 14, rd16(p + 12));
+}
+
+/*
+ * VXLAN (RFC 7348 section 5): flags(8) reserved(24) VNI(24) reserved(8),
+ * then an Ethernet frame. The I flag MUST be set for a valid VNI; the
+ * reserved bits are ignored on receipt, as the RFC says.
+ */
+static enum decode_result decode_vxlan(struct dctx *c, const uint8_t *p, uint32_t len)
+{
+	if (len < 8)
+		return DECODE_INVALID;
+	if (!(p[0] & 0x08))
+		return DECODE_INVALID;
+	if (!tunnel_enter(c, DECODE_TUNNEL_VXLAN))
+		return DECODE_UNSUPPORTED;
+	return decode_eth(c, p + 8, len - 8);
+}
+
+/*
+ * Geneve (RFC 8926 section 3.4): Ver(2) OptLen(6, 4-byte words) O C
+ * Rsvd(6) ProtocolType(16) VNI(24) Rsvd(8), options, then the payload of
+ * that protocol type. An unknown version MUST be dropped; a control (O)
+ * packet's payload is not forwarded to any host, so it is not ours.
+ */
+static enum decode_result decode_geneve(struct dctx *c, const uint8_t *p, uint32_t len)
+{
+	uint32_t hlen;
+	uint16_t ptype;
+
+	if (len < 8)
+		return DECODE_INVALID;
+	if (p[0] >> 6 != 0)
+		return DECODE_UNSUPPORTED;
+	hlen = 8 + (uint32_t)(p[0] & 0x3f) * 4;
+	if (hlen > len)
+		return DECODE_INVALID;
+	if (p[1] & 0x80)
+		return DECODE_NOT_IP;
+	ptype = rd16(p + 2);
+	if (ptype != ETH_TEB && ptype != ETH_IPV4 && ptype != ETH_IPV6)
+		return DECODE_UNSUPPORTED;
+	if (!tunnel_enter(c, DECODE_TUNNEL_GENEVE))
+		return DECODE_UNSUPPORTED;
+	p += hlen;
+	len -= hlen;
+	if (ptype == ETH_TEB)
+		return decode_eth(c, p, len);
+	return ptype == ETH_IPV4 ? decode_ipv4(c, p, len) : decode_ipv6(c, p, len);
+}
+
+/*
+ * UDP: only the tunnel ports are looked at, by destination port (the
+ * source port is the sender's flow-entropy hash, RFC 7348 section 5). Other
+ * UDP is NOT_TCP without judging its length field (only an IP payload too
+ * short for the 8-byte header is INVALID). The checksum is not checked:
+ * VXLAN and Geneve senders commonly send zero over IPv4, and IPv6
+ * zero-checksum tunnels are allowed by RFC 6935.
+ */
+static enum decode_result decode_udp(struct dctx *c, const uint8_t *u, uint32_t len)
+{
+	uint32_t ulen;
+	uint16_t dport;
+
+	if (len < 8)
+		return DECODE_INVALID;
+	dport = rd16(u + 2);
+	if (dport != UDP_PORT_VXLAN && dport != UDP_PORT_GENEVE)
+		return DECODE_NOT_TCP;
+	ulen = rd16(u + 4);
+	if (ulen < 8 || ulen > len)
+		return DECODE_INVALID;
+	if (dport == UDP_PORT_VXLAN)
+		return decode_vxlan(c, u + 8, ulen - 8);
+	return decode_geneve(c, u + 8, ulen - 8);
+}
+
+/*
+ * ERSPAN inside GRE (draft-foschiano-erspan-03; header layouts as in
+ * Linux's include/net/erspan.h). `seq` says whether the GRE header had a
+ * sequence number: type I (GRE 0x88BE without one) has no ERSPAN header at
+ * all; type II has 8 bytes, version 1; type III (0x22EB) has 12, version
+ * 2, plus an 8-byte platform-specific subheader when its O bit (the last
+ * bit of the third word) is set, and its FT field says whether an Ethernet
+ * frame (0) or an IP packet (2) follows. An unknown version or frame type
+ * is UNSUPPORTED. The session's VLAN field is metadata about the mirrored
+ * port and is not recorded.
+ */
+static enum decode_result decode_erspan(struct dctx *c, uint16_t ptype, bool seq,
+					const uint8_t *p, uint32_t len)
+{
+	uint32_t hlen;
+	unsigned ft = 0;
+
+	if (ptype == ETH_ERSPAN_2 && !seq) {
+		hlen = 0;
+	} else if (ptype == ETH_ERSPAN_2) {
+		if (len < 8)
+			return DECODE_INVALID;
+		if (p[0] >> 4 != 1)
+			return DECODE_UNSUPPORTED;
+		hlen = 8;
+	} else {
+		if (len < 12)
+			return DECODE_INVALID;
+		if (p[0] >> 4 != 2)
+			return DECODE_UNSUPPORTED;
+		hlen = 12 + ((p[11] & 0x01) ? 8u : 0u);
+		ft = (p[10] >> 2) & 0x1fu;
+		if (hlen > len)
+			return DECODE_INVALID;
+		if (ft != 0 && ft != 2)
+			return DECODE_UNSUPPORTED;
+	}
+	if (!tunnel_enter(c, DECODE_TUNNEL_ERSPAN))
+		return DECODE_UNSUPPORTED;
+	if (ft == 2)
+		return decode_ip_any(c, p + hlen, len - hlen);
+	return decode_eth(c, p + hlen, len - hlen);
+}
+
+/*
+ * GRE (RFC 2784, key and sequence number RFC 2890): C R K S s Recur(3)
+ * Flags(5) Ver(3), Protocol Type; then checksum+reserved if C, key if K,
+ * sequence number if S. Version 1 is PPTP's enhanced GRE carrying PPP
+ * (RFC 2637): not decoded. A routing-present header (R, RFC 1701's source
+ * routes) is dropped by Linux and deprecated by RFC 2784: not decoded.
+ * The strict-route and recursion bits are ignored, as Linux ignores them.
+ * The optional checksum is not verified (senders rarely set it; a bad one
+ * would only hide traffic the receiver may still accept).
+ */
+static enum decode_result decode_gre(struct dctx *c, const uint8_t *p, uint32_t len)
+{
+	uint32_t hlen = 4;
+	uint16_t flags, ptype;
+
+	if (len < 4)
+		return DECODE_INVALID;
+	flags = rd16(p);
+	ptype = rd16(p + 2);
+	switch (flags & 7u) {
+	case 0:
+		break;
+	case 1:
+		return DECODE_UNSUPPORTED;
+	default:
+		return DECODE_INVALID;      /* RFC 2784 section 2.3.1 */
+	}
+	if (flags & 0x4000u)
+		return DECODE_UNSUPPORTED;
+	if (flags & 0x8000u)
+		hlen += 4;
+	if (flags & 0x2000u)
+		hlen += 4;
+	if (flags & 0x1000u)
+		hlen += 4;
+	if (hlen > len)
+		return DECODE_INVALID;
+	p += hlen;
+	len -= hlen;
+	switch (ptype) {
+	case ETH_ERSPAN_2:
+	case ETH_ERSPAN_3:
+		return decode_erspan(c, ptype, (flags & 0x1000u) != 0, p, len);
+	case ETH_IPV4:
+	case ETH_IPV6:
+	case ETH_TEB:
+	case ETH_MPLS_UC:
+	case ETH_MPLS_MC:
+		break;
+	default:
+		return DECODE_UNSUPPORTED;  /* WCCP, keepalives, NSH, ... */
+	}
+	if (!tunnel_enter(c, DECODE_TUNNEL_GRE))
+		return DECODE_UNSUPPORTED;
+	switch (ptype) {
+	case ETH_IPV4:
+		return decode_ipv4(c, p, len);
+	case ETH_IPV6:
+		return decode_ipv6(c, p, len);
+	case ETH_TEB:
+		return decode_eth(c, p, len);
+	default:
+		return decode_mpls(c, p, len);
+	}
+}
+
+/*
+ * The payload of an IP packet whose protocol is not TCP: a tunnel, or not
+ * ours. `len` is the payload length the IP header gives (all captured).
+ */
+static enum decode_result decode_ip_payload(struct dctx *c, uint8_t proto, const uint8_t *p,
+					    uint32_t len)
+{
+	c->inner = true;
+	switch (proto) {
+	case IPPROTO_UDP_:
+		return decode_udp(c, p, len);
+	case IPPROTO_GRE_:
+		return decode_gre(c, p, len);
+	case IPPROTO_IPIP_:
+	case IPPROTO_IPV6_:
+		/* RFC 2003 / RFC 4213 / RFC 2473: the inner header follows
+		 * at once, and its version must be the one announced. */
+		if (len < 1)
+			return DECODE_INVALID;
+		if (p[0] >> 4 != (proto == IPPROTO_IPIP_ ? 4 : 6))
+			return DECODE_INVALID;
+		if (!tunnel_enter(c, DECODE_TUNNEL_IPIP))
+			return DECODE_UNSUPPORTED;
+		c->st->ipip[(c->out->ip_version == 6) * 2 + (proto == IPPROTO_IPV6_)]++;
+		return proto == IPPROTO_IPIP_ ? decode_ipv4(c, p, len) : decode_ipv6(c, p, len);
+	default:
+		return DECODE_NOT_TCP;
+	}
+}
+
+/* Fragments worth reassembling: those whose datagram may hold TCP, either
+ * directly or through a tunnel (a non-first UDP fragment does not say its
+ * port, so every UDP datagram qualifies). */
+static bool frag_wanted(uint8_t proto)
+{
+	return proto == IPPROTO_TCP_ || proto == IPPROTO_UDP_ || proto == IPPROTO_GRE_ ||
+	       proto == IPPROTO_IPIP_ || proto == IPPROTO_IPV6_;
+}
+
+/* Common checks of a fragment's extent (see struct decoded_frag). `unfrag`
+ * is what the reassembled length adds to offset + data: the IPv4 header,
+ * or the IPv6 extension headers before the Fragment header. */
+static enum decode_result frag_fill(struct dctx *c, uint32_t unfrag, uint32_t off,
+				    uint32_t len, bool more, bool trim)
+{
+	struct decoded_frag *fr = &c->out->frag;
+
+	if (len == 0 || unfrag + off + len > 0xffffu) {
+		c->st->frag_invalid++;
+		return DECODE_INVALID;
+	}
+	if (more && (len & 7u)) {
+		if (!trim || len < 8) {
+			c->st->frag_invalid++;
+			return DECODE_INVALID;
+		}
+		len &= ~7u;
+		c->st->frag_trimmed++;
+	}
+	fr->offset = off;
+	fr->data_len = len;
+	fr->more = more;
+	return DECODE_FRAGMENT;
+}
+
+/* An IPv4 fragment (MF set or a nonzero offset, RFC 791 section 3.2):
+ * header checked, `tot` bytes of it captured. */
+static enum decode_result ipv4_fragment(struct dctx *c, const uint8_t *ip, uint32_t ihl,
+					uint32_t tot)
+{
+	struct decoded_frag *fr = &c->out->frag;
+	uint16_t fo = rd16(ip + 6);
+	enum decode_result r;
+
+	if (!frag_wanted(ip[9]))
+		return DECODE_NOT_TCP;
+	r = frag_fill(c, ihl, (uint32_t)(fo & 0x1fffu) * 8, tot - ihl, (fo & 0x2000u) != 0, true);
+	if (r != DECODE_FRAGMENT)
+		return r;
+	addr_from_v4(&fr->src, ip + 12);
+	addr_from_v4(&fr->dst, ip + 16);
+	fr->ip_version = 4;
+	fr->proto = ip[9];
+	fr->id = rd16(ip + 4);
+	fr->l3 = ip;
+	fr->l3_len = ihl;
+	fr->l3_nh_off = 9;
+	fr->data = ip + ihl;
+	fr->ttl = ip[8];
+	return DECODE_FRAGMENT;
+}
+
+static enum decode_result decode_ipv4(struct dctx *c, const uint8_t *ip, uint32_t avail)
+{
+	struct decoded_pkt *out = c->out;
+	struct decode_stats *st = c->st;
 	uint32_t ihl, tot;
 	uint64_t sum = 0;
 
 	if (avail < 20)
-		return DECODE_TRUNCATED;
+		return short_of(c);
 	if (ip[0] >> 4 != 4)
 		return DECODE_INVALID;
 	ihl = (uint32_t)(ip[0] & 0x0f) * 4;
 	if (ihl < 20)                   /* RFC 791: IHL minimum is 5 */
 		return DECODE_INVALID;
 	if (ihl > avail)
-		return DECODE_TRUNCATED;
+		return short_of(c);
 	tot = rd16(ip + 2);
 	/* A sending host's capture of a GSO super-packet above 64 KiB (Linux
 	 * "BIG TCP") carries total length 0; the captured length is then the
@@ -222,27 +585,26 @@ static enum decode_result decode_ipv4(const uint8_t *ip, uint32_t avail,
 	if (tot < ihl)
 		return DECODE_INVALID;
 	if (tot > avail)
-		return DECODE_TRUNCATED;
+		return short_of(c);
 	if (avail > tot)
 		st->trailer_bytes += avail - tot;
 	st->ipv4++;
 	if (ihl > 20)
 		st->ip_options++;
-	if (opts && opts->validate_checksums && !csum_ok(csum_add(0, ip, ihl)))
+	if (c->opts && c->opts->validate_checksums && !csum_ok(csum_add(0, ip, ihl)))
 		return DECODE_BAD_CHECKSUM;
-	if (ip[9] != IPPROTO_TCP_)
-		return DECODE_NOT_TCP;
-	/* MF set or a nonzero offset: a piece of a larger datagram
-	 * (RFC 791 section 3.2). Reassembly comes in issue 4. */
+	/* MF set or a nonzero offset: a piece of a larger datagram. */
 	if (rd16(ip + 6) & 0x3fffu)
-		return DECODE_FRAGMENT;
+		return ipv4_fragment(c, ip, ihl, tot);
 
 	addr_from_v4(&out->src, ip + 12);
 	addr_from_v4(&out->dst, ip + 16);
 	out->ip_version = 4;
 	out->ttl = ip[8];
 	out->ip_len = tot;
-	if (opts && opts->validate_checksums) {
+	if (ip[9] != IPPROTO_TCP_)
+		return decode_ip_payload(c, ip[9], ip + ihl, tot - ihl);
+	if (c->opts && c->opts->validate_checksums) {
 		/* Pseudo-header: RFC 9293 section 3.1. */
 		uint8_t ph[4] = { 0, IPPROTO_TCP_, (uint8_t)((tot - ihl) >> 8),
 				  (uint8_t)(tot - ihl) };
@@ -250,7 +612,7 @@ static enum decode_result decode_ipv4(const uint8_t *ip, uint32_t avail,
 		sum = csum_add(0, ip + 12, 8);
 		sum = csum_add(sum, ph, 4);
 	}
-	return decode_tcp(ip + ihl, tot - ihl, sum, opts, out, st);
+	return decode_tcp(c, ip + ihl, tot - ihl, sum);
 }
 
 /*
@@ -285,17 +647,49 @@ static bool ipv6_is_ext(uint8_t nh)
 	       nh == IP6_AH || nh == IP6_DSTOPTS;
 }
 
-static enum decode_result decode_ipv6(const uint8_t *ip, uint32_t avail,
-				      const struct decode_opts *opts,
-				      struct decoded_pkt *out, struct decode_stats *st)
+/*
+ * An IPv6 fragment: the Fragment header at ip + off, its data up to `end`,
+ * the Next Header byte naming it at ip[nh_at] (RFC 8200 section 4.5).
+ * The fragmentable part may start with more extension headers, so a
+ * Next Header that is one is worth reassembling too.
+ */
+static enum decode_result ipv6_fragment(struct dctx *c, const uint8_t *ip, uint32_t off,
+					uint32_t end, uint32_t nh_at)
 {
-	uint32_t plen, end, off = 40, n_ext = 0;
+	struct decoded_frag *fr = &c->out->frag;
+	uint16_t fo = rd16(ip + off + 2);
+	uint8_t inner = ip[off];
+	enum decode_result r;
+
+	if (!frag_wanted(inner) && !ipv6_is_ext(inner))
+		return DECODE_NOT_TCP;
+	r = frag_fill(c, off - 40, fo & 0xfff8u, end - off - 8, (fo & 1u) != 0, false);
+	if (r != DECODE_FRAGMENT)
+		return r;
+	memcpy(fr->src.b, ip + 8, 16);
+	memcpy(fr->dst.b, ip + 24, 16);
+	fr->ip_version = 6;
+	fr->proto = inner;
+	fr->id = rd32(ip + off + 4);
+	fr->l3 = ip;
+	fr->l3_len = off;
+	fr->l3_nh_off = (uint16_t)nh_at;
+	fr->data = ip + off + 8;
+	fr->ttl = ip[7];
+	return DECODE_FRAGMENT;
+}
+
+static enum decode_result decode_ipv6(struct dctx *c, const uint8_t *ip, uint32_t avail)
+{
+	struct decoded_pkt *out = c->out;
+	struct decode_stats *st = c->st;
+	uint32_t plen, end, off = 40, n_ext = 0, nh_at = 6;
 	const uint8_t *final_dst = ip + 24;
 	uint64_t sum = 0;
 	uint8_t nh;
 
 	if (avail < 40)
-		return DECODE_TRUNCATED;
+		return short_of(c);
 	if (ip[0] >> 4 != 6)
 		return DECODE_INVALID;
 	plen = rd16(ip + 4);
@@ -304,18 +698,16 @@ static enum decode_result decode_ipv6(const uint8_t *ip, uint32_t avail,
 	if (plen == 0 && avail - 40 > 0xffffu)
 		plen = avail - 40;
 	if (plen > avail - 40)
-		return DECODE_TRUNCATED;
+		return short_of(c);
 	end = 40 + plen;
 	if (avail > end)
 		st->trailer_bytes += avail - end;
 	st->ipv6++;
 
 	nh = ip[6];
-	while (nh != IPPROTO_TCP_) {
+	while (ipv6_is_ext(nh)) {
 		uint32_t hlen;
 
-		if (!ipv6_is_ext(nh))
-			return DECODE_NOT_TCP;      /* UDP, ICMPv6, ESP, none... */
 		if (++n_ext > DECODE_MAX_IPV6_EXT)
 			return DECODE_INVALID;
 		st->ipv6_ext_headers++;
@@ -331,21 +723,15 @@ static enum decode_result decode_ipv6(const uint8_t *ip, uint32_t avail,
 				return DECODE_INVALID;
 			hlen = ((uint32_t)ip[off + 1] + 1) * 8;
 			break;
-		case IP6_FRAGMENT: {
-			uint16_t fo = rd16(ip + off + 2);
-
+		case IP6_FRAGMENT:
 			/* An atomic fragment (offset 0, M clear) is a whole
 			 * packet (RFC 6946 section 4); anything else waits
 			 * for defragmentation. */
-			if (fo & 0xfff9u) {
-				uint8_t inner = ip[off];
-
-				return inner == IPPROTO_TCP_ || ipv6_is_ext(inner) ?
-				       DECODE_FRAGMENT : DECODE_NOT_TCP;
-			}
+			if (rd16(ip + off + 2) & 0xfff9u)
+				return ipv6_fragment(c, ip, off, end, nh_at);
+			st->frag_atomic++;
 			hlen = 8;
 			break;
-		}
 		case IP6_AH:
 			/* RFC 4302 section 2.2: length in 4-octet units minus 2. */
 			hlen = ((uint32_t)ip[off + 1] + 2) * 4;
@@ -359,6 +745,7 @@ static enum decode_result decode_ipv6(const uint8_t *ip, uint32_t avail,
 		if (nh == IP6_ROUTING)
 			final_dst = ipv6_final_dst(ip + off, hlen, final_dst);
 		nh = ip[off];
+		nh_at = off;
 		off += hlen;
 	}
 
@@ -367,7 +754,9 @@ static enum decode_result decode_ipv6(const uint8_t *ip, uint32_t avail,
 	out->ip_version = 6;
 	out->ttl = ip[7];
 	out->ip_len = end;
-	if (opts && opts->validate_checksums) {
+	if (nh != IPPROTO_TCP_)         /* UDP, ICMPv6, ESP, none, a tunnel... */
+		return decode_ip_payload(c, nh, ip + off, end - off);
+	if (c->opts && c->opts->validate_checksums) {
 		/* Pseudo-header: RFC 8200 section 8.1. */
 		uint32_t ulen = end - off;
 		uint8_t ph[8] = { (uint8_t)(ulen >> 24), (uint8_t)(ulen >> 16),
@@ -378,64 +767,123 @@ static enum decode_result decode_ipv6(const uint8_t *ip, uint32_t avail,
 		sum = csum_add(sum, final_dst, 16);
 		sum = csum_add(sum, ph, 8);
 	}
-	return decode_tcp(ip + off, end - off, sum, opts, out, st);
+	return decode_tcp(c, ip + off, end - off, sum);
 }
 
-/* An IP packet whose version we only know from its first nibble. */
-static enum decode_result decode_ip_any(const uint8_t *ip, uint32_t avail,
-					const struct decode_opts *opts,
-					struct decoded_pkt *out, struct decode_stats *st)
+/*
+ * MPLS (RFC 3032 section 2.1): 4-byte entries Label(20) TC(3) S(1) TTL(8)
+ * up to the one with S (bottom of stack) set. MPLS does not say what it
+ * carries, so:
+ *   - a bottom label 0 / 2 (IPv4 / IPv6 explicit null) says it;
+ *   - a bottom label 1 (router alert) or 3 (implicit null) is invalid
+ *     there (RFC 3032 section 2.1: never at the bottom / never sent), and
+ *     4-15 (GAL, OAM, entropy indicator...) carry no user traffic;
+ *   - otherwise the first nibble decides: 4 or 6 is IP (what every LSR's
+ *     ECMP hashing also assumes, RFC 4928); 0 is the pseudowire control
+ *     word (RFC 4385 section 3: its first nibble is 0 precisely so it is
+ *     not taken for IP), followed here by an Ethernet frame (RFC 4448,
+ *     the pseudowire type seen on SPANs); 1 is a PW associated channel
+ *     (RFC 4385, OAM, not ours). An Ethernet pseudowire without control
+ *     word cannot be told from IP safely and is not decoded: its first
+ *     nibble is the destination MAC's, so it comes out UNSUPPORTED, as
+ *     INVALID if the MAC starts with 4 or 6, or, if the MAC starts with 0,
+ *     as a misparse that the inner Ethernet/IP checks reject almost always.
+ */
+static enum decode_result decode_mpls(struct dctx *c, const uint8_t *p, uint32_t avail)
 {
-	if (avail < 1)
-		return DECODE_TRUNCATED;
-	switch (ip[0] >> 4) {
-	case 4:
-		return decode_ipv4(ip, avail, opts, out, st);
-	case 6:
-		return decode_ipv6(ip, avail, opts, out, st);
-	default:
+	uint32_t e, label, n = 0;
+	unsigned want = 0;
+
+	do {
+		if (avail < 4)
+			return short_of(c);
+		if (n++ == DECODE_MAX_MPLS_LABELS) {
+			c->st->tunnel_too_deep++;
+			return DECODE_UNSUPPORTED;
+		}
+		e = rd32(p);
+		p += 4;
+		avail -= 4;
+	} while (!(e & 0x100u));
+	label = e >> 12;
+	switch (label) {
+	case 0:
+		want = 4;
+		break;
+	case 2:
+		want = 6;
+		break;
+	case 1:
+	case 3:
 		return DECODE_INVALID;
+	default:
+		if (label < 16)
+			return DECODE_NOT_IP;
+		break;
+	}
+	if (avail < 1)
+		return short_of(c);
+	if (want && p[0] >> 4 != want)
+		return DECODE_INVALID;
+	switch (p[0] >> 4) {
+	case 4:
+	case 6:
+		if (!tunnel_enter(c, DECODE_TUNNEL_MPLS))
+			return DECODE_UNSUPPORTED;
+		return decode_ip_any(c, p, avail);
+	case 0:
+		if (avail < 4)
+			return short_of(c);
+		if (!tunnel_enter(c, DECODE_TUNNEL_MPLS))
+			return DECODE_UNSUPPORTED;
+		c->st->mpls_pw++;
+		return decode_eth(c, p + 4, avail - 4);
+	case 1:
+		return DECODE_NOT_IP;
+	default:
+		return DECODE_UNSUPPORTED;
 	}
 }
 
 /*
- * From an EtherType on: walk VLAN tags, then dispatch. Used by Ethernet and
- * both cooked-capture headers (libpcap re-inserts the tag after an SLL
- * header when the kernel stripped it).
+ * From an EtherType on (`p` just after it): walk VLAN tags, then dispatch.
+ * Used by Ethernet, both cooked-capture headers (libpcap re-inserts the tag
+ * after an SLL header when the kernel stripped it) and inner Ethernet
+ * frames, whose tags are recorded after the outer ones.
  */
-static enum decode_result decode_ethertype(const uint8_t *frame, uint32_t caplen,
-					   uint32_t off, uint16_t etype,
-					   const struct decode_opts *opts,
-					   struct decoded_pkt *out, struct decode_stats *st)
+static enum decode_result decode_ethertype(struct dctx *c, const uint8_t *p, uint32_t avail,
+					   uint16_t etype)
 {
+	struct decoded_pkt *out = c->out;
 	unsigned tags = 0;
 
-	out->vlan[0] = 0;
-	out->vlan[1] = 0;
 	while (etype == ETH_VLAN || etype == ETH_QINQ || etype == ETH_QINQ_OLD) {
-		if (caplen - off < 4)
-			return DECODE_TRUNCATED;
+		if (avail < 4)
+			return short_of(c);
 		if (tags == DECODE_MAX_VLAN_TAGS)
 			return DECODE_UNSUPPORTED;
-		if (tags < 2)
-			out->vlan[tags] = rd16(frame + off) & 0x0fffu;
+		if (out->vlan_count < 2)
+			out->vlan[out->vlan_count] = rd16(p) & 0x0fffu;
+		if (out->vlan_count == 0)
+			c->st->vlan++;          /* packets with tags, once */
+		if (out->vlan_count < UINT8_MAX)
+			out->vlan_count++;
 		tags++;
-		etype = rd16(frame + off + 2);
-		off += 4;
+		etype = rd16(p + 2);
+		p += 4;
+		avail -= 4;
 	}
-	out->vlan_count = (uint8_t)tags;
-	if (tags)
-		st->vlan++;
 
 	switch (etype) {
 	case ETH_IPV4:
-		return decode_ipv4(frame + off, caplen - off, opts, out, st);
+		return decode_ipv4(c, p, avail);
 	case ETH_IPV6:
-		return decode_ipv6(frame + off, caplen - off, opts, out, st);
+		return decode_ipv6(c, p, avail);
 	case ETH_MPLS_UC:
 	case ETH_MPLS_MC:
+		return decode_mpls(c, p, avail);
 	case ETH_PPPOE_SESS:
-		/* These may well carry IP we are missing: say so. */
+		/* This may well carry IP we are missing: say so. */
 		return DECODE_UNSUPPORTED;
 	default:
 		/* ARP, LLDP, 802.3 length + LLC, ...: not ours. */
@@ -447,9 +895,7 @@ static enum decode_result decode_ethertype(const uint8_t *frame, uint32_t caplen
  * network order (DLT_LOOP). Accept either order for both: the values are
  * small, so the order is the one that gives a small number. AF_INET6 is
  * 24 (NetBSD, OpenBSD), 28 (FreeBSD, DragonFly) or 30 (Darwin). */
-static enum decode_result decode_null(const uint8_t *frame, uint32_t caplen,
-				      const struct decode_opts *opts,
-				      struct decoded_pkt *out, struct decode_stats *st)
+static enum decode_result decode_null(struct dctx *c, const uint8_t *frame, uint32_t caplen)
 {
 	uint32_t af;
 
@@ -458,68 +904,76 @@ static enum decode_result decode_null(const uint8_t *frame, uint32_t caplen,
 	af = rd32(frame);
 	if (af > 0xffffu)
 		af = __builtin_bswap32(af);
-	out->vlan_count = 0;
-	out->vlan[0] = out->vlan[1] = 0;
 	switch (af) {
 	case 2:
 		if (caplen < 5 || frame[4] >> 4 != 4)
 			return caplen < 5 ? DECODE_TRUNCATED : DECODE_INVALID;
-		return decode_ipv4(frame + 4, caplen - 4, opts, out, st);
+		return decode_ipv4(c, frame + 4, caplen - 4);
 	case 24:
 	case 28:
 	case 30:
 		if (caplen < 5 || frame[4] >> 4 != 6)
 			return caplen < 5 ? DECODE_TRUNCATED : DECODE_INVALID;
-		return decode_ipv6(frame + 4, caplen - 4, opts, out, st);
+		return decode_ipv6(c, frame + 4, caplen - 4);
 	default:
 		return DECODE_NOT_IP;
 	}
 }
 
-static enum decode_result decode_frame(int link, const uint8_t *frame, uint32_t caplen,
-				       const struct decode_opts *opts,
-				       struct decoded_pkt *out, struct decode_stats *st)
+static enum decode_result decode_frame(struct dctx *c, int link, const uint8_t *frame,
+				       uint32_t caplen)
 {
 	switch (link) {
 	case DECODE_LINK_ETHERNET:
 		if (caplen < 14)
 			return DECODE_TRUNCATED;
-		return decode_ethertype(frame, caplen, 14, rd16(frame + 12), opts, out, st);
+		return decode_ethertype(c, frame + 14, caplen - 14, rd16(frame + 12));
 	case DECODE_LINK_SLL:
 		/* type(2) arphrd(2) addrlen(2) addr(8) protocol(2) */
 		if (caplen < 16)
 			return DECODE_TRUNCATED;
-		return decode_ethertype(frame, caplen, 16, rd16(frame + 14), opts, out, st);
+		return decode_ethertype(c, frame + 16, caplen - 16, rd16(frame + 14));
 	case DECODE_LINK_SLL2:
 		/* protocol(2) reserved(2) ifindex(4) arphrd(2) type(1)
 		 * addrlen(1) addr(8) */
 		if (caplen < 20)
 			return DECODE_TRUNCATED;
-		return decode_ethertype(frame, caplen, 20, rd16(frame), opts, out, st);
+		return decode_ethertype(c, frame + 20, caplen - 20, rd16(frame));
 	case DECODE_LINK_NULL:
 	case DECODE_LINK_LOOP:
-		return decode_null(frame, caplen, opts, out, st);
+		return decode_null(c, frame, caplen);
 	case DECODE_LINK_RAW:
 	case DECODE_LINK_DLT_RAW:
 	case DECODE_LINK_DLT_RAW14:
-		out->vlan_count = 0;
-		out->vlan[0] = out->vlan[1] = 0;
-		return decode_ip_any(frame, caplen, opts, out, st);
+		return decode_ip_any(c, frame, caplen);
 	case DECODE_LINK_IPV4:
-		out->vlan_count = 0;
-		out->vlan[0] = out->vlan[1] = 0;
 		if (caplen >= 1 && frame[0] >> 4 != 4)
 			return DECODE_INVALID;
-		return decode_ipv4(frame, caplen, opts, out, st);
+		return decode_ipv4(c, frame, caplen);
 	case DECODE_LINK_IPV6:
-		out->vlan_count = 0;
-		out->vlan[0] = out->vlan[1] = 0;
 		if (caplen >= 1 && frame[0] >> 4 != 6)
 			return DECODE_INVALID;
-		return decode_ipv6(frame, caplen, opts, out, st);
+		return decode_ipv6(c, frame, caplen);
 	default:
 		return DECODE_UNSUPPORTED;
 	}
+}
+
+/* What every decode starts with; counts the packet. */
+static void decode_begin(struct dctx *c, const struct decode_opts *opts,
+			 struct decoded_pkt *out, struct decode_stats *st, uint32_t len)
+{
+	c->opts = opts;
+	c->out = out;
+	c->st = st;
+	c->inner = false;
+	out->vlan_count = 0;
+	out->vlan[0] = out->vlan[1] = 0;
+	out->tunnels = 0;
+	out->tunnel_outer = DECODE_TUNNEL_NONE;
+	out->tunnel_depth = 0;
+	st->pkts++;
+	st->bytes += len;
 }
 
 enum decode_result decode_packet(int link, const uint8_t *frame, uint32_t caplen,
@@ -527,13 +981,29 @@ enum decode_result decode_packet(int link, const uint8_t *frame, uint32_t caplen
 				 struct decoded_pkt *out, struct decode_stats *st)
 {
 	enum decode_result r;
+	struct dctx c;
 
-	st->pkts++;
-	st->bytes += caplen;
+	decode_begin(&c, opts, out, st, caplen);
 	if (!frame)
 		caplen = 0;
-	r = decode_frame(link, frame, caplen, opts, out, st);
+	r = decode_frame(&c, link, frame, caplen);
 	out->frame_len = caplen;
+	st->result[r]++;
+	return r;
+}
+
+enum decode_result decode_ip(const uint8_t *ip, uint32_t len,
+			     const struct decode_opts *opts,
+			     struct decoded_pkt *out, struct decode_stats *st)
+{
+	enum decode_result r;
+	struct dctx c;
+
+	decode_begin(&c, opts, out, st, len);
+	if (!ip)
+		len = 0;
+	r = decode_ip_any(&c, ip, len);
+	out->frame_len = len;
 	st->result[r]++;
 	return r;
 }
@@ -554,6 +1024,23 @@ const char *decode_result_name(enum decode_result r)
 	if ((unsigned)r >= DECODE_RESULT_COUNT)
 		return "unknown";
 	return names[r];
+}
+
+const char *decode_tunnel_name(enum decode_tunnel t)
+{
+	static const char *const names[DECODE_TUNNEL_COUNT] = {
+		[DECODE_TUNNEL_NONE] = "none",
+		[DECODE_TUNNEL_MPLS] = "mpls",
+		[DECODE_TUNNEL_GRE] = "gre",
+		[DECODE_TUNNEL_ERSPAN] = "erspan",
+		[DECODE_TUNNEL_VXLAN] = "vxlan",
+		[DECODE_TUNNEL_GENEVE] = "geneve",
+		[DECODE_TUNNEL_IPIP] = "ipip",
+	};
+
+	if ((unsigned)t >= DECODE_TUNNEL_COUNT)
+		return "unknown";
+	return names[t];
 }
 
 bool mt_addr_is_v4(const struct mt_addr *a)

@@ -189,6 +189,8 @@ struct decode_stats {
 	uint64_t trailer_bytes;      /* Ethernet padding beyond the IP length */
 	uint64_t tunnel[DECODE_TUNNEL_COUNT];  /* encapsulations removed, by kind
 						* ([DECODE_TUNNEL_NONE] stays 0) */
+	uint64_t ipip[4];            /* tunnel[IPIP] by kind, [outer v6 * 2 +
+				      * inner v6]: 4in4, 6in4, 4in6, 6in6 */
 	uint64_t tunnel_too_deep;    /* over DECODE_MAX_TUNNELS, or an MPLS
 				      * stack over 16 labels (UNSUPPORTED) */
 	uint64_t mpls_pw;            /* MPLS Ethernet pseudowires (control word) */

@@ -97,7 +97,11 @@ enum defrag_policy {
  * What one fragment showed, as bits of defrag_insert()'s result. The
  * anomalies (bits 0..DEFRAG_ANOM_COUNT-1) are evasion or attack signs,
  * each with a stable name (defrag_anomaly_name) and a counter
- * (defrag_stats.anomaly[]).
+ * (defrag_stats.anomaly[]). decode_packet() already refuses fragments
+ * past 65535 and empty ones, and trims IPv4 lengths (its frag_invalid and
+ * frag_trimmed): frag_too_large and frag_bad_length are defrag's own
+ * check of what any caller gives it, and fire in the sensor only if the
+ * decoder let such a fragment through.
  */
 enum defrag_anomaly {
 	DEFRAG_ANOM_OVERLAP_DIFFERENT = 0, /* "frag_overlap_different": an overlap
@@ -172,10 +176,21 @@ void defrag_config_default(struct defrag_config *c);
  */
 int defrag_config_parse_policies(struct defrag_config *c, const char *list);
 
+/*
+ * One prefix of the policy table: net is "10.0.0.0/8", "2001:db8::/32"
+ * or one address; policy a name defrag_policy_from_name() knows. For
+ * Suricata's host-os-policy table. Returns 0, -EINVAL or -ENOSPC, as
+ * defrag_config_parse_policies().
+ */
+int defrag_config_add_prefix(struct defrag_config *c, const char *net, const char *policy);
+
 /* "first", "last", "bsd", "bsd-right", "linux", "windows", "solaris";
  * "?" for an unknown value. */
 const char *defrag_policy_name(enum defrag_policy p);
-/* The policy of that name (also "bsd_right"), or -1. */
+/* The policy of that name, or -1. Also "bsd_right" and the operating
+ * systems of Suricata's host-os-policy, mapped as Suricata's defrag maps
+ * them: old-linux -> linux; hpux10, irix -> bsd; old-solaris, hpux11,
+ * macos -> first; vista, windows2k3 -> windows. */
 int defrag_policy_from_name(const char *name);
 
 /* Stable name of an anomaly ("frag_tiny_first"), for events and stats. */
@@ -186,17 +201,24 @@ struct defrag_stats {
 	uint64_t frags_ipv4, frags_ipv6;
 	uint64_t atomic;              /* offset 0 and no more: passed whole */
 	uint64_t datagrams_created;
-	uint64_t reassembled;         /* datagrams completed and handed out */
+	uint64_t reassembled;         /* datagrams put together and handed out
+				       * (atomic ones not included) */
+	uint64_t reassembled_ipv4, reassembled_ipv6;
 	uint64_t reassembled_bytes;   /* their size, headers included */
 	uint64_t overlaps;            /* fragments overlapping held bytes */
 	uint64_t overlaps_different;  /* ... whose bytes differ */
 	uint64_t anomaly[DEFRAG_ANOM_COUNT]; /* by enum defrag_anomaly;
 				       * anomaly[TIMEOUT] counts datagrams */
 	uint64_t evicted;             /* table full: the oldest datagram went */
+	uint64_t expired;             /* dropped at their timeout (those given
+				       * up included) */
 	uint64_t flushed;             /* incomplete at defrag_flush_all() */
+	uint64_t lost;                /* complete, but not handed out (no
+				       * output buffer, size cap) */
 	uint64_t drop_no_memory;      /* fragment refused: pages or pieces */
 	uint64_t drop_datagram_cap;   /* fragment past max_datagram_bytes */
-	uint64_t drop_invalid;        /* inconsistent fragment or header */
+	uint64_t drop_invalid;        /* inconsistent fragment or header (also
+				       * an IPv6 unfragmentable part over 1 KiB) */
 	uint64_t drop_given_up;       /* fragments of a datagram given up
 				       * (too many fragments) */
 	uint64_t drop_no_output;      /* complete, but no output buffer */

@@ -24,6 +24,9 @@ static const char *const names[] = {
 	"cleartext_after_starttls",
 	/* sender checks (app_email.c) */
 	"envelope_from_mismatch", "display_name_spoofing", "multiple_from_headers",
+	/* IP defragmentation (reassembly/defrag.c): defrag_anomaly_name() */
+	"frag_overlap_different", "frag_tiny_first", "frag_too_large", "frag_too_many",
+	"frag_timeout", "frag_bad_length", "frag_bad_end",
 	/* MIME parser (sensor/mime): mime_anomaly_name() */
 	"mime_depth_exceeded", "mime_header_too_long", "mime_header_line_too_long",
 	"mime_header_truncated", "mime_invalid_header", "mime_boundary_too_long",

@@ -32,6 +32,7 @@ void config_defaults(struct mt_config *c)
 	c->smtps_port_count = 1;
 	config_port_map(c);
 	reasm_config_default(&c->reasm);
+	defrag_config_default(&c->defrag);
 	c->pool_block_size = 4096;
 	c->pool_blocks = 65536;        /* 256 MiB of parser blocks at most */
 	c->max_line = 4000;

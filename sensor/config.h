@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "defrag.h"
 #include "reasm.h"
 
 #define CONFIG_MAX_RULE_FILES 64
@@ -38,6 +39,7 @@ struct mt_config {
 	bool quiet;                     /* -q: no summary on stderr */
 	bool summary_alerts;            /* --summary: list alerts on stderr */
 	struct reasm_config reasm;      /* --max-flows etc. */
+	struct defrag_config defrag;    /* IP defragmentation: caps, policies */
 	uint32_t pool_blocks;           /* parser block pool size */
 	uint32_t pool_block_size;
 	uint32_t max_line;              /* longest SMTP line kept */

@@ -219,6 +219,29 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* host-os-policy: the target policy of each server network, for IP
+	 * defragmentation (and TCP reassembly); "default" is the rest. */
+	for (unsigned i = 0; i < cfg.policy_count; i++) {
+		const char *pol = cfg.policies[i].policy, *net = cfg.policies[i].net;
+		int prc;
+
+		if (strcmp(pol, "default") == 0) {
+			int id = defrag_policy_from_name(net);
+
+			prc = id < 0 ? id : 0;
+			if (id >= 0)
+				cfg.defrag.default_policy = (uint8_t)id;
+		} else {
+			prc = defrag_config_add_prefix(&cfg.defrag, net, pol);
+		}
+		if (prc != 0) {
+			fprintf(stderr, "mailtap: host-os-policy.%s: %s '%s'\n", pol,
+				prc == -ENOSPC ? "too many networks at" :
+				strcmp(pol, "default") == 0 ? "unknown policy" : "bad network or policy",
+				net);
+			return EXIT_USAGE;
+		}
+	}
 	if (optind < argc) {
 		fprintf(stderr, "mailtap: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;

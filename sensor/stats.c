@@ -62,6 +62,29 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 		"app_layer", "flow", "smtp", J(w->st.smtp_sessions - w->st.implicit_tls),
 			"tls", J(w->st.implicit_tls), "tx", "smtp", J(w->st.smtp_tx_logged),
 		"detect", "alert", J(w->st.alerts));
+	{
+		/* Tunnels and IP defragmentation, under Suricata's names. */
+		json_t *dj = json_object_get(st, "decoder");
+		const struct defrag_stats *fs = defrag_get_stats(w->defrag);
+
+		json_object_set_new(dj, "mpls", J(d->tunnel[DECODE_TUNNEL_MPLS]));
+		json_object_set_new(dj, "gre", J(d->tunnel[DECODE_TUNNEL_GRE] +
+						 d->tunnel[DECODE_TUNNEL_ERSPAN]));
+		json_object_set_new(dj, "erspan", J(d->tunnel[DECODE_TUNNEL_ERSPAN]));
+		json_object_set_new(dj, "vxlan", J(d->tunnel[DECODE_TUNNEL_VXLAN]));
+		json_object_set_new(dj, "geneve", J(d->tunnel[DECODE_TUNNEL_GENEVE]));
+		json_object_set_new(dj, "ipv4_in_ipv4", J(d->ipip[0]));
+		json_object_set_new(dj, "ipv6_in_ipv4", J(d->ipip[1]));
+		json_object_set_new(dj, "ipv4_in_ipv6", J(d->ipip[2]));
+		json_object_set_new(dj, "ipv6_in_ipv6", J(d->ipip[3]));
+		json_object_set_new(st, "defrag", json_pack(
+			"{s:{s:o,s:o},s:{s:o,s:o},s:o,s:o,s:o}",
+			"ipv4", "fragments", J(fs->frags_ipv4), "reassembled", J(fs->reassembled_ipv4),
+			"ipv6", "fragments", J(fs->frags_ipv6), "reassembled", J(fs->reassembled_ipv6),
+			"max_trackers_reached", J(fs->evicted),
+			"max_frags_reached", J(fs->drop_no_memory),
+			"memuse", J(fs->bytes_held)));
+	}
 	json_object_set_new(o, "stats", st);
 
 	dec = json_object();
@@ -69,6 +92,11 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 		json_object_set_new(dec, decode_result_name((enum decode_result)i), J(d->result[i]));
 	json_object_set_new(dec, "ip_options", J(d->ip_options));
 	json_object_set_new(dec, "ipv6_ext_headers", J(d->ipv6_ext_headers));
+	json_object_set_new(dec, "tunnel_too_deep", J(d->tunnel_too_deep));
+	json_object_set_new(dec, "mpls_pseudowire", J(d->mpls_pw));
+	json_object_set_new(dec, "frag_invalid", J(d->frag_invalid));
+	json_object_set_new(dec, "frag_trimmed", J(d->frag_trimmed));
+	json_object_set_new(dec, "frag_atomic", J(d->frag_atomic));
 	ext = json_pack("{s:{s:o,s:o,s:o,s:o,s:o},s:o,s:o,"
 			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
 			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
@@ -171,6 +199,28 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 		json_object_set_new(lim, "timeout_established",
 				    J(w->cfg->reasm.timeout_established_us / 1000000));
 		json_object_set_new(lim, "timeout_closed", J(w->cfg->reasm.timeout_closed_us / 1000000));
+	}
+	{
+		const struct defrag_stats *fs = defrag_get_stats(w->defrag);
+		json_t *an = json_object();
+
+		for (int i = 0; i < DEFRAG_ANOM_COUNT; i++)
+			json_object_set_new(an, defrag_anomaly_name((enum defrag_anomaly)i),
+					    J(fs->anomaly[i]));
+		json_object_set_new(ext, "defrag", json_pack(
+			"{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+			"fragments", J(fs->frags), "atomic", J(fs->atomic),
+			"datagrams", J(fs->datagrams_created), "reassembled", J(fs->reassembled),
+			"reassembled_bytes", J(fs->reassembled_bytes), "overlaps", J(fs->overlaps),
+			"overlaps_different", J(fs->overlaps_different), "evicted", J(fs->evicted),
+			"expired", J(fs->expired), "flushed", J(fs->flushed), "lost", J(fs->lost),
+			"drop_no_memory", J(fs->drop_no_memory),
+			"drop_datagram_cap", J(fs->drop_datagram_cap),
+			"drop_invalid", J(fs->drop_invalid), "drop_given_up", J(fs->drop_given_up),
+			"drop_no_output", J(fs->drop_no_output),
+			"datagrams_active", J(fs->datagrams_active), "bytes_held", J(fs->bytes_held),
+			"anomalies", an));
+		json_object_set_new(json_object_get(ext, "defrag"), "bytes_peak", J(fs->bytes_peak));
 	}
 	json_object_set_new(o, "mailtap", ext);
 	return o;

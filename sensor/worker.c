@@ -78,6 +78,9 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 	w->reasm = reasm_create(&rcfg, &app_reasm_ops, w);
 	if (!w->reasm)
 		return -ENOMEM;
+	w->defrag = defrag_create(&cfg->defrag);
+	if (!w->defrag)
+		return -ENOMEM;
 	return eve_buf_init(&w->eve, eve_fd, 1u << 20);
 }
 
@@ -85,6 +88,7 @@ void worker_destroy(struct worker *w)
 {
 	if (w->reasm)
 		reasm_destroy(w->reasm);
+	defrag_destroy(w->defrag);
 	if (w->sig)
 		sig_thread_free(w->sig);
 	if (w->eve.buf)
@@ -97,31 +101,123 @@ void worker_destroy(struct worker *w)
 	mt_blockpool_destroy(&w->pool);
 }
 
+/*
+ * An IP fragment goes to the defragmenter. A datagram it completes is
+ * decoded and processed as an ordinary packet, with the time and packet
+ * number of the fragment that completed it, and the outer frame's VLAN
+ * tags (the flow's). Its buffer goes back once reassembly returns: the
+ * reassembler copies what it keeps.
+ */
+/*
+ * An anomaly of a packet, not of a flow (IP fragments): counted by name
+ * every time, and logged as an `anomaly` event of type "decode" with the
+ * addresses — at most ANOMALY_EVENTS_BURST of one name at once, refilled
+ * at ANOMALY_EVENTS_PER_S per second of capture time, so a flood of bad
+ * fragments is a counter, not a flood of events (the repeats are counted
+ * in anomalies_repeated).
+ */
+#define ANOMALY_EVENTS_BURST 100
+#define ANOMALY_EVENTS_PER_S 10
+
+void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
+			   const struct mt_addr *dst, const char *name)
+{
+	unsigned id = anomaly_id(name);
+	uint64_t *last = &w->anom_bucket_us[id];
+	uint32_t *tok = &w->anom_tokens[id];
+	char ts[48], ip[64];
+	json_t *o;
+
+	w->st.anomaly_count[id]++;
+	if (!*last) {
+		*tok = ANOMALY_EVENTS_BURST;
+	} else if (w->now_us > *last) {
+		uint64_t add = (w->now_us - *last) * ANOMALY_EVENTS_PER_S / 1000000u;
+
+		*tok = add >= ANOMALY_EVENTS_BURST - *tok ? ANOMALY_EVENTS_BURST : *tok + (uint32_t)add;
+	}
+	*last = w->now_us ? w->now_us : 1;
+	if (!*tok) {
+		w->st.anomalies_repeated++;
+		return;
+	}
+	(*tok)--;
+	o = json_object();
+	eve_format_ts(w->now_us, ts, sizeof(ts));
+	json_object_set_new(o, "timestamp", json_string(ts));
+	json_object_set_new(o, "pcap_cnt", json_integer((json_int_t)w->pkt_num));
+	json_object_set_new(o, "event_type", json_string("anomaly"));
+	json_object_set_new(o, "src_ip", json_string(mt_addr_format(src, ip, sizeof(ip))));
+	json_object_set_new(o, "dest_ip", json_string(mt_addr_format(dst, ip, sizeof(ip))));
+	json_object_set_new(o, "anomaly", json_pack("{s:s,s:s,s:s}", "type", "decode",
+						    "event", name, "layer", "defrag"));
+	eve_emit(&w->eve, o);
+	w->st.anomalies++;
+}
+
+static void worker_fragment(struct worker *w, const struct decoded_pkt *p, uint64_t ts_us)
+{
+	const struct defrag_datagram *dg;
+	struct decoded_pkt q;
+
+	unsigned flags = defrag_insert(w->defrag, &p->frag, ts_us, &dg);
+
+	/* Evasion signs (counted in the defragmenter's stats too) are
+	 * anomaly events about the addresses: there is no flow yet. */
+	for (unsigned a = 0; flags & ((1u << DEFRAG_ANOM_COUNT) - 1) && a < DEFRAG_ANOM_COUNT; a++)
+		if (flags & DEFRAG_ANOM_BIT(a))
+			worker_packet_anomaly(w, &p->frag.src, &p->frag.dst,
+					      defrag_anomaly_name((enum defrag_anomaly)a));
+	if (!dg)
+		return;
+	/* A datagram that is again a fragment (a second IPv6 Fragment
+	 * header inside the first) is not reassembled twice. */
+	if (decode_ip(dg->ip, dg->len, &w->dopts, &q, &w->dstats) == DECODE_OK) {
+		q.vlan_count = p->vlan_count;
+		memcpy(q.vlan, p->vlan, sizeof(q.vlan));
+		reasm_packet(w->reasm, &q, ts_us);
+	} else {
+		w->st.decode_not_tcp++;
+	}
+	defrag_release(w->defrag, dg);
+}
+
 void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
 {
 	const int link = w->cfg->linktype;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct decoded_pkt p;
+		enum decode_result r;
 
 		if (i + 1 < n)
 			__builtin_prefetch(pkts[i + 1].data);
 		w->pkt_num++;
 		if (pkts[i].ts_us > w->now_us)
 			w->now_us = pkts[i].ts_us;
-		if (decode_packet(link, pkts[i].data, pkts[i].caplen, &w->dopts, &p,
-				  &w->dstats) != DECODE_OK) {
+		/* A fragment the decoder did not describe is refused by
+		 * defrag (no l3), never read. */
+		p.frag.l3 = NULL;
+		r = decode_packet(link, pkts[i].data, pkts[i].caplen, &w->dopts, &p, &w->dstats);
+		if (r == DECODE_FRAGMENT) {
+			worker_fragment(w, &p, pkts[i].ts_us);
+			continue;
+		}
+		if (r != DECODE_OK) {
 			w->st.decode_not_tcp++;
 			continue;
 		}
 		reasm_packet(w->reasm, &p, pkts[i].ts_us);
 	}
-	if (n)
+	if (n) {
 		reasm_expire(w->reasm, w->now_us);
+		defrag_expire(w->defrag, w->now_us);
+	}
 }
 
 void worker_finish(struct worker *w)
 {
+	defrag_flush_all(w->defrag);
 	reasm_flush_all(w->reasm);
 	eve_flush(&w->eve);
 }

@@ -18,6 +18,7 @@
 #include "capture.h"
 #include "config.h"
 #include "decode.h"
+#include "defrag.h"
 #include "eve.h"
 #include "reasm.h"
 #include "sig.h"
@@ -104,6 +105,7 @@ struct worker {
 	struct decode_opts dopts;
 	struct decode_stats dstats;
 	struct reasm *reasm;
+	struct defrag *defrag;      /* IP fragments (stats: defrag_get_stats) */
 	struct sig_thread *sig;
 	struct mt_blockpool pool;
 	struct smtp_config smtp_cfg;
@@ -120,6 +122,9 @@ struct worker {
 	uint64_t now_us;            /* time of the packet being processed */
 	uint64_t pkt_num;           /* 1-based number of that packet (pcap_cnt) */
 	struct worker_stats st;
+	/* worker_packet_anomaly's event budget per anomaly name. */
+	uint64_t anom_bucket_us[ANOMALY_MAX];
+	uint32_t anom_tokens[ANOMALY_MAX];
 	/* Optional: every alert is also reported here (the summary). */
 	void (*alert_hook)(void *user, const struct sig_rule_meta *rule);
 	void *alert_hook_user;
@@ -144,6 +149,9 @@ json_t *app_event_new(struct worker *w, const struct flow *f, const char *type,
 		      bool to_server, bool with_pcap_cnt);
 json_t *app_smtp_object(const struct smtp_session *s, const struct smtp_tx *tx);
 void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name);
+/* An anomaly of a packet outside any flow (IP fragments), worker.c. */
+void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
+			   const struct mt_addr *dst, const char *name);
 
 /* The reassembly callbacks the worker gives reasm (app_smtp.c). */
 extern const struct reasm_ops app_reasm_ops;

@@ -29,6 +29,29 @@
  *   @close fin|fin-server|rst|rst-server|none      how a session ends
  *                              (default fin: the client closes first)
  *   @only client|server|both   write only the packets sent by that side
+ *   @tunnel none|mpls|gre|gre-eth|erspan2|erspan3|vxlan|geneve|ipip|ip6ip6|ip4in6
+ *                              wrap every later packet (both directions) in
+ *                              that encapsulation; outer addresses are fixed
+ *                              (192.0.2.1 <-> 192.0.2.2, 2001:db8:ffff::1 <->
+ *                              ::2), see enum pcapw_tunnel for each layout.
+ *                              mpls needs @link ethernet, sll or sll2; ip6ip6
+ *                              an IPv6 session, ip4in6 an IPv4 one
+ *   @fragment SIZE [reverse|shuffle] [overlap N] [tiny]  |  @fragment none
+ *                              cut every later IP packet carrying data into
+ *                              fragments of SIZE data bytes (a multiple of 8;
+ *                              IPv4 MF/offset, IPv6 Fragment header). reverse:
+ *                              last fragment first; shuffle: an order drawn
+ *                              from @seed. overlap N (a multiple of 8): one
+ *                              more fragment of up to N bytes, its bytes XOR
+ *                              0x20, from the first middle fragment past the
+ *                              TCP header on, sent right after the fragments
+ *                              it covers (in order, first-wins/bsd keep the
+ *                              original bytes, last-wins/linux the changed
+ *                              ones; see struct pcapw_frag_opts). tiny: the
+ *                              first fragment carries 8 bytes, the TCP header
+ *                              split across two fragments. With @tunnel the
+ *                              inner packet is cut, each fragment wrapped.
+ *                              Handshake, pure ACKs, FIN and RST stay whole
  *   @session                   end this connection (per @close) and start
  *                              a new one on the next write, client port + 1
  *                              unless @client follows
@@ -82,6 +105,8 @@ struct txn {
 	uint8_t csum;
 	uint8_t emit;
 	enum txn_close close;
+	enum pcapw_tunnel tunnel;
+	struct pcapw_frag_opts frag;
 	/* The current connection. */
 	struct pcapw_conn conn;
 	bool active;
@@ -222,6 +247,25 @@ out:
 	return rc;
 }
 
+static int parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* Give @tunnel, @fragment and @seed (the shuffle's) to the writer. */
+static int txn_apply_wrap(struct txn *t)
+{
+	struct pcapw_frag_opts fo = t->frag;
+	int rc;
+
+	if (!t->w)
+		return 0;
+	fo.seed = t->seed;
+	rc = pcapw_set_tunnel(t->w, t->tunnel);
+	if (!rc)
+		rc = pcapw_set_fragment(t->w, &fo);
+	if (rc)
+		return txn_fail(t, rc, "cannot set @tunnel/@fragment: %s", strerror(-rc));
+	return 0;
+}
+
 static int txn_open_writer(struct txn *t)
 {
 	int rc;
@@ -232,6 +276,42 @@ static int txn_open_writer(struct txn *t)
 	if (rc) {
 		t->line = 0;            /* not the transcript's fault */
 		return txn_fail(t, rc, "cannot write %s: %s", t->out_path, strerror(-rc));
+	}
+	return txn_apply_wrap(t);
+}
+
+/* "@fragment SIZE [reverse|shuffle] [overlap N] [tiny]" or "none". */
+static int parse_fragment(const char *arg, struct pcapw_frag_opts *fo)
+{
+	char buf[256];
+	char *save = NULL, *tok;
+	uint64_t v;
+
+	memset(fo, 0, sizeof(*fo));
+	if (strcmp(arg, "none") == 0)
+		return 0;
+	if (strlen(arg) >= sizeof(buf))
+		return -1;
+	strcpy(buf, arg);
+	tok = strtok_r(buf, " \t", &save);
+	if (!tok || parse_uint(tok, 65528, &v) || v == 0 || (v & 7))
+		return -1;
+	fo->size = (uint32_t)v;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		if (strcmp(tok, "reverse") == 0) {
+			fo->order = PCAPW_FRAG_REVERSE;
+		} else if (strcmp(tok, "shuffle") == 0) {
+			fo->order = PCAPW_FRAG_SHUFFLE;
+		} else if (strcmp(tok, "tiny") == 0) {
+			fo->tiny = true;
+		} else if (strcmp(tok, "overlap") == 0) {
+			tok = strtok_r(NULL, " \t", &save);
+			if (!tok || parse_uint(tok, 65528, &v) || v == 0 || (v & 7))
+				return -1;
+			fo->overlap = (uint32_t)v;
+		} else {
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -505,6 +585,7 @@ static int txn_directive(struct txn *t, const char *name, const char *arg)
 			return txn_fail(t, -EINVAL, "@seed takes a number");
 		t->seed = v;
 		pcapw_rng_seed(&t->rng, v);
+		return txn_apply_wrap(t);
 	} else if (strcmp(name, "time") == 0) {
 		if (parse_time(arg, &v))
 			return txn_fail(t, -EINVAL, "@time takes SECONDS[.FRACTION]");
@@ -552,6 +633,18 @@ static int txn_directive(struct txn *t, const char *name, const char *arg)
 		else
 			return txn_fail(t, -EINVAL, "@only takes client, server or both");
 		t->conn.o.emit = t->emit;
+	} else if (strcmp(name, "tunnel") == 0) {
+		int tu = pcapw_tunnel_parse(arg);
+		if (tu < 0)
+			return txn_fail(t, -EINVAL, "@tunnel takes none, mpls, gre, gre-eth, erspan2, "
+					"erspan3, vxlan, geneve, ipip, ip6ip6 or ip4in6");
+		t->tunnel = (enum pcapw_tunnel)tu;
+		return txn_apply_wrap(t);
+	} else if (strcmp(name, "fragment") == 0) {
+		if (parse_fragment(arg, &t->frag))
+			return txn_fail(t, -EINVAL, "@fragment takes none or SIZE (a multiple of 8) "
+					"[reverse|shuffle] [overlap N] [tiny]");
+		return txn_apply_wrap(t);
 	} else if (strcmp(name, "session") == 0) {
 		int rc;
 		if (arg[0])

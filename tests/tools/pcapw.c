@@ -4,7 +4,9 @@
  * Layout of the work: every record is assembled in place at the tail of the
  * output buffer — record header, link header, IP header, TCP header, then
  * the payload copied once — and the record header's lengths are filled in
- * last. The buffer is always at least PCAPW_REC_MAX bytes larger than any
+ * last. A tunnelled or fragmented packet is first built whole in a scratch
+ * buffer (write_wrapped), then each fragment, or the packet, is copied
+ * behind the link and tunnel headers of its own record (emit_ip). The buffer is always at least PCAPW_REC_MAX bytes larger than any
  * record, so "flush if the record might not fit" is the only check needed.
  * All multi-byte fields of the file format are written in host byte order,
  * as libpcap itself does (the magic number tells readers which order);
@@ -25,8 +27,22 @@
 #define PCAPW_DEFAULT_BUF       (1u << 20)
 #define PCAPW_MIN_BUF           (256u << 10)
 /* Largest record: pcapng EPB overhead 32 + padding 3 + link 20 + IP 40 +
- * TCP 60 + payload; comfortably below the minimum buffer. */
-#define PCAPW_REC_MAX           (32u + 3u + 20u + 40u + 60u + 65535u)
+ * TCP 60 + payload + what a tunnel adds (PCAPW_TUN_MAX); comfortably
+ * below the minimum buffer. */
+#define PCAPW_TUN_MAX           128u
+#define PCAPW_REC_MAX           (32u + 3u + 20u + 40u + 60u + 65535u + PCAPW_TUN_MAX)
+/* An IP packet pcapw builds: header, TCP header with options, payload. */
+#define PCAPW_IP_MAX            (40u + 60u + 65535u)
+/* Fragments of one packet at most: 8-byte fragments of the largest
+ * packet, the tiny first one and the overlapping one. */
+#define PCAPW_FRAGS_MAX         (PCAPW_IP_MAX / 8u + 3u)
+
+/* One fragment to write: bytes [off, off + len) of the packet's IP
+ * payload; alt = the overlapping copy with changed bytes. */
+struct pcapw_piece {
+	uint32_t off, len;
+	bool more, alt;
+};
 
 struct pcapw {
 	int fd;
@@ -42,6 +58,15 @@ struct pcapw {
 	int err;                    /* sticky first error, -errno */
 	uint8_t *buf;
 	size_t len, cap;
+	/* Tunnels and fragmentation (pcapw_set_tunnel/_fragment). */
+	enum pcapw_tunnel tunnel;
+	struct pcapw_frag_opts frag;
+	struct pcapw_rng frag_rng;
+	uint16_t outer_id;          /* outer IPv4 ids */
+	uint32_t frag_id6;          /* IPv6 fragment ids */
+	uint8_t *pkt;               /* the packet being cut or wrapped */
+	uint8_t *piece_pkt;         /* one fragment of it */
+	struct pcapw_piece *pieces;
 };
 
 static const char *const link_names[PCAPW_LINK_COUNT] = {
@@ -317,6 +342,9 @@ int pcapw_close(struct pcapw *w)
 	if (w->close_fd && close(w->fd) != 0 && !rc)
 		rc = -errno;
 	free(w->buf);
+	free(w->pkt);
+	free(w->piece_pkt);
+	free(w->pieces);
 	free(w);
 	return rc;
 }
@@ -430,12 +458,12 @@ static void endpoint_mac(const struct pcapw_endpoint *ep, uint8_t mac[6])
 	memcpy(mac + 2, a, 4);
 }
 
-/* Write the link header at p for a packet from src to dst; `outgoing`
- * picks the SLL packet type (sent by the capturing host, or to it). */
+/* Write the link header at p for a packet from src to dst carrying
+ * EtherType etype; `outgoing` picks the SLL packet type (sent by the
+ * capturing host, or to it). */
 static void write_link(struct pcapw *w, uint8_t *p, const struct pcapw_endpoint *src,
-		       const struct pcapw_endpoint *dst, bool outgoing)
+		       const struct pcapw_endpoint *dst, bool outgoing, uint16_t etype)
 {
-	uint16_t etype = src->family == 4 ? 0x0800 : 0x86dd;
 	uint8_t mac[6];
 
 	switch (w->link) {
@@ -478,7 +506,7 @@ static void write_link(struct pcapw *w, uint8_t *p, const struct pcapw_endpoint 
 		memset(p + 18, 0, 2);
 		break;
 	case PCAPW_LINK_NULL:
-		put_h32(p, src->family == 4 ? PCAPW_NULL_AF_INET : PCAPW_NULL_AF_INET6);
+		put_h32(p, etype == 0x0800 ? PCAPW_NULL_AF_INET : PCAPW_NULL_AF_INET6);
 		break;
 	default:
 		break;
@@ -488,34 +516,31 @@ static void write_link(struct pcapw *w, uint8_t *p, const struct pcapw_endpoint 
 /* ------------------------------------------------------------------ */
 /* TCP/IP packets. */
 
-int pcapw_write_tcp(struct pcapw *w, const struct pcapw_tcp *t)
+/* Is t a request pcapw can build? */
+static bool tcp_ok(const struct pcapw *w, const struct pcapw_tcp *t)
 {
 	const struct pcapw_endpoint *s = t->src, *d = t->dst;
-	size_t lhl, ihl, thl, flen;
-	uint8_t *f, *ip, *tcp;
+
+	return s->family == d->family && (s->family == 4 || s->family == 6) &&
+	       (w->tunnel != PCAPW_TUNNEL_NONE ||
+		((w->link != PCAPW_LINK_IPV4 || s->family == 4) &&
+		 (w->link != PCAPW_LINK_IPV6 || s->family == 6))) &&
+	       t->opts_len <= 40 && !(t->opts_len & 3) &&
+	       t->payload_len <= PCAPW_MAX_PAYLOAD;
+}
+
+/* Build the IPv4/IPv6 + TCP packet of t at ip; returns its length. */
+static uint32_t build_tcp_ip(const struct pcapw_tcp *t, uint8_t *ip)
+{
+	const struct pcapw_endpoint *s = t->src, *d = t->dst;
+	size_t ihl, thl;
+	uint8_t *tcp;
 	uint64_t sum;
 	uint16_t ck;
-	int rc;
 
-	if (s->family != d->family || (s->family != 4 && s->family != 6) ||
-	    (w->link == PCAPW_LINK_IPV4 && s->family != 4) ||
-	    (w->link == PCAPW_LINK_IPV6 && s->family != 6) ||
-	    t->opts_len > 40 || (t->opts_len & 3) ||
-	    t->payload_len > PCAPW_MAX_PAYLOAD)
-		return -EINVAL;
-	rc = reserve(w, PCAPW_REC_MAX);
-	if (rc)
-		return rc;
-
-	lhl = link_hdr_len(w);
 	ihl = s->family == 4 ? 20 : 40;
 	thl = 20u + t->opts_len;
-	flen = lhl + ihl + thl + t->payload_len;
-	f = rec_frame(w);
-	ip = f + lhl;
 	tcp = ip + ihl;
-
-	write_link(w, f, s, d, t->outgoing);
 
 	/* TCP header and payload first: the pseudo-header sum needs only
 	 * addresses and the TCP length. */
@@ -592,8 +617,421 @@ int pcapw_write_tcp(struct pcapw *w, const struct pcapw_tcp *t)
 		memcpy(ip + 8, s->addr, 16);
 		memcpy(ip + 24, d->addr, 16);
 	}
-	rec_commit(w, (uint32_t)flen);
+	return (uint32_t)(ihl + thl + t->payload_len);
+}
+
+static int write_wrapped(struct pcapw *w, const struct pcapw_tcp *t);
+
+int pcapw_write_tcp(struct pcapw *w, const struct pcapw_tcp *t)
+{
+	size_t lhl;
+	uint8_t *f;
+	uint32_t iplen;
+	int rc;
+
+	if (!tcp_ok(w, t))
+		return -EINVAL;
+	if (w->tunnel != PCAPW_TUNNEL_NONE || (w->frag.size && t->payload_len))
+		return write_wrapped(w, t);
+	rc = reserve(w, PCAPW_REC_MAX);
+	if (rc)
+		return rc;
+
+	/* The common case: built in place in the output buffer. */
+	lhl = link_hdr_len(w);
+	f = rec_frame(w);
+	write_link(w, f, t->src, t->dst, t->outgoing, t->src->family == 4 ? 0x0800 : 0x86dd);
+	iplen = build_tcp_ip(t, f + lhl);
+	rec_commit(w, (uint32_t)(lhl + iplen));
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tunnels and fragmentation. */
+
+static const char *const tunnel_names[PCAPW_TUNNEL_COUNT] = {
+	[PCAPW_TUNNEL_NONE] = "none",
+	[PCAPW_TUNNEL_MPLS] = "mpls",
+	[PCAPW_TUNNEL_GRE] = "gre",
+	[PCAPW_TUNNEL_GRE_ETH] = "gre-eth",
+	[PCAPW_TUNNEL_ERSPAN2] = "erspan2",
+	[PCAPW_TUNNEL_ERSPAN3] = "erspan3",
+	[PCAPW_TUNNEL_VXLAN] = "vxlan",
+	[PCAPW_TUNNEL_GENEVE] = "geneve",
+	[PCAPW_TUNNEL_IPIP] = "ipip",
+	[PCAPW_TUNNEL_IP6IP6] = "ip6ip6",
+	[PCAPW_TUNNEL_IP4IN6] = "ip4in6",
+};
+
+const char *pcapw_tunnel_name(enum pcapw_tunnel t)
+{
+	return (unsigned)t < PCAPW_TUNNEL_COUNT ? tunnel_names[t] : "?";
+}
+
+int pcapw_tunnel_parse(const char *name)
+{
+	for (int i = 0; i < PCAPW_TUNNEL_COUNT; i++)
+		if (strcmp(name, tunnel_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Scratch space for wrapping and cutting, allocated once. */
+static int scratch_alloc(struct pcapw *w)
+{
+	if (!w->pkt)
+		w->pkt = malloc(PCAPW_IP_MAX);
+	if (!w->piece_pkt)
+		w->piece_pkt = malloc(PCAPW_IP_MAX + 8u);
+	if (!w->pieces)
+		w->pieces = malloc(PCAPW_FRAGS_MAX * sizeof(*w->pieces));
+	return w->pkt && w->piece_pkt && w->pieces ? 0 : -ENOMEM;
+}
+
+int pcapw_set_tunnel(struct pcapw *w, enum pcapw_tunnel t)
+{
+	if ((unsigned)t >= PCAPW_TUNNEL_COUNT)
+		return -EINVAL;
+	if (t != PCAPW_TUNNEL_NONE && scratch_alloc(w))
+		return -ENOMEM;
+	w->tunnel = t;
+	return 0;
+}
+
+int pcapw_set_fragment(struct pcapw *w, const struct pcapw_frag_opts *fo)
+{
+	if (!fo || !fo->size) {
+		memset(&w->frag, 0, sizeof(w->frag));
+		return 0;
+	}
+	if ((fo->size & 7u) || fo->size > 65528u || (fo->overlap & 7u) ||
+	    (unsigned)fo->order > PCAPW_FRAG_SHUFFLE)
+		return -EINVAL;
+	if (scratch_alloc(w))
+		return -ENOMEM;
+	w->frag = *fo;
+	pcapw_rng_seed(&w->frag_rng, fo->seed);
+	return 0;
+}
+
+/* The outer IP version a tunnel adds, 0 for none. */
+static int tunnel_outer_family(enum pcapw_tunnel t)
+{
+	switch (t) {
+	case PCAPW_TUNNEL_NONE:
+	case PCAPW_TUNNEL_MPLS:
+		return 0;
+	case PCAPW_TUNNEL_IP6IP6:
+	case PCAPW_TUNNEL_IP4IN6:
+		return 6;
+	default:
+		return 4;
+	}
+}
+
+/* Bytes a tunnel puts between the link header and the inner packet:
+ * outer IP, its own headers, an inner Ethernet header. */
+static uint32_t tunnel_hdr_len(enum pcapw_tunnel t)
+{
+	switch (t) {
+	case PCAPW_TUNNEL_MPLS: return 8;
+	case PCAPW_TUNNEL_GRE: return 20 + 16;
+	case PCAPW_TUNNEL_GRE_ETH: return 20 + 8 + 14;
+	case PCAPW_TUNNEL_ERSPAN2: return 20 + 8 + 8 + 14;
+	case PCAPW_TUNNEL_ERSPAN3: return 20 + 8 + 20 + 14;
+	case PCAPW_TUNNEL_VXLAN: return 20 + 8 + 8 + 14;
+	case PCAPW_TUNNEL_GENEVE: return 20 + 8 + 16 + 14;
+	case PCAPW_TUNNEL_IPIP: return 20;
+	case PCAPW_TUNNEL_IP6IP6:
+	case PCAPW_TUNNEL_IP4IN6: return 40;
+	default: return 0;
+	}
+}
+
+/*
+ * One frame: the link header, w's tunnel around the IP packet ip[0..len),
+ * then the packet. Header layouts: MPLS RFC 3032, GRE RFC 2784/2890,
+ * ERSPAN draft-foschiano-erspan-03, VXLAN RFC 7348, Geneve RFC 8926.
+ */
+static int emit_ip(struct pcapw *w, const struct pcapw_tcp *t, const uint8_t *ip, uint32_t len)
+{
+	static const uint8_t out4[2][4] = { { 192, 0, 2, 1 }, { 192, 0, 2, 2 } };
+	static const uint8_t out6[2][16] = {
+		{ 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 },
+		{ 0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 },
+	};
+	const enum pcapw_tunnel tun = w->tunnel;
+	const int fam = ip[0] >> 4, outer = tunnel_outer_family(tun);
+	const uint16_t inner_etype = fam == 4 ? 0x0800 : 0x86dd;
+	const uint32_t th = tunnel_hdr_len(tun);
+	const int from = t->outgoing ? 1 : 0;
+	size_t lhl = link_hdr_len(w);
+	uint8_t *f, *p, *gre = NULL;
+	uint16_t etype, ck;
+	int rc;
+
+	switch (tun) {
+	case PCAPW_TUNNEL_NONE:
+		etype = inner_etype;
+		break;
+	case PCAPW_TUNNEL_MPLS:
+		if (w->link != PCAPW_LINK_ETHERNET && w->link != PCAPW_LINK_SLL &&
+		    w->link != PCAPW_LINK_SLL2)
+			return -EINVAL;
+		etype = 0x8847;
+		break;
+	case PCAPW_TUNNEL_IP6IP6:
+	case PCAPW_TUNNEL_IP4IN6:
+		if (fam != (tun == PCAPW_TUNNEL_IP6IP6 ? 6 : 4))
+			return -EINVAL;
+		etype = 0x86dd;
+		break;
+	default:
+		etype = 0x0800;
+		break;
+	}
+	if ((w->link == PCAPW_LINK_IPV4 && etype != 0x0800) ||
+	    (w->link == PCAPW_LINK_IPV6 && etype != 0x86dd) ||
+	    (outer && th + len > 65535u))
+		return -EINVAL;
+	rc = reserve(w, PCAPW_REC_MAX);
+	if (rc)
+		return rc;
+	f = rec_frame(w);
+	write_link(w, f, t->src, t->dst, t->outgoing, etype);
+	p = f + lhl;
+
+	if (outer == 4) {
+		p[0] = 0x45;
+		p[1] = 0;
+		put_be16(p + 2, (uint16_t)(th + len));
+		put_be16(p + 4, w->outer_id++);
+		put_be16(p + 6, 0);
+		p[8] = 64;
+		switch (tun) {
+		case PCAPW_TUNNEL_VXLAN:
+		case PCAPW_TUNNEL_GENEVE: p[9] = 17; break;
+		case PCAPW_TUNNEL_IPIP: p[9] = fam == 4 ? 4 : 41; break;
+		default: p[9] = 47; break;
+		}
+		put_be16(p + 10, 0);
+		memcpy(p + 12, out4[from], 4);
+		memcpy(p + 16, out4[!from], 4);
+		ck = (uint16_t)~csum_fold(csum_add(0, p, 20));
+		memcpy(p + 10, &ck, 2);
+		p += 20;
+	} else if (outer == 6) {
+		put_be32(p, 0x60000000u);
+		put_be16(p + 4, (uint16_t)(th - 40 + len));
+		p[6] = fam == 4 ? 4 : 41;
+		p[7] = 64;
+		memcpy(p + 8, out6[from], 16);
+		memcpy(p + 24, out6[!from], 16);
+		p += 40;
+	}
+
+	switch (tun) {
+	case PCAPW_TUNNEL_MPLS:
+		put_be32(p, 16u << 12 | 64);            /* transport label */
+		put_be32(p + 4, 1000u << 12 | 0x100 | 64);  /* bottom of stack */
+		p += 8;
+		break;
+	case PCAPW_TUNNEL_GRE:
+		gre = p;
+		put_be16(p, 0xb000);                    /* C, K, S */
+		put_be16(p + 2, inner_etype);
+		put_be32(p + 4, 0);                     /* checksum, reserved1 */
+		put_be32(p + 8, 0x1234);                /* key */
+		put_be32(p + 12, w->outer_id);          /* sequence */
+		p += 16;
+		break;
+	case PCAPW_TUNNEL_GRE_ETH:
+		put_be16(p, 0x2000);                    /* K */
+		put_be16(p + 2, 0x6558);
+		put_be32(p + 4, 0x1234);
+		p += 8;
+		break;
+	case PCAPW_TUNNEL_ERSPAN2:
+	case PCAPW_TUNNEL_ERSPAN3:
+		put_be16(p, 0x1000);                    /* S */
+		put_be16(p + 2, tun == PCAPW_TUNNEL_ERSPAN2 ? 0x88be : 0x22eb);
+		put_be32(p + 4, w->outer_id);
+		p += 8;
+		if (tun == PCAPW_TUNNEL_ERSPAN2) {
+			/* Ver 1, VLAN 0, COS 0, En 0, T 0, session 1; index 0 */
+			put_be16(p, 0x1000);
+			put_be16(p + 2, 1);
+			put_be32(p + 4, 0);
+			p += 8;
+		} else {
+			/* Ver 2, VLAN 0, session 1, timestamp, SGT 0, FT 0
+			 * (Ethernet), O set: platform subheader, id 3 */
+			put_be16(p, 0x2000);
+			put_be16(p + 2, 1);
+			put_be32(p + 4, (uint32_t)w->clock_us);
+			put_be16(p + 8, 0);
+			p[10] = 0;
+			p[11] = 0x01;
+			put_be32(p + 12, 3u << 26);
+			put_be32(p + 16, 0);
+			p += 20;
+		}
+		break;
+	case PCAPW_TUNNEL_VXLAN:
+	case PCAPW_TUNNEL_GENEVE:
+		/* UDP: the source port is the flow-entropy hash of RFC 7348. */
+		put_be16(p, (uint16_t)(0xc000u | (t->src->port & 0x3fffu)));
+		put_be16(p + 2, tun == PCAPW_TUNNEL_VXLAN ? 4789 : 6081);
+		put_be16(p + 4, (uint16_t)(th - 20 + len));
+		put_be16(p + 6, 0);
+		p += 8;
+		if (tun == PCAPW_TUNNEL_VXLAN) {
+			put_be32(p, 0x08000000u);       /* I flag */
+			put_be32(p + 4, 0x1234u << 8);  /* VNI */
+			p += 8;
+		} else {
+			p[0] = 2;                       /* Ver 0, 2 option words */
+			p[1] = 0;
+			put_be16(p + 2, 0x6558);
+			put_be32(p + 4, 0x1234u << 8);
+			put_be16(p + 8, 0x0101);        /* option class */
+			p[10] = 0x01;                   /* type */
+			p[11] = 1;                      /* 4 bytes of data */
+			put_be32(p + 12, 0xdeadbeef);
+			p += 16;
+		}
+		break;
+	default:
+		break;
+	}
+	if (tun == PCAPW_TUNNEL_GRE_ETH || tun == PCAPW_TUNNEL_ERSPAN2 ||
+	    tun == PCAPW_TUNNEL_ERSPAN3 || tun == PCAPW_TUNNEL_VXLAN ||
+	    tun == PCAPW_TUNNEL_GENEVE) {
+		endpoint_mac(t->dst, p);
+		endpoint_mac(t->src, p + 6);
+		put_be16(p + 12, inner_etype);
+		p += 14;
+	}
+	memcpy(p, ip, len);
+	if (gre) {
+		/* RFC 2784 section 2.5: over the GRE header and payload. */
+		ck = (uint16_t)~csum_fold(csum_add(0, gre, (size_t)(p + len - gre)));
+		memcpy(gre + 4, &ck, 2);
+	}
+	rec_commit(w, (uint32_t)(lhl + th + len));
+	return 0;
+}
+
+/* The fragment list of a packet whose IP payload is `total` bytes with a
+ * `thl`-byte TCP header, in the order to send; returns how many. */
+static uint32_t frag_plan(struct pcapw *w, uint32_t total, uint32_t thl)
+{
+	const struct pcapw_frag_opts *fo = &w->frag;
+	struct pcapw_piece *pc = w->pieces;
+	uint32_t n = 0, off = 0, k;
+
+	while (off < total) {
+		uint32_t len = off == 0 && fo->tiny ? 8u : fo->size;
+
+		if (len > total - off)
+			len = total - off;
+		pc[n].off = off;
+		pc[n].len = len;
+		pc[n].more = off + len < total;
+		pc[n].alt = false;
+		n++;
+		off += len;
+	}
+	if (fo->overlap) {
+		/* Only a fragment that is neither the first nor the last: the
+		 * extra copy then lands while the datagram is incomplete and
+		 * never touches the TCP header or the datagram's end. */
+		for (k = 1; k + 1 < n && pc[k].off < thl; k++)
+			;
+		if (k + 1 < n) {
+			uint32_t o = pc[k].off, len = fo->overlap, at;
+
+			if (len > pc[n - 1].off - o)
+				len = pc[n - 1].off - o;
+			/* after the last fragment it covers */
+			for (at = k + 1; at < n && pc[at].off < o + len; at++)
+				;
+			memmove(&pc[at + 1], &pc[at], (n - at) * sizeof(*pc));
+			pc[at].off = o;
+			pc[at].len = len;
+			pc[at].more = true;
+			pc[at].alt = true;
+			n++;
+		}
+	}
+	if (fo->order == PCAPW_FRAG_REVERSE) {
+		for (uint32_t i = 0; i < n / 2; i++) {
+			struct pcapw_piece x = pc[i];
+
+			pc[i] = pc[n - 1 - i];
+			pc[n - 1 - i] = x;
+		}
+	} else if (fo->order == PCAPW_FRAG_SHUFFLE) {
+		for (uint32_t i = n - 1; i > 0; i--) {
+			uint32_t j = (uint32_t)pcapw_rng_below(&w->frag_rng, i + 1u);
+			struct pcapw_piece x = pc[i];
+
+			pc[i] = pc[j];
+			pc[j] = x;
+		}
+	}
+	return n;
+}
+
+/* A TCP packet that is tunnelled, fragmented, or both. */
+static int write_wrapped(struct pcapw *w, const struct pcapw_tcp *t)
+{
+	const bool v4 = t->src->family == 4;
+	const uint32_t ihl = v4 ? 20 : 40, thl = 20u + t->opts_len;
+	uint32_t len = build_tcp_ip(t, w->pkt), total = len - ihl, n, id6;
+	int rc = 0;
+
+	if (!w->frag.size || !t->payload_len ||
+	    total <= (w->frag.tiny ? 8u : w->frag.size))
+		return emit_ip(w, t, w->pkt, len);
+	n = frag_plan(w, total, thl);
+	id6 = w->frag_id6++;
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		const struct pcapw_piece *pc = &w->pieces[i];
+		uint8_t *q = w->piece_pkt, *data;
+		uint16_t ck;
+
+		if (v4) {
+			/* RFC 791 section 3.2: the same header, this piece's
+			 * length, MF and offset in 8-byte units, DF cleared. */
+			memcpy(q, w->pkt, 20);
+			put_be16(q + 2, (uint16_t)(20 + pc->len));
+			put_be16(q + 6, (uint16_t)((pc->more ? 0x2000u : 0u) | pc->off / 8u));
+			put_be16(q + 10, 0);
+			ck = (uint16_t)~csum_fold(csum_add(0, q, 20));
+			if (t->csum & PCAPW_CSUM_BAD_IP)
+				ck = ck ? 0 : 0x0101;
+			memcpy(q + 10, &ck, 2);
+			data = q + 20;
+		} else {
+			/* RFC 8200 section 4.5: the fixed header (no
+			 * extension headers here) then the Fragment header. */
+			memcpy(q, w->pkt, 40);
+			put_be16(q + 4, (uint16_t)(8 + pc->len));
+			q[6] = 44;
+			q[40] = 6;
+			q[41] = 0;
+			put_be16(q + 42, (uint16_t)(pc->off | (pc->more ? 1u : 0u)));
+			put_be32(q + 44, id6);
+			data = q + 48;
+		}
+		memcpy(data, w->pkt + ihl + pc->off, pc->len);
+		if (pc->alt)
+			for (uint32_t k = 0; k < pc->len; k++)
+				data[k] ^= 0x20;
+		rc = emit_ip(w, t, q, (uint32_t)(data - q) + pc->len);
+	}
+	return rc;
 }
 
 int pcapw_endpoint_parse(const char *text, struct pcapw_endpoint *ep)

@@ -10,7 +10,10 @@
  *   pcapw_write_tcp()   one TCP segment: link header (Ethernet with 0-2 VLAN
  *                       tags, Linux SLL/SLL2, raw IP, BSD NULL, LINKTYPE_IPV4/
  *                       IPV6) + IPv4/IPv6 + TCP header + payload, checksums
- *                       right or deliberately wrong.
+ *                       right or deliberately wrong; optionally wrapped in a
+ *                       tunnel (MPLS, GRE, ERSPAN, VXLAN, Geneve, IP-in-IP)
+ *                       and cut into IP fragments (pcapw_set_tunnel,
+ *                       pcapw_set_fragment).
  *   struct pcapw_conn   one TCP connection: both sides' ISNs and stream
  *                       offsets, so handshake, data, ACKs, FIN and RST get
  *                       consistent sequence and acknowledgement numbers, plus
@@ -19,8 +22,10 @@
  *
  * Invariants. The file format is written by hand (not with libpcap) so any
  * link type can be produced. Frames are built directly inside the output
- * buffer: there is no allocation after pcapw_open(), one memcpy of the
- * payload per packet, and one write(2) per buffer-full, so generators can
+ * buffer: there is no allocation per packet (tunnels and fragmentation
+ * allocate their scratch space once, when first switched on), one memcpy
+ * of the payload per packet (two when tunnelled or fragmented), and one
+ * write(2) per buffer-full, so generators can
  * write GB-scale files with many connections interleaved. Every timestamp
  * comes from the writer's clock, which only moves when told to (a fixed step
  * after each packet, pcapw_clock_set/advance), so output is a pure function
@@ -173,6 +178,98 @@ struct pcapw_tcp {
  * the link type, options or payload too long), or the sticky -errno.
  */
 int pcapw_write_tcp(struct pcapw *w, const struct pcapw_tcp *t);
+
+/* ------------------------------------------------------------------ */
+/* Tunnels and IP fragmentation, for every TCP packet written after the
+ * call (pcapw_write_frame is never touched). */
+
+/*
+ * Encapsulations, as seen on taps and SPAN ports. The outer addresses are
+ * fixed: IPv4 192.0.2.1 <-> 192.0.2.2, IPv6 2001:db8:ffff::1 <-> ::2, the
+ * ".1" end being the sender of packets that are not `outgoing` (the
+ * client's side for pcapw_conn). Inner Ethernet frames use the endpoints'
+ * MACs. Checksums of what is added are right (the UDP ones are 0).
+ */
+enum pcapw_tunnel {
+	PCAPW_TUNNEL_NONE = 0,
+	PCAPW_TUNNEL_MPLS,          /* labels 16 and 1000 (bottom of stack) then
+				     * the IP packet; needs an Ethernet, SLL or
+				     * SLL2 link (EtherType 0x8847) */
+	PCAPW_TUNNEL_GRE,           /* IPv4 + GRE with checksum, key and
+				     * sequence number, protocol IPv4/IPv6 */
+	PCAPW_TUNNEL_GRE_ETH,       /* IPv4 + GRE with key, 0x6558 + Ethernet */
+	PCAPW_TUNNEL_ERSPAN2,       /* IPv4 + GRE with sequence, 0x88BE +
+				     * ERSPAN type II + Ethernet */
+	PCAPW_TUNNEL_ERSPAN3,       /* IPv4 + GRE with sequence, 0x22EB +
+				     * ERSPAN type III with the platform
+				     * subheader + Ethernet */
+	PCAPW_TUNNEL_VXLAN,         /* IPv4 + UDP 4789 + VXLAN + Ethernet */
+	PCAPW_TUNNEL_GENEVE,        /* IPv4 + UDP 6081 + Geneve with one 8-byte
+				     * option + Ethernet */
+	PCAPW_TUNNEL_IPIP,          /* IPv4 + the packet (4in4 or 6in4) */
+	PCAPW_TUNNEL_IP6IP6,        /* IPv6 + an IPv6 packet */
+	PCAPW_TUNNEL_IP4IN6,        /* IPv6 + an IPv4 packet */
+	PCAPW_TUNNEL_COUNT,
+};
+
+/* "none", "mpls", "gre", "gre-eth", "erspan2", "erspan3", "vxlan",
+ * "geneve", "ipip", "ip6ip6", "ip4in6". pcapw_tunnel_parse returns -1 for
+ * an unknown name. */
+const char *pcapw_tunnel_name(enum pcapw_tunnel t);
+int pcapw_tunnel_parse(const char *name);
+
+/*
+ * Wrap every later TCP packet. Returns 0, -EINVAL (unknown value) or
+ * -ENOMEM. A packet the combination cannot carry (MPLS on a raw link, an
+ * IPv6 outer header on LINKTYPE_IPV4, an IPv4 packet in ip6ip6, a packet
+ * whose outer IP length would pass 65535) makes pcapw_write_tcp return
+ * -EINVAL.
+ */
+int pcapw_set_tunnel(struct pcapw *w, enum pcapw_tunnel t);
+
+enum pcapw_frag_order {
+	PCAPW_FRAG_IN_ORDER = 0,
+	PCAPW_FRAG_REVERSE,         /* last fragment first */
+	PCAPW_FRAG_SHUFFLE,         /* random order from `seed` */
+};
+
+/*
+ * IP fragmentation of every later TCP packet that carries data and does
+ * not fit in one fragment (handshake, pure ACKs, FIN and RST are never
+ * cut). With a tunnel, the inner packet is cut and each fragment wrapped.
+ * IPv4 fragments clear DF and share the packet's IP id; IPv6 fragments
+ * carry a Fragment header (next header TCP, a fresh 32-bit id per packet).
+ */
+struct pcapw_frag_opts {
+	uint32_t size;              /* data bytes per fragment, a multiple of 8
+				     * (the last one takes what is left);
+				     * 0 = no fragmentation */
+	enum pcapw_frag_order order;
+	uint32_t overlap;           /* 0, or a multiple of 8: one more fragment
+				     * with the same bytes XOR 0x20 (so which
+				     * copy a reassembler keeps shows). It
+				     * starts where the first fragment that is
+				     * past the TCP header and not the last
+				     * one starts, covers this many bytes but
+				     * stops where the last fragment starts
+				     * (MF always set), and is sent right after
+				     * the last fragment it overlaps, before
+				     * `order` is applied. Packets with no such
+				     * fragment get none. In order, a first-
+				     * wins (or bsd, windows, solaris)
+				     * reassembler keeps the original bytes, a
+				     * last-wins or linux one the changed. */
+	bool tiny;                  /* the first fragment carries only 8 bytes:
+				     * the TCP ports and sequence number, the
+				     * rest of the header in the next one
+				     * (RFC 1858's tiny fragment) */
+	uint64_t seed;              /* for PCAPW_FRAG_SHUFFLE */
+};
+
+/* Set (fo->size != 0) or clear (fo NULL or size 0) fragmentation. Returns
+ * 0, -EINVAL (size or overlap not a multiple of 8, size over 65528, an
+ * unknown order) or -ENOMEM. */
+int pcapw_set_fragment(struct pcapw *w, const struct pcapw_frag_opts *fo);
 
 /* ------------------------------------------------------------------ */
 /* Deterministic random numbers (splitmix64), shared by the generators. */

@@ -28,6 +28,7 @@ struct frame {
 	const uint8_t *p;
 	uint32_t len;
 	uint64_t ts_us;
+	bool raw_ip;                /* a bare IP datagram (reassembled here) */
 };
 
 struct cap {
@@ -139,6 +140,8 @@ static void cap_free(struct cap *c)
 static const uint8_t *frame_ip(const struct cap *c, const struct frame *f)
 {
 	size_t off = 0;
+	if (f->raw_ip)
+		return f->p;
 	switch (c->link) {
 	case 1:
 		off = 12;
@@ -188,6 +191,8 @@ struct flow {
 	uint32_t first_ack[2], last_ack[2];
 	bool ts_monotonic;
 	uint64_t first_ts, last_ts;
+	unsigned tunneled;          /* packets that came through a tunnel */
+	uint8_t tunnel_outer, tunnel_depth;
 };
 
 /*
@@ -218,13 +223,21 @@ static void flow_build(const struct cap *c, struct flow *fl, uint16_t client_por
 		else if (f->ts_us <= fl->last_ts)
 			fl->ts_monotonic = false;
 		fl->last_ts = f->ts_us;
-		r = decode_packet((int)c->link, f->p, f->len, &opts, &d, &st);
+		r = f->raw_ip ? decode_ip(f->p, f->len, &opts, &d, &st)
+			      : decode_packet((int)c->link, f->p, f->len, &opts, &d, &st);
 		if (r == DECODE_OK)
 			fl->csum_ok++;
 		else if (r != DECODE_BAD_CHECKSUM ||
-			 decode_packet((int)c->link, f->p, f->len, &nocheck, &d, &st) != DECODE_OK)
+			 (f->raw_ip ? decode_ip(f->p, f->len, &nocheck, &d, &st)
+				    : decode_packet((int)c->link, f->p, f->len, &nocheck, &d, &st))
+			 != DECODE_OK)
 			continue;
 		fl->decoded++;
+		if (d.tunnel_depth) {
+			fl->tunneled++;
+			fl->tunnel_outer = d.tunnel_outer;
+			fl->tunnel_depth = d.tunnel_depth;
+		}
 		if (d.ip_version == 4) {
 			const uint8_t *ip = frame_ip(c, f);
 			fl->ipv4++;
@@ -774,6 +787,363 @@ static void test_time(void)
 	cap_free(&cap);
 }
 
+/* Every tunnel around the reference session: every frame decodes (with
+ * checksums) to the inner packet, the streams are whole, and the outer
+ * header is what pcapw.h promises. */
+static void test_tunnels(void)
+{
+	static const struct {
+		const char *tunnel, *link;
+		int family;
+		enum decode_tunnel kind;
+		int outer;              /* outer IP version at the link payload */
+	} cases[] = {
+		{ "mpls", "ethernet", 4, DECODE_TUNNEL_MPLS, 0 },
+		{ "mpls", "sll", 6, DECODE_TUNNEL_MPLS, 0 },
+		{ "mpls", "sll2", 4, DECODE_TUNNEL_MPLS, 0 },
+		{ "gre", "ethernet", 4, DECODE_TUNNEL_GRE, 4 },
+		{ "gre", "raw", 6, DECODE_TUNNEL_GRE, 4 },
+		{ "gre-eth", "ethernet", 4, DECODE_TUNNEL_GRE, 4 },
+		{ "gre-eth", "ipv4", 6, DECODE_TUNNEL_GRE, 4 },
+		{ "erspan2", "ethernet", 4, DECODE_TUNNEL_ERSPAN, 4 },
+		{ "erspan3", "ethernet", 6, DECODE_TUNNEL_ERSPAN, 4 },
+		{ "erspan3", "null", 4, DECODE_TUNNEL_ERSPAN, 4 },
+		{ "vxlan", "ethernet", 4, DECODE_TUNNEL_VXLAN, 4 },
+		{ "vxlan", "sll", 6, DECODE_TUNNEL_VXLAN, 4 },
+		{ "geneve", "ethernet", 4, DECODE_TUNNEL_GENEVE, 4 },
+		{ "geneve", "sll2", 6, DECODE_TUNNEL_GENEVE, 4 },
+		{ "ipip", "ethernet", 4, DECODE_TUNNEL_IPIP, 4 },
+		{ "ipip", "raw", 6, DECODE_TUNNEL_IPIP, 4 },
+		{ "ip6ip6", "ethernet", 6, DECODE_TUNNEL_IPIP, 6 },
+		{ "ip6ip6", "ipv6", 6, DECODE_TUNNEL_IPIP, 6 },
+		{ "ip4in6", "ethernet", 4, DECODE_TUNNEL_IPIP, 6 },
+		{ "ip4in6", "null", 4, DECODE_TUNNEL_IPIP, 6 },
+		{ "none", "ethernet", 4, DECODE_TUNNEL_NONE, 4 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[4096], err[256];
+		const bool v6 = cases[i].family == 6;
+		unsigned outer_ok = 0;
+
+		snprintf(text, sizeof(text), "@link %s\n@tunnel %s\n@client %s\n@server %s\n"
+			 "@segment 16\n%s", cases[i].link, cases[i].tunnel,
+			 v6 ? "[2001:db8::1]:40000" : "10.0.0.1:40000",
+			 v6 ? "[2001:db8::2]:25" : "10.0.0.2:25", ref_body);
+		CHECK_EQ_U(run_txn("tun.pcap", text, err, sizeof(err), NULL), 0);
+		if (err[0])
+			fprintf(stderr, "tunnel case %zu: %s\n", i, err);
+		CHECK_EQ_U(cap_load(tpath("tun.pcap"), &cap), 0);
+		flow_build(&cap, &flow, 0);
+		CHECK(cap.n > 30);
+		CHECK_EQ_U(flow.decoded, cap.n);
+		CHECK_EQ_U(flow.csum_ok, cap.n);
+		CHECK_EQ_U(flow.tunneled, cases[i].kind ? cap.n : 0);
+		CHECK_EQ_U(flow.tunnel_outer, cases[i].kind);
+		CHECK_EQ_U(flow.tunnel_depth, cases[i].kind ? 1 : 0);
+		CHECK_EQ_U(flow.cli_port, 40000);
+		CHECK_EQ_U(flow.srv_addr.b[15], 2);
+		CHECK(flow_stream_is(&flow, 0, ref_client, strlen(ref_client)));
+		CHECK(flow_stream_is(&flow, 1, ref_server, strlen(ref_server)));
+		/* The outer header: fixed addresses, the client's end first. */
+		for (unsigned k = 0; k < cap.n && cases[i].kind; k++) {
+			const uint8_t *ip = frame_ip(&cap, &cap.f[k]);
+
+			if (cases[i].outer == 4 && ip[0] == 0x45 && ip[12] == 192 && ip[15] >= 1 &&
+			    ip[15] <= 2 && ip[19] == 3 - ip[15] && ipv4_hdr_csum_ok(ip))
+				outer_ok++;
+			if (cases[i].outer == 6 && ip[0] >> 4 == 6 && ip[4 + 4] == 0x20 &&
+			    ip[8 + 4] == 0xff && ip[23] + ip[39] == 3)
+				outer_ok++;
+			if (cases[i].outer == 0 && ip[0] == 0x00 && ip[1] == 0x01 && ip[2] == 0x00)
+				outer_ok++;     /* label 16 */
+		}
+		CHECK_EQ_U(outer_ok, cases[i].kind ? cap.n : 0);
+		cap_free(&cap);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* An independent reassembler of what @fragment writes: fragments found by
+ * decode_packet() are put back together as decode.h's decoded_frag
+ * describes (first or last copy of a byte wins) and decode_ip() reads the
+ * datagram, as the sensor will. */
+
+#define DG_MAX 70000
+
+struct dgram {
+	bool used;
+	struct mt_addr src, dst;
+	uint32_t id;
+	uint8_t ver, proto;
+	uint8_t hdr[256];
+	uint32_t hdr_len, nh_off;
+	bool have_first, end_known;
+	uint32_t end;
+	uint8_t data[DG_MAX], have[DG_MAX];
+};
+
+struct frag_seen {
+	unsigned frags, datagrams, overlap_diff, tiny_first, tunneled, not_first_first;
+	unsigned max_data, bad;     /* bad: offset not 8n, DF set, ... */
+	bool complete;              /* nothing left half-done */
+};
+
+static struct dgram dgs[4];
+static uint8_t arena[1 << 22];
+static struct cap dcap;
+
+/* Rebuild `c` into dcap: whole frames as they are, each datagram as a
+ * raw_ip entry where its last fragment was. */
+static void cap_defrag(const struct cap *c, bool last_wins, struct frag_seen *fs)
+{
+	size_t used = 0;
+
+	memset(fs, 0, sizeof(*fs));
+	memset(dgs, 0, sizeof(dgs));
+	dcap = *c;
+	dcap.buf = NULL;
+	dcap.n = 0;
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct frame *f = &c->f[i];
+		struct decode_stats st;
+		struct decoded_pkt d;
+		const struct decoded_frag *fr = &d.frag;
+		struct dgram *g = NULL;
+		bool diff = false;
+
+		memset(&st, 0, sizeof(st));
+		if (decode_packet((int)c->link, f->p, f->len, NULL, &d, &st) != DECODE_FRAGMENT) {
+			dcap.f[dcap.n++] = *f;
+			continue;
+		}
+		fs->frags++;
+		if (d.tunnel_depth)
+			fs->tunneled++;
+		if (fr->data_len > fs->max_data)
+			fs->max_data = fr->data_len;
+		if ((fr->offset & 7) || (fr->ip_version == 4 && (fr->l3[6] & 0x40)))
+			fs->bad++;
+		if (fr->offset == 0 && fr->data_len == 8)
+			fs->tiny_first++;
+		for (unsigned k = 0; k < 4 && !g; k++)
+			if (dgs[k].used && dgs[k].id == fr->id && dgs[k].ver == fr->ip_version &&
+			    !memcmp(&dgs[k].src, &fr->src, 16) && !memcmp(&dgs[k].dst, &fr->dst, 16))
+				g = &dgs[k];
+		for (unsigned k = 0; k < 4 && !g; k++)
+			if (!dgs[k].used) {
+				g = &dgs[k];
+				memset(g, 0, sizeof(*g));
+				g->used = true;
+				g->id = fr->id;
+				g->ver = fr->ip_version;
+				g->src = fr->src;
+				g->dst = fr->dst;
+				if (fr->offset != 0)
+					fs->not_first_first++;
+			}
+		if (!g || fr->offset + fr->data_len > DG_MAX) {
+			fs->bad++;
+			continue;
+		}
+		for (uint32_t k = 0; k < fr->data_len; k++) {
+			uint32_t o = fr->offset + k;
+
+			if (g->have[o] && g->data[o] != fr->data[k])
+				diff = true;
+			if (!g->have[o] || last_wins)
+				g->data[o] = fr->data[k];
+			g->have[o] = 1;
+		}
+		fs->overlap_diff += diff;
+		if (fr->offset == 0) {
+			memcpy(g->hdr, fr->l3, fr->l3_len);
+			g->hdr_len = fr->l3_len;
+			g->nh_off = fr->l3_nh_off;
+			g->proto = fr->proto;
+			g->have_first = true;
+		}
+		if (!fr->more) {
+			g->end = fr->offset + fr->data_len;
+			g->end_known = true;
+		}
+		if (g->have_first && g->end_known) {
+			uint32_t k, n = g->hdr_len + g->end;
+			uint8_t *o = arena + used;
+
+			for (k = 0; k < g->end && g->have[k]; k++)
+				;
+			if (k < g->end || used + n > sizeof(arena))
+				continue;
+			memcpy(o, g->hdr, g->hdr_len);
+			memcpy(o + g->hdr_len, g->data, g->end);
+			if (g->ver == 4) {
+				uint32_t sum = 0;
+
+				o[2] = (uint8_t)(n >> 8);
+				o[3] = (uint8_t)n;
+				o[6] &= 0x40;   /* keep DF, clear MF and the offset */
+				o[7] = 0;
+				o[10] = o[11] = 0;
+				for (uint32_t b = 0; b < g->hdr_len; b += 2)
+					sum += (uint32_t)o[b] << 8 | o[b + 1];
+				while (sum >> 16)
+					sum = (sum & 0xffff) + (sum >> 16);
+				o[10] = (uint8_t)(~sum >> 8);
+				o[11] = (uint8_t)~sum;
+			} else {
+				o[4] = (uint8_t)((n - 40) >> 8);
+				o[5] = (uint8_t)(n - 40);
+				o[g->nh_off] = g->proto;
+			}
+			used += n;
+			dcap.f[dcap.n].p = o;
+			dcap.f[dcap.n].len = n;
+			dcap.f[dcap.n].ts_us = f->ts_us;
+			dcap.f[dcap.n].raw_ip = true;
+			dcap.n++;
+			fs->datagrams++;
+			g->used = false;
+		}
+	}
+	fs->complete = true;
+	for (unsigned k = 0; k < 4; k++)
+		if (dgs[k].used)
+			fs->complete = false;
+}
+
+static void test_fragments(void)
+{
+	static const struct {
+		const char *opts;
+		int family;
+		bool overlap, tiny, tunnel;
+		unsigned max_data;
+	} cases[] = {
+		{ "@fragment 16", 4, false, false, false, 16 },
+		{ "@fragment 16", 6, false, false, false, 16 },
+		{ "@fragment 8 reverse", 4, false, false, false, 8 },
+		{ "@fragment 24 reverse", 6, false, false, false, 24 },
+		{ "@fragment 8 shuffle\n@seed 7", 4, false, false, false, 8 },
+		{ "@fragment 16 shuffle\n@seed 8", 6, false, false, false, 16 },
+		{ "@fragment 16 overlap 16", 4, true, false, false, 16 },
+		{ "@fragment 8 overlap 24", 6, true, false, false, 24 },
+		{ "@fragment 16 tiny", 4, false, true, false, 16 },
+		{ "@fragment 32 tiny reverse", 6, false, true, false, 32 },
+		{ "@fragment 16 tiny overlap 8 shuffle", 4, true, true, false, 16 },
+		{ "@tunnel vxlan\n@fragment 16", 4, false, false, true, 16 },
+		{ "@tunnel ip6ip6\n@fragment 16 reverse", 6, false, false, true, 16 },
+		{ "@tunnel mpls\n@fragment 8 tiny", 6, false, true, true, 8 },
+		{ "@fragment 1456", 4, false, false, false, 0 },
+		{ "@fragment 16\n@fragment none", 4, false, false, false, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[4096], err[256];
+		const bool v6 = cases[i].family == 6;
+		struct frag_seen fs, fs2;
+		size_t data_writes = REF_WRITES;
+
+		snprintf(text, sizeof(text), "%s\n@client %s\n@server %s\n%s", cases[i].opts,
+			 v6 ? "[2001:db8::1]:40000" : "10.0.0.1:40000",
+			 v6 ? "[2001:db8::2]:25" : "10.0.0.2:25", ref_body);
+		CHECK_EQ_U(run_txn("frag.pcap", text, err, sizeof(err), NULL), 0);
+		CHECK_EQ_U(cap_load(tpath("frag.pcap"), &cap), 0);
+		cap_defrag(&cap, false, &fs);
+		if (fs.bad || !fs.complete)
+			fprintf(stderr, "fragment case %zu: bad %u complete %d\n", i, fs.bad, fs.complete);
+		CHECK_EQ_U(fs.bad, 0);
+		CHECK(fs.complete);
+		/* every write is one segment, cut unless fragmentation is off */
+		CHECK_EQ_U(fs.datagrams, cases[i].max_data ? data_writes : 0);
+		CHECK_EQ_U(fs.max_data, cases[i].max_data);
+		/* (8-byte fragments make every first one "tiny") */
+		CHECK_EQ_U(fs.tiny_first > 0, cases[i].tiny || strstr(cases[i].opts, "@fragment 8 "));
+		if (cases[i].tiny)
+			CHECK_EQ_U(fs.tiny_first, data_writes);
+		CHECK_EQ_U(fs.tunneled, cases[i].tunnel ? fs.frags : 0);
+		CHECK_EQ_U(fs.overlap_diff > 0, cases[i].overlap);
+		if (strstr(cases[i].opts, "reverse"))
+			CHECK_EQ_U(fs.not_first_first, data_writes);
+		else if (!strstr(cases[i].opts, "shuffle"))
+			CHECK_EQ_U(fs.not_first_first, 0);
+		if (cases[i].overlap && strstr(cases[i].opts, "shuffle")) {
+			/* the changed copy may come first in some datagrams and
+			 * last in others: no policy gives the original back */
+			cap_free(&cap);
+			continue;
+		}
+		flow_build(&dcap, &flow, 0);
+		if (flow.csum_ok != dcap.n)
+			fprintf(stderr, "fragment case %zu: %u of %u checksums right\n", i,
+				flow.csum_ok, dcap.n);
+		/* the reassembled segments carry right TCP checksums */
+		CHECK_EQ_U(flow.decoded, dcap.n);
+		CHECK_EQ_U(flow.csum_ok, dcap.n);
+		CHECK(flow_stream_is(&flow, 0, ref_client, strlen(ref_client)));
+		CHECK(flow_stream_is(&flow, 1, ref_server, strlen(ref_server)));
+		if (cases[i].overlap) {
+			/* the other copy wins: streams differ by case flips */
+			cap_defrag(&cap, true, &fs2);
+			flow_build(&dcap, &flow, 0);
+			CHECK(!flow_stream_is(&flow, 0, ref_client, strlen(ref_client)) ||
+			      !flow_stream_is(&flow, 1, ref_server, strlen(ref_server)));
+			CHECK_EQ_U(flow.csum_ok < dcap.n, 1);
+		}
+		cap_free(&cap);
+	}
+
+	/* shuffle: the same seed gives the same file, another seed another */
+	{
+		char err[256];
+		struct cap a;
+		const char *t1 = "@fragment 8 shuffle\n@seed 42\nC: abcdefghijklmnopqrstuvwxyz0123456789\n";
+		const char *t2 = "@fragment 8 shuffle\n@seed 43\nC: abcdefghijklmnopqrstuvwxyz0123456789\n";
+
+		CHECK_EQ_U(run_txn("f1.pcap", t1, err, sizeof(err), NULL), 0);
+		CHECK_EQ_U(run_txn("f2.pcap", t1, err, sizeof(err), NULL), 0);
+		CHECK_EQ_U(run_txn("f3.pcap", t2, err, sizeof(err), NULL), 0);
+		CHECK_EQ_U(cap_load(tpath("f1.pcap"), &a), 0);
+		CHECK_EQ_U(cap_load(tpath("f2.pcap"), &cap), 0);
+		CHECK_MEM(a.buf, a.len, cap.buf, cap.len);
+		cap_free(&cap);
+		CHECK_EQ_U(cap_load(tpath("f3.pcap"), &cap), 0);
+		CHECK(a.len == cap.len && memcmp(a.buf, cap.buf, a.len) != 0);
+		cap_free(&cap);
+		cap_free(&a);
+	}
+
+	/* the exact fragments of one segment: 20 + 38 TCP bytes, size 16,
+	 * tiny and overlap: offsets 0 (8), 8 (16), 24 (16), the overlap at 24
+	 * (8, XOR 0x20), 40 (16), 56 (2, last) */
+	{
+		char err[256];
+		static const uint32_t want_off[] = { 0, 8, 24, 24, 40, 56 };
+		static const uint32_t want_len[] = { 8, 16, 16, 8, 16, 2 };
+		struct decode_stats st;
+		struct decoded_pkt d;
+
+		CHECK_EQ_U(run_txn("f4.pcap", "@fragment 16 tiny overlap 8\n"
+				   "C< abcdefghijklmnopqrstuvwxyz0123456789ab\n", err, sizeof(err), NULL), 0);
+		CHECK_EQ_U(cap_load(tpath("f4.pcap"), &cap), 0);
+		CHECK_EQ_U(cap.n, 3 + 6 + 1 + 3);
+		memset(&st, 0, sizeof(st));
+		for (unsigned k = 0; k < 6; k++) {
+			CHECK_EQ_U(decode_packet(1, cap.f[3 + k].p, cap.f[3 + k].len, NULL, &d, &st),
+				   DECODE_FRAGMENT);
+			CHECK_EQ_U(d.frag.offset, want_off[k]);
+			CHECK_EQ_U(d.frag.data_len, want_len[k]);
+			CHECK_EQ_U(d.frag.more, k < 5);
+			CHECK_EQ_U(d.frag.l3[6] & 0x40, 0);     /* DF cleared */
+			if (k == 3)     /* data bytes 4..11: "efghijkl" flipped */
+				CHECK_MEM(d.frag.data, 8, "EFGHIJKL", 8);
+			if (k == 2)
+				CHECK_MEM(d.frag.data, 8, "efghijkl", 8);
+		}
+		cap_free(&cap);
+	}
+}
+
 static void test_errors(void)
 {
 	static const struct {
@@ -812,6 +1182,18 @@ static void test_errors(void)
 		{ "C! 5x abc\n", "line 1: expected a blank" },
 		{ "@link ipv4\n@client [::1]:1\n@server [::2]:2\nC: a\n", "line 4: packet not allowed" },
 		{ "@client 10.0.0.1:65535\n@session\n", "line 2: client port" },
+		{ "@tunnel pigeon\n", "line 1: @tunnel takes" },
+		{ "@fragment 12\n", "line 1: @fragment takes" },
+		{ "@fragment 0\n", "line 1: @fragment takes" },
+		{ "@fragment 16 sideways\n", "line 1: @fragment takes" },
+		{ "@fragment 16 overlap\n", "line 1: @fragment takes" },
+		{ "@fragment 16 overlap 4\n", "line 1: @fragment takes" },
+		{ "@fragment 65536\n", "line 1: @fragment takes" },
+		{ "@link raw\n@tunnel mpls\nC: a\n", "line 3: packet not allowed" },
+		{ "@tunnel ip6ip6\nC: a\n", "line 2: packet not allowed" },
+		{ "@link ipv4\n@tunnel ip4in6\nC: a\n", "line 3: packet not allowed" },
+		{ "@link ipv6\n@tunnel vxlan\n@client [::1]:1\n@server [::2]:2\nC: a\n",
+		  "line 5: packet not allowed" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -874,6 +1256,10 @@ static void test_library(void)
 	CHECK_EQ_U(pcapw_link_parse("SLL2") < 0, 1);
 	CHECK_STR(pcapw_link_name(PCAPW_LINK_NULL), "null");
 	CHECK_EQ_U(pcapw_link_dlt(PCAPW_LINK_RAW), 101);
+	for (int t = 0; t < PCAPW_TUNNEL_COUNT; t++)
+		CHECK_EQ_U(pcapw_tunnel_parse(pcapw_tunnel_name((enum pcapw_tunnel)t)), t);
+	CHECK_STR(pcapw_tunnel_name(PCAPW_TUNNEL_GRE_ETH), "gre-eth");
+	CHECK_EQ_U(pcapw_tunnel_parse("VXLAN") < 0, 1);
 
 	pcapw_opts_default(&o);
 	o.link = PCAPW_LINK_SLL;
@@ -909,6 +1295,29 @@ static void test_library(void)
 	CHECK_EQ_U(pcapw_conn_close(&conn, PCAPW_SERVER), 0);
 	CHECK_EQ_U(pcapw_packets(w), 1 + 3 + 8 + 4 + 1 + 3);
 	CHECK_EQ_U(pcapw_clock(w), 5000000 + 10 * pcapw_packets(w));
+	{
+		struct pcapw_frag_opts fo = { .size = 12 };
+
+		CHECK_EQ_U(pcapw_set_fragment(w, &fo), (uint64_t)(int64_t)-EINVAL);
+		fo.size = 16;
+		fo.overlap = 4;
+		CHECK_EQ_U(pcapw_set_fragment(w, &fo), (uint64_t)(int64_t)-EINVAL);
+		fo.overlap = 0;
+		fo.order = (enum pcapw_frag_order)3;
+		CHECK_EQ_U(pcapw_set_fragment(w, &fo), (uint64_t)(int64_t)-EINVAL);
+		fo.size = 65536;
+		fo.order = PCAPW_FRAG_IN_ORDER;
+		CHECK_EQ_U(pcapw_set_fragment(w, &fo), (uint64_t)(int64_t)-EINVAL);
+		CHECK_EQ_U(pcapw_set_fragment(w, NULL), 0);
+		CHECK_EQ_U(pcapw_set_tunnel(w, PCAPW_TUNNEL_COUNT), (uint64_t)(int64_t)-EINVAL);
+		/* a largest segment cannot get a tunnel around it: the outer
+		 * IPv4 length would pass 65535 */
+		CHECK_EQ_U(pcapw_set_tunnel(w, PCAPW_TUNNEL_VXLAN), 0);
+		CHECK_EQ_U(pcapw_conn_segment(&conn, PCAPW_CLIENT, 0, big, PCAPW_MAX_PAYLOAD,
+					      PCAPW_ACK), (uint64_t)(int64_t)-EINVAL);
+		CHECK_EQ_U(pcapw_set_tunnel(w, PCAPW_TUNNEL_NONE), 0);
+	}
+	CHECK_EQ_U(pcapw_packets(w), 1 + 3 + 8 + 4 + 1 + 3);
 	CHECK_EQ_U(pcapw_close(w), 0);
 
 	CHECK_EQ_U(cap_load(tpath("lib.pcap"), &cap), 0);
@@ -952,6 +1361,8 @@ int main(void)
 	test_tcp_options();
 	test_payloads();
 	test_time();
+	test_tunnels();
+	test_fragments();
 	test_errors();
 	test_library();
 
