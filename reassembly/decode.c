@@ -79,6 +79,7 @@ struct dctx {
 	struct decoded_pkt *out;
 	struct decode_stats *st;
 	bool inner;                 /* inside an IP payload: see the top */
+	uint32_t cut;               /* IP bytes the snap length cut off */
 };
 
 static inline uint16_t rd16(const uint8_t *p)
@@ -231,13 +232,18 @@ static enum decode_result decode_tcp(struct dctx *c, const uint8_t *t, uint32_t 
 	uint32_t doff;
 
 	/* The IP length ends the packet inside the TCP header: the headers
-	 * disagree, it is not a short capture. */
+	 * disagree, it is not a short capture — unless the capture cut it
+	 * (then the header is what is missing: truncated). */
 	if (len < 20)
-		return DECODE_INVALID;
+		return c->cut ? DECODE_TRUNCATED : DECODE_INVALID;
 	doff = (uint32_t)(t[12] >> 4) * 4;
-	if (doff < 20 || doff > len)
+	if (doff < 20)
 		return DECODE_INVALID;
-	if (c->opts && c->opts->validate_checksums && !csum_ok(csum_add(sum, t, len)))
+	if (doff > len)
+		return c->cut ? DECODE_TRUNCATED : DECODE_INVALID;
+	/* A cut packet's checksum cannot be checked: it is taken as is. */
+	if (c->opts && c->opts->validate_checksums && !c->cut &&
+	    !csum_ok(csum_add(sum, t, len)))
 		return DECODE_BAD_CHECKSUM;
 
 	out->sport = rd16(t);
@@ -254,8 +260,14 @@ static enum decode_result decode_tcp(struct dctx *c, const uint8_t *t, uint32_t 
 	out->ts_ecr = 0;
 	if (doff > 20)
 		tcp_options(t + 20, doff - 20, out);
+	out->urg_ptr = rd16(t + 18);
 	out->payload = t + doff;
 	out->payload_len = len - doff;
+	out->wire_payload_len = out->payload_len + c->cut;
+	if (c->cut) {
+		c->st->snapped++;
+		c->st->snapped_bytes += c->cut;
+	}
 	c->st->tcp++;
 	return DECODE_OK;
 }
@@ -515,6 +527,9 @@ static enum decode_result frag_fill(struct dctx *c, uint32_t unfrag, uint32_t of
 {
 	struct decoded_frag *fr = &c->out->frag;
 
+	/* A fragment the snap length cut cannot be put back together. */
+	if (c->cut)
+		return DECODE_TRUNCATED;
 	if (len == 0 || unfrag + off + len > 0xffffu) {
 		c->st->frag_invalid++;
 		return DECODE_INVALID;
@@ -584,8 +599,17 @@ static enum decode_result decode_ipv4(struct dctx *c, const uint8_t *ip, uint32_
 		tot = avail;
 	if (tot < ihl)
 		return DECODE_INVALID;
-	if (tot > avail)
-		return short_of(c);
+	if (tot > avail) {
+		/* The capture's snap length cut the packet (never inside a
+		 * tunnel: an inner packet longer than its carrier lies; and
+		 * only for TCP — a cut tunnel or fragment is truncated). A
+		 * whole TCP header can still be read; the bytes after the cut
+		 * become a gap (snapped_cut). Fragments must be whole. */
+		if (c->inner || ip[9] != IPPROTO_TCP_ || (rd16(ip + 6) & 0x3fffu))
+			return short_of(c);
+		c->cut = tot - avail;
+		tot = avail;
+	}
 	if (avail > tot)
 		st->trailer_bytes += avail - tot;
 	st->ipv4++;
@@ -697,8 +721,14 @@ static enum decode_result decode_ipv6(struct dctx *c, const uint8_t *ip, uint32_
 	 * capture above 64 KiB; trust the capture then, as for IPv4. */
 	if (plen == 0 && avail - 40 > 0xffffu)
 		plen = avail - 40;
-	if (plen > avail - 40)
-		return short_of(c);
+	if (plen > avail - 40) {
+		/* Snapped (see decode_ipv4); a cut fragment is refused where
+		 * its header is read (frag_fill). */
+		if (c->inner)
+			return short_of(c);
+		c->cut = plen - (avail - 40);
+		plen = avail - 40;
+	}
 	end = 40 + plen;
 	if (avail > end)
 		st->trailer_bytes += avail - end;
@@ -714,7 +744,7 @@ static enum decode_result decode_ipv6(struct dctx *c, const uint8_t *ip, uint32_
 		/* Every extension header is at least 8 bytes; all of it must
 		 * lie inside the IPv6 payload length. */
 		if (end - off < 8)
-			return DECODE_INVALID;
+			return c->cut ? DECODE_TRUNCATED : DECODE_INVALID;
 		switch (nh) {
 		case IP6_HOPOPTS:
 			/* RFC 8200 section 4.1: only right after the IPv6 header.
@@ -741,7 +771,7 @@ static enum decode_result decode_ipv6(struct dctx *c, const uint8_t *ip, uint32_
 			break;
 		}
 		if (hlen > end - off)
-			return DECODE_INVALID;
+			return c->cut ? DECODE_TRUNCATED : DECODE_INVALID;
 		if (nh == IP6_ROUTING)
 			final_dst = ipv6_final_dst(ip + off, hlen, final_dst);
 		nh = ip[off];
@@ -754,6 +784,8 @@ static enum decode_result decode_ipv6(struct dctx *c, const uint8_t *ip, uint32_
 	out->ip_version = 6;
 	out->ttl = ip[7];
 	out->ip_len = end;
+	if (nh != IPPROTO_TCP_ && c->cut)
+		return DECODE_TRUNCATED;        /* only TCP is decoded snapped */
 	if (nh != IPPROTO_TCP_)         /* UDP, ICMPv6, ESP, none, a tunnel... */
 		return decode_ip_payload(c, nh, ip + off, end - off);
 	if (c->opts && c->opts->validate_checksums) {
@@ -967,6 +999,7 @@ static void decode_begin(struct dctx *c, const struct decode_opts *opts,
 	c->out = out;
 	c->st = st;
 	c->inner = false;
+	c->cut = 0;
 	out->vlan_count = 0;
 	out->vlan[0] = out->vlan[1] = 0;
 	out->tunnels = 0;

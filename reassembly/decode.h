@@ -165,7 +165,12 @@ struct decoded_pkt {
 	bool has_timestamp;
 	uint32_t ts_val, ts_ecr;     /* TCP timestamp option */
 	const uint8_t *payload;      /* into the caller's frame */
-	uint32_t payload_len;
+	uint32_t payload_len;        /* captured payload bytes */
+	uint32_t wire_payload_len;   /* payload the IP header says: more than
+	                              * payload_len when the capture's snap
+	                              * length cut the packet (the rest is a
+	                              * gap to reassembly, never shifted data) */
+	uint16_t urg_ptr;            /* TCP urgent pointer (used with TCP_URG) */
 	uint32_t ip_len;             /* IP header + payload as the IP header says */
 	uint32_t frame_len;          /* captured bytes of the whole frame (caplen):
 	                              * what Suricata counts in flow bytes */
@@ -187,6 +192,9 @@ struct decode_stats {
 	uint64_t ip_options;         /* IPv4 packets carrying options */
 	uint64_t ipv6_ext_headers;   /* IPv6 extension headers walked */
 	uint64_t trailer_bytes;      /* Ethernet padding beyond the IP length */
+	uint64_t snapped;            /* TCP packets cut by the snap length,
+	                              * decoded with their header whole */
+	uint64_t snapped_bytes;      /* ... the bytes cut off */
 	uint64_t tunnel[DECODE_TUNNEL_COUNT];  /* encapsulations removed, by kind
 						* ([DECODE_TUNNEL_NONE] stays 0) */
 	uint64_t ipip[4];            /* tunnel[IPIP] by kind, [outer v6 * 2 +

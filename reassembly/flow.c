@@ -25,8 +25,21 @@
  *   - flow_end() always runs eof for both directions (tcp_stream_close)
  *     before ops->flow_end, and the flow is unlinked only after the
  *     callbacks return.
+ *
+ * Port reuse. A SYN with a new initial sequence number on a closed flow
+ * (FIN both ways or RST: TIME-WAIT) starts a new connection at once (RFC
+ * 9293 section 3.10.7.4 and RFC 6191 let a SYN reopen TIME-WAIT). On a flow
+ * not closed it only marks the flow (tcp_stream.c): the old connection
+ * stands until the peer answers that SYN with a SYN-ACK acknowledging it;
+ * then the old flow ends and the new one starts with both packets. A
+ * forged SYN alone never ends a connection we track.
+ *
+ * Policies. Each flow gets the target-based policy of its server (and its
+ * client, for the other direction) once, at creation: the longest prefix
+ * of the configured networks that matches, else the default.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -55,6 +68,173 @@ void reasm_config_default(struct reasm_config *c)
 	c->timeout_established_us = 600 * US_PER_S;
 	c->timeout_closed_us = 10 * US_PER_S;
 	c->worker_id = 0;
+	/* A retransmission normally comes within a few round trips; an
+	 * insertion attack sends its two copies back to back. 16 KiB per
+	 * direction holds both, and ACKs free it as the receiver takes it. */
+	c->max_history_bytes_per_flow = 16u << 10;
+	c->max_history_bytes = UINT64_C(16) << 20;
+	/* Suricata's (OS_POLICY_DEFAULT) and Snort's default. */
+	c->policy_default = REASM_POLICY_BSD;
+	c->urgent_policy = REASM_URGENT_INLINE;
+	c->window_policy = REASM_WINDOW_CHECK;
+	c->n_policy_nets = 0;
+}
+
+/* ---- policies ------------------------------------------------------ */
+
+static const char *const policy_names[REASM_POLICY_COUNT] = {
+	[REASM_POLICY_FIRST] = "first",
+	[REASM_POLICY_LAST] = "last",
+	[REASM_POLICY_LINUX] = "linux",
+	[REASM_POLICY_OLD_LINUX] = "old-linux",
+	[REASM_POLICY_BSD] = "bsd",
+	[REASM_POLICY_BSD_RIGHT] = "bsd-right",
+	[REASM_POLICY_MACOS] = "macos",
+	[REASM_POLICY_WINDOWS] = "windows",
+	[REASM_POLICY_WINDOWS2K3] = "windows2k3",
+	[REASM_POLICY_VISTA] = "vista",
+	[REASM_POLICY_SOLARIS] = "solaris",
+	[REASM_POLICY_HPUX10] = "hpux10",
+	[REASM_POLICY_HPUX11] = "hpux11",
+	[REASM_POLICY_IRIX] = "irix",
+};
+
+/* Other spellings: Snort's stream_tcp names. */
+static const struct {
+	const char *name;
+	uint8_t policy;
+} policy_aliases[] = {
+	{ "win-2003", REASM_POLICY_WINDOWS2K3 },
+	{ "win2003", REASM_POLICY_WINDOWS2K3 },
+	{ "hpux", REASM_POLICY_HPUX11 },
+	{ "old-solaris", REASM_POLICY_FIRST },  /* Suricata: first, for TCP */
+};
+
+/* Case-insensitive, '_' and '-' alike. */
+static bool name_eq(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a == '_' ? '-' : *a, y = *b == '_' ? '-' : *b;
+
+		if (x >= 'A' && x <= 'Z')
+			x = (char)(x - 'A' + 'a');
+		if (x != y)
+			return false;
+	}
+	return *a == *b;
+}
+
+int reasm_policy_parse(const char *name)
+{
+	if (!name)
+		return -1;
+	for (int i = 0; i < REASM_POLICY_COUNT; i++)
+		if (name_eq(name, policy_names[i]))
+			return i;
+	for (size_t i = 0; i < sizeof(policy_aliases) / sizeof(policy_aliases[0]); i++)
+		if (name_eq(name, policy_aliases[i].name))
+			return policy_aliases[i].policy;
+	return -1;
+}
+
+const char *reasm_policy_name(int policy)
+{
+	return policy >= 0 && policy < REASM_POLICY_COUNT ? policy_names[policy] : NULL;
+}
+
+static const char *const urgent_names[REASM_URGENT_COUNT] = { "inline", "oob", "gap" };
+static const char *const window_names[REASM_WINDOW_POLICY_COUNT] = { "check", "drop", "ignore" };
+
+int reasm_urgent_policy_parse(const char *name)
+{
+	for (int i = 0; name && i < REASM_URGENT_COUNT; i++)
+		if (name_eq(name, urgent_names[i]))
+			return i;
+	return -1;
+}
+
+const char *reasm_urgent_policy_name(int policy)
+{
+	return policy >= 0 && policy < REASM_URGENT_COUNT ? urgent_names[policy] : NULL;
+}
+
+int reasm_window_policy_parse(const char *name)
+{
+	for (int i = 0; name && i < REASM_WINDOW_POLICY_COUNT; i++)
+		if (name_eq(name, window_names[i]))
+			return i;
+	return -1;
+}
+
+const char *reasm_window_policy_name(int policy)
+{
+	return policy >= 0 && policy < REASM_WINDOW_POLICY_COUNT ? window_names[policy] : NULL;
+}
+
+/* a with all bits past the first len cleared */
+static void addr_mask(struct mt_addr *a, unsigned len)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned keep = len >= 8 * (i + 1) ? 8 : len > 8 * i ? len - 8 * i : 0;
+
+		a->b[i] &= (uint8_t)(0xff00u >> keep);
+	}
+}
+
+int reasm_config_add_policy(struct reasm_config *c, const struct mt_addr *net,
+			    unsigned prefix_len, int policy)
+{
+	struct reasm_policy_net e;
+
+	if (!c || !net || policy < 0 || policy >= REASM_POLICY_COUNT)
+		return -EINVAL;
+	if (mt_addr_is_v4(net)) {
+		if (prefix_len > 32)
+			return -EINVAL;
+		prefix_len += 96;       /* the ::ffff:0:0/96 mapping */
+	} else if (prefix_len > 128) {
+		return -EINVAL;
+	}
+	e.net = *net;
+	addr_mask(&e.net, prefix_len);
+	e.prefix_len = (uint8_t)prefix_len;
+	e.policy = (uint8_t)policy;
+	for (unsigned i = 0; i < c->n_policy_nets; i++) {
+		struct reasm_policy_net *x = &c->policy_nets[i];
+
+		if (x->prefix_len == e.prefix_len && memcmp(x->net.b, e.net.b, 16) == 0) {
+			x->policy = e.policy;
+			return 0;
+		}
+	}
+	if (c->n_policy_nets >= REASM_MAX_POLICY_NETS)
+		return -ENOSPC;
+	c->policy_nets[c->n_policy_nets++] = e;
+	return 0;
+}
+
+static int policy_lookup(const struct reasm_policy_net *nets, unsigned n, unsigned dflt,
+			 const struct mt_addr *a)
+{
+	int best = -1, best_len = -1;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct mt_addr m = *a;
+
+		if ((int)nets[i].prefix_len <= best_len)
+			continue;
+		addr_mask(&m, nets[i].prefix_len);
+		if (memcmp(m.b, nets[i].net.b, 16) == 0) {
+			best = nets[i].policy;
+			best_len = nets[i].prefix_len;
+		}
+	}
+	return best >= 0 ? best : (int)dflt;
+}
+
+int reasm_config_policy_for(const struct reasm_config *c, const struct mt_addr *server)
+{
+	return policy_lookup(c->policy_nets, c->n_policy_nets, c->policy_default, server);
 }
 
 /* ---- hashing ------------------------------------------------------- */
@@ -328,6 +508,12 @@ static struct reasm_flow *flow_create(struct reasm *r, const struct decoded_pkt 
 	f->pub.state = (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN ?
 		       FLOW_STATE_NEW : FLOW_STATE_ESTABLISHED;
 	f->pub.vlan = p->vlan_count ? p->vlan[0] : 0;
+	f->pub.policy = (uint8_t)policy_lookup(r->policy_nets, r->n_policy_nets,
+					       r->policy_default, &f->pub.server);
+	f->policy_client = (uint8_t)policy_lookup(r->policy_nets, r->n_policy_nets,
+						  r->policy_default, &f->pub.client);
+	f->flags = 0;
+	f->anomalies = 0;
 	f->pub.first_us = now;
 	f->pub.last_us = now;
 	f->hash = h;
@@ -341,12 +527,62 @@ static struct reasm_flow *flow_create(struct reasm *r, const struct decoded_pkt 
 	return f;
 }
 
+/* Account one packet of f and run it through the TCP state machine. */
+static void flow_packet(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
+			const struct decoded_pkt *p, const struct tcp_extra *x)
+{
+	unsigned c;
+
+	r->idle_us = r->now - f->pub.last_us;
+	r->stats.pkts++;
+	f->pub.last_us = r->now;
+	f->pub.dir[d].pkts++;
+	f->pub.dir[d].bytes += p->frame_len;
+	tcp_stream_packet(r, f, d, p, x);
+
+	/* Move to the tail of its (possibly new) class list. */
+	c = class_of(f);
+	if (c != f->lru_class || f->lru_next != REASM_NIL) {
+		lru_unlink(r, f);
+		lru_append(r, f, c);
+	}
+}
+
+/* A SYN with a new ISN on a closed flow (RFC 9293 3.10.7.4, RFC 6191: a
+ * SYN may reopen TIME-WAIT). The old SYN again is a retransmission. */
+static bool reuse_of_closed(const struct reasm_flow *f, enum flow_dir d,
+			    const struct decoded_pkt *p)
+{
+	const struct reasm_dir *D = &f->dir[d];
+
+	return f->pub.state == FLOW_STATE_CLOSED &&
+	       (p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+	       !((D->flags & REASM_DIR_SYN) && D->isn == p->seq);
+}
+
+/* The peer's SYN-ACK acknowledges the new SYN tcp_stream.c put aside. */
+static bool reuse_confirmed(const struct reasm_flow *f, enum flow_dir d,
+			    const struct decoded_pkt *p)
+{
+	return (f->flags & REASM_FLOW_REUSE) && d != f->reuse_dir &&
+	       (p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
+	       p->ack == f->reuse_isn + 1;
+}
+
 void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us)
+{
+	reasm_packet_ex(r, p, 0, p->payload_len, now_us);
+}
+
+void reasm_packet_ex(struct reasm *r, const struct decoded_pkt *p, uint16_t urg_ptr,
+		     uint32_t wire_len, uint64_t now_us)
 {
 	struct reasm_flow *f = NULL;
 	enum flow_dir d = FLOW_TO_SERVER;
+	struct tcp_extra x = { urg_ptr, wire_len };
+	struct decoded_pkt syn;
+	bool with_syn = false;
 	uint32_t h, idx;
-	unsigned c;
 
 	if (now_us > r->now)
 		r->now = now_us;
@@ -354,11 +590,23 @@ void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us)
 	idx = table_find(r, h, p, &d);
 	if (idx != REASM_NIL) {
 		f = reasm_flow_at(r, idx);
-		/* A new SYN on a finished connection is port reuse: the old
-		 * flow ends now and the SYN starts a new one (RFC 9293
-		 * section 3.10.7.4 / RFC 6191: a SYN may reopen TIME-WAIT). */
-		if (f->pub.state == FLOW_STATE_CLOSED &&
-		    (p->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN) {
+		if (reuse_confirmed(f, d, p)) {
+			/* The new connection's SYN, as it was seen, goes into
+			 * the new flow ahead of this SYN-ACK. */
+			memset(&syn, 0, sizeof(syn));
+			syn.src = p->dst;
+			syn.dst = p->src;
+			syn.sport = p->dport;
+			syn.dport = p->sport;
+			syn.ip_version = p->ip_version;
+			syn.tcp_flags = TCP_SYN;
+			syn.seq = f->reuse_isn;
+			syn.wscale = f->reuse_wscale;
+			syn.payload = p->payload;
+			with_syn = true;
+		}
+		if (with_syn || reuse_of_closed(f, d, p)) {
+			r->stats.port_reuse++;
 			flow_end(r, f, FLOW_END_CLOSED);
 			f = NULL;
 		}
@@ -371,20 +619,13 @@ void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us)
 		f = flow_create(r, p, h, r->now, &d);
 		if (!f)
 			return;
-	}
+		if (with_syn) {
+			struct tcp_extra none = { 0, 0 };
 
-	r->stats.pkts++;
-	f->pub.last_us = r->now;
-	f->pub.dir[d].pkts++;
-	f->pub.dir[d].bytes += p->frame_len;
-	tcp_stream_packet(r, f, d, p);
-
-	/* Move to the tail of its (possibly new) class list. */
-	c = class_of(f);
-	if (c != f->lru_class || f->lru_next != REASM_NIL) {
-		lru_unlink(r, f);
-		lru_append(r, f, c);
+			tcp_stream_packet(r, f, (enum flow_dir)!d, &syn, &none);
+		}
 	}
+	flow_packet(r, f, d, p, &x);
 }
 
 void reasm_expire(struct reasm *r, uint64_t now_us)
@@ -450,12 +691,19 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 			   const struct reasm_ops *ops, void *user)
 {
 	struct reasm *r;
-	uint64_t nslots = 16, nchunks;
+	uint64_t nslots = 16, nchunks, hist_chunks, hist_per_dir;
 	uint32_t nsegs;
 
 	if (!cfg || !ops || !ops->flow_new || !ops->data || !ops->gap || !ops->eof ||
-	    !ops->flow_end || cfg->max_flows > (1u << 30))
+	    !ops->flow_end || cfg->max_flows > (1u << 30) ||
+	    cfg->policy_default >= REASM_POLICY_COUNT || cfg->urgent_policy >= REASM_URGENT_COUNT ||
+	    cfg->window_policy >= REASM_WINDOW_POLICY_COUNT ||
+	    cfg->n_policy_nets > REASM_MAX_POLICY_NETS)
 		return NULL;
+	for (unsigned i = 0; i < cfg->n_policy_nets; i++)
+		if (cfg->policy_nets[i].policy >= REASM_POLICY_COUNT ||
+		    cfg->policy_nets[i].prefix_len > 128)
+			return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
@@ -468,6 +716,11 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 	r->timeout[REASM_CLASS_EST] = cfg->timeout_established_us;
 	r->timeout[REASM_CLASS_CLOSED] = cfg->timeout_closed_us;
 	r->id_prefix = (uint64_t)(cfg->worker_id & 0xffu) << REASM_ID_BITS;
+	r->urgent_policy = cfg->urgent_policy;
+	r->window_policy = cfg->window_policy;
+	r->policy_default = cfg->policy_default;
+	r->n_policy_nets = cfg->n_policy_nets;
+	memcpy(r->policy_nets, cfg->policy_nets, sizeof(r->policy_nets));
 	if (getrandom(&r->seed, sizeof(r->seed), GRND_NONBLOCK) != (ssize_t)sizeof(r->seed))
 		r->seed = (uint64_t)(uintptr_t)r ^ UINT64_C(0x2545f4914f6cdd1d);
 	for (unsigned c = 0; c < REASM_CLASS_COUNT; c++)
@@ -511,8 +764,20 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 	r->segs_avail = nsegs;
 
 	nchunks = cfg->max_ooo_bytes / REASM_CHUNK_SIZE;
-	if (nchunks >= REASM_NIL)
-		nchunks = REASM_NIL - 1;
+	hist_chunks = cfg->max_history_bytes / REASM_CHUNK_SIZE;
+	hist_per_dir = cfg->max_history_bytes_per_flow / REASM_CHUNK_SIZE;
+	if (hist_per_dir > UINT16_MAX)
+		hist_per_dir = UINT16_MAX;
+	if (hist_chunks == 0 || hist_per_dir == 0)
+		hist_chunks = hist_per_dir = 0;
+	if (nchunks >= REASM_NIL / 2)
+		nchunks = REASM_NIL / 2 - 1;
+	if (hist_chunks >= REASM_NIL / 2)
+		hist_chunks = REASM_NIL / 2 - 1;
+	r->chunks_avail = (uint32_t)nchunks;
+	r->hist_avail = (uint32_t)hist_chunks;
+	r->hist_per_dir = (uint32_t)hist_per_dir;
+	nchunks += hist_chunks;
 	r->chunk_next = alloc_counted(r, nchunks, sizeof(uint32_t), false);
 	if (!r->chunk_next)
 		goto fail;
@@ -531,7 +796,6 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 		r->chunk_next[i] = r->chunk_free;
 		r->chunk_free = (uint32_t)i;
 	}
-	r->chunks_avail = (uint32_t)nchunks;
 	r->nchunks = (uint32_t)nchunks;
 	return r;
 fail:

@@ -24,6 +24,9 @@ static const char *const names[] = {
 	"cleartext_after_starttls",
 	/* sender checks (app_email.c) */
 	"envelope_from_mismatch", "display_name_spoofing", "multiple_from_headers",
+	/* TCP reassembly (reassembly/reasm.h REASM_ANOMALY_NAMES) */
+	"tcp_overlap_different", "tcp_rst_invalid", "tcp_window_exceeded",
+	"tcp_syn_on_established", "tcp_urgent_data",
 	/* IP defragmentation (reassembly/defrag.c): defrag_anomaly_name() */
 	"frag_overlap_different", "frag_tiny_first", "frag_too_large", "frag_too_many",
 	"frag_timeout", "frag_bad_length", "frag_bad_end",

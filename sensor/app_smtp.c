@@ -427,12 +427,33 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why)
 	app_put(w, a);
 }
 
+/*
+ * A TCP-level sign from reassembly (reasm.h REASM_ANOMALY_*: overlapping
+ * bytes that differ, an RST outside the window, a SYN on a live flow...).
+ * Reassembly raises each name once per flow; it is an anomaly event of
+ * type "stream" about the flow, whether or not it carried SMTP yet.
+ */
+static void on_stream_anomaly(void *user, struct flow *f, enum flow_dir dir, const char *name)
+{
+	struct worker *w = user;
+	unsigned id = anomaly_id(name);
+	json_t *o;
+
+	w->st.anomaly_count[id]++;
+	o = app_event_new(w, f, "anomaly", dir == FLOW_TO_SERVER, true);
+	json_object_set_new(o, "anomaly", json_pack("{s:s,s:s,s:s}", "type", "stream",
+						    "event", name, "layer", "reassembly"));
+	eve_emit(&w->eve, o);
+	w->st.anomalies++;
+}
+
 const struct reasm_ops app_reasm_ops = {
 	.flow_new = on_flow_new,
 	.data = on_data,
 	.gap = on_gap,
 	.eof = on_eof,
 	.flow_end = on_flow_end,
+	.anomaly = on_stream_anomaly,
 };
 
 /* ---- events ------------------------------------------------------------- */

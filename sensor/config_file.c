@@ -193,6 +193,26 @@ static int set_url_schemes(struct mt_config *c, const char *v)
 	return 0;
 }
 
+static int set_urgent(struct mt_config *c, const char *v)
+{
+	int p = reasm_urgent_policy_parse(v);
+
+	if (p < 0)
+		return -EINVAL;
+	c->reasm.urgent_policy = (uint8_t)p;
+	return 0;
+}
+
+static int set_window(struct mt_config *c, const char *v)
+{
+	int p = reasm_window_policy_parse(v);
+
+	if (p < 0)
+		return -EINVAL;
+	c->reasm.window_policy = (uint8_t)p;
+	return 0;
+}
+
 static const struct setting settings[] = {
 	{ "read", K_FN, 0, 0, 0, set_read, "a capture file" },
 	{ "rules", K_FN, 0, 0, 0, set_rules, "rule files" },
@@ -223,6 +243,12 @@ static const struct setting settings[] = {
 	  1u << 30, NULL, "4096..1073741824 bytes" },
 	{ "stream.max-ooo-segments", K_U32, OFF(reasm.max_ooo_segments), 16, 1u << 26, NULL,
 	  "16..67108864" },
+	{ "stream.urgent-policy", K_FN, 0, 0, 0, set_urgent, "inline, oob or gap" },
+	{ "stream.window-policy", K_FN, 0, 0, 0, set_window, "check, drop or ignore" },
+	{ "stream.history-bytes-per-flow", K_U32, OFF(reasm.max_history_bytes_per_flow), 0,
+	  1u << 24, NULL, "0..16777216 bytes" },
+	{ "stream.history-bytes", K_BYTES, OFF(reasm.max_history_bytes), 0, UINT64_C(1) << 40,
+	  NULL, "bytes (0 = off)" },
 	{ "defrag.max-datagrams", K_U32, OFF(defrag.max_datagrams), 16, 1u << 24, NULL,
 	  "16..16777216" },
 	{ "defrag.memcap", K_BYTES, OFF(defrag.max_bytes), 65536, UINT64_C(1) << 40, NULL,

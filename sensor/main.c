@@ -8,6 +8,7 @@
  * rules, input or log directory; 1 for a failure while running. Hostile
  * traffic is never an error: it becomes counters and anomaly events.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -114,6 +115,42 @@ static void print_tally(const struct alert_tally *t)
 			list[k]->sid, list[k]->rev, list[k]->msg);
 	}
 	free(list);
+}
+
+/* "10.0.0.0/8", "192.0.2.7", "2001:db8::/32" -> address (IPv4 mapped) and
+ * prefix length in the family's own bits. 0 or -1. */
+static int parse_net(const char *text, struct mt_addr *a, unsigned *plen)
+{
+	char buf[64];
+	const char *slash = strchr(text, '/');
+	size_t n = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned char v4[4];
+	char *end;
+	unsigned long len;
+
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, buf, v4) == 1) {
+		a->b[10] = a->b[11] = 0xff;
+		memcpy(a->b + 12, v4, 4);
+		len = 32;
+	} else if (inet_pton(AF_INET6, buf, a->b) == 1) {
+		len = 128;
+	} else {
+		return -1;
+	}
+	if (slash) {
+		unsigned long l = strtoul(slash + 1, &end, 10);
+
+		if (!slash[1] || *end || l > len)
+			return -1;
+		len = l;
+	}
+	*plen = (unsigned)len;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -226,13 +263,22 @@ int main(int argc, char **argv)
 		int prc;
 
 		if (strcmp(pol, "default") == 0) {
-			int id = defrag_policy_from_name(net);
+			int id = defrag_policy_from_name(net), tid = reasm_policy_parse(net);
 
-			prc = id < 0 ? id : 0;
-			if (id >= 0)
+			prc = id < 0 || tid < 0 ? -EINVAL : 0;
+			if (!prc) {
 				cfg.defrag.default_policy = (uint8_t)id;
+				cfg.reasm.policy_default = (uint8_t)tid;
+			}
 		} else {
+			struct mt_addr a;
+			unsigned plen;
+			int tid = reasm_policy_parse(pol);
+
 			prc = defrag_config_add_prefix(&cfg.defrag, net, pol);
+			if (!prc)
+				prc = tid < 0 || parse_net(net, &a, &plen) != 0 ? -EINVAL :
+					reasm_config_add_policy(&cfg.reasm, &a, plen, tid);
 		}
 		if (prc != 0) {
 			fprintf(stderr, "mailtap: host-os-policy.%s: %s '%s'\n", pol,

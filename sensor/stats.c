@@ -27,6 +27,25 @@ static json_t *reasm_json(const struct reasm_stats *r)
 
 	json_object_set_new(o, "flows_bypassed", J(r->flows_bypassed));
 	json_object_set_new(o, "bytes_bypassed", J(r->bytes_bypassed));
+	{
+		static const char *const names[] = {
+			"overlaps_replaced", "port_reuse", "simultaneous_open", "rst_invalid",
+			"window_exceeded", "window_bytes_dropped", "keepalives",
+			"zero_window_probes", "urgent", "urgent_bytes_removed",
+			"snapped_segments", "snapped_bytes", "history_bytes_held",
+			"history_no_memory", "anomalies",
+		};
+		const uint64_t v[] = {
+			r->overlaps_replaced, r->port_reuse, r->simultaneous_open, r->rst_invalid,
+			r->window_exceeded, r->window_bytes_dropped, r->keepalives,
+			r->zero_window_probes, r->urgent, r->urgent_bytes_removed,
+			r->snapped_segments, r->snapped_bytes, r->history_bytes_held,
+			r->history_no_memory, r->anomalies,
+		};
+
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+			json_object_set_new(o, names[i], J(v[i]));
+	}
 	return o;
 }
 
@@ -93,6 +112,8 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 	json_object_set_new(dec, "ip_options", J(d->ip_options));
 	json_object_set_new(dec, "ipv6_ext_headers", J(d->ipv6_ext_headers));
 	json_object_set_new(dec, "tunnel_too_deep", J(d->tunnel_too_deep));
+	json_object_set_new(dec, "snapped", J(d->snapped));
+	json_object_set_new(dec, "snapped_bytes", J(d->snapped_bytes));
 	json_object_set_new(dec, "mpls_pseudowire", J(d->mpls_pw));
 	json_object_set_new(dec, "frag_invalid", J(d->frag_invalid));
 	json_object_set_new(dec, "frag_trimmed", J(d->frag_trimmed));
@@ -199,6 +220,15 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 		json_object_set_new(lim, "timeout_established",
 				    J(w->cfg->reasm.timeout_established_us / 1000000));
 		json_object_set_new(lim, "timeout_closed", J(w->cfg->reasm.timeout_closed_us / 1000000));
+		json_object_set_new(lim, "tcp_policy", json_string(reasm_policy_name(w->cfg->reasm.policy_default)));
+		json_object_set_new(lim, "tcp_policy_networks", J(w->cfg->reasm.n_policy_nets));
+		json_object_set_new(lim, "urgent_policy",
+				    json_string(reasm_urgent_policy_name(w->cfg->reasm.urgent_policy)));
+		json_object_set_new(lim, "window_policy",
+				    json_string(reasm_window_policy_name(w->cfg->reasm.window_policy)));
+		json_object_set_new(lim, "defrag_policy",
+				    json_string(defrag_policy_name(w->cfg->defrag.default_policy)));
+		json_object_set_new(lim, "max_ooo_segments", J(w->cfg->reasm.max_ooo_segments));
 	}
 	{
 		const struct defrag_stats *fs = defrag_get_stats(w->defrag);

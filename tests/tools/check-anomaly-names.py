@@ -26,9 +26,11 @@ for path in glob.glob(os.path.join(ROOT, "sensor", "**", "*.c"), recursive=True)
     raised |= set(re.findall(r'anomaly\([^;"]*"([a-z0-9_]+)"', src))
     # name tables: literals of the families raised through a variable
     raised |= set(re.findall(r'"((?:smuggling|mime)_[a-z0-9_]+)"', src))
-# the defragmenter's table (defrag_anomaly_name)
+# the defragmenter's table (defrag_anomaly_name) and reassembly's names
 src = read("reassembly/defrag.c")
 raised |= set(re.findall(r'"(frag_[a-z0-9_]+)"', src))
+src = read("reassembly/reasm.h")
+raised |= set(re.findall(r'#define REASM_ANOMALY_[A-Z_]+ +"(tcp_[a-z0-9_]+)"', src))
 raised.discard("mime_unknown")          # mime_anomaly_name()'s out-of-range value
 
 reg_src = read("sensor/anomaly.c")

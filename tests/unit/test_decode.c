@@ -132,7 +132,10 @@ static const struct row rows[] = {
 	    .link = DECODE_LINK_RAW, V4, SEG, .ihl = 16),
 	ROW("v4 total < ihl", DECODE_INVALID,
 	    .link = DECODE_LINK_ETHERNET, V4, SEG, .tot_delta = -60),
-	ROW("v4 total > captured", DECODE_TRUNCATED,
+	/* The IP length says one byte more than was captured: a packet cut
+	 * by the snap length, decoded (its TCP header is whole) with the
+	 * byte it lacks in wire_payload_len (test_snapped). */
+	ROW("v4 total > captured", DECODE_OK,
 	    .link = DECODE_LINK_ETHERNET, V4, SEG, .tot_delta = 1),
 	ROW("v4 total cuts tcp header", DECODE_INVALID,
 	    .link = DECODE_LINK_ETHERNET, V4, SEG, .tot_delta = -35),
@@ -183,7 +186,7 @@ static const struct row rows[] = {
 	    .link = DECODE_LINK_ETHERNET, V6, SEG, .ext = "none"),
 	ROW("v6 esp", DECODE_NOT_TCP,
 	    .link = DECODE_LINK_ETHERNET, V6, SEG, .ext = "esp"),
-	ROW("v6 payload > captured", DECODE_TRUNCATED,
+	ROW("v6 payload > captured", DECODE_OK,
 	    .link = DECODE_LINK_ETHERNET, V6, SEG, .tot_delta = 1),
 	ROW("v6 payload cuts tcp", DECODE_INVALID,
 	    .link = DECODE_LINK_ETHERNET, V6, SEG, .tot_delta = -30),
@@ -275,20 +278,33 @@ static void test_truncation(void)
 		struct frame f;
 		unsigned bad = 0;
 
+		uint32_t pay_off, pay_len, cut_ok = 0;
+
 		memset(&st, 0, sizeof(st));
 		build(&specs[i], &f);
 		CHECK_EQ_U(run(specs[i].link, f.b, f.len, true, &out, &st), DECODE_OK);
+		pay_off = (uint32_t)(out.payload - f.b);
+		pay_len = out.payload_len;
+		CHECK_EQ_U(out.wire_payload_len, pay_len);
+		/* A prefix that keeps the whole TCP header is a snapped packet:
+		 * decoded, what was cut in wire_payload_len. Shorter ones lack
+		 * a header: truncated. */
 		for (uint32_t cap = 0; cap < f.len; cap++) {
 			enum decode_result r = run(specs[i].link, f.b, cap, cap & 1, &out, &st);
+			enum decode_result want = cap >= pay_off && pay_len ? DECODE_OK : DECODE_TRUNCATED;
 
-			if (r != DECODE_TRUNCATED) {
+			if (r != want || (r == DECODE_OK &&
+					  (out.payload_len != cap - pay_off ||
+					   out.wire_payload_len != pay_len))) {
 				fprintf(stderr, "spec %zu caplen %u/%u: %s\n", i, cap, f.len,
 					decode_result_name(r));
 				bad++;
 			}
+			cut_ok += r == DECODE_OK;
 		}
 		CHECK_EQ_U(bad, 0);
-		CHECK_EQ_U(st.result[DECODE_TRUNCATED], f.len);
+		CHECK_EQ_U(st.result[DECODE_TRUNCATED], f.len - cut_ok);
+		CHECK_EQ_U(st.snapped, cut_ok);
 		CHECK_EQ_U(st.pkts, f.len + 1);
 	}
 }
@@ -844,7 +860,10 @@ static void test_tunnel_cuts(void)
 		for (uint32_t cap = 0; cap < f.end; cap++) {
 			enum decode_result r = run(f.link, f.b, cap, cap & 1, &out, &st);
 
-			if (r != DECODE_TRUNCATED) {
+			/* truncated, or decoded as snapped (the TCP header whole,
+			 * the cut bytes in wire_payload_len) */
+			if (r != DECODE_TRUNCATED &&
+			    !(r == DECODE_OK && out.wire_payload_len > out.payload_len)) {
 				fprintf(stderr, "\"%s\" caplen %u/%u: %s\n", t->name, cap, f.end,
 					decode_result_name(r));
 				bad++;
@@ -952,7 +971,10 @@ static void test_decode_ip(void)
 
 			copy = malloc(cap ? cap : 1);
 			memcpy(copy, f.b, cap);
-			if (decode_ip(copy, cap, NULL, &o, &st) != DECODE_TRUNCATED)
+			enum decode_result r = decode_ip(copy, cap, NULL, &o, &st);
+
+			if (r != DECODE_TRUNCATED &&
+			    !(r == DECODE_OK && o.wire_payload_len > o.payload_len))
 				bad++;
 			free(copy);
 		}

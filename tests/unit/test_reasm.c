@@ -10,7 +10,10 @@
  * for both directions before flow_end, no empty data, per-direction byte
  * counters equal what was delivered) and counts data pointers that lie
  * inside the packet being processed (zero copy) vs elsewhere (copied).
+ * Anomalies go to a second log per flow ("tcp_rst_invalid:1 ...") so the
+ * byte logs stay as they were.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +33,7 @@ struct rec {
 	uint8_t state_at_end;
 	bool midstream;
 	struct flow_dir_stats dir[2];
+	char an[256];           /* anomalies raised: "name:dir ..." */
 };
 
 #define MAX_RECS 8192
@@ -46,6 +50,7 @@ struct tc {
 	unsigned violations;
 	uint64_t ends;
 	uint64_t total_bytes[2];
+	unsigned anomalies;
 };
 
 static struct tc T;
@@ -203,7 +208,19 @@ static void cb_end(void *user, struct flow *f, enum flow_end_reason why)
 	log_entry(r, names[why]);
 }
 
-static const struct reasm_ops ops = { cb_new, cb_data, cb_gap, cb_eof, cb_end };
+static void cb_anomaly(void *user, struct flow *f, enum flow_dir d, const char *name)
+{
+	struct rec *r = rec_of(f);
+	size_t n = strlen(r->an);
+
+	T.anomalies++;
+	if (r->eof[d] && strcmp(name, "tcp_rst_invalid") != 0 &&
+	    strcmp(name, "tcp_syn_on_established") != 0)
+		violation("stream anomaly after eof");
+	snprintf(r->an + n, sizeof(r->an) - n, "%s%s:%d", n ? " " : "", name, d);
+}
+
+static const struct reasm_ops ops = { cb_new, cb_data, cb_gap, cb_eof, cb_end, cb_anomaly };
 
 /* ---- packets ------------------------------------------------------- */
 
@@ -242,13 +259,24 @@ static unsigned flag_bits(const char *s)
 
 	for (; *s; s++)
 		v |= *s == 'F' ? TCP_FIN : *s == 'S' ? TCP_SYN : *s == 'R' ? TCP_RST :
-		     *s == 'P' ? TCP_PSH : *s == 'A' ? TCP_ACK : 0;
+		     *s == 'P' ? TCP_PSH : *s == 'A' ? TCP_ACK : *s == 'U' ? TCP_URG : 0;
 	return v;
 }
 
-/* One packet of endpoint pair e; to_client: sent by the server. */
-static void sendp(struct reasm *r, const struct ep *e, bool to_client, const char *flags,
-		  uint32_t seq, const void *data, uint32_t len, uint64_t t)
+/* One packet, all fields. */
+struct pk {
+	const char *flags;
+	uint32_t seq, ack;
+	uint16_t win;
+	const void *data;
+	uint32_t len;
+	uint16_t urg;           /* urgent pointer (reasm_packet_ex) */
+	uint32_t wire;          /* payload length on the wire; 0: len */
+	uint8_t wscale;         /* SYN option; 0 = none (0xff in the packet) */
+};
+
+static void send_pk(struct reasm *r, const struct ep *e, bool to_client, const struct pk *k,
+		    uint64_t t)
 {
 	struct decoded_pkt p;
 
@@ -258,17 +286,32 @@ static void sendp(struct reasm *r, const struct ep *e, bool to_client, const cha
 	p.sport = to_client ? e->sport : e->cport;
 	p.dport = to_client ? e->cport : e->sport;
 	p.ip_version = e->caddr[0] == 'v' ? 6 : 4;
-	p.tcp_flags = (uint8_t)flag_bits(flags);
-	p.seq = seq;
-	p.wscale = 0xff;
-	p.payload = data;
-	p.payload_len = len;
-	p.ip_len = 40 + len;
-	p.frame_len = 54 + len;  /* Ethernet + IPv4 + TCP headers */
-	T.pkt_lo = data;
-	T.pkt_hi = data ? (const uint8_t *)data + len : NULL;
-	reasm_packet(r, &p, t);
+	p.tcp_flags = (uint8_t)flag_bits(k->flags);
+	p.seq = k->seq;
+	p.ack = k->ack;
+	p.window = k->win;
+	p.wscale = k->wscale ? k->wscale : 0xff;
+	p.payload = k->data;
+	p.payload_len = k->len;
+	p.ip_len = 40 + (k->wire ? k->wire : k->len);
+	p.frame_len = 54 + k->len;  /* Ethernet + IPv4 + TCP headers */
+	T.pkt_lo = k->data;
+	T.pkt_hi = k->data ? (const uint8_t *)k->data + k->len : NULL;
+	if (k->urg || k->wire)
+		reasm_packet_ex(r, &p, k->urg, k->wire ? k->wire : k->len, t);
+	else
+		reasm_packet(r, &p, t);
 	T.pkt_lo = T.pkt_hi = NULL;
+}
+
+/* One packet of endpoint pair e; to_client: sent by the server. No ACK
+ * number (0: never a plausible one here), an open window. */
+static void sendp(struct reasm *r, const struct ep *e, bool to_client, const char *flags,
+		  uint32_t seq, const void *data, uint32_t len, uint64_t t)
+{
+	struct pk k = { flags, seq, 0, 65535, data, len, 0, 0, 0 };
+
+	send_pk(r, e, to_client, &k, t);
 }
 
 static void cli(struct reasm *r, const char *fl, uint32_t seq, const char *s, uint64_t t)
@@ -299,6 +342,7 @@ static struct reasm_config small_cfg(void)
 	struct reasm_config c;
 
 	reasm_config_default(&c);
+	CHECK_EQ_U(c.policy_default, REASM_POLICY_BSD);
 	c.max_flows = 16;
 	c.max_ooo_segments = 256;
 	c.max_ooo_bytes = 1 << 20;
@@ -485,8 +529,9 @@ static void test_permutations(void)
 	}
 }
 
-/* Overlap table: segments {offset, bytes} after a handshake, then flush;
- * the whole log and the counters must match. */
+/* Overlap table under the "first" policy (every copy loses to the first):
+ * segments {offset, bytes} after a handshake, then flush; the whole log
+ * and the counters must match. test_policies has the other policies. */
 static void test_overlaps(void)
 {
 	static const struct {
@@ -506,12 +551,14 @@ static void test_overlaps(void)
 		  "0:abcDEF eof0 eof1 end:shutdown", 0, 1, 1, 1, 1 },
 		{ "queued wins, same bytes", { { 3, "def" }, { 0, "abcdef" }, { -1, 0 } },
 		  "0:abcdef eof0 eof1 end:shutdown", 0, 1, 0, 1, 1 },
-		/* delivered bytes are not kept: a differing retransmission of
-		 * them is counted as a retransmission, not as different */
+		/* delivered bytes stay delivered; the history still holds them
+		 * (nothing acknowledged them), so the difference is seen */
 		{ "delivered wins", { { 0, "abc" }, { 0, "xyz" }, { -1, 0 } },
+		  "0:abc eof0 eof1 end:shutdown", 1, 0, 1, 0, 1 },
+		{ "delivered wins, same", { { 0, "abc" }, { 0, "abc" }, { -1, 0 } },
 		  "0:abc eof0 eof1 end:shutdown", 1, 0, 0, 0, 1 },
 		{ "delivered wins, tail new", { { 0, "abc" }, { 1, "XYde" }, { -1, 0 } },
-		  "0:abcde eof0 eof1 end:shutdown", 0, 1, 0, 0, 2 },
+		  "0:abcde eof0 eof1 end:shutdown", 0, 1, 1, 0, 2 },
 		{ "two queued inside", { { 2, "CD" }, { 6, "gh" }, { 0, "abcdefghij" }, { -1, 0 } },
 		  "0:abCDefghij eof0 eof1 end:shutdown", 0, 1, 1, 2, 1 },
 		{ "new spans queued", { { 3, "def" }, { 1, "bcDEFg" }, { 0, "a" }, { -1, 0 } },
@@ -534,9 +581,12 @@ static void test_overlaps(void)
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct reasm_config c = small_cfg();
-		struct reasm *r = mk(&c);
-		const struct reasm_stats *st = reasm_get_stats(r);
+		struct reasm *r;
+		const struct reasm_stats *st;
 
+		c.policy_default = REASM_POLICY_FIRST;
+		r = mk(&c);
+		st = reasm_get_stats(r);
 		handshake(r, &EP, ISN_C, ISN_S, 1);
 		for (int k = 0; t[i].s[k].off >= 0; k++)
 			cdata(r, (uint32_t)t[i].s[k].off, t[i].s[k].b);
@@ -557,6 +607,8 @@ static void test_overlaps(void)
 		CHECK_EQ_U(st->overlaps_different, t[i].different);
 		CHECK_EQ_U(st->segs_ooo, t[i].ooo);
 		CHECK_EQ_U(st->segs_in_order, t[i].in_order);
+		/* the anomaly comes with the counter, once per flow */
+		CHECK_STR(T.recs[0].an, t[i].different ? "tcp_overlap_different:0" : "");
 		done(r);
 	}
 }
@@ -698,12 +750,16 @@ static void test_fin_rst(void)
 		cdata(r, 0, "ab");
 		cli(r, "R", ISN_C + 3 + (1u << 24), NULL, 2);
 		cli(r, "R", ISN_C + 3 - (1u << 24), NULL, 2);
+		/* bsd (the default) wants exactly the next sequence number */
+		cli(r, "R", ISN_C + 3 + 1000, NULL, 2);
+		cli(r, "R", ISN_C + 2, NULL, 2);
 		CHECK_EQ_U(st->rst, 0);
-		CHECK_EQ_U(st->seq_out_of_window, 2);
+		CHECK_EQ_U(st->rst_invalid, 4);
+		CHECK_STR(T.recs[0].an, "tcp_rst_invalid:0");
 		cdata(r, 2, "cd");
 		CHECK_STR(T.recs[0].log, "0:abcd");
-		/* ... one near them is */
-		cli(r, "R", ISN_C + 5 + 1000, NULL, 3);
+		/* ... the one at the next sequence number is */
+		cli(r, "R", ISN_C + 5, NULL, 3);
 		CHECK_EQ_U(st->rst, 1);
 		CHECK_STR(T.recs[0].log, "0:abcd eof0 eof1");
 		done(r);
@@ -717,12 +773,20 @@ static void test_fin_rst(void)
 		CHECK_EQ_U(reasm_get_stats(r)->flows_created, 0);
 		done(r);
 	}
-	/* RST answering a SYN (port closed) */
+	/* RST answering a SYN (port closed): it must acknowledge the SYN
+	 * (RFC 9293 section 3.10.7.3) */
 	{
 		struct reasm *r = mk(&c);
+		struct pk rst = { "RA", 0, ISN_C, 0, NULL, 0, 0, 0, 0 };
 
 		cli(r, "S", ISN_C, NULL, 1);
-		srv(r, "RA", 0, NULL, 2);
+		srv(r, "RA", 0, NULL, 2);       /* acknowledges nothing */
+		CHECK_EQ_U(reasm_get_stats(r)->rst_invalid, 1);
+		send_pk(r, &EP, true, &rst, 2); /* acknowledges ISN_C - 1 */
+		CHECK_EQ_U(reasm_get_stats(r)->rst_invalid, 2);
+		CHECK_STR(T.recs[0].log, "");
+		rst.ack = ISN_C + 1;
+		send_pk(r, &EP, true, &rst, 2);
 		CHECK_STR(T.recs[0].log, "eof0 eof1");
 		reasm_expire(r, 2 + c.timeout_closed_us);
 		CHECK_STR(T.recs[0].log, "eof0 eof1 end:closed");
@@ -753,7 +817,9 @@ static void test_fin_trim(void)
 		cdata(r, 5, "fghijKLMNO");              /* runs past the FIN */
 		CHECK_EQ_U(st->data_after_close, 3);
 		cdata(r, 0, "abcde");
-		CHECK_STR(T.recs[0].log, "0:abcdefghijkl eof0");
+		/* bsd: the new copy started before the queued "klmno" and
+		 * covered it, so its bytes won (as they would over "kl") */
+		CHECK_STR(T.recs[0].log, "0:abcdefghijKL eof0");
 		done(r);
 	}
 	{
@@ -1063,6 +1129,18 @@ static void test_timeouts(void)
 	/* expire with an old time changes nothing */
 	reasm_expire(r, 0);
 	done(r);
+	/* closed flows linger for the closed timeout, whatever the others */
+	r = mk(&c);
+	st = reasm_get_stats(r);
+	handshake(r, &e1, ISN_C, ISN_S, 0);
+	sendp(r, &e1, false, "FA", ISN_C + 1, NULL, 0, 0);
+	sendp(r, &e1, true, "FA", ISN_S + 1, NULL, 0, 0);
+	reasm_expire(r, 5 * S_US - 1);
+	CHECK_EQ_U(st->flows_closed, 0);
+	reasm_expire(r, 5 * S_US);
+	CHECK_EQ_U(st->flows_closed, 1);
+	CHECK_STR(T.recs[0].log, "eof0 eof1 end:closed");
+	done(r);
 }
 
 /* A flow made by bare ACKs only (stragglers of an expired connection)
@@ -1115,14 +1193,49 @@ static void test_port_reuse(void)
 	CHECK_EQ_U(st->flows_created, 2);
 	CHECK_EQ_U(st->flows_closed, 1);
 	CHECK_EQ_U(T.new_calls, 2);
-	/* a SYN with another ISN on an established flow: counted, ignored */
+	/* a SYN with another ISN on an established flow: counted, and the
+	 * connection stands (the server answers it with a challenge ACK, RFC
+	 * 5961 section 4) */
 	cli(r, "S", 123456, NULL, 6);
 	CHECK_EQ_U(st->syn_on_established, 1);
+	CHECK_STR(T.recs[1].an, "tcp_syn_on_established:0");
 	/* the same SYN again (retransmission): not counted */
 	cli(r, "S", 90000, NULL, 6);
 	CHECK_EQ_U(st->syn_on_established, 1);
 	sendp(r, &EP, false, "PA", 90004, "!", 1, 7);
 	CHECK_STR(T.recs[1].log, "0:two!");
+	/* a SYN-ACK that acknowledges something else confirms nothing */
+	{
+		struct pk sa = { "SA", 33333, 999, 65535, NULL, 0, 0, 0, 0 };
+
+		send_pk(r, &EP, true, &sa, 8);
+		CHECK_EQ_U(st->flows_created, 2);
+	}
+	/* the server answers the new SYN: the old connection ended without
+	 * our seeing it, the new one starts with that SYN and this SYN-ACK */
+	{
+		struct pk sa = { "SA", 33333, 123457, 65535, NULL, 0, 0, 0, 0 };
+
+		send_pk(r, &EP, true, &sa, 9);
+		CHECK_EQ_U(st->flows_created, 3);
+		CHECK_EQ_U(st->port_reuse, 2);
+		CHECK_STR(T.recs[1].log, "0:two! eof0 eof1 end:closed");
+		sendp(r, &EP, false, "PA", 123457, "three", 5, 10);
+		sendp(r, &EP, true, "PA", 33334, "ok", 2, 10);
+		CHECK_STR(T.recs[2].log, "0:three 1:ok");
+		CHECK(T.recs[2].fp && !T.recs[2].fp->midstream);
+		CHECK_EQ_U(T.recs[2].fp ? T.recs[2].fp->client_port : 0, 40000);
+	}
+	/* on a closed flow, the old SYN once more is a retransmission */
+	cli(r, "FA", ISN_C, NULL, 11);  /* (not in the window: ignored) */
+	sendp(r, &EP, false, "FA", 123457 + 5, NULL, 0, 11);
+	sendp(r, &EP, true, "FA", 33334 + 2, NULL, 0, 11);
+	CHECK(T.recs[2].fp && T.recs[2].fp->state == FLOW_STATE_CLOSED);
+	cli(r, "S", 123456, NULL, 12);
+	CHECK_EQ_U(st->flows_created, 3);
+	cli(r, "S", 123000, NULL, 12);
+	CHECK_EQ_U(st->flows_created, 4);
+	CHECK_EQ_U(st->port_reuse, 3);
 	done(r);
 }
 
@@ -1219,9 +1332,11 @@ static void test_table_churn(void)
 	}
 	CHECK_EQ_U(st->flows_active, N);
 	for (int i = 0; i < N; i += 2) {
+		struct pk rst = { "RA", 0, 2, 0, NULL, 0, 0, 0, 0 };     /* acks the SYN */
+
 		snprintf(ca, sizeof(ca), "10.%d.%d.1", i / 200, i % 200);
 		e.cport = (uint16_t)(1024 + i % 7);
-		sendp(r, &e, true, "RA", 0, NULL, 0, 2);
+		send_pk(r, &e, true, &rst, 2);
 	}
 	reasm_expire(r, 10);
 	CHECK_EQ_U(st->flows_active, N / 2);
@@ -1254,6 +1369,946 @@ static void test_create_args(void)
 	reasm_destroy(NULL);
 }
 
+
+/* ---- target-based policies ----------------------------------------- */
+
+static const char *const all_policies[REASM_POLICY_COUNT] = {
+	"first", "last", "linux", "old-linux", "bsd", "bsd-right", "macos", "windows",
+	"windows2k3", "vista", "solaris", "hpux10", "hpux11", "irix",
+};
+
+static void test_policy_names(void)
+{
+	for (int i = 0; i < REASM_POLICY_COUNT; i++) {
+		CHECK_EQ_U(reasm_policy_parse(all_policies[i]), i);
+		CHECK_STR(reasm_policy_name(i), all_policies[i]);
+	}
+	CHECK_EQ_U(reasm_policy_parse("Old_Linux"), REASM_POLICY_OLD_LINUX);
+	CHECK_EQ_U(reasm_policy_parse("WINDOWS"), REASM_POLICY_WINDOWS);
+	CHECK_EQ_U(reasm_policy_parse("win_2003"), REASM_POLICY_WINDOWS2K3);
+	CHECK_EQ_U(reasm_policy_parse("hpux"), REASM_POLICY_HPUX11);
+	CHECK(reasm_policy_parse("linu") == -1);
+	CHECK(reasm_policy_parse("linuxx") == -1);
+	CHECK(reasm_policy_parse("") == -1);
+	CHECK(reasm_policy_parse(NULL) == -1);
+	CHECK(reasm_policy_name(-1) == NULL);
+	CHECK(reasm_policy_name(REASM_POLICY_COUNT) == NULL);
+	CHECK_EQ_U(reasm_urgent_policy_parse("oob"), REASM_URGENT_OOB);
+	CHECK_EQ_U(reasm_urgent_policy_parse("gap"), REASM_URGENT_GAP);
+	CHECK_STR(reasm_urgent_policy_name(REASM_URGENT_INLINE), "inline");
+	CHECK(reasm_urgent_policy_parse("drop") == -1);
+	CHECK(reasm_urgent_policy_name(3) == NULL);
+	CHECK_EQ_U(reasm_window_policy_parse("drop"), REASM_WINDOW_DROP);
+	CHECK_STR(reasm_window_policy_name(REASM_WINDOW_IGNORE), "ignore");
+	CHECK(reasm_window_policy_parse("count") == -1);
+}
+
+static void test_policy_nets(void)
+{
+	struct reasm_config c;
+	struct mt_addr a;
+	struct reasm *r;
+
+	reasm_config_default(&c);
+	parse_addr("10.1.2.0", &a);
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 24, REASM_POLICY_LINUX), 0);
+	parse_addr("10.1.99.99", &a);           /* host bits ignored */
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 16, REASM_POLICY_WINDOWS), 0);
+	parse_addr("v6:0", &a);
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 32, REASM_POLICY_SOLARIS), 0);
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 129, REASM_POLICY_LAST), -EINVAL);
+	parse_addr("10.1.2.3", &a);
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 33, REASM_POLICY_LAST), -EINVAL);
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 8, REASM_POLICY_COUNT), -EINVAL);
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 8, -1), -EINVAL);
+	CHECK_EQ_U(c.n_policy_nets, 3);
+	CHECK_EQ_U(reasm_config_policy_for(&c, &a), REASM_POLICY_LINUX);    /* /24 beats /16 */
+	parse_addr("10.1.3.3", &a);
+	CHECK_EQ_U(reasm_config_policy_for(&c, &a), REASM_POLICY_WINDOWS);
+	parse_addr("10.2.0.1", &a);
+	CHECK_EQ_U(reasm_config_policy_for(&c, &a), REASM_POLICY_BSD);      /* the default */
+	parse_addr("v6:77", &a);
+	CHECK_EQ_U(reasm_config_policy_for(&c, &a), REASM_POLICY_SOLARIS);
+	/* an IPv4 /0 is every IPv4 address, and no IPv6 one */
+	parse_addr("0.0.0.0", &a);
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 0, REASM_POLICY_IRIX), 0);
+	parse_addr("192.0.2.1", &a);
+	CHECK_EQ_U(reasm_config_policy_for(&c, &a), REASM_POLICY_IRIX);
+	a.b[10] = 0;
+	CHECK_EQ_U(reasm_config_policy_for(&c, &a), REASM_POLICY_BSD);
+	/* the same net again replaces its policy */
+	parse_addr("10.1.2.77", &a);
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 24, REASM_POLICY_HPUX10), 0);
+	CHECK_EQ_U(c.n_policy_nets, 4);
+	CHECK_EQ_U(reasm_config_policy_for(&c, &a), REASM_POLICY_HPUX10);
+	/* the table is bounded */
+	for (int i = 0; i < REASM_MAX_POLICY_NETS - 4; i++) {
+		char t[32];
+
+		snprintf(t, sizeof(t), "172.16.%d.0", i);
+		parse_addr(t, &a);
+		CHECK_EQ_U(reasm_config_add_policy(&c, &a, 24, REASM_POLICY_LAST), 0);
+	}
+	parse_addr("172.31.0.0", &a);
+	CHECK_EQ_U(reasm_config_add_policy(&c, &a, 16, REASM_POLICY_LAST), -ENOSPC);
+	CHECK_EQ_U(c.n_policy_nets, REASM_MAX_POLICY_NETS);
+
+	/* flows take their server's policy, and their client's for the
+	 * stream the client receives */
+	reasm_config_default(&c);
+	c.max_flows = 8;
+	parse_addr("10.0.0.2", &a);
+	reasm_config_add_policy(&c, &a, 32, REASM_POLICY_FIRST);
+	parse_addr("10.0.0.1", &a);
+	reasm_config_add_policy(&c, &a, 32, REASM_POLICY_LAST);
+	r = mk(&c);
+	handshake(r, &EP, ISN_C, ISN_S, 1);
+	cdata(r, 3, "DEF");
+	cdata(r, 0, "abcdef");                  /* first: the queued copy */
+	srv(r, "PA", ISN_S + 1 + 3, "DEF", 1);
+	srv(r, "PA", ISN_S + 1, "abcdef", 1);   /* last (the client): the new one */
+	CHECK_STR(T.recs[0].log, "0:abcDEF 1:abcdef");
+	CHECK_EQ_U(T.recs[0].fp ? T.recs[0].fp->policy : 99, REASM_POLICY_FIRST);
+	done(r);
+	/* a config out of range is refused */
+	reasm_config_default(&c);
+	c.policy_default = REASM_POLICY_COUNT;
+	CHECK(reasm_create(&c, &ops, &T) == NULL);
+	reasm_config_default(&c);
+	c.urgent_policy = 9;
+	CHECK(reasm_create(&c, &ops, &T) == NULL);
+	reasm_config_default(&c);
+	c.n_policy_nets = REASM_MAX_POLICY_NETS + 1;
+	CHECK(reasm_create(&c, &ops, &T) == NULL);
+}
+
+/* Novak & Sturges' test: segments sent in this order (sequence numbers,
+ * ISN 10), the hole at 11 filled last. The expected streams are the ones
+ * Suricata's unit tests give for bsd, vista, linux, old-linux, solaris and
+ * last (its stream-tcp-reassemble.c tests 4 to 24). */
+static const struct {
+	uint32_t seq;
+	const char *b;
+} novak[] = {
+	{ 12, "AAA" }, { 16, "BB" }, { 18, "CCC" }, { 22, "D" }, { 25, "EE" }, { 27, "FFF" },
+	{ 30, "GG" }, { 32, "HH" }, { 34, "I" }, { 13, "JJJJ" }, { 18, "KKK" }, { 21, "LLL" },
+	{ 24, "MMM" }, { 28, "N" }, { 31, "O" }, { 32, "P" }, { 34, "QQ" }, { 11, "0" },
+};
+
+/* The groups of reasm.h's table and what each gives. */
+enum { G_FIRST, G_LAST, G_LINUX, G_OLD_LINUX, G_BSD, G_SOLARIS };
+
+static const uint8_t policy_group[REASM_POLICY_COUNT] = {
+	[REASM_POLICY_FIRST] = G_FIRST, [REASM_POLICY_LAST] = G_LAST,
+	[REASM_POLICY_LINUX] = G_LINUX, [REASM_POLICY_OLD_LINUX] = G_OLD_LINUX,
+	[REASM_POLICY_BSD] = G_BSD, [REASM_POLICY_BSD_RIGHT] = G_FIRST,
+	[REASM_POLICY_MACOS] = G_BSD, [REASM_POLICY_WINDOWS] = G_BSD,
+	[REASM_POLICY_WINDOWS2K3] = G_BSD, [REASM_POLICY_VISTA] = G_FIRST,
+	[REASM_POLICY_SOLARIS] = G_SOLARIS, [REASM_POLICY_HPUX10] = G_LINUX,
+	[REASM_POLICY_HPUX11] = G_SOLARIS, [REASM_POLICY_IRIX] = G_LINUX,
+};
+
+static void test_policy_novak(void)
+{
+	static const char *const queued[] = {
+		[G_FIRST] = "0AAAJBBCCCLDLMEEFFFGGHHIQ",
+		[G_LAST] = "0AJJJJBKKKLLLMMMFNFGOPHQQ",
+		[G_LINUX] = "0AAAJJBCCCLLLMMMFFFGGHHQQ",
+		[G_OLD_LINUX] = "0AAAJJBKKKLLLMMMFFFGGHHQQ",
+		[G_BSD] = "0AAAJJBCCCLLLMMMFFFGGHHIQ",
+		[G_SOLARIS] = "0AJJJBBKKKLLLMMMFFFGGHHQQ",
+	};
+	/* The same segments with the "0" first: AAA and much else go out in
+	 * order at once, and later copies of them cannot change them (worked
+	 * out with a byte-level model of the table, independent of this code). */
+	static const char *const zero_first[] = {
+		[G_FIRST] = "0AAAJBBCCCLDLMEEFFFGGHHIQ",
+		[G_LAST] = "0AAAJJBCCCLLLMMMFFFGGHHIQ",
+		[G_LINUX] = "0AAAJJBCCCLLLMMMFFFGGHHIQ",
+		[G_OLD_LINUX] = "0AAAJJBCCCLLLMMMFFFGGHHIQ",
+		[G_BSD] = "0AAAJJBCCCLLLMMMFFFGGHHIQ",
+		[G_SOLARIS] = "0AAAJBBCCCLLLMMMFFFGGHHIQ",
+	};
+	const size_t n = sizeof(novak) / sizeof(novak[0]);
+
+	for (int pol = 0; pol < REASM_POLICY_COUNT; pol++) {
+		for (int zf = 0; zf < 2; zf++) {
+			struct reasm_config c = small_cfg();
+			struct reasm *r;
+			char want[80];
+
+			c.policy_default = (uint8_t)pol;
+			r = mk(&c);
+			handshake(r, &EP, 10, 500, 1);
+			for (size_t i = 0; i < n; i++) {
+				size_t k = zf ? (i + n - 1) % n : i;
+
+				cli(r, "PA", novak[k].seq, novak[k].b, 2);
+			}
+			snprintf(want, sizeof(want), "0:%s",
+				 (zf ? zero_first : queued)[policy_group[pol]]);
+			if (strcmp(T.recs[0].log, want) != 0)
+				fprintf(stderr, "novak %s%s\n", all_policies[pol],
+					zf ? " (0 first)" : "");
+			CHECK_STR(T.recs[0].log, want);
+			CHECK_STR(T.recs[0].an, "tcp_overlap_different:0");
+			CHECK_EQ_U(T.recs[0].fp ? T.recs[0].fp->policy : 99, pol);
+			done(r);
+		}
+	}
+}
+
+/* Each row of reasm.h's table, one at a time: O is queued, then N comes
+ * (out of order: a hole before both), then the hole is filled. "N"/"O"
+ * per group says whose bytes the overlap keeps, in the order of cases. */
+static void test_policy_cases(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t o_off;
+		const char *o;
+		uint32_t n_off;
+		const char *n;
+		const char *if_new, *if_old;
+	} cases[] = {
+		{ "N starts before O, ends inside", 3, "oooo", 1, "nnnn", "0nnnnoo", "0nnoooo" },
+		{ "N starts before O, covers it", 3, "oo", 1, "nnnnnn", "0nnnnnn", "0nnoonn" },
+		{ "N starts with O, ends before", 2, "oooo", 2, "nn", "01nnoo", "01oooo" },
+		{ "N starts and ends with O", 2, "ooo", 2, "nnn", "01nnn", "01ooo" },
+		{ "N starts with O, ends after", 2, "oo", 2, "nnnn", "01nnnn", "01oonn" },
+		{ "N inside O", 2, "ooooo", 3, "nn", "01onnoo", "01ooooo" },
+		{ "N starts inside O, ends after", 2, "ooo", 3, "nnnn", "01onnnn", "01ooonn" },
+	};
+	static const char *const wins[] = {
+		[G_FIRST] = "OOOOOOO", [G_LAST] = "NNNNNNN", [G_LINUX] = "NNOONOO",
+		[G_OLD_LINUX] = "NNONNOO", [G_BSD] = "NNOOOOO", [G_SOLARIS] = "ONONNON",
+	};
+
+	for (int pol = 0; pol < REASM_POLICY_COUNT; pol++) {
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			/* queued path, and (when N can start at nxt) in order */
+			for (int in_order = 0; in_order < 2; in_order++) {
+				struct reasm_config c = small_cfg();
+				const char *fill = "01";
+				uint32_t lo = cases[i].o_off < cases[i].n_off ? cases[i].o_off
+									     : cases[i].n_off;
+				bool n_new = wins[policy_group[pol]][i] == 'N';
+				const char *want = n_new ? cases[i].if_new : cases[i].if_old;
+				struct reasm *r;
+				char buf[16], wantlog[32];
+
+				if (in_order && cases[i].n_off >= cases[i].o_off)
+					continue;
+				c.policy_default = (uint8_t)pol;
+				r = mk(&c);
+				handshake(r, &EP, ISN_C, ISN_S, 1);
+				snprintf(buf, sizeof(buf), "%.*s", (int)lo, fill);
+				if (in_order)
+					cdata(r, 0, buf);
+				cdata(r, cases[i].o_off, cases[i].o);
+				cdata(r, cases[i].n_off, cases[i].n);
+				if (!in_order)
+					cdata(r, 0, buf);
+				snprintf(wantlog, sizeof(wantlog), "0:%s", want);
+				if (strcmp(T.recs[0].log, wantlog) != 0)
+					fprintf(stderr, "case \"%s\" %s%s: %s\n", cases[i].name,
+						all_policies[pol], in_order ? " in order" : "",
+						T.recs[0].log);
+				CHECK_STR(T.recs[0].log, wantlog);
+				CHECK_EQ_U(reasm_get_stats(r)->overlaps_replaced, n_new ? 1 : 0);
+				CHECK_STR(T.recs[0].an, "tcp_overlap_different:0");
+				done(r);
+			}
+		}
+	}
+}
+
+
+/* Random segment sets against a byte-level model of reasm.h's table: each
+ * stream byte remembers the first segment that brought it (its range as
+ * sent); a later copy replaces it where the policy says "new" against that
+ * range; delivered bytes never change; at the end, what is held goes out
+ * with a gap before each hole. */
+struct rseg {
+	int off, len;
+	char c;                 /* its bytes: c, or the true stream if 0 */
+};
+
+static const char rstream[] = "The quick brown fox jumps over the lazy dog, twice!";
+
+static bool model_new_wins(int pol, int ns, int ne, int os, int oe)
+{
+	static const char *const wins[] = {
+		[G_FIRST] = "OOOOOOO", [G_LAST] = "NNNNNNN", [G_LINUX] = "NNOONOO",
+		[G_OLD_LINUX] = "NNONNOO", [G_BSD] = "NNOOOOO", [G_SOLARIS] = "ONONNON",
+	};
+	int row = ns < os ? (ne < oe ? 0 : 1) : ns == os ? (ne < oe ? 2 : ne == oe ? 3 : 4)
+					   : (ne <= oe ? 5 : 6);
+
+	return wins[policy_group[pol]][row] == 'N';
+}
+
+static void model_log(int pol, const struct rseg *sg, int n, char *log, size_t cap)
+{
+	char b[64];
+	bool have[64] = { false };
+	int olo[64], ohi[64], nxt = 0, last = -1;       /* last: 0 data, 1 gap */
+	size_t w = 0;
+
+	log[0] = '\0';
+	for (int k = 0; k < n; k++) {
+		int s0 = sg[k].off, e0 = s0 + sg[k].len;
+
+		for (int p = s0; p < e0; p++) {
+			char c = sg[k].c ? sg[k].c : rstream[p];
+
+			if (p < nxt)
+				continue;
+			if (!have[p]) {
+				have[p] = true;
+				b[p] = c;
+				olo[p] = s0;
+				ohi[p] = e0;
+			} else if (model_new_wins(pol, s0, e0, olo[p], ohi[p])) {
+				b[p] = c;
+			}
+		}
+		while (nxt < 64 && have[nxt]) {
+			if (last != 0)
+				w += (size_t)snprintf(log + w, cap - w, "%s0:", w ? " " : "");
+			w += (size_t)snprintf(log + w, cap - w, "%c", b[nxt]);
+			last = 0;
+			nxt++;
+		}
+	}
+	for (int p = nxt; p < 64; p++) {
+		if (!have[p])
+			continue;
+		if (p > nxt)
+			w += (size_t)snprintf(log + w, cap - w, "%sgap0:%d", w ? " " : "", p - nxt);
+		w += (size_t)snprintf(log + w, cap - w, "%s0:", w ? " " : "");
+		while (p < 64 && have[p])
+			w += (size_t)snprintf(log + w, cap - w, "%c", b[p++]);
+		nxt = p;
+	}
+	snprintf(log + w, cap - w, "%seof0 eof1 end:shutdown", w ? " " : "");
+}
+
+static void test_policy_random(void)
+{
+	struct pcapw_rng_ {
+		uint64_t s;
+	} rng = { 12345 };
+	int bad = 0, runs = 0;
+
+	for (int round = 0; round < 400; round++) {
+		struct rseg sg[8];
+		int n = 2 + (int)((rng.s = rng.s * 6364136223846793005ull + 1442695040888963407ull) >> 60) % 6;
+
+		for (int k = 0; k < n; k++) {
+			uint64_t x = (rng.s = rng.s * 6364136223846793005ull + 1442695040888963407ull) >> 16;
+
+			sg[k].off = (int)(x % 30);
+			sg[k].len = 1 + (int)((x >> 8) % 14);
+			sg[k].c = (x >> 16) % 2 ? (char)('A' + k) : 0;
+		}
+		for (int pol = 0; pol < REASM_POLICY_COUNT; pol++) {
+			struct reasm_config c = small_cfg();
+			struct reasm *r;
+			char want[256];
+
+			c.policy_default = (uint8_t)pol;
+			r = mk(&c);
+			handshake(r, &EP, ISN_C, ISN_S, 1);
+			for (int k = 0; k < n; k++) {
+				char buf[16];
+
+				for (int i = 0; i < sg[k].len; i++)
+					buf[i] = sg[k].c ? sg[k].c : rstream[sg[k].off + i];
+				sendp(r, &EP, false, "PA", ISN_C + 1 + (uint32_t)sg[k].off, buf,
+				      (uint32_t)sg[k].len, 2);
+			}
+			reasm_flush_all(r);
+			model_log(pol, sg, n, want, sizeof(want));
+			if (strcmp(T.recs[0].log, want) != 0 && bad++ < 5) {
+				fprintf(stderr, "random round %d %s:", round, all_policies[pol]);
+				for (int k = 0; k < n; k++)
+					fprintf(stderr, " [%d,%d)%c", sg[k].off, sg[k].off + sg[k].len,
+						sg[k].c ? sg[k].c : '=');
+				fprintf(stderr, "\n  got  %s\n  want %s\n", T.recs[0].log, want);
+			}
+			if (T.violations)
+				bad++;
+			reasm_destroy(r);
+			runs++;
+		}
+	}
+	CHECK_EQ_U(bad, 0);
+	CHECK_EQ_U(runs, 400 * REASM_POLICY_COUNT);
+}
+
+/* ---- TCP state ----------------------------------------------------- */
+
+/* Client data at offset off with an ACK of the server's offset sack and a
+ * window; the server's ACK of the client's offset cack. */
+static void cdata_at(struct reasm *r, uint32_t off, const char *s, uint64_t t)
+{
+	struct pk k = { "PA", ISN_C + 1 + off, 0, 65535, s, (uint32_t)strlen(s), 0, 0, 0 };
+
+	send_pk(r, &EP, false, &k, t);
+}
+
+static void srv_ack(struct reasm *r, uint32_t cack, uint16_t win, uint64_t t)
+{
+	struct pk k = { "A", ISN_S + 1, ISN_C + 1 + cack, win, NULL, 0, 0, 0, 0 };
+
+	send_pk(r, &EP, true, &k, t);
+}
+
+/* A handshake that carries ACK numbers and windows (and window scale
+ * options when ws is not 0), so windows are known. */
+static void handshake_w(struct reasm *r, uint16_t win, uint8_t ws)
+{
+	struct pk syn = { "S", ISN_C, 0, 65535, NULL, 0, 0, 0, ws };
+	struct pk synack = { "SA", ISN_S, ISN_C + 1, win, NULL, 0, 0, 0, ws };
+	struct pk ack = { "A", ISN_C + 1, ISN_S + 1, 65535, NULL, 0, 0, 0, 0 };
+
+	send_pk(r, &EP, false, &syn, 1);
+	send_pk(r, &EP, true, &synack, 1);
+	send_pk(r, &EP, false, &ack, 1);
+}
+
+static void test_rst_policies(void)
+{
+	/* The client sent 6 bytes, the server acknowledged 4 with a window
+	 * of 100: its RCV.NXT lies in [4, 6], its window ends at 104. */
+	static const struct {
+		int64_t off;
+		bool exact, window, after;
+	} rows[] = {
+		{ 3, false, false, false },
+		{ 4, true, true, true },
+		{ 5, true, true, true },
+		{ 6, true, true, true },
+		{ 7, false, true, true },
+		{ 103, false, true, true },
+		{ 104, false, false, true },
+		{ 5000, false, false, true },
+		{ -2000, false, false, false },
+	};
+
+	for (int pol = 0; pol < REASM_POLICY_COUNT; pol++) {
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+			struct reasm_config c = small_cfg();
+			struct pk rst = { "R", (uint32_t)(ISN_C + 1 + rows[i].off), 0, 0, NULL, 0, 0, 0, 0 };
+			struct reasm *r;
+			bool want;
+
+			c.policy_default = (uint8_t)pol;
+			r = mk(&c);
+			handshake_w(r, 100, 0);
+			cdata_at(r, 0, "abcdef", 2);
+			srv_ack(r, 4, 100, 2);
+			send_pk(r, &EP, false, &rst, 3);
+			want = pol == REASM_POLICY_LINUX || pol == REASM_POLICY_OLD_LINUX ||
+			       pol == REASM_POLICY_SOLARIS ? rows[i].window :
+			       pol == REASM_POLICY_HPUX11 ? rows[i].after : rows[i].exact;
+			if (reasm_get_stats(r)->rst != (want ? 1u : 0u))
+				fprintf(stderr, "rst %s at %lld: believed %llu\n", all_policies[pol],
+					(long long)rows[i].off,
+					(unsigned long long)reasm_get_stats(r)->rst);
+			CHECK_EQ_U(reasm_get_stats(r)->rst, want ? 1 : 0);
+			CHECK_EQ_U(reasm_get_stats(r)->rst_invalid, want ? 0 : 1);
+			CHECK_STR(T.recs[0].log, want ? "0:abcdef eof0 eof1" : "0:abcdef");
+			CHECK_STR(T.recs[0].an, want ? "" : "tcp_rst_invalid:0");
+			done(r);
+		}
+	}
+	/* without a known window, "window" accepts REASM_RST_SLACK (1 MiB) */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r;
+
+		c.policy_default = REASM_POLICY_LINUX;
+		r = mk(&c);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		cdata(r, 0, "ab");
+		cli(r, "R", ISN_C + 3 + (1u << 20), NULL, 2);
+		CHECK_EQ_U(reasm_get_stats(r)->rst_invalid, 1);
+		cli(r, "R", ISN_C + 3 + (1u << 20) - 1, NULL, 2);
+		CHECK_EQ_U(reasm_get_stats(r)->rst, 1);
+		done(r);
+	}
+	/* after a FIN, its sequence number + 1 is the exact one */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		cdata(r, 0, "ab");
+		cli(r, "FA", ISN_C + 3, NULL, 2);
+		cli(r, "R", ISN_C + 4, NULL, 3);
+		CHECK_EQ_U(reasm_get_stats(r)->rst, 1);
+		done(r);
+	}
+}
+
+static void test_window_policies(void)
+{
+	static const struct {
+		uint8_t policy;
+		const char *log;
+		unsigned exceeded, dropped;
+		const char *an;
+	} rows[] = {
+		{ REASM_WINDOW_CHECK, "0:0123456789ABCDEFGHIJKLMN", 1, 0, "tcp_window_exceeded:0" },
+		{ REASM_WINDOW_DROP, "0:0123456789ABCDEFGHIJKLM", 1, 3 + 1, "tcp_window_exceeded:0" },
+		{ REASM_WINDOW_IGNORE, "0:0123456789ABCDEFGHIJKLMN", 0, 0, "" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct reasm_config c = small_cfg();
+		struct reasm *r;
+		const struct reasm_stats *st;
+
+		c.window_policy = rows[i].policy;
+		r = mk(&c);
+		st = reasm_get_stats(r);
+		handshake_w(r, 10, 0);                  /* the client may send 10 */
+		cdata_at(r, 0, "0123456789", 2);        /* fills it exactly */
+		CHECK_EQ_U(st->window_exceeded, 0);
+		cdata_at(r, 10, "ABC", 2);              /* starts at the edge */
+		CHECK_EQ_U(st->window_exceeded, rows[i].exceeded);
+		srv_ack(r, 10, 13, 3);                  /* now up to 23 */
+		cdata_at(r, 10, "ABCDEFGHIJKLMN", 4);   /* 1 byte past the edge */
+		CHECK_EQ_U(st->window_exceeded, rows[i].exceeded);
+		CHECK_EQ_U(st->window_bytes_dropped, rows[i].dropped);
+		CHECK_STR(T.recs[0].log, rows[i].log);
+		CHECK_STR(T.recs[0].an, rows[i].an);
+		done(r);
+	}
+	/* window scale: both SYNs carry it; the SYN-ACK's own window is not
+	 * scaled (RFC 7323 section 2.2) */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+		const struct reasm_stats *st = reasm_get_stats(r);
+		static char big[400];
+
+		memset(big, 'x', sizeof(big) - 1);
+		handshake_w(r, 100, 7);                 /* edge 100, not 12800 */
+		cdata_at(r, 150, "late", 2);
+		CHECK_EQ_U(st->window_exceeded, 1);
+		srv_ack(r, 0, 2, 3);                    /* 2 << 7 = 256 */
+		cdata_at(r, 0, big, 3);                 /* 399 bytes: past 256 */
+		CHECK_EQ_U(st->window_exceeded, 1);     /* starts inside */
+		cdata_at(r, 300, "z", 3);
+		CHECK_EQ_U(st->window_exceeded, 2);
+		done(r);
+	}
+	/* no window known (midstream, or one SYN without the other): no check */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+		struct pk k = { "A", ISN_S + 1, ISN_C + 1, 0, NULL, 0, 0, 0, 0 };
+
+		cdata(r, 0, "abc");
+		send_pk(r, &EP, true, &k, 1);           /* window 0, but no SYNs */
+		cdata(r, 3, "def");
+		CHECK_EQ_U(reasm_get_stats(r)->window_exceeded, 0);
+		CHECK_EQ_U(reasm_get_stats(r)->zero_window_probes, 0);
+		CHECK_STR(T.recs[0].log, "0:abcdef");
+		done(r);
+	}
+}
+
+/* Zero-window probes (RFC 9293 section 3.8.6.1) and keep-alives (3.8.4)
+ * are not overlaps and not retransmissions. */
+static void test_probes(void)
+{
+	/* a probe is held back; the same byte later is the data */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+		const struct reasm_stats *st = reasm_get_stats(r);
+
+		handshake_w(r, 10, 0);
+		cdata_at(r, 0, "0123456789", 2);
+		srv_ack(r, 10, 0, 3);                   /* window closed */
+		cdata_at(r, 10, "X", 4);
+		cdata_at(r, 10, "X", 5);
+		CHECK_EQ_U(st->zero_window_probes, 2);
+		CHECK_STR(T.recs[0].log, "0:0123456789");
+		srv_ack(r, 10, 100, 6);                 /* open again */
+		cdata_at(r, 10, "XYZ", 7);
+		CHECK_STR(T.recs[0].log, "0:0123456789XYZ");
+		CHECK_EQ_U(st->segs_retransmitted + st->overlaps + st->overlaps_different, 0);
+		CHECK_STR(T.recs[0].an, "");
+		done(r);
+	}
+	/* the receiver acknowledges the probe: it took the byte after all */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+
+		handshake_w(r, 1000, 0);
+		cdata_at(r, 0, "ab", 2);
+		srv_ack(r, 2, 0, 3);
+		cdata_at(r, 2, "c", 4);
+		CHECK_STR(T.recs[0].log, "0:ab");
+		srv_ack(r, 3, 0, 5);
+		CHECK_STR(T.recs[0].log, "0:abc");
+		cdata_at(r, 3, "d", 5);                 /* a probe again */
+		CHECK_STR(T.recs[0].log, "0:abc");
+		done(r);
+	}
+	/* probes that disagree: what the receiver finally takes may not be
+	 * what was shown first */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+
+		handshake_w(r, 2, 0);
+		cdata_at(r, 0, "ab", 2);
+		srv_ack(r, 2, 0, 3);
+		cdata_at(r, 2, "X", 4);
+		cdata_at(r, 2, "Y", 4);
+		CHECK_STR(T.recs[0].an, "tcp_overlap_different:0");
+		done(r);
+		/* ... or the data after a probe does */
+		r = mk(&c);
+		handshake_w(r, 2, 0);
+		cdata_at(r, 0, "ab", 2);
+		srv_ack(r, 2, 0, 3);
+		cdata_at(r, 2, "X", 4);
+		CHECK_STR(T.recs[0].an, "");
+		srv_ack(r, 2, 10, 5);
+		cdata_at(r, 2, "cde", 6);
+		CHECK_STR(T.recs[0].an, "tcp_overlap_different:0");
+		CHECK_STR(T.recs[0].log, "0:abcde");
+		done(r);
+	}
+	/* keep-alives after an idle second: 0 bytes, or 1 garbage byte, at
+	 * SND.NXT - 1 */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+		const struct reasm_stats *st = reasm_get_stats(r);
+		struct pk ka0 = { "A", ISN_C + 2, ISN_S + 1, 65535, NULL, 0, 0, 0, 0 };
+		struct pk ka1 = { "A", ISN_C + 2, ISN_S + 1, 65535, "", 1, 0, 0, 0 };
+
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		cdata_at(r, 0, "ab", 2);
+		send_pk(r, &EP, false, &ka0, 2 + 75 * S_US);
+		send_pk(r, &EP, false, &ka1, 2 + 150 * S_US);
+		CHECK_EQ_U(st->keepalives, 2);
+		CHECK_EQ_U(st->segs_retransmitted, 0);
+		CHECK_STR(T.recs[0].an, "");
+		/* the same right after data is a retransmission, and a
+		 * different byte an overlap with different data */
+		cdata_at(r, 2, "c", 2 + 151 * S_US);
+		ka1.seq = ISN_C + 3;
+		send_pk(r, &EP, false, &ka1, 2 + 151 * S_US);
+		CHECK_EQ_U(st->keepalives, 2);
+		CHECK_EQ_U(st->segs_retransmitted, 1);
+		CHECK_STR(T.recs[0].an, "tcp_overlap_different:0");
+		CHECK_STR(T.recs[0].log, "0:abc");
+		done(r);
+	}
+}
+
+static void test_urgent(void)
+{
+	static const struct {
+		uint8_t policy;
+		const char *log;
+		unsigned removed;
+	} rows[] = {
+		{ REASM_URGENT_INLINE, "0:abcXdefghiYjk", 0 },
+		{ REASM_URGENT_OOB, "0:abcdefghijk", 2 },
+		{ REASM_URGENT_GAP, "0:abc gap0:1 0:defghi gap0:1 0:jk", 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct reasm_config c = small_cfg();
+		struct reasm *r;
+		struct pk u1 = { "PAU", ISN_C + 1, 0, 65535, "abcXde", 6, 4, 0, 0 };
+		/* a pointer past its segment: the byte comes with a later one,
+		 * and this one is queued out of order first */
+		struct pk u2 = { "PAU", ISN_C + 1 + 6, 0, 65535, "fg", 2, 5, 0, 0 };
+
+		c.urgent_policy = rows[i].policy;
+		r = mk(&c);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		send_pk(r, &EP, false, &u1, 2);
+		cdata(r, 8, "hiYjk");
+		send_pk(r, &EP, false, &u2, 2);
+		CHECK_STR(T.recs[0].log, rows[i].log);
+		CHECK_EQ_U(reasm_get_stats(r)->urgent, 2);
+		CHECK_EQ_U(reasm_get_stats(r)->urgent_bytes_removed, rows[i].removed);
+		CHECK_STR(T.recs[0].an, "tcp_urgent_data:0");
+		/* a retransmission of the urgent segment changes nothing */
+		send_pk(r, &EP, false, &u1, 3);
+		CHECK_STR(T.recs[0].log, rows[i].log);
+		CHECK_EQ_U(reasm_get_stats(r)->overlaps_different, 0);
+		done(r);
+	}
+}
+
+/* A packet cut by the capture's snap length: its missing bytes are a gap,
+ * never data the next segment slides into. */
+static void test_snapped(void)
+{
+	struct reasm_config c = small_cfg();
+	struct reasm *r = mk(&c);
+	const struct reasm_stats *st = reasm_get_stats(r);
+	struct pk cut1 = { "PA", ISN_C + 1, 0, 65535, "abc", 3, 0, 10, 0 };
+	struct pk cut2 = { "PA", ISN_C + 1 + 20, 0, 65535, "uvw", 3, 0, 10, 0 };
+	struct pk full = { "PA", ISN_C + 1 + 30, 0, 65535, "0123456789", 10, 0, 0, 0 };
+
+	handshake(r, &EP, ISN_C, ISN_S, 1);
+	send_pk(r, &EP, false, &cut1, 2);       /* [0,10): 3 captured */
+	CHECK_STR(T.recs[0].log, "0:abc gap0:7");
+	cdata(r, 10, "KLM");
+	/* out of order: the lost tail waits in the queue as a gap */
+	send_pk(r, &EP, false, &cut2, 3);       /* [20,30): 3 captured */
+	send_pk(r, &EP, false, &full, 3);       /* [30,40) */
+	CHECK_EQ_U(st->snapped_segments, 2);
+	CHECK_EQ_U(st->snapped_bytes, 14);
+	cdata(r, 13, "NOPQRST");                /* fills [13,20) */
+	CHECK_STR(T.recs[0].log, "0:abc gap0:7 0:KLMNOPQRSTuvw gap0:7 0:0123456789");
+	CHECK_EQ_U(st->gap_bytes, 14);
+	done(r);
+	/* real bytes for a stretch known lost are taken when they come in
+	 * order (a smaller retransmission fits in the snap length) */
+	r = mk(&c);
+	handshake(r, &EP, ISN_C, ISN_S, 1);
+	cdata(r, 0, "ab");
+	cut2.seq = ISN_C + 1 + 4;
+	cut2.wire = 8;                          /* [4,12): "uvw" + 5 lost */
+	send_pk(r, &EP, false, &cut2, 2);
+	cdata(r, 2, "cduvwxyz");                /* [2,10) in order */
+	/* what is still lost is a gap once reached */
+	CHECK_STR(T.recs[0].log, "0:abcduvwxyz gap0:2");
+	cdata(r, 10, "!!");
+	CHECK_EQ_U(reasm_get_stats(r)->gaps, 1);
+	CHECK_EQ_U(reasm_get_stats(r)->segs_retransmitted, 1);
+	done(r);
+}
+
+/* Both sides send a SYN (RFC 9293 section 3.5, figure 8). */
+static void test_simultaneous_open(void)
+{
+	struct reasm_config c = small_cfg();
+	struct reasm *r = mk(&c);
+	struct pk sa1 = { "SA", ISN_S, ISN_C + 1, 65535, NULL, 0, 0, 0, 0 };
+	struct pk sa2 = { "SA", ISN_C, ISN_S + 1, 65535, NULL, 0, 0, 0, 0 };
+
+	cli(r, "S", ISN_C, NULL, 1);
+	srv(r, "S", ISN_S, NULL, 1);
+	CHECK(T.recs[0].fp == NULL || T.recs[0].fp->state == FLOW_STATE_NEW);
+	send_pk(r, &EP, true, &sa1, 2);
+	send_pk(r, &EP, false, &sa2, 2);
+	cdata(r, 0, "helo");
+	srv(r, "PA", ISN_S + 1, "250", 3);
+	CHECK_STR(T.recs[0].log, "0:helo 1:250");
+	CHECK(T.recs[0].fp && T.recs[0].fp->state == FLOW_STATE_ESTABLISHED);
+	CHECK(T.recs[0].fp && !T.recs[0].fp->midstream);
+	CHECK_EQ_U(reasm_get_stats(r)->simultaneous_open, 1);
+	CHECK_EQ_U(reasm_get_stats(r)->flows_created, 1);
+	CHECK_EQ_U(reasm_get_stats(r)->syn_on_established, 0);
+	done(r);
+}
+
+/* Only the client's packets are seen (one side of a SPAN): data goes out
+ * without any ACK; a hole waits within the per-flow cap, then is skipped. */
+static void test_one_sided(void)
+{
+	static uint8_t big[6000];
+	struct reasm_config c = small_cfg();
+	struct reasm *r;
+	const struct reasm_stats *st;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)('a' + i % 26);
+	c.max_ooo_bytes_per_flow = 4096;
+	r = mk(&c);
+	st = reasm_get_stats(r);
+	sendp(r, &EP, false, "PA", 7000, big, 100, 1);
+	CHECK_EQ_U(T.recs[0].data_bytes[0], 100);       /* at once */
+	sendp(r, &EP, false, "PA", 7000 + 200, big + 200, 1000, 2);
+	sendp(r, &EP, false, "PA", 7000 + 1200, big + 1200, 1000, 3);
+	CHECK_EQ_U(T.recs[0].data_bytes[0], 100);       /* behind the hole */
+	CHECK_EQ_U(st->ooo_bytes_held, 4096);
+	sendp(r, &EP, false, "PA", 7000 + 2200, big + 2200, 1000, 4);
+	CHECK_EQ_U(st->ooo_drop_flow_cap, 1);
+	CHECK_EQ_U(T.recs[0].gap_bytes[0], 100);
+	CHECK_EQ_U(T.recs[0].data_bytes[0], 3100);
+	CHECK_EQ_U(st->ooo_bytes_held, 0);
+	CHECK(T.recs[0].fp && T.recs[0].fp->midstream);
+	/* the missing stretch, late: old now */
+	sendp(r, &EP, false, "PA", 7000 + 100, big + 100, 100, 5);
+	CHECK_EQ_U(T.recs[0].data_bytes[0], 3100);
+	CHECK_EQ_U(st->segs_retransmitted, 1);
+	done(r);
+}
+
+/* The history: delivered bytes are kept until the receiver acknowledges
+ * them, within a per-direction and a total cap. */
+static void test_history(void)
+{
+	static char big[40000];
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	big[sizeof(big) - 1] = 0;
+	/* acknowledged bytes are forgotten: a different copy of them is
+	 * what every receiver ignores (below RCV.NXT) */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+		const struct reasm_stats *st = reasm_get_stats(r);
+
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		cdata(r, 0, "abcdef");
+		CHECK_EQ_U(st->history_bytes_held, 2048);
+		srv_ack(r, 4, 1000, 2);
+		cdata(r, 0, "XYZW");
+		CHECK_EQ_U(st->overlaps_different, 0);
+		cdata(r, 3, "dEf");             /* 'E' is not acknowledged yet */
+		CHECK_EQ_U(st->overlaps_different, 1);
+		srv_ack(r, 6, 1000, 3);
+		CHECK_EQ_U(st->history_bytes_held, 2048);   /* nxt is inside it */
+		cdata(r, 6, "ghij");
+		done(r);
+	}
+	/* the per-direction cap keeps the newest bytes */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+		const struct reasm_stats *st = reasm_get_stats(r);
+		char x[100];
+
+		c.max_history_bytes_per_flow = 8192;
+		reasm_destroy(r);
+		r = mk(&c);
+		st = reasm_get_stats(r);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		for (uint32_t off = 0; off < 39000; off += 1000)
+			sendp(r, &EP, false, "PA", ISN_C + 1 + off, big + off, 1000, 2);
+		CHECK_EQ_U(st->history_bytes_held, 8192);
+		memset(x, '#', sizeof(x));
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 1000, x, 100, 3);     /* forgotten */
+		CHECK_EQ_U(st->overlaps_different, 0);
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 38800, x, 100, 3);    /* kept */
+		CHECK_EQ_U(st->overlaps_different, 1);
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 38800, big + 38800, 100, 3);
+		CHECK_EQ_U(st->overlaps_different, 1);
+		done(r);
+	}
+	/* the total cap: a direction that finds it empty keeps nothing */
+	{
+		struct reasm_config c = small_cfg();
+		struct ep e2 = EP;
+		struct reasm *r;
+		const struct reasm_stats *st;
+
+		c.max_history_bytes = 4096;     /* two chunks for everyone */
+		r = mk(&c);
+		st = reasm_get_stats(r);
+		e2.cport = 40001;
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		handshake(r, &e2, ISN_C, ISN_S, 1);
+		sendp(r, &EP, false, "PA", ISN_C + 1, big, 3000, 2);
+		CHECK_EQ_U(st->history_bytes_held, 4096);
+		sendp(r, &e2, false, "PA", ISN_C + 1, big, 10, 2);
+		CHECK_EQ_U(st->history_no_memory, 1);
+		sendp(r, &e2, false, "PA", ISN_C + 1, "X", 1, 2);
+		CHECK_EQ_U(st->overlaps_different, 0);          /* not known */
+		CHECK_EQ_U(st->history_bytes_held, 4096);
+		CHECK_STR(T.recs[1].log, "0:abcdefghij");
+		done(r);
+	}
+	/* off */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r;
+
+		c.max_history_bytes = 0;
+		r = mk(&c);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		cdata(r, 0, "abc");
+		cdata(r, 0, "xyz");
+		CHECK_EQ_U(reasm_get_stats(r)->history_bytes_held, 0);
+		CHECK_EQ_U(reasm_get_stats(r)->overlaps_different, 0);
+		CHECK_EQ_U(reasm_get_stats(r)->segs_retransmitted, 1);
+		done(r);
+	}
+}
+
+/* A flood of new flows, each with data out of order and in order, never
+ * grows the memory: the pools were sized at create time; the oldest go,
+ * counted. */
+static void test_flood(void)
+{
+	struct reasm_config c = small_cfg();
+	struct reasm *r;
+	const struct reasm_stats *st;
+	uint64_t mem;
+	char ca[32];
+	struct ep e = { "0.0.0.0", "192.0.2.25", 0, 25 };
+	static char data[3000];
+
+	memset(data, 'q', sizeof(data));
+	c.max_flows = 64;
+	c.max_ooo_bytes = 64 << 10;
+	c.max_ooo_segments = 64;
+	c.max_history_bytes = 32 << 10;
+	r = mk(&c);
+	st = reasm_get_stats(r);
+	mem = reasm_memory(r);
+	e.caddr = ca;
+	for (int i = 0; i < 5000; i++) {
+		snprintf(ca, sizeof(ca), "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		e.cport = (uint16_t)(1024 + i % 50000);
+		if (i % 3 == 0)
+			sendp(r, &e, false, "S", 100, NULL, 0, (uint64_t)i);
+		sendp(r, &e, false, "PA", 5000, data, 2000, (uint64_t)i);
+		sendp(r, &e, false, "PA", 2000, data, 2000, (uint64_t)i);
+		CHECK(st->flows_active <= 64);
+		CHECK(st->ooo_bytes_held <= c.max_ooo_bytes);
+		CHECK(st->history_bytes_held <= c.max_history_bytes);
+	}
+	CHECK_EQ_U(reasm_memory(r), mem);
+	CHECK_EQ_U(st->flows_created, 5000);
+	CHECK_EQ_U(st->flows_evicted, 5000 - 64);
+	CHECK_EQ_U(st->flows_no_memory, 0);
+	CHECK_EQ_U(T.ends, 5000 - 64);
+	done(r);
+	/* memory per flow, as reasm.h documents it */
+	{
+		struct reasm_config a = small_cfg(), b = small_cfg();
+		struct reasm *ra, *rb;
+
+		a.max_flows = 1 << 15;
+		b.max_flows = 1 << 16;
+		ra = reasm_create(&a, &ops, &T);
+		rb = reasm_create(&b, &ops, &T);
+		CHECK(ra && rb);
+		if (ra && rb) {
+			uint64_t per = (reasm_memory(rb) - reasm_memory(ra)) / (1u << 15);
+
+#ifdef MT_POOL_MALLOC
+			per -= sizeof(void *);  /* flow_ptrs[] */
+#endif
+			fprintf(stderr, "memory per flow: %llu bytes\n", (unsigned long long)per);
+			CHECK_EQ_U(per, REASM_FLOW_BYTES);
+		}
+		reasm_destroy(ra);
+		reasm_destroy(rb);
+	}
+}
+
 int main(void)
 {
 	T.recs = calloc(MAX_RECS, sizeof(*T.recs));
@@ -1277,6 +2332,20 @@ int main(void)
 	test_flow_ids();
 	test_table_churn();
 	test_create_args();
+	test_policy_names();
+	test_policy_nets();
+	test_policy_novak();
+	test_policy_cases();
+	test_policy_random();
+	test_rst_policies();
+	test_window_policies();
+	test_probes();
+	test_urgent();
+	test_snapped();
+	test_simultaneous_open();
+	test_one_sided();
+	test_history();
+	test_flood();
 	tc_reset();
 	free(T.recs);
 	return check_summary("test_reasm");
