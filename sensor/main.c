@@ -43,7 +43,7 @@ static void usage(FILE *out)
 	      "      --no-midstream       ignore sessions whose handshake was not captured\n"
 	      "      --file-hash LIST     digests of every file: md5,sha1,sha256 (default) or none\n"
 	      "      --no-file-magic      do not type files by content (libmagic)\n"
-	      "      --email-md5 LIST     email digests: body,subject,text (default) or none\n"
+	      "      --email-md5 LIST     email digests: body,subject,text or none (default subject,text)\n"
 	      "      --url-schemes LIST   URLs taken from text: http,https,ftp (default),mailto,www\n"
 	      "      --max-command-line N report command lines over N octets (default 512, 0 off)\n"
 	      "      --max-reply-line N   report reply lines over N octets (default 512, 0 off)\n"
