@@ -384,6 +384,9 @@ struct reasm_stats {
 	uint64_t port_reuse;            /* flows ended by a new connection on
 					 * the same addresses and ports */
 	uint64_t simultaneous_open;     /* SYN both ways (RFC 9293 3.5) */
+	uint64_t gaps_acked;            /* holes given up because the receiver
+					 * acknowledged past them (lost by the
+					 * capture, data queued behind them) */
 	uint64_t flows_bypassed;        /* reasm_flow_bypass() calls */
 	uint64_t bytes_bypassed;        /* payload of bypassed flows, not delivered */
 	uint64_t rst;                   /* RSTs believed */

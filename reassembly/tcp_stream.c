@@ -254,6 +254,23 @@ static void note_ack(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 		S->flags |= REASM_DIR_ACKED;
 	}
 	tcp_hist_trim(r, S, (uint64_t)ack);
+	/*
+	 * The receiver acknowledged bytes past a hole in what we hold: it
+	 * has them, the capture lost them (a busy SPAN port drops). Waiting
+	 * longer cannot fill the hole, and the data queued behind it — the
+	 * end of a message, the commands after it — would otherwise sit
+	 * until the flow ends, out of step with the replies. The hole
+	 * becomes a gap now and what follows it is delivered. Only a hole
+	 * with data queued after it, below the ACK: an ACK captured before
+	 * the data it covers (a SPAN's reordering) leaves nothing queued
+	 * past it, and changes nothing.
+	 */
+	while (!(S->flags & REASM_DIR_EOF) && S->q_head != REASM_NIL &&
+	       r->segs[S->q_head].off > S->nxt && r->segs[S->q_head].off < (uint64_t)ack) {
+		r->stats.gaps_acked++;
+		tcp_skip_to(r, f, s, r->segs[S->q_head].off);
+		settle(r, f, s);
+	}
 	/* The window needs the scale, known once both SYNs were seen; the
 	 * window of a SYN segment is never scaled (RFC 7323 section 2.2). */
 	if ((f->dir[0].flags & f->dir[1].flags & REASM_DIR_SYN) && !(p->tcp_flags & TCP_RST)) {

@@ -157,7 +157,7 @@ static size_t sig_at(void)
 static void gen_1byte(struct gen *g)
 {
 	struct pcapw_conn c;
-	struct pcapw_send_opts so = { 1, 0, 0, NULL };
+	struct pcapw_send_opts so = { .seg_max = 1 };
 	static const char *const cmds[] = {
 		"EHLO client.evasion.test\r\n", "MAIL FROM:<a@evasion.test>\r\n",
 		"RCPT TO:<b@evasion.test>\r\n", "DATA\r\n",

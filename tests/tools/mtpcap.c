@@ -17,6 +17,8 @@
  *   @reorder N                 N% chance that two adjacent segments of one
  *                              write are swapped (out-of-order arrival)
  *   @retransmit N              N% of data segments are sent twice
+ *   @lose N                    N% of data segments (never a write's last)
+ *                              are missing from the capture: gaps
  *   @seed N                    seeds reordering, retransmission and ISNs
  *   @time SECONDS[.FRACTION]   clock (default 1700000000.000000); each
  *                              write advances it 1 ms, each packet 1 µs
@@ -97,7 +99,7 @@ struct txn {
 	/* Session settings. */
 	struct pcapw_endpoint client, server;
 	uint32_t segmax;
-	unsigned reorder, retrans;
+	unsigned reorder, retrans, lose;
 	uint64_t seed;
 	struct pcapw_rng rng;
 	bool handshake;
@@ -393,6 +395,7 @@ static int txn_write(struct txn *t, enum pcapw_dir dir)
 		.seg_max = t->segmax,
 		.reorder_pct = t->reorder,
 		.retransmit_pct = t->retrans,
+		.lose_pct = t->lose,
 		.rng = &t->rng,
 	};
 	int rc = txn_session_start(t);
@@ -573,6 +576,10 @@ static int txn_directive(struct txn *t, const char *name, const char *arg)
 		if (parse_uint(arg, PCAPW_MAX_PAYLOAD, &v) || v == 0)
 			return txn_fail(t, -EINVAL, "@segment must be 1..%u", PCAPW_MAX_PAYLOAD);
 		t->segmax = (uint32_t)v;
+	} else if (strcmp(name, "lose") == 0) {
+		if (parse_uint(arg, 100, &v))
+			return txn_fail(t, -EINVAL, "@lose takes a percentage 0..100");
+		t->lose = (unsigned)v;
 	} else if (strcmp(name, "reorder") == 0 || strcmp(name, "retransmit") == 0) {
 		if (parse_uint(arg, 100, &v))
 			return txn_fail(t, -EINVAL, "@%s takes a percentage 0..100", name);

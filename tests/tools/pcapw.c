@@ -1247,6 +1247,7 @@ int pcapw_conn_send(struct pcapw_conn *c, enum pcapw_dir dir,
 	uint32_t segmax = so && so->seg_max ? so->seg_max : 1460;
 	unsigned reorder = so && so->rng ? so->reorder_pct : 0;
 	unsigned retrans = so && so->rng ? so->retransmit_pct : 0;
+	unsigned lose = so && so->rng ? so->lose_pct : 0;
 	uint64_t base = c->off[dir];
 	size_t pos = 0;
 	int rc = 0;
@@ -1271,6 +1272,14 @@ int pcapw_conn_send(struct pcapw_conn *c, enum pcapw_dir dir,
 			if (!rc && retrans && pcapw_rng_pct(so->rng, retrans))
 				rc = pcapw_conn_segment(c, dir, base + pos, data + pos, n1, f1);
 			pos = next + n2;
+			continue;
+		}
+		/* A segment the capture missed: a gap for the sensor (the
+		 * write's last segment always comes, so the peer's view of
+		 * the conversation goes on). */
+		if (next < len && lose && pcapw_rng_pct(so->rng, lose)) {
+			c->segments++;
+			pos = next;
 			continue;
 		}
 		rc = pcapw_conn_segment(c, dir, base + pos, data + pos, n1, f1);

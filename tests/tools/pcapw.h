@@ -389,6 +389,8 @@ struct pcapw_send_opts {
 	unsigned reorder_pct;       /* chance that a segment and the next one
 				     * of the same write are swapped */
 	unsigned retransmit_pct;    /* chance that a segment is sent twice */
+	unsigned lose_pct;          /* chance that a segment (not the last of
+				     * the write) is missing from the capture */
 	struct pcapw_rng *rng;      /* required if either pct is non-zero */
 };
 
