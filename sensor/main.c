@@ -51,6 +51,9 @@ static void usage(FILE *out)
 	      "      --validate-checksums drop packets with bad TCP checksums\n"
 	      "      --max-flows N        flows tracked at once (default 65536)\n"
 	      "      --summary            list the alerts raised, per signature, on stderr\n"
+	      "      --test-rules         check the -S rule files and exit (no capture): problems\n"
+	      "                           on stderr, \"rules: loaded N, skipped M\" on stdout\n"
+	      "      --strict-rules       a rule that cannot be loaded is an error (exit 2)\n"
 	      "  -q, --quiet              no summary on stderr\n"
 	      "  -V, --version            print the version\n"
 	      "  -h, --help               this text\n", out);
@@ -179,6 +182,8 @@ int main(int argc, char **argv)
 		{"max-text-line", required_argument, NULL, 1},
 		{"max-flows", required_argument, NULL, 1},
 		{"summary", no_argument, NULL, 2},
+		{"test-rules", no_argument, NULL, 5},
+		{"strict-rules", no_argument, NULL, 6},
 		{"quiet", no_argument, NULL, 'q'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -194,6 +199,7 @@ int main(int argc, char **argv)
 	char err[1024], eve_path[4096];
 	unsigned problems = 0;
 	int c, rc, eve_fd = -1, status = EXIT_USAGE, optidx = 0;
+	bool test_rules = false, strict_rules = false;
 	time_t started = time(NULL);
 	struct stat st;
 
@@ -223,6 +229,8 @@ int main(int argc, char **argv)
 		case 'l': key = "log-dir"; break;
 		case 'q': key = "quiet"; val = "true"; break;
 		case 'c': continue;             /* read above */
+		case 5: test_rules = true; continue;
+		case 6: strict_rules = true; continue;
 		case 1: key = opts[optidx].name; break;
 		case 2: key = opts[optidx].name; val = "true"; break;
 		case 3: key = opts[optidx].name + 3; val = "false"; break;  /* "no-" */
@@ -292,7 +300,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mailtap: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!cfg.read_file) {
+	if (test_rules && !cfg.rule_file_count) {
+		fprintf(stderr, "mailtap: --test-rules: give the rule files with -S\n");
+		return EXIT_USAGE;
+	}
+	if (!cfg.read_file && !test_rules) {
 		fprintf(stderr, "mailtap: nothing to read: give -r FILE\n");
 		usage(stderr);
 		return EXIT_USAGE;
@@ -334,6 +346,21 @@ int main(int argc, char **argv)
 	set = NULL; /* the engine owns it now, or it was freed */
 	if (rc != 0) {
 		fprintf(stderr, "mailtap: %s\n", err);
+		goto out;
+	}
+	/* --test-rules: the rules are parsed and compiled (so a Hyperscan
+	 * refusal shows too), nothing is read; --strict-rules: any rule
+	 * skipped is a failure. */
+	if (strict_rules && skipped) {
+		fprintf(stderr, "mailtap: --strict-rules: %u rule%s skipped (reasons above)\n",
+			skipped, skipped == 1 ? "" : "s");
+		if (test_rules)
+			printf("rules: loaded %u, skipped %u\n", loaded, skipped);
+		goto out;
+	}
+	if (test_rules) {
+		printf("rules: loaded %u, skipped %u\n", loaded, skipped);
+		status = 0;
 		goto out;
 	}
 

@@ -7,11 +7,13 @@ A case is a folder with a test.yaml (the format mirrors suricata-verify's):
     transcript: session.txn         # instead of pcap: written with mtpcap
     transcript-prepend: ["@segment 1"]  # options overriding the transcript's own
     rules: test.rules               # optional, passed with -S
-    args: ["--smtp-ports", "25"]    # optional extra arguments (${CASE}: the case's folder)
+    args: ["--smtp-ports", "25"]    # optional extra arguments (${CASE}: the case's
+                                    # folder; ${CORPUS}: ../shared/corpus)
     checks-from: ../x/checks.yaml   # optional: shared checks (added to checks)
     skip: "reason"                  # optional: the case is skipped
     exit-code: 0                    # optional, default 0
     stderr: ["regex", ...]          # optional: each must match stderr
+    stdout: ["regex", ...]          # optional: each must match stdout
     absent: ["string", ...]         # optional: none may occur in eve.json
     checks:
       - filter:
@@ -204,7 +206,14 @@ def main():
         cmd = [a.mailtap, "-r", pcap, "-l", tmp]
         for r_ in rules:
             cmd += ["-S", r_]
-        cmd += [str(x).replace("${CASE}", case) for x in spec.get("args", [])]
+        for x in spec.get("args", []):
+            x = str(x).replace("${CASE}", case)
+            if "${CORPUS}" in x:
+                if not os.path.isdir(CORPUS):
+                    print(f"{name}: skipped: ../shared is not here")
+                    return SKIP
+                x = x.replace("${CORPUS}", CORPUS)
+            cmd.append(x)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         failures = []
         want_rc = spec.get("exit-code", 0)
@@ -213,6 +222,9 @@ def main():
         for rx in spec.get("stderr", []):
             if not re.search(rx, r.stderr, re.M):
                 failures.append(f"stderr does not match /{rx}/; stderr:\n{r.stderr}")
+        for rx in spec.get("stdout", []):
+            if not re.search(rx, r.stdout, re.M):
+                failures.append(f"stdout does not match /{rx}/; stdout:\n{r.stdout}")
 
         events = []
         eve = os.path.join(tmp, "eve.json")
@@ -243,7 +255,7 @@ def main():
                     failures.append(f"schema: {ev.get('event_type')} event: {e.message} at "
                                     f"{'/'.join(map(str, e.absolute_path))}")
 
-        if not spec.get("checks") and not spec.get("stderr"):
+        if not spec.get("checks") and not spec.get("stderr") and not spec.get("stdout"):
             failures.append("the case has no checks: it could not fail")
         absent = spec.get("absent", [])
         if not isinstance(absent, list) or not all(isinstance(x, str) and x for x in absent):
