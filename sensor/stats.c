@@ -189,6 +189,10 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				"sslv2", J(t->sslv2), "alert", J(t->alert), "gave_up", J(t->gave_up),
 				"bad_record", J(t->bad_record), "appdata_early", J(t->appdata_early)));
 		}
+		json_object_set_new(json_object_get(ext, "signatures"), "threshold_suppressed",
+				    J(g->threshold_suppressed));
+		json_object_set_new(json_object_get(ext, "signatures"), "threshold_evicted",
+				    J(g->threshold_evicted));
 		json_object_set_new(json_object_get(ext, "smtp"), "midstream",
 				    J(w->st.smtp_midstream));
 		json_object_set_new(json_object_get(ext, "smtp"), "midstream_lines",

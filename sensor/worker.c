@@ -193,8 +193,11 @@ void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
 		if (i + 1 < n)
 			__builtin_prefetch(pkts[i + 1].data);
 		w->pkt_num++;
-		if (pkts[i].ts_us > w->now_us)
+		if (pkts[i].ts_us > w->now_us) {
 			w->now_us = pkts[i].ts_us;
+			/* rate-limit windows (threshold) run on capture time */
+			sig_thread_set_time(w->sig, w->now_us);
+		}
 		/* A fragment the decoder did not describe is refused by
 		 * defrag (no l3), never read. */
 		p.frag.l3 = NULL;

@@ -182,6 +182,10 @@ struct sig_thread_stats {
 	uint64_t scan_errors;       /* Hyperscan errors other than terminate */
 	uint64_t pcre_limit;        /* PCRE2 confirmations stopped by a match
 				     * limit (taken as no match) */
+	uint64_t threshold_suppressed; /* matches threshold/detection_filter
+					* kept from being alerts */
+	uint64_t threshold_evicted;    /* their tracking table was full: an
+					* older key's window was dropped */
 };
 
 struct sig_thread;
@@ -192,6 +196,10 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 				  sig_alert_fn on_alert, void *alert_user);
 void sig_thread_free(struct sig_thread *t);
 const struct sig_thread_stats *sig_thread_get_stats(const struct sig_thread *t);
+
+/* The capture time, for threshold/detection_filter windows: call as
+ * packets arrive (per burst is enough). */
+void sig_thread_set_time(struct sig_thread *t, uint64_t now_us);
 
 struct sig_flow;
 

@@ -182,6 +182,26 @@ enum sig_dirmask {
 	SIG_DM_BOTH = SIG_DM_TO_SERVER | SIG_DM_TO_CLIENT,
 };
 
+/* threshold / detection_filter (sig_threshold.c). */
+enum sig_thr_type { SIG_THR_LIMIT = 1, SIG_THR_THRESHOLD, SIG_THR_BOTH, SIG_THR_DETECTION };
+enum sig_thr_track { SIG_TRACK_SRC = 0, SIG_TRACK_DST, SIG_TRACK_BOTH, SIG_TRACK_RULE };
+struct sig_threshold {
+	uint8_t type;                    /* enum sig_thr_type, 0: none */
+	uint8_t track;                   /* enum sig_thr_track */
+	uint32_t count, seconds;
+};
+/* Parse the value of `threshold:` (detection_filter false) or
+ * `detection_filter:`. 0, or -1 with a reason in err. */
+int sig_threshold_parse(const char *v, size_t len, bool detection_filter,
+			struct sig_threshold *out, char *err, size_t errlen);
+struct sig_thr_table;
+struct sig_thr_table *sig_thr_new(uint32_t slots);
+void sig_thr_free(struct sig_thr_table *t);
+/* One match of rule for (src, dst) at now_us: true if it is an alert. */
+bool sig_thr_allow(struct sig_thr_table *t, const struct sig_threshold *th, uint32_t rule,
+		   const uint8_t src[16], const uint8_t dst[16], uint64_t now_us,
+		   uint64_t *evicted);
+
 struct sig_rule {
 	struct sig_rule_meta meta;       /* strings: msg owned, others static/interned */
 	struct sig_rset src, sport, dst, dport;
@@ -195,6 +215,7 @@ struct sig_rule {
 	struct sig_expr *expr;           /* built by sig_rule_exprs() */
 	uint32_t nexpr;
 	int8_t neg_buf;                  /* buffer of the negated conditions, -1 none */
+	struct sig_threshold thr;        /* thr.type 0: no rate limit */
 };
 
 /* The parsed rule set. Owned by the caller until sig_engine_build. */

@@ -633,6 +633,18 @@ static int kw_classtype(struct rp *rp, const struct opt *o)
 	return 0;
 }
 
+/* threshold: / detection_filter: (sig_threshold.c); one per rule. */
+static int kw_threshold(struct rp *rp, const struct opt *o)
+{
+	bool df = o->nlen == 16;        /* "detection_filter" */
+
+	if (rp->r.thr.type)
+		return fail(rp, "more than one threshold/detection_filter");
+	if (sig_threshold_parse(o->val, o->vlen, df, &rp->r.thr, rp->err, sizeof(rp->err)) != 0)
+		return -1;
+	return 0;
+}
+
 /* metadata, reference, target: informational, no effect on matching. */
 static int kw_ignore(struct rp *rp, const struct opt *o)
 {
@@ -999,6 +1011,8 @@ static const struct kw sig_keywords[] = {
 	{ "classtype", kw_classtype, KW_VAL_REQ },
 	{ "priority", kw_priority, KW_VAL_REQ },
 	{ "metadata", kw_ignore, KW_VAL_REQ },
+	{ "threshold", kw_threshold, KW_VAL_REQ },
+	{ "detection_filter", kw_threshold, KW_VAL_REQ },
 	{ "reference", kw_ignore, KW_VAL_REQ },
 	{ "target", kw_ignore, KW_VAL_REQ },
 	{ "flow", kw_flow, KW_VAL_REQ },

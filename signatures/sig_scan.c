@@ -145,6 +145,8 @@ struct sig_thread {
 	struct sig_flow **slot;         /* slot -> flow */
 	uint32_t *freeidx;              /* stack of free slots */
 	struct stream_pool sp[SK_COUNT];
+	struct sig_thr_table *thr;      /* some rule has a rate limit */
+	uint64_t now_us;
 } __attribute__((aligned(64)));
 
 /* ---- flow entries --------------------------------------------------- */
@@ -341,6 +343,24 @@ static void fire(struct sig_thread *t, struct sig_flow *f,
 		return;
 	if (!ent_add(f, in->rule << 2 | ENT_FIRED))
 		t->st.match_state_full++;
+	if (r->thr.type && t->thr) {
+		/* The packet's source and destination, as the rule sees them. */
+		struct sig_u128 a = in->dir == SIG_DIR_TO_SERVER ? f->client : f->server;
+		struct sig_u128 b = in->dir == SIG_DIR_TO_SERVER ? f->server : f->client;
+		uint8_t src[16], dst[16];
+
+		for (int i = 0; i < 8; i++) {
+			src[i] = (uint8_t)(a.hi >> (56 - 8 * i));
+			src[8 + i] = (uint8_t)(a.lo >> (56 - 8 * i));
+			dst[i] = (uint8_t)(b.hi >> (56 - 8 * i));
+			dst[8 + i] = (uint8_t)(b.lo >> (56 - 8 * i));
+		}
+		if (!sig_thr_allow(t->thr, &r->thr, in->rule, src, dst, t->now_us,
+				   &t->st.threshold_evicted)) {
+			t->st.threshold_suppressed++;
+			return;
+		}
+	}
 	t->st.alerts++;
 	if (t->on_alert)
 		t->on_alert(t->alert_user, ctx, &r->meta, (enum sig_dir)in->dir);
@@ -543,6 +563,7 @@ static void thread_release(struct sig_thread *t)
 			hs_close_stream(t->sp[k].free[i], NULL, NULL, NULL);
 		free(t->sp[k].free);
 	}
+	sig_thr_free(t->thr);
 	free(t->flows);
 	free(t->slot);
 	free(t->freeidx);
@@ -586,6 +607,13 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 		pcre2_set_depth_limit(t->mctx, SIG_PCRE_DEPTH_LIMIT);
 	}
 	t->max_flows = max_flows;
+	for (uint32_t i = 0; i < e->set->nrules; i++)
+		if (e->set->rules[i].thr.type) {
+			t->thr = sig_thr_new(65536);
+			if (!t->thr)
+				goto fail;
+			break;
+		}
 #ifndef MT_POOL_MALLOC
 	t->flows = calloc(nf, sizeof(*t->flows));
 	if (!t->flows)
@@ -630,6 +658,12 @@ void sig_thread_free(struct sig_thread *t)
 {
 	if (t)
 		thread_release(t);
+}
+
+void sig_thread_set_time(struct sig_thread *t, uint64_t now_us)
+{
+	if (t && now_us > t->now_us)
+		t->now_us = now_us;
 }
 
 const struct sig_thread_stats *sig_thread_get_stats(const struct sig_thread *t)
