@@ -31,6 +31,7 @@
 #include "decode.h"
 
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* EtherTypes (IEEE 802 numbers), also GRE's and Geneve's protocol types. */
@@ -1074,6 +1075,38 @@ const char *decode_tunnel_name(enum decode_tunnel t)
 	if ((unsigned)t >= DECODE_TUNNEL_COUNT)
 		return "unknown";
 	return names[t];
+}
+
+int mt_addr_parse_prefix(const char *text, struct mt_addr *a, unsigned *plen)
+{
+	char buf[64];
+	const char *slash = strchr(text, '/');
+	size_t n = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned max;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, buf, a->b + 12) == 1) {
+		a->b[10] = a->b[11] = 0xff;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, a->b) == 1) {
+		max = 128;
+	} else {
+		return -1;
+	}
+	*plen = max;
+	if (slash) {
+		char *end;
+		unsigned long l = strtoul(slash + 1, &end, 10);
+
+		if (!slash[1] || *end || slash[1] == '-' || l > max)
+			return -1;
+		*plen = (unsigned)l;
+	}
+	return 0;
 }
 
 bool mt_addr_is_v4(const struct mt_addr *a)

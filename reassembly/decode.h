@@ -245,4 +245,11 @@ char *mt_addr_format(const struct mt_addr *a, char *buf, size_t len);
 /* True if the address is an IPv4-mapped address. */
 bool mt_addr_is_v4(const struct mt_addr *a);
 
+/*
+ * Parse "10.0.0.0/8", "192.0.2.7", "2001:db8::/32" (no slash: a host).
+ * *a gets the address (IPv4 mapped), *plen the prefix length in the
+ * family's own bits (0..32 or 0..128). Returns 0 or -1.
+ */
+int mt_addr_parse_prefix(const char *text, struct mt_addr *a, unsigned *plen);
+
 #endif

@@ -38,7 +38,6 @@
  */
 #include "defrag.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -234,7 +233,7 @@ static bool prefix_match(const struct defrag_prefix *p, const struct mt_addr *a)
 /* One "ADDR[/LEN]=POLICY" or "POLICY" entry of n bytes into c. */
 static int parse_policy_entry(struct defrag_config *c, const char *s, size_t n)
 {
-	char buf[128], *eq, *slash;
+	char buf[128], *eq;
 	struct defrag_prefix p;
 	int pol;
 
@@ -260,27 +259,12 @@ static int parse_policy_entry(struct defrag_config *c, const char *s, size_t n)
 		return -EINVAL;
 	memset(&p, 0, sizeof(p));
 	p.policy = (uint8_t)pol;
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	if (strchr(buf, ':')) {
-		if (inet_pton(AF_INET6, buf, p.addr.b) != 1)
-			return -EINVAL;
-		p.bits = 128;
-	} else {
-		p.addr.b[10] = p.addr.b[11] = 0xff;
-		if (inet_pton(AF_INET, buf, p.addr.b + 12) != 1)
-			return -EINVAL;
-		p.bits = 128;
-	}
-	if (slash) {
-		char *end;
-		long len = strtol(slash + 1, &end, 10);
-		long max = strchr(buf, ':') ? 128 : 32;
+	{
+		unsigned plen;
 
-		if (end == slash + 1 || *end != '\0' || len < 0 || len > max)
+		if (mt_addr_parse_prefix(buf, &p.addr, &plen) != 0)
 			return -EINVAL;
-		p.bits = (uint8_t)(len + (max == 32 ? 96 : 0));
+		p.bits = (uint8_t)(plen + (mt_addr_is_v4(&p.addr) ? 96 : 0));
 	}
 	prefix_mask(&p.addr, p.bits);
 	for (uint32_t i = 0; i < c->n_prefixes; i++) {

@@ -8,7 +8,6 @@
  * rules, input or log directory; 1 for a failure while running. Hostile
  * traffic is never an error: it becomes counters and anomaly events.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -118,42 +117,6 @@ static void print_tally(const struct alert_tally *t)
 			list[k]->sid, list[k]->rev, list[k]->msg);
 	}
 	free(list);
-}
-
-/* "10.0.0.0/8", "192.0.2.7", "2001:db8::/32" -> address (IPv4 mapped) and
- * prefix length in the family's own bits. 0 or -1. */
-static int parse_net(const char *text, struct mt_addr *a, unsigned *plen)
-{
-	char buf[64];
-	const char *slash = strchr(text, '/');
-	size_t n = slash ? (size_t)(slash - text) : strlen(text);
-	unsigned char v4[4];
-	char *end;
-	unsigned long len;
-
-	if (n >= sizeof(buf))
-		return -1;
-	memcpy(buf, text, n);
-	buf[n] = '\0';
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, buf, v4) == 1) {
-		a->b[10] = a->b[11] = 0xff;
-		memcpy(a->b + 12, v4, 4);
-		len = 32;
-	} else if (inet_pton(AF_INET6, buf, a->b) == 1) {
-		len = 128;
-	} else {
-		return -1;
-	}
-	if (slash) {
-		unsigned long l = strtoul(slash + 1, &end, 10);
-
-		if (!slash[1] || *end || l > len)
-			return -1;
-		len = l;
-	}
-	*plen = (unsigned)len;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -285,7 +248,7 @@ int main(int argc, char **argv)
 
 			prc = defrag_config_add_prefix(&cfg.defrag, net, pol);
 			if (!prc)
-				prc = tid < 0 || parse_net(net, &a, &plen) != 0 ? -EINVAL :
+				prc = tid < 0 || mt_addr_parse_prefix(net, &a, &plen) != 0 ? -EINVAL :
 					reasm_config_add_policy(&cfg.reasm, &a, plen, tid);
 		}
 		if (prc != 0) {
