@@ -436,15 +436,10 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why)
 static void on_stream_anomaly(void *user, struct flow *f, enum flow_dir dir, const char *name)
 {
 	struct worker *w = user;
-	unsigned id = anomaly_id(name);
-	json_t *o;
 
-	w->st.anomaly_count[id]++;
-	o = app_event_new(w, f, "anomaly", dir == FLOW_TO_SERVER, true);
-	json_object_set_new(o, "anomaly", json_pack("{s:s,s:s,s:s}", "type", "stream",
-						    "event", name, "layer", "reassembly"));
-	eve_emit(&w->eve, o);
-	w->st.anomalies++;
+	worker_anomaly_count(w, name);
+	worker_anomaly_emit(w, app_event_new(w, f, "anomaly", dir == FLOW_TO_SERVER, true),
+			    "stream", name, "reassembly", NULL);
 }
 
 const struct reasm_ops app_reasm_ops = {
@@ -637,27 +632,19 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 
 void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
 {
-	unsigned id = anomaly_id(name);
-	json_t *o;
-
 	/* Every occurrence is counted; each name is logged once per flow
 	 * (a one-sided capture would otherwise log one per reply). */
-	w->st.anomaly_count[id]++;
+	unsigned id = worker_anomaly_count(w, name);
+	json_t *o;
+
 	if (!anomaly_first(&a->anomalies_seen, id)) {
 		w->st.anomalies_repeated++;
 		return;
 	}
 	o = app_event_new(w, a->flow, "anomaly", true, true);
-
 	json_object_set_new(o, "tx_id", json_integer(a->smtp.tx.id));
-	json_object_set_new(o, "anomaly", json_pack("{s:s,s:s,s:s,s:s}",
-						    "type", "applayer",
-						    "event", name,
-						    "layer", "proto_parser",
-						    "app_proto", "smtp"));
 	json_object_set_new(o, "app_proto", json_string("smtp"));
-	eve_emit(&w->eve, o);
-	w->st.anomalies++;
+	worker_anomaly_emit(w, o, "applayer", name, "proto_parser", "smtp");
 }
 
 static json_t *alpn_list(const uint8_t *lens, const uint8_t *bytes, unsigned n)
@@ -733,8 +720,10 @@ static bool note_has(const struct app_flow *a, char kind, const uint8_t *p, size
 
 static void cmd_note(struct worker *w, struct app_flow *a, const struct smtp_event *ev)
 {
-	const uint8_t *p = ev->data;
+	const uint8_t *p = ev->data, *nul;
 	size_t n = ev->len;
+	uint8_t *count;
+	unsigned cap;
 	char kind;
 
 	if ((unsigned)ev->verb < SMTP_VERB_COUNT)
@@ -742,34 +731,32 @@ static void cmd_note(struct worker *w, struct app_flow *a, const struct smtp_eve
 	if (ev->verb == SMTP_VERB_UNKNOWN) {
 		const uint8_t *sp = memchr(p, ' ', n);
 
-		if (a->n_unknown >= 8)
-			return;
 		if (sp)
 			n = (size_t)(sp - p);
-		kind = 'U';
-	} else if (ev->verb == SMTP_VERB_XCLIENT && a->n_xclient < 4) {
-		kind = 'C';
-	} else if (ev->verb == SMTP_VERB_XFORWARD && a->n_xforward < 4) {
-		kind = 'F';
+		kind = 'U', count = &a->n_unknown, cap = 8;
+	} else if (ev->verb == SMTP_VERB_XCLIENT) {
+		kind = 'C', count = &a->n_xclient, cap = 4;
+	} else if (ev->verb == SMTP_VERB_XFORWARD) {
+		kind = 'F', count = &a->n_xforward, cap = 4;
 	} else {
 		return;
 	}
 	if (n > CMD_NOTE_MAX)
 		n = CMD_NOTE_MAX;
-	if (memchr(p, '\0', n))
-		n = (size_t)((const uint8_t *)memchr(p, '\0', n) - p);
-	if (!a->cmd_notes && !(a->cmd_notes = mt_block_get(&w->pool)))
-		return;             /* counted in pool.exhausted */
-	if (a->cmd_notes_len + n + 2 > w->pool.block_size ||
-	    (kind == 'U' && note_has(a, kind, p, n)))
+	if ((nul = memchr(p, '\0', n)))
+		n = (size_t)(nul - p);
+	if (kind == 'U' && a->cmd_notes && note_has(a, kind, p, n))
+		return;             /* listed already */
+	if (*count >= cap || (!a->cmd_notes && !(a->cmd_notes = mt_block_get(&w->pool))) ||
+	    a->cmd_notes_len + n + 2 > w->pool.block_size) {
+		w->st.command_notes_dropped++;  /* over the cap, or no room */
 		return;
+	}
 	a->cmd_notes[a->cmd_notes_len] = (uint8_t)kind;
 	memcpy(a->cmd_notes + a->cmd_notes_len + 1, p, n);
 	a->cmd_notes[a->cmd_notes_len + 1 + n] = 0;
 	a->cmd_notes_len += (uint16_t)(n + 2);
-	a->n_unknown += kind == 'U';
-	a->n_xclient += kind == 'C';
-	a->n_xforward += kind == 'F';
+	(*count)++;
 }
 
 static void commands_json(const struct app_flow *a, json_t *ext)

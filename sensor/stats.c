@@ -195,6 +195,10 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				    J(g->threshold_evicted));
 		json_object_set_new(json_object_get(ext, "smtp"), "midstream",
 				    J(w->st.smtp_midstream));
+		json_object_set_new(json_object_get(ext, "smtp"), "command_notes_dropped",
+				    J(w->st.command_notes_dropped));
+		json_object_set_new(json_object_get(ext, "smtp"), "email_done_dropped",
+				    J(w->st.email_done_dropped));
 		json_object_set_new(json_object_get(ext, "smtp"), "midstream_lines",
 				    J(w->smtp_stats.midstream_lines));
 		json_object_set_new(ext, "probe", json_pack("{s:o,s:o,s:o}",

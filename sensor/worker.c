@@ -70,6 +70,9 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 	    (ssize_t)sizeof(w->url_cfg.hash_seed))
 		w->url_cfg.hash_seed = (uint64_t)(uintptr_t)w ^ 0x9e3779b97f4a7c15ull;
 	w->sig = sig_thread_new(engine, cfg->max_app_flows, app_sig_alert, w);
+	/* Rate-limit windows (threshold) read the capture clock when a rule
+	 * fires: nothing to do per packet. */
+	sig_thread_set_clock(w->sig, &w->now_us);
 	if (!w->sig)
 		return -ENOMEM;
 	struct reasm_config rcfg = cfg->reasm;
@@ -119,16 +122,35 @@ void worker_destroy(struct worker *w)
 #define ANOMALY_EVENTS_BURST 100
 #define ANOMALY_EVENTS_PER_S 10
 
+unsigned worker_anomaly_count(struct worker *w, const char *name)
+{
+	unsigned id = anomaly_id(name);
+
+	w->st.anomaly_count[id]++;
+	return id;
+}
+
+void worker_anomaly_emit(struct worker *w, json_t *o, const char *type, const char *name,
+			 const char *layer, const char *app_proto)
+{
+	json_t *an = json_pack("{s:s,s:s,s:s}", "type", type, "event", name, "layer", layer);
+
+	if (app_proto)
+		json_object_set_new(an, "app_proto", json_string(app_proto));
+	json_object_set_new(o, "anomaly", an);
+	eve_emit(&w->eve, o);
+	w->st.anomalies++;
+}
+
 void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
 			   const struct mt_addr *dst, const char *name)
 {
-	unsigned id = anomaly_id(name);
+	unsigned id = worker_anomaly_count(w, name);
 	uint64_t *last = &w->anom_bucket_us[id];
 	uint32_t *tok = &w->anom_tokens[id];
 	char ts[48], ip[64];
 	json_t *o;
 
-	w->st.anomaly_count[id]++;
 	if (!*last) {
 		*tok = ANOMALY_EVENTS_BURST;
 	} else if (w->now_us > *last) {
@@ -149,10 +171,7 @@ void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
 	json_object_set_new(o, "event_type", json_string("anomaly"));
 	json_object_set_new(o, "src_ip", json_string(mt_addr_format(src, ip, sizeof(ip))));
 	json_object_set_new(o, "dest_ip", json_string(mt_addr_format(dst, ip, sizeof(ip))));
-	json_object_set_new(o, "anomaly", json_pack("{s:s,s:s,s:s}", "type", "decode",
-						    "event", name, "layer", "defrag"));
-	eve_emit(&w->eve, o);
-	w->st.anomalies++;
+	worker_anomaly_emit(w, o, "decode", name, "defrag", NULL);
 }
 
 static void worker_fragment(struct worker *w, const struct decoded_pkt *p, uint64_t ts_us)
@@ -193,14 +212,8 @@ void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
 		if (i + 1 < n)
 			__builtin_prefetch(pkts[i + 1].data);
 		w->pkt_num++;
-		if (pkts[i].ts_us > w->now_us) {
+		if (pkts[i].ts_us > w->now_us)
 			w->now_us = pkts[i].ts_us;
-			/* rate-limit windows (threshold) run on capture time */
-			sig_thread_set_time(w->sig, w->now_us);
-		}
-		/* A fragment the decoder did not describe is refused by
-		 * defrag (no l3), never read. */
-		p.frag.l3 = NULL;
 		r = decode_packet(link, pkts[i].data, pkts[i].caplen, &w->dopts, &p, &w->dstats);
 		if (r == DECODE_FRAGMENT) {
 			worker_fragment(w, &p, pkts[i].ts_us);

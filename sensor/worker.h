@@ -87,6 +87,8 @@ struct worker_stats {
 	uint64_t anomaly_count[ANOMALY_MAX]; /* every occurrence, by anomaly_id */
 	uint64_t decode_not_tcp;    /* frames that were not TCP (all reasons) */
 	uint64_t files;             /* fileinfo events */
+	uint64_t command_notes_dropped; /* unknown verbs / XCLIENT / XFORWARD
+				     * lines not kept (over their caps) */
 	uint64_t email_done_dropped;/* email objects of messages still awaiting
 				     * their verdict, dropped for a newer one */
 	uint64_t probe_flows;       /* --detect-any-port candidates */
@@ -149,6 +151,13 @@ json_t *app_event_new(struct worker *w, const struct flow *f, const char *type,
 		      bool to_server, bool with_pcap_cnt);
 json_t *app_smtp_object(const struct smtp_session *s, const struct smtp_tx *tx);
 void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name);
+/* Every anomaly goes through these two (worker.c): the per-name count
+ * (returns the registry id), and the event — the `anomaly` object of
+ * type/event/layer (and app_proto, if not NULL) put on o, which is
+ * emitted (o is consumed) and counted. */
+unsigned worker_anomaly_count(struct worker *w, const char *name);
+void worker_anomaly_emit(struct worker *w, json_t *o, const char *type, const char *name,
+			 const char *layer, const char *app_proto);
 /* An anomaly of a packet outside any flow (IP fragments), worker.c. */
 void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
 			   const struct mt_addr *dst, const char *name);

@@ -197,9 +197,9 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 void sig_thread_free(struct sig_thread *t);
 const struct sig_thread_stats *sig_thread_get_stats(const struct sig_thread *t);
 
-/* The capture time, for threshold/detection_filter windows: call as
- * packets arrive (per burst is enough). */
-void sig_thread_set_time(struct sig_thread *t, uint64_t now_us);
+/* The capture clock (µs), for threshold/detection_filter windows: read
+ * when a rule fires; it must outlive the thread. NULL (the default): 0. */
+void sig_thread_set_clock(struct sig_thread *t, const uint64_t *now_us);
 
 struct sig_flow;
 

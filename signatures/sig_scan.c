@@ -146,7 +146,7 @@ struct sig_thread {
 	uint32_t *freeidx;              /* stack of free slots */
 	struct stream_pool sp[SK_COUNT];
 	struct sig_thr_table *thr;      /* some rule has a rate limit */
-	uint64_t now_us;
+	const uint64_t *clock;          /* capture time (sig_thread_set_clock) */
 } __attribute__((aligned(64)));
 
 /* ---- flow entries --------------------------------------------------- */
@@ -355,7 +355,8 @@ static void fire(struct sig_thread *t, struct sig_flow *f,
 			dst[i] = (uint8_t)(b.hi >> (56 - 8 * i));
 			dst[8 + i] = (uint8_t)(b.lo >> (56 - 8 * i));
 		}
-		if (!sig_thr_allow(t->thr, &r->thr, in->rule, src, dst, t->now_us,
+		if (!sig_thr_allow(t->thr, &r->thr, in->rule, src, dst,
+				   t->clock ? *t->clock : 0,
 				   &t->st.threshold_evicted)) {
 			t->st.threshold_suppressed++;
 			return;
@@ -660,10 +661,10 @@ void sig_thread_free(struct sig_thread *t)
 		thread_release(t);
 }
 
-void sig_thread_set_time(struct sig_thread *t, uint64_t now_us)
+void sig_thread_set_clock(struct sig_thread *t, const uint64_t *now_us)
 {
-	if (t && now_us > t->now_us)
-		t->now_us = now_us;
+	if (t)
+		t->clock = now_us;
 }
 
 const struct sig_thread_stats *sig_thread_get_stats(const struct sig_thread *t)

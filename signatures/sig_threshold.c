@@ -11,7 +11,7 @@
  *   threshold type both       the `count`-th match of a window alerts, once
  *   detection_filter          every match after the `count`-th of a window
  * A window starts with the first match of its key and lasts `seconds` of
- * capture time (sig_thread_set_time).
+ * capture time (sig_thread_set_clock).
  *
  * Memory: a fixed table per thread (SIG_THR_SLOTS entries, allocated only
  * when some rule has such an option), open addressing over a short probe;
@@ -195,10 +195,8 @@ bool sig_thr_allow(struct sig_thr_table *t, const struct sig_threshold *th, uint
 			e = c;
 			break;
 		}
-		if (!c->rule_plus1 && !e) {
-			e = c;
-			e->rule_plus1 = 0;
-		}
+		if (!c->rule_plus1 && !e)
+			e = c;         /* the first free slot, unless the key follows */
 		if (!oldest || c->start_us < oldest->start_us)
 			oldest = c;
 	}
