@@ -37,6 +37,7 @@
  *     here), so expiry and eviction take from its head.
  */
 #include "defrag.h"
+#include "slot_table.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -86,10 +87,6 @@ struct dgram {
 	uint32_t page[PAGES_PER_DGRAM];
 };
 
-struct slot {
-	uint32_t hash;
-	uint32_t idx;                   /* NIL: empty */
-};
 
 struct out_slot {
 	struct defrag_datagram dg;      /* first: the caller's pointer */
@@ -467,36 +464,12 @@ static struct dgram *table_find(struct defrag *d, uint32_t h, const struct decod
 
 static void table_insert(struct defrag *d, uint32_t h, uint32_t idx)
 {
-	uint32_t i = h & d->slot_mask;
-
-	while (d->slots[i].idx != NIL)
-		i = (i + 1) & d->slot_mask;
-	d->slots[i].hash = h;
-	d->slots[i].idx = idx;
+	slot_insert(d->slots, d->slot_mask, h, idx);
 }
 
-/* Backward-shift deletion: no tombstones to pile up under churn. */
 static void table_remove(struct defrag *d, uint32_t h, uint32_t idx)
 {
-	uint32_t i = h & d->slot_mask, j;
-
-	while (d->slots[i].idx != idx)
-		i = (i + 1) & d->slot_mask;
-	j = i;
-	for (;;) {
-		uint32_t home;
-
-		j = (j + 1) & d->slot_mask;
-		if (d->slots[j].idx == NIL)
-			break;
-		home = d->slots[j].hash & d->slot_mask;
-		/* Entry j stays unless its home lies cyclically in (i, j]. */
-		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
-			continue;
-		d->slots[i] = d->slots[j];
-		i = j;
-	}
-	d->slots[i].idx = NIL;
+	slot_remove(d->slots, d->slot_mask, h, idx);
 }
 
 /* ---- datagram lifecycle -------------------------------------------- */

@@ -305,7 +305,7 @@ static uint32_t table_find(const struct reasm *r, uint32_t h, const struct decod
 	uint32_t i = h & r->slot_mask;
 
 	for (;;) {
-		const struct reasm_slot *s = &r->slots[i];
+		const struct slot *s = &r->slots[i];
 
 		if (s->idx == REASM_NIL)
 			return REASM_NIL;
@@ -317,40 +317,12 @@ static uint32_t table_find(const struct reasm *r, uint32_t h, const struct decod
 
 static void table_insert(struct reasm *r, uint32_t h, uint32_t idx)
 {
-	uint32_t i = h & r->slot_mask;
-
-	while (r->slots[i].idx != REASM_NIL)
-		i = (i + 1) & r->slot_mask;
-	r->slots[i].hash = h;
-	r->slots[i].idx = idx;
+	slot_insert(r->slots, r->slot_mask, h, idx);
 }
 
 static void table_remove(struct reasm *r, uint32_t h, uint32_t idx)
 {
-	uint32_t i = h & r->slot_mask, j;
-
-	while (r->slots[i].idx != idx) {
-		assert(r->slots[i].idx != REASM_NIL);
-		i = (i + 1) & r->slot_mask;
-	}
-	/* Pull later members of the probe run back over the hole, so a
-	 * lookup never stops early at it (no tombstones to accumulate). */
-	j = i;
-	for (;;) {
-		uint32_t home;
-
-		j = (j + 1) & r->slot_mask;
-		if (r->slots[j].idx == REASM_NIL)
-			break;
-		home = r->slots[j].hash & r->slot_mask;
-		/* Entry j may move to i unless its home lies cyclically in
-		 * (i, j]. */
-		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
-			continue;
-		r->slots[i] = r->slots[j];
-		i = j;
-	}
-	r->slots[i].idx = REASM_NIL;
+	slot_remove(r->slots, r->slot_mask, h, idx);
 }
 
 /* ---- LRU lists ----------------------------------------------------- */

@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "reasm.h"
+#include "slot_table.h"
 
 #define REASM_NIL UINT32_MAX
 
@@ -153,10 +154,7 @@ struct reasm_flow {
 	struct reasm_dir dir[2];
 };
 
-struct reasm_slot {
-	uint32_t hash;
-	uint32_t idx;           /* REASM_NIL: empty */
-};
+/* The flow index: slot_table.h (shared with defrag.c). */
 
 struct reasm {
 	const struct reasm_ops *ops;
@@ -172,7 +170,7 @@ struct reasm {
 	uint64_t idle_us;               /* the current packet's flow was idle
 					 * this long before it */
 
-	struct reasm_slot *slots;
+	struct slot *slots;
 	uint32_t slot_mask;
 
 	struct reasm_flow *flows;       /* contiguous pool */
