@@ -35,11 +35,17 @@
  *    other conditions, or its rule is negated: it only counts together
  *    with its group, in one instance (sig_engine.c, sig_scan.c).
  *
+ *  - isdataat and negated relative one-byte contents after the last
+ *    positive element of a chain become its tail (see build_tail); a pcre
+ *    ending in a positive lookahead, with nothing relative after it, has
+ *    the lookahead compiled as a group (re_trailing_lookahead).
+ *
  * Refused (exactly reasoned): negative distance (the regex cannot step
  * back), distance/within on the first element of a buffer, absolute and
  * relative modifiers on one content, a content relative to a pcre (PCRE's
  * one greedy match fixes where it ends; a regex would try every end),
- * negated relative elements, a relative pcre with an inner start anchor or
+ * negated relative elements other than the tail's, a positive element after
+ * a tail, a relative pcre with an inner start anchor or
  * a word boundary (its subject starts at end(P)), end anchors on the raw
  * stream (Suricata's raw stream has no end to anchor at), repeats over
  * SIG_REPEAT_MAX, anything Hyperscan will not compile in the buffer's mode,
@@ -188,7 +194,63 @@ static void re_scan(const uint8_t *p, uint32_t len, struct re_scan *rs)
 	}
 }
 
-static void sb_pcre(struct sb *b, const struct sig_cond *c, uint32_t skip)
+/*
+ * Offset of a trailing positive lookahead "(?=...)" that closes the regex
+ * at its top level (no top-level '|'), or -1. For a yes/no decision,
+ * re(?=y) matches some subject exactly when re(?:y) does (the same start,
+ * the lookahead's bytes consumed instead of peeked), so when nothing
+ * relative follows — nobody looks at where the match ends — the rule may
+ * be compiled with the lookahead turned into a plain group, which
+ * Hyperscan accepts. ET's policy rules end that way ("...(?=//X[1-9])").
+ */
+static long re_trailing_lookahead(const uint8_t *p, uint32_t len)
+{
+	long open[64];
+	int depth = 0;
+	bool cls = false;
+	long last_open = -1;
+
+	for (uint32_t i = 0; i < len; i++) {
+		uint8_t c = p[i];
+
+		if (c == '\\') {
+			i++;
+			continue;
+		}
+		if (cls) {
+			if (c == ']')
+				cls = false;
+			continue;
+		}
+		if (c == '[') {
+			cls = true;
+			if (i + 1 < len && p[i + 1] == '^')
+				i++;
+			if (i + 1 < len && p[i + 1] == ']')
+				i++;
+		} else if (c == '(') {
+			if (depth == 64)
+				return -1;
+			open[depth++] = (long)i;
+		} else if (c == ')') {
+			if (depth == 0)
+				return -1;
+			depth--;
+			last_open = depth == 0 ? open[depth] : -1;
+			if (i + 1 == len)
+				break;
+		} else if (c == '|' && depth == 0) {
+			return -1;
+		}
+	}
+	if (depth != 0 || cls || len < 4 || p[len - 1] != ')' || last_open < 0)
+		return -1;
+	if (p[last_open + 1] != '?' || p[last_open + 2] != '=')
+		return -1;
+	return last_open;
+}
+
+static void sb_pcre(struct sb *b, const struct sig_cond *c, uint32_t skip, long la)
 {
 	sb_add(b, "(?", 2);
 	if (c->pflags & SIG_PCRE_I)
@@ -200,7 +262,14 @@ static void sb_pcre(struct sb *b, const struct sig_cond *c, uint32_t skip)
 	if (c->pflags & SIG_PCRE_X)
 		sb_add(b, "x", 1);
 	sb_add(b, ":", 1);
-	sb_add(b, (const char *)c->bytes + skip, c->len - skip);
+	if (la >= (long)skip) {
+		/* "(?=" -> "(?:" (see re_trailing_lookahead) */
+		sb_add(b, (const char *)c->bytes + skip, (size_t)la + 2 - skip);
+		sb_add(b, ":", 1);
+		sb_add(b, (const char *)c->bytes + la + 3, c->len - (uint32_t)la - 3);
+	} else {
+		sb_add(b, (const char *)c->bytes + skip, c->len - skip);
+	}
 	/* with x, a trailing "# comment" would swallow the ')' */
 	if (c->pflags & SIG_PCRE_X)
 		sb_add(b, "\n", 1);
@@ -209,7 +278,7 @@ static void sb_pcre(struct sb *b, const struct sig_cond *c, uint32_t skip)
 
 static bool is_relative(const struct sig_cond *c)
 {
-	if (c->flags & SIG_COND_PCRE)
+	if (c->flags & (SIG_COND_PCRE | SIG_COND_ISDATAAT))
 		return (c->flags & SIG_COND_RELATIVE) != 0;
 	return c->distance != SIG_COND_UNSET || c->within != SIG_COND_UNSET;
 }
@@ -303,6 +372,69 @@ static int try_compile_fl(const struct sig_expr *x, unsigned fl, char *err, size
 	return rc;
 }
 
+/*
+ * The tail of a chain: conditions after its last positive element that
+ * look at the bytes following the cursor (the end of that element's match)
+ * without moving it — isdataat:N,relative (at least N bytes follow; lt: the
+ * negated form, fewer than lt follow) and one negated one-byte content with
+ * within:M (that byte is not among the next M bytes, or among those there
+ * are when the buffer ends sooner; Suricata clips the window to the
+ * buffer). With R the bytes after the cursor, the tail holds when
+ *   R >= need and the first min(R, M) bytes are not the byte,
+ * which is, for M > need, "[^b]{M} | [^b]{need,M-1}\z", and for
+ * M <= need "[^b]{M}[\x00-\xff]{need-M}". The raw stream has no end
+ * (see sig_buf_is_stream users), so there only the full window counts.
+ * Repeats are bounded by SIG_TAIL_MAX: Hyperscan's compile time and
+ * stream state grow with them.
+ */
+#define SIG_TAIL_MAX 8192
+
+struct tail {
+	bool on;
+	int cls;                         /* the negated byte, -1 none */
+	bool nocase;
+	long within, need, lt;
+};
+
+static int build_tail(struct sb *b, const struct tail *t, bool rawstream,
+		      char *err, size_t errlen)
+{
+	char cls[24];
+
+	if (t->need > SIG_TAIL_MAX || t->within > SIG_TAIL_MAX || t->lt > SIG_TAIL_MAX)
+		return efail(err, errlen, "isdataat/within over %d after a match not supported",
+			     SIG_TAIL_MAX);
+	if (t->lt) {
+		sb_fmt(b, "[\\x00-\\xff]{0,%ld}\\z", t->lt - 1);
+		return 0;
+	}
+	if (t->cls < 0) {
+		if (t->need)
+			sb_fmt(b, "[\\x00-\\xff]{%ld}", t->need);
+		return 0;
+	}
+	{
+		int c = t->cls, o = c;
+
+		if (t->nocase && c >= 'A' && c <= 'Z')
+			o = c + 32;
+		else if (t->nocase && c >= 'a' && c <= 'z')
+			o = c - 32;
+		snprintf(cls, sizeof(cls), "[^\\x%02x\\x%02x]", (unsigned)c, (unsigned)o);
+	}
+	if (t->within <= t->need) {
+		sb_fmt(b, "%s{%ld}", cls, t->within);
+		if (t->need > t->within)
+			sb_fmt(b, "[\\x00-\\xff]{%ld}", t->need - t->within);
+	} else if (rawstream) {
+		sb_fmt(b, "%s{%ld}", cls, t->within);
+	} else {
+		sb_fmt(b, "(?:%s{%ld}|%s{%ld,%ld}\\z)", cls, t->within, cls, t->need,
+		       t->within - 1);
+	}
+	return 0;
+}
+
 /* Fail from build_chain, freeing the expression built so far. */
 #define CFAIL(...) do { free(b.p); return efail(err, errlen, __VA_ARGS__); } while (0)
 
@@ -315,6 +447,9 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 	unsigned has_pcre = 0;
 	struct sb b = { 0 };
 	long o, d;
+	/* The tail after the last positive element (see build_tail). */
+	struct tail t = { .cls = -1 };
+	bool cursor_pcre = false;        /* the cursor is a pcre's match end */
 
 	memset(x, 0, sizeof(*x));
 	x->buf = c0->buf;
@@ -334,8 +469,44 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 		bool ew = (c->flags & SIG_COND_ENDSWITH) != 0;
 		struct re_scan rs;
 
-		if (k > i && (c->flags & SIG_COND_NEGATED))
-			CFAIL("negated relative element not supported");
+		if (c->flags & SIG_COND_ISDATAAT) {
+			if (cursor_pcre)
+				CFAIL("isdataat relative to a pcre not supported");
+			if (t.lt || (c->flags & SIG_COND_NEGATED && (t.need || t.cls >= 0)))
+				CFAIL("negated isdataat combined with another tail condition "
+				      "not supported");
+			if (c->flags & SIG_COND_NEGATED) {
+				if (c->buf == SIG_BUF_STREAM)
+					CFAIL("negated isdataat relative on the raw stream not "
+					      "supported (it has no end)");
+				if (c->offset == 0)
+					CFAIL("isdataat:!0,relative can never match");
+				t.lt = c->offset;
+			} else if (c->offset > t.need) {
+				t.need = c->offset;
+			}
+			t.on = true;
+			continue;
+		}
+		if (k > i && (c->flags & SIG_COND_NEGATED)) {
+			if (pcre || cursor_pcre)
+				CFAIL("negated element relative to or as a pcre not supported");
+			if (c->len != 1)
+				CFAIL("negated relative content longer than one byte not supported");
+			if (c->distance != SIG_COND_UNSET && c->distance != 0)
+				CFAIL("negated relative content with a distance not supported");
+			if (c->within == SIG_COND_UNSET)
+				CFAIL("negated relative content without within not supported");
+			if (t.cls >= 0 || t.lt)
+				CFAIL("two negated tail conditions not supported");
+			t.cls = c->bytes[0];
+			t.nocase = (c->flags & SIG_COND_NOCASE) != 0;
+			t.within = c->within;
+			t.on = true;
+			continue;
+		}
+		if (t.on)
+			CFAIL("a match after isdataat or a negated relative content not supported");
 		if (ew && k + 1 < j)
 			CFAIL("endswith on a content that a relative element follows");
 		if (ew && c->buf == SIG_BUF_STREAM)
@@ -348,6 +519,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 				     sw ? "startswith" : "depth/offset");
 		if (pcre) {
 			uint32_t skip = 0;
+			long la;
 
 			literal = false;
 			has_pcre++;
@@ -355,10 +527,13 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 			if (rs.end_anchor && c->buf == SIG_BUF_STREAM)
 				CFAIL("pcre end anchor on the raw stream not supported "
 					     "(it has no end to anchor at)");
+			/* the last element: its match end is not looked at */
+			la = k + 1 == j ? re_trailing_lookahead(c->bytes, c->len) : -1;
+			cursor_pcre = true;
 			if (k == i) {
 				x->absolute = x->absolute || rs.lead_caret || rs.caret ||
 					rs.start_anchor;
-				sb_pcre(&b, c, 0);
+				sb_pcre(&b, c, 0, la);
 				continue;
 			}
 			if (rs.caret || rs.start_anchor || (rs.lead_caret && rs.top_alt))
@@ -377,7 +552,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 			} else {
 				sb_add(&b, "[\\x00-\\xff]*", 12);
 			}
-			sb_pcre(&b, c, skip);
+			sb_pcre(&b, c, skip, la);
 			continue;
 		}
 		if (k > i && (cv[k - 1].flags & SIG_COND_PCRE))
@@ -438,6 +613,14 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 			sb_add(&b, "\\z", 2);
 			literal = false;
 		}
+		cursor_pcre = false;
+	}
+	if (t.on) {
+		if (build_tail(&b, &t, c0->buf == SIG_BUF_STREAM, err, errlen) != 0) {
+			free(b.p);
+			return -1;
+		}
+		literal = false;
 	}
 	if (b.oom || !b.p)
 		CFAIL("out of memory");
@@ -686,7 +869,9 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 		struct sig_expr *x = &r->expr[r->nexpr];
 
 		memset(x, 0, sizeof(*x));
-		x->re = strdup("[\\x00-\\xff]\\z");
+		/* isdataat (at_least): some byte ends at offset >= lo */
+		x->re = strdup(bz->at_least ? "[\\x00-\\xff]" : "[\\x00-\\xff]\\z");
+		x->absolute = bz->at_least;
 		if (!x->re)
 			return efail(err, errlen, "out of memory");
 		r->nexpr++;

@@ -116,7 +116,9 @@ enum sig_cond_flag {
 	SIG_COND_STARTSWITH = 1u << 3,
 	SIG_COND_ENDSWITH   = 1u << 4,
 	SIG_COND_PCRE       = 1u << 5,   /* bytes is the regex text */
-	SIG_COND_RELATIVE   = 1u << 6,   /* pcre R */
+	SIG_COND_RELATIVE   = 1u << 6,   /* pcre R, isdataat relative */
+	SIG_COND_ISDATAAT   = 1u << 7,   /* isdataat:N,relative (N in offset);
+					  * no bytes, does not move the cursor */
 };
 
 /* pcre flags kept (i s m x), as inline-modifier letters. */
@@ -155,6 +157,9 @@ struct sig_bsize {
 	uint8_t buf;
 	uint16_t group;
 	bool neg;
+	bool at_least;                   /* absolute isdataat: "a byte at offset
+					  * lo - 1 exists" (hi is INF), so
+					  * no end of buffer is needed */
 };
 
 /*
@@ -202,6 +207,20 @@ bool sig_thr_allow(struct sig_thr_table *t, const struct sig_threshold *th, uint
 		   const uint8_t src[16], const uint8_t dst[16], uint64_t now_us,
 		   uint64_t *evicted);
 
+/*
+ * flowbits (Suricata's detect-flowbits.c): named bits kept per flow for the
+ * flow's whole life. A rule's checks (isset, isnotset) are tested when its
+ * other conditions have all matched; its actions (set, unset, toggle) run
+ * when it fires, before threshold decides whether that is an alert; noalert
+ * makes it silent. Names are interned per set, at most SIG_FLOWBITS_MAX.
+ */
+#define SIG_FLOWBITS_MAX 256
+enum sig_fb_op { SIG_FB_SET = 1, SIG_FB_UNSET, SIG_FB_TOGGLE, SIG_FB_ISSET, SIG_FB_ISNOTSET };
+struct sig_fb {
+	uint16_t bit;
+	uint8_t op;                      /* enum sig_fb_op */
+};
+
 struct sig_rule {
 	struct sig_rule_meta meta;       /* strings: msg owned, others static/interned */
 	struct sig_rset src, sport, dst, dport;
@@ -216,6 +235,11 @@ struct sig_rule {
 	uint32_t nexpr;
 	int8_t neg_buf;                  /* buffer of the negated conditions, -1 none */
 	struct sig_threshold thr;        /* thr.type 0: no rate limit */
+	struct sig_fb *fb;               /* flowbits checks and actions */
+	uint8_t nfb;
+	bool fb_check;                   /* some isset/isnotset */
+	bool noalert;                    /* flowbits:noalert */
+	bool pass;                       /* action pass: the flow alerts no more */
 };
 
 /* The parsed rule set. Owned by the caller until sig_engine_build. */
@@ -229,6 +253,9 @@ struct sig_set {
 
 	char **files;                    /* interned rule file names */
 	uint32_t nfiles, capfiles;
+
+	char *fbname[SIG_FLOWBITS_MAX];  /* interned flowbit names */
+	uint32_t nfbname;
 
 	uint32_t *sidhash;               /* open addressing: rule index + 1, 0 empty */
 	uint32_t sidhash_cap;            /* power of two */

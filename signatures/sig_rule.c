@@ -237,6 +237,7 @@ static void rule_free(struct sig_rule *r)
 		free(r->cond[i].bytes);
 	free(r->cond);
 	free(r->bsz);
+	free(r->fb);
 	sig_rule_exprs_free(r);
 	memset(r, 0, sizeof(*r));
 }
@@ -256,6 +257,8 @@ void sig_set_free(struct sig_set *s)
 	for (uint32_t i = 0; i < s->nfiles; i++)
 		free(s->files[i]);
 	free(s->files);
+	for (uint32_t i = 0; i < s->nfbname; i++)
+		free(s->fbname[i]);
 	free(s->sidhash);
 	free(s);
 }
@@ -993,6 +996,144 @@ static int kw_bsize(struct rp *rp, const struct opt *o)
 	return 0;
 }
 
+/*
+ * isdataat:[!]N[,relative][,rawbytes] (Suricata's detect-isdataat.c and
+ * content inspection): absolute, "the buffer has a byte at offset N"
+ * (N < length); relative, "at least N bytes follow the previous content or
+ * pcre match" (cursor + N <= length). Neither moves the cursor, so a later
+ * relative content is still relative to the previous content.
+ * The absolute form is a length condition like bsize (at_least: no end of
+ * buffer needed, so it holds on the raw stream too once the byte has
+ * arrived); the relative form is an element of the previous chain, which
+ * sig_expr.c turns into a bounded repeat.
+ */
+static int kw_isdataat(struct rp *rp, const struct opt *o)
+{
+	const char *p = o->val, *end = o->val + o->vlen, *comma;
+	bool neg = false, relative = false;
+	uint32_t n;
+
+	if (p < end && *p == '!') {
+		neg = true;
+		p++;
+	}
+	comma = memchr(p, ',', (size_t)(end - p));
+	{
+		const char *q = p;
+		size_t ql = (size_t)((comma ? comma : end) - p);
+
+		trim(&q, &ql);
+		if (!parse_u32(q, ql, &n) || n > 65535)
+			return fail(rp, "invalid isdataat value '%.*s'", show(o->vlen), o->val);
+	}
+	while (comma) {
+		const char *q = comma + 1, *next = memchr(q, ',', (size_t)(end - q));
+		size_t ql = (size_t)((next ? next : end) - q);
+
+		trim(&q, &ql);
+		if (tok_eq(q, ql, "relative"))
+			relative = true;
+		else if (!tok_eq(q, ql, "rawbytes"))
+			return fail(rp, "unsupported isdataat option '%.*s'", show(ql), q);
+		comma = next;
+	}
+	if (!relative) {
+		struct sig_bsize b = {
+			.lo = (uint64_t)n + 1, .hi = SIG_BSIZE_INF, .buf = rp->cur_buf,
+			.group = rp->cur_group, .neg = neg, .at_least = true,
+		};
+		struct sig_bsize *nb = realloc(rp->r.bsz, (rp->r.nbsz + 1) * sizeof(*nb));
+
+		if (!nb)
+			return fail(rp, "out of memory");
+		rp->r.bsz = nb;
+		rp->r.bsz[rp->r.nbsz++] = b;
+		rp->sticky_pending = NULL;
+		return 0;
+	}
+	if (rp->last < 0 || rp->r.cond[rp->last].buf != rp->cur_buf ||
+	    rp->r.cond[rp->last].group != rp->cur_group)
+		return fail(rp, "isdataat relative needs a preceding content or pcre");
+	{
+		struct sig_cond c = {
+			.buf = rp->cur_buf, .group = rp->cur_group,
+			.flags = SIG_COND_ISDATAAT | SIG_COND_RELATIVE |
+				(neg ? SIG_COND_NEGATED : 0),
+			.depth = SIG_COND_UNSET, .offset = (int32_t)n,
+			.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
+		};
+		int last = rp->last;
+
+		if (cond_push(rp, &c) != 0)
+			return -1;
+		/* modifiers after it still belong to the content before */
+		rp->last = last;
+	}
+	return 0;
+}
+
+/*
+ * flowbits:set|unset|toggle|isset|isnotset,NAME and flowbits:noalert.
+ * Suricata's NAME may combine names with '|' (isset: any) or '&' (set:
+ * all); those forms are refused, one name per keyword (a rule may carry
+ * several keywords, which is the '&' of checks).
+ */
+static int kw_flowbits(struct rp *rp, const struct opt *o)
+{
+	static const struct { const char *name; uint8_t op; } ops[] = {
+		{ "set", SIG_FB_SET }, { "unset", SIG_FB_UNSET }, { "toggle", SIG_FB_TOGGLE },
+		{ "isset", SIG_FB_ISSET }, { "isnotset", SIG_FB_ISNOTSET },
+	};
+	const char *p = o->val, *comma = memchr(o->val, ',', o->vlen), *name;
+	size_t olen = comma ? (size_t)(comma - p) : o->vlen, nlen;
+	uint8_t op = 0;
+	struct sig_fb *nf;
+	uint32_t bit;
+
+	trim(&p, &olen);
+	if (tok_eq(p, olen, "noalert") && !comma) {
+		rp->r.noalert = true;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (tok_eq(p, olen, ops[i].name))
+			op = ops[i].op;
+	if (!op)
+		return fail(rp, "unsupported flowbits command '%.*s'", show(olen), p);
+	if (!comma)
+		return fail(rp, "flowbits:%s needs a name", ops[op - 1].name);
+	name = comma + 1;
+	nlen = (size_t)(o->val + o->vlen - name);
+	trim(&name, &nlen);
+	if (nlen == 0)
+		return fail(rp, "flowbits:%s needs a name", ops[op - 1].name);
+	for (size_t i = 0; i < nlen; i++)
+		if (name[i] == '|' || name[i] == '&' || is_space(name[i]) || name[i] == ',')
+			return fail(rp, "flowbits with combined names not supported");
+	for (bit = 0; bit < rp->s->nfbname; bit++)
+		if (strlen(rp->s->fbname[bit]) == nlen &&
+		    memcmp(rp->s->fbname[bit], name, nlen) == 0)
+			break;
+	if (bit == rp->s->nfbname) {
+		if (bit == SIG_FLOWBITS_MAX)
+			return fail(rp, "more than %d flowbit names", SIG_FLOWBITS_MAX);
+		rp->s->fbname[bit] = strndup(name, nlen);
+		if (!rp->s->fbname[bit])
+			return fail(rp, "out of memory");
+		rp->s->nfbname++;
+	}
+	if (rp->r.nfb == UINT8_MAX)
+		return fail(rp, "too many flowbits keywords");
+	nf = realloc(rp->r.fb, (rp->r.nfb + 1u) * sizeof(*nf));
+	if (!nf)
+		return fail(rp, "out of memory");
+	rp->r.fb = nf;
+	rp->r.fb[rp->r.nfb++] = (struct sig_fb){ .bit = (uint16_t)bit, .op = op };
+	if (op == SIG_FB_ISSET || op == SIG_FB_ISNOTSET)
+		rp->r.fb_check = true;
+	return 0;
+}
+
 static int kw_sticky(struct rp *rp, const struct opt *o);
 
 enum { KW_VAL_NONE, KW_VAL_REQ, KW_VAL_OPT };
@@ -1028,6 +1169,8 @@ static const struct kw sig_keywords[] = {
 	{ "endswith", kw_startend, KW_VAL_NONE },
 	{ "pcre", kw_pcre, KW_VAL_REQ },
 	{ "bsize", kw_bsize, KW_VAL_REQ },
+	{ "isdataat", kw_isdataat, KW_VAL_REQ },
+	{ "flowbits", kw_flowbits, KW_VAL_REQ },
 	{ "filename", kw_filename, KW_VAL_REQ },
 	{ "fileext", kw_filename, KW_VAL_REQ },
 	/* Sticky buffers: sig_buf_names[1..], and Suricata's legacy alias */
@@ -1269,7 +1412,7 @@ static int finish_rule(struct rp *rp)
 	r->meta.classtype = rp->cls ? rp->cls->name : "";
 	r->meta.category = rp->cls ? rp->cls->desc : "";
 	r->meta.priority = rp->have_prio ? rp->prio : rp->cls ? rp->cls->priority : 3;
-	r->meta.action = "alert";
+	r->meta.action = r->pass ? "pass" : "alert";
 	return 0;
 }
 
@@ -1291,7 +1434,10 @@ static int parse_rule(struct rp *rp, const char *text, uint32_t *diag_sid)
 		    parse_u32(sp.opts[i].val, sp.opts[i].vlen, diag_sid))
 			break;
 	}
-	if (sp.ntok > 0 && !tok_eq(sp.tok[H_ACTION], sp.len[H_ACTION], "alert")) {
+	/* pass (Suricata): a match makes the flow alert no more */
+	if (sp.ntok > 0 && tok_eq(sp.tok[H_ACTION], sp.len[H_ACTION], "pass"))
+		rp->r.pass = true;
+	else if (sp.ntok > 0 && !tok_eq(sp.tok[H_ACTION], sp.len[H_ACTION], "alert")) {
 		fail(rp, "unsupported action '%.*s'", show(sp.len[H_ACTION]),
 		     sp.tok[H_ACTION]);
 		goto out;

@@ -59,6 +59,13 @@
  * Prefilter patterns (block buffers only) are confirmed with PCRE2 on the
  * whole buffer before anything else looks at the scan's matches.
  *
+ * Firing. Rules completed while process() walks a scan's matches are
+ * queued and fired after it: pass rules first (a pass stops the flow's
+ * alerts, f->passed), then plain rules and flowbit setters, then rules with
+ * flowbit checks, so a bit set by a rule in this scan is seen by a check
+ * in the same scan (Suricata orders its rules that way). Flowbits live in
+ * the flow state for the flow's whole life.
+ *
  * A pattern counts as "newly matched" for a flow when it is not already
  * recorded; only new matches trigger rule checks, so a content that keeps
  * matching in a long stream costs a few compares per scan, not a check of
@@ -113,7 +120,9 @@ struct sig_flow {
 	uint8_t gapped;                 /* bit per SK_*: restarted after a gap */
 	uint8_t lost;                   /* bit per SK_*: a match was not recorded */
 	bool live;
+	bool passed;                    /* a pass rule matched: no more alerts */
 	uint32_t idx;                   /* slot in the thread's pool */
+	uint64_t fb[SIG_FLOWBITS_MAX / 64]; /* flowbits (flow-scoped) */
 	hs_stream_t *st[SK_COUNT];
 	uint32_t ent[SIG_FLOW_SLOTS];
 };
@@ -137,6 +146,12 @@ struct sig_thread {
 	uint32_t npat;
 	uint32_t nmatch;
 	bool cur_gapped;                /* the stream being scanned had a gap */
+	/* Rules completed during process(), fired after it in Suricata's
+	 * order: pass rules, then the others, then those checking flowbits
+	 * (so a bit set by this scan is seen by a check in the same scan). */
+	uint32_t *pend;
+	uint32_t npend, cappend;
+	bool in_process;
 	uint32_t *mlist;                /* pattern ids matched by this scan */
 	uint64_t *seen;                 /* the same, as a bitmap */
 
@@ -334,15 +349,61 @@ static void group_matched(struct sig_thread *t, struct sig_flow *f,
 		check_instance(t, f, e->pat_inst[p->inst_off + k], in->virt, ctx);
 }
 
-static void fire(struct sig_thread *t, struct sig_flow *f,
-		 const struct sig_inst *in, void *ctx)
+static bool fb_get(const struct sig_flow *f, uint16_t bit)
+{
+	return (f->fb[bit >> 6] >> (bit & 63)) & 1;
+}
+
+/* The rule's flowbits checks hold on this flow. */
+static bool fb_checks(const struct sig_rule *r, const struct sig_flow *f)
+{
+	for (unsigned i = 0; i < r->nfb; i++) {
+		const struct sig_fb *b = &r->fb[i];
+
+		if (b->op == SIG_FB_ISSET && !fb_get(f, b->bit))
+			return false;
+		if (b->op == SIG_FB_ISNOTSET && fb_get(f, b->bit))
+			return false;
+	}
+	return true;
+}
+
+static void fb_actions(const struct sig_rule *r, struct sig_flow *f)
+{
+	for (unsigned i = 0; i < r->nfb; i++) {
+		const struct sig_fb *b = &r->fb[i];
+		uint64_t m = 1ull << (b->bit & 63);
+
+		if (b->op == SIG_FB_SET)
+			f->fb[b->bit >> 6] |= m;
+		else if (b->op == SIG_FB_UNSET)
+			f->fb[b->bit >> 6] &= ~m;
+		else if (b->op == SIG_FB_TOGGLE)
+			f->fb[b->bit >> 6] ^= m;
+	}
+}
+
+static void fire_now(struct sig_thread *t, struct sig_flow *f,
+		     const struct sig_inst *in, void *ctx)
 {
 	const struct sig_rule *r = &t->e->set->rules[in->rule];
 
+	if (f->passed || ent_has(f, in->rule << 2 | ENT_FIRED))
+		return;
 	if (!r->hdr_any && !hdr_match(r, f, in->dir))
+		return;
+	if (r->fb_check && !fb_checks(r, f))
 		return;
 	if (!ent_add(f, in->rule << 2 | ENT_FIRED))
 		t->st.match_state_full++;
+	if (r->nfb)
+		fb_actions(r, f);
+	if (r->pass) {
+		f->passed = true;
+		return;
+	}
+	if (r->noalert)
+		return;
 	if (r->thr.type && t->thr) {
 		/* The packet's source and destination, as the rule sees them. */
 		struct sig_u128 a = in->dir == SIG_DIR_TO_SERVER ? f->client : f->server;
@@ -365,6 +426,35 @@ static void fire(struct sig_thread *t, struct sig_flow *f,
 	t->st.alerts++;
 	if (t->on_alert)
 		t->on_alert(t->alert_user, ctx, &r->meta, (enum sig_dir)in->dir);
+}
+
+/* Inside process(), completed rules wait for the end of the scan (see
+ * sig_thread.pend); elsewhere they fire at once. */
+static void fire(struct sig_thread *t, struct sig_flow *f,
+		 const struct sig_inst *in, void *ctx)
+{
+	if (t->in_process && t->npend < t->cappend) {
+		t->pend[t->npend++] = (uint32_t)(in - t->e->inst);
+		return;
+	}
+	fire_now(t, f, in, ctx);
+}
+
+static void fire_pending(struct sig_thread *t, struct sig_flow *f, void *ctx)
+{
+	const struct sig_engine *e = t->e;
+
+	for (int pass = 0; pass < 3; pass++) {
+		for (uint32_t i = 0; i < t->npend; i++) {
+			const struct sig_inst *in = &e->inst[t->pend[i]];
+			const struct sig_rule *r = &e->set->rules[in->rule];
+			int order = r->pass ? 0 : r->fb_check ? 2 : 1;
+
+			if (order == pass)
+				fire_now(t, f, in, ctx);
+		}
+	}
+	t->npend = 0;
 }
 
 /*
@@ -429,9 +519,13 @@ static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 		if (pid & SIG_OLD_MATCH)
 			continue;
 		p = &e->pat[pid];
+		t->in_process = true;
 		for (uint32_t k = 0; k < p->inst_n; k++)
 			check_instance(t, f, e->pat_inst[p->inst_off + k], pid, ctx);
+		t->in_process = false;
 	}
+	if (t->npend)
+		fire_pending(t, f, ctx);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t pid = t->mlist[i] & ~SIG_OLD_MATCH;
 
@@ -569,6 +663,7 @@ static void thread_release(struct sig_thread *t)
 	free(t->slot);
 	free(t->freeidx);
 	free(t->mlist);
+	free(t->pend);
 	free(t->seen);
 	pcre2_match_data_free(t->md);
 	pcre2_match_context_free(t->mctx);
@@ -594,10 +689,12 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 	if (e->proto && hs_clone_scratch(e->proto, &t->scratch) != HS_SUCCESS)
 		goto fail;
 	t->mlist = malloc((e->npat ? e->npat : 1) * sizeof(*t->mlist));
+	t->cappend = e->ninst * 2 + 16;
+	t->pend = malloc(t->cappend * sizeof(*t->pend));
 	t->seen = calloc(e->npat / 64 + 1, sizeof(*t->seen));
 	t->slot = calloc(nf, sizeof(*t->slot));
 	t->freeidx = malloc(nf * sizeof(*t->freeidx));
-	if (!t->mlist || !t->seen || !t->slot || !t->freeidx)
+	if (!t->mlist || !t->pend || !t->seen || !t->slot || !t->freeidx)
 		goto fail;
 	if (e->nconfirm) {
 		t->md = pcre2_match_data_create(1, NULL);

@@ -214,8 +214,8 @@ struct skip_case {
 static const struct skip_case skip_cases[] = {
 	{ "drop tcp any any -> any any (content:\"x\"; sid:100;)",
 	  "unsupported action 'drop'", 100 },
-	{ "pass smtp any any -> any any (content:\"x\"; sid:101;)",
-	  "unsupported action 'pass'", 101 },
+	{ "reject smtp any any -> any any (content:\"x\"; sid:101;)",
+	  "unsupported action 'reject'", 101 },
 	{ "alert http any any -> any any (content:\"x\"; sid:102;)",
 	  "unsupported protocol 'http'", 102 },
 	{ "alert tcp-pkt any any -> any any (content:\"x\"; sid:103;)",
@@ -234,11 +234,12 @@ static const struct skip_case skip_cases[] = {
 	{ HDR "(content:\"x\"; content:\"yyy\"; within:2; sid:113;)",
 	  "within 2 smaller than content length 3", 113 },
 	{ HDR "(content:\"x\"; pcre:\"/a\\;b/U\"; sid:114;)", "unsupported pcre flag 'U'", 114 },
-	{ HDR "(content:\"x\"; isdataat:5,relative; sid:115;)",
-	  "unsupported option 'isdataat'", 115 },
+	{ HDR "(content:\"x\"; lua:x.lua; sid:115;)",
+	  "unsupported option 'lua'", 115 },
 	{ HDR "(content:\"x\"; byte_test:1,>,2,0; sid:116;)",
 	  "unsupported option 'byte_test'", 116 },
-	{ HDR "(content:\"x\"; flowbits:set,foo; sid:117;)", "unsupported option 'flowbits'", 117 },
+	{ HDR "(content:\"x\"; flowbits:set,foo|bar; sid:117;)",
+	  "flowbits with combined names not supported", 117 },
 	{ HDR "(content:\"x\"; startswith; depth:3; sid:118;)",
 	  "startswith cannot be combined with depth/offset", 118 },
 	{ HDR "(content:\"x\"; endswith; sid:119;)",
@@ -264,7 +265,28 @@ static const struct skip_case skip_cases[] = {
 	{ HDR "(smtp.helo; content:\"x\"; smtp.data; content: ! \"y\"; sid:127;)",
 	  "negated match with conditions in other buffers not supported", 127 },
 	{ HDR "(smtp.data; content:\"x\"; content:!\"y\"; distance:0; sid:128;)",
-	  "negated relative element not supported", 128 },
+	  "negated relative content without within not supported", 128 },
+	{ HDR "(smtp.data; content:\"x\"; content:!\"yz\"; within:5; sid:216;)",
+	  "negated relative content longer than one byte not supported", 216 },
+	{ HDR "(content:\"x\"; isdataat:9000,relative; sid:217;)",
+	  "isdataat/within over 8192 after a match not supported", 217 },
+	{ HDR "(content:\"x\"; isdataat:5,relative; content:\"y\"; distance:0; sid:218;)",
+	  "a match after isdataat or a negated relative content not supported", 218 },
+	{ HDR "(isdataat:5,relative; content:\"y\"; sid:219;)",
+	  "isdataat relative needs a preceding content or pcre", 219 },
+	{ HDR "(content:\"x\"; isdataat:!5,relative; sid:220;)",
+	  "negated isdataat relative on the raw stream not supported (it has no end)", 220 },
+	{ HDR "(content:\"x\"; isdataat:5x; sid:221;)", "invalid isdataat value '5x'", 221 },
+	{ HDR "(content:\"x\"; flowbits:set,a|b; sid:224;)",
+	  "flowbits with combined names not supported", 224 },
+	{ HDR "(content:\"x\"; flowbits:isset; sid:225;)", "flowbits:isset needs a name", 225 },
+	{ HDR "(content:\"x\"; flowbits:frob,a; sid:226;)",
+	  "unsupported flowbits command 'frob'", 226 },
+	{ HDR "(flowbits:isset,a; sid:227;)", "rule has no content", 227 },
+	{ HDR "(content:\"x\"; isdataat:5,relativ; sid:222;)",
+	  "unsupported isdataat option 'relativ'", 222 },
+	{ HDR "(content:\"x\"; pcre:\"/y/R\"; isdataat:5,relative; sid:223;)",
+	  "isdataat relative to a pcre not supported", 223 },
 	{ HDR "(smtp.data; content:!\"x\"; content:\"y\"; distance:0; sid:129;)",
 	  "relative match after a negated element not supported", 129 },
 	{ HDR "(content:\"x\"; depth:0; sid:200;)", "depth 0 smaller than content length 1", 200 },
@@ -285,7 +307,7 @@ static const struct skip_case skip_cases[] = {
 	{ HDR "(pcre:\"/(a)\\1/\"; sid:212;)",
 	  "not supported by Hyperscan: Back-references are unsupported. "
 	  "(PCRE2 confirmation is for block buffers only)", 212 },
-	{ HDR "(pcre:\"/a(?=b)/\"; sid:213;)",
+	{ HDR "(pcre:\"/a(?!b)/\"; sid:213;)",
 	  "not supported by Hyperscan: Zero-width assertions are not supported. "
 	  "(PCRE2 confirmation is for block buffers only)", 213 },
 	{ HDR "(pcre:\"x\"; sid:214;)", "pcre must be of the form /regex/flags", 214 },
@@ -685,7 +707,7 @@ static const char rules_file[] =
 	"    content:\"y\"; \\\r\n"
 	"    sid:2;)\r\n"
 	"#alert smtp any any -> any any (msg:\"disabled\"; content:\"z\"; sid:3;)\n"
-	"alert smtp any any -> any any (msg:\"skipped\"; content:\"x\"; isdataat:1; \\\n"
+	"alert smtp any any -> any any (msg:\"skipped\"; content:\"x\"; lua:x.lua; \\\n"
 	"   sid:4;)\n"
 	"\t\n"
 	"alert smtp any any -> any any (msg:\"trailing blanks after backslash\"; \\   \n"
@@ -711,7 +733,7 @@ static void test_file(void)
 	CHECK_EQ_U(sig_set_loaded(s), 5);
 	CHECK_EQ_U(sig_set_skipped(s), 1);
 	CHECK_EQ_U(d.n, 1);
-	CHECK_STR(d.text, "unsupported option 'isdataat'");
+	CHECK_STR(d.text, "unsupported option 'lua'");
 	CHECK_EQ_U(d.sid, 4);
 	CHECK_EQ_U(d.line, 9);         /* the line the rule starts on */
 	CHECK_STR(d.file, path);

@@ -323,6 +323,88 @@ static void test_conjunction(void)
 	sig_engine_free(e);
 }
 
+/* ---- flowbits and pass ---------------------------------------------- */
+
+static void test_flowbits(void)
+{
+	static const char *const rules[] = {
+		/* the server banner sets a bit, silently (ET's Exim pair) */
+		"alert smtp any any -> any any (flow:to_client; content:\"ESMTP Exim\"; "
+		"flowbits:set,exim; flowbits:noalert; sid:1;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"AUTH \"; "
+		"flowbits:isset,exim; sid:2;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"AUTH \"; "
+		"flowbits:isnotset,exim; sid:3;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"RSET\"; "
+		"flowbits:unset,exim; flowbits:noalert; sid:4;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"NOOP\"; "
+		"flowbits:toggle,t; flowbits:noalert; sid:5;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"VRFY\"; "
+		"flowbits:isset,t; sid:6;)",
+		/* setter and checker completed by one scan: the setter goes first */
+		"alert smtp any any -> any any (flow:to_server; content:\"zz-set\"; "
+		"flowbits:set,same; flowbits:noalert; sid:7;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"zz-chk\"; "
+		"flowbits:isset,same; sid:8;)",
+		/* pass: this flow alerts no more, whatever the order in the scan */
+		"alert smtp any any -> any any (flow:to_server; content:\"EVIL\"; sid:9;)",
+		"pass smtp any any -> any any (flow:to_server; content:\"trusted-relay\"; sid:10;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	struct sig_flow *f, *g;
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	g = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_CLIENT, "220 mx ESMTP Exim 4.96\r\n");
+	CHECK_EQ_U(count_sid(&al, 1), 0);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "AUTH PLAIN x\r\n");
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	CHECK_EQ_U(count_sid(&al, 3), 0);
+	/* the bit is the flow's: another flow does not have it */
+	scan_s(t, g, SIG_DIR_TO_SERVER, "AUTH PLAIN x\r\n");
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	/* unset: the next transaction's AUTH finds it gone */
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "RSET\r\n");
+	scan_s(t, f, SIG_DIR_TO_SERVER, "AUTH LOGIN\r\n");
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	CHECK_EQ_U(count_sid(&al, 3), 2);
+	/* toggle: on, check fires; off again, check does not */
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "NOOP\r\n");
+	scan_s(t, f, SIG_DIR_TO_SERVER, "VRFY a\r\n");
+	CHECK_EQ_U(count_sid(&al, 6), 1);
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "NOOP\r\n");
+	scan_s(t, f, SIG_DIR_TO_SERVER, "VRFY a\r\n");
+	CHECK_EQ_U(count_sid(&al, 6), 1);
+	/* checker before setter in the same buffer, one scan */
+	scan_s(t, f, SIG_DIR_TO_SERVER, "zz-chk zz-set");
+	CHECK_EQ_U(count_sid(&al, 8), 1);
+	/* noalert rules never alert */
+	CHECK_EQ_U(count_sid(&al, 1) + count_sid(&al, 4) + count_sid(&al, 5) +
+		   count_sid(&al, 7), 0);
+	/* pass after the alert's content in one scan: still no alert */
+	scan_s(t, g, SIG_DIR_TO_SERVER, "EVIL trusted-relay");
+	CHECK_EQ_U(count_sid(&al, 9), 0);
+	sig_flow_tx_end(t, g);
+	scan_s(t, g, SIG_DIR_TO_SERVER, "EVIL again");
+	CHECK_EQ_U(count_sid(&al, 9), 0);
+	CHECK_EQ_U(count_sid(&al, 10), 0);
+	/* the other flow is not passed */
+	scan_s(t, f, SIG_DIR_TO_SERVER, "EVIL");
+	CHECK_EQ_U(count_sid(&al, 9), 1);
+	sig_flow_close(t, f, NULL);
+	sig_flow_close(t, g, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
 /* ---- directions ----------------------------------------------------- */
 
 static void test_directions(void)
@@ -715,7 +797,7 @@ static void test_empty_engine(void)
 	char err[64];
 
 	/* a set whose only rule was skipped is empty */
-	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (isdataat:1; sid:1;)",
+	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (lua:x.lua; sid:1;)",
 				    "e.rules", 1, NULL, NULL), (uint64_t)(int64_t)-EINVAL);
 	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), 0);
 	if (!e)
@@ -962,6 +1044,40 @@ static const struct mod_case mod_cases[] = {
 	  "abcdef", 0, MB_NOSTREAM },
 	{ "content:\"ab\"; content:\"cd\"; distance:0; content:!\"ef\"; endswith;",
 	  "abcdefx", 1, MB_NOSTREAM },
+	/* a trailing lookahead: compiled as a group (stream buffers too) */
+	{ "pcre:\"/ab(?=c(d|e))/\";", "xabce", 1, MB_ALL },
+	{ "pcre:\"/ab(?=c(d|e))/\";", "xabcf", 0, MB_ALL },
+	{ "content:\"q\"; pcre:\"/^ab(?=cd)/R\";", "qabcd", 1, MB_ALL },
+	{ "content:\"q\"; pcre:\"/^ab(?=cd)/R\";", "qabc", 0, MB_ALL },
+	/* isdataat absolute: a byte at offset N (N < length) */
+	{ "content:\"ab\"; isdataat:4;", "abxxx", 1, MB_ALL },
+	{ "content:\"ab\"; isdataat:4;", "abxx", 0, MB_ALL },
+	{ "content:\"ab\"; isdataat:!4;", "abxx", 1, MB_NOSTREAM },
+	{ "content:\"ab\"; isdataat:!4;", "abxxx", 0, MB_NOSTREAM },
+	/* isdataat relative: at least N bytes after the match (some match) */
+	{ "content:\"ab\"; isdataat:3,relative;", "abxyz", 1, MB_ALL },
+	{ "content:\"ab\"; isdataat:3,relative;", "xxxabxy", 0, MB_ALL },
+	{ "content:\"ab\"; isdataat:3,relative;", "abxxabx", 1, MB_ALL },
+	{ "content:\"ab\"; isdataat:!3,relative;", "xxxxabxy", 1, MB_NOSTREAM },
+	{ "content:\"ab\"; isdataat:!3,relative;", "abxyz", 0, MB_NOSTREAM },
+	/* the overflow idiom: N bytes follow and no newline among the first M */
+	{ "content:\"AB\"; isdataat:5,relative; content:!\"|0a|\"; within:3;",
+	  "ABxxx\nz", 1, MB_ALL },
+	{ "content:\"AB\"; isdataat:5,relative; content:!\"|0a|\"; within:3;",
+	  "ABx\nxxz", 0, MB_ALL },
+	{ "content:\"AB\"; isdataat:5,relative; content:!\"|0a|\"; within:3;",
+	  "ABxxxx", 0, MB_ALL },
+	{ "content:\"AB\"; content:!\"|0a|\"; within:3; isdataat:2,relative;",
+	  "ABxxx\n", 1, MB_ALL },
+	{ "content:\"AB\"; content:!\"|0a|\"; within:3; isdataat:2,relative;",
+	  "ABx\nxx", 0, MB_ALL },
+	/* the window clipped at the end of the buffer (not on the raw stream) */
+	{ "content:\"AB\"; content:!\"|0a|\"; within:4; isdataat:2,relative;",
+	  "ABxx", 1, MB_NOSTREAM },
+	{ "content:\"AB\"; content:!\"|0a|\"; within:4; isdataat:2,relative;",
+	  "ABx", 0, MB_NOSTREAM },
+	{ "content:\"AB\"; content:!\"x\"; nocase; within:2;", "ABX", 0, MB_NOSTREAM },
+	{ "content:\"AB\"; content:!\"x\"; nocase; within:2;", "ABab", 1, MB_ALL },
 };
 
 /* The block and streaming buffers a modifier case runs in, by case
@@ -2230,6 +2346,7 @@ int main(void)
 	test_negation_scope();
 	test_pcre_limit();
 	test_differential();
+	test_flowbits();
 	test_new_buffers();
 	test_filename_resets_sticky();
 	test_instances();
