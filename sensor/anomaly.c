@@ -4,6 +4,8 @@
  */
 #include "anomaly.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *const names[] = {
@@ -62,4 +64,62 @@ unsigned anomaly_count(void)
 const char *anomaly_name(unsigned id)
 {
 	return id <= ANOMALY_OTHER ? names[id] : "other";
+}
+
+/* Suricata's SMTP app-layer events (app-layer-events.rules) that mean what
+ * one of ours means. Its other events have no equivalent here
+ * (bdat_chunk_len_exceeded: more bytes than the chunk size, which here are
+ * read as the next command; no_server_welcome_message; ...): a rule using
+ * one is skipped with its name. */
+static const char *const suricata_alias[][2] = {
+	{ "smtp.invalid_reply", "smtp.invalid_reply" },
+	{ "smtp.unable_to_match_reply_with_request", "smtp.unmatched_reply" },
+	{ "smtp.max_command_line_len_exceeded", "smtp.command_line_too_long" },
+	{ "smtp.max_reply_line_len_exceeded", "smtp.reply_line_too_long" },
+	{ "smtp.tls_rejected", "smtp.starttls_refused" },
+	{ "smtp.mime_long_line", "smtp.data_line_too_long" },
+	{ "smtp.mime_long_header_value", "smtp.mime_header_line_too_long" },
+	{ "smtp.mime_long_boundary", "smtp.mime_boundary_too_long" },
+};
+
+#define NALIAS (sizeof(suricata_alias) / sizeof(suricata_alias[0]))
+static char ev_buf[ANOMALY_MAX][48];
+static const char *ev_names[ANOMALY_MAX + NALIAS], *ev_canon[ANOMALY_MAX + NALIAS];
+static unsigned ev_n;
+static pthread_once_t ev_once = PTHREAD_ONCE_INIT;
+
+static void ev_build(void)
+{
+	for (unsigned i = 0; i < ANOMALY_OTHER; i++) {
+		if (strncmp(names[i], "tcp_", 4) == 0 || strncmp(names[i], "frag_", 5) == 0)
+			continue;
+		snprintf(ev_buf[ev_n], sizeof(ev_buf[0]), "smtp.%s", names[i]);
+		ev_names[ev_n] = ev_buf[ev_n];
+		ev_canon[ev_n++] = NULL;
+	}
+	for (unsigned i = 0; i < NALIAS; i++) {
+		ev_names[ev_n] = suricata_alias[i][0];
+		ev_canon[ev_n++] = suricata_alias[i][1];
+	}
+}
+
+void anomaly_event_names(const char *const **n, const char *const **c, unsigned *count)
+{
+	pthread_once(&ev_once, ev_build);
+	*n = ev_names;
+	*c = ev_canon;
+	*count = ev_n;
+}
+
+bool anomaly_from_server(const char *name)
+{
+	static const char *const server[] = {
+		"invalid_reply", "unmatched_reply", "reply_line_too_long", "ehlo_caps_cut",
+		"ehlo_masked_keyword", "starttls_refused",
+	};
+
+	for (unsigned i = 0; i < sizeof(server) / sizeof(server[0]); i++)
+		if (strcmp(server[i], name) == 0)
+			return true;
+	return false;
 }

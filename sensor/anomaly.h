@@ -28,6 +28,19 @@ unsigned anomaly_count(void);
 const char *anomaly_name(unsigned id);
 extern const unsigned ANOMALY_OTHER;
 
+/*
+ * The names rules may use in app-layer-event, for sig_set_event_names:
+ * "smtp.NAME" for each application anomaly (SMTP, STARTTLS, sender checks,
+ * MIME; not the TCP and IP ones, which are no application's), then
+ * Suricata's SMTP event names that have an equivalent here, mapped to it
+ * (canon[i]; NULL: names[i] itself). Built once, static storage.
+ */
+void anomaly_event_names(const char *const **names, const char *const **canon,
+			 unsigned *n);
+/* Whether the anomaly is raised on the server's side (a reply): its
+ * app-layer event is matched in the to_client direction. */
+bool anomaly_from_server(const char *name);
+
 /* Per-flow "already logged" set. */
 struct anomaly_seen {
 	uint64_t bits[ANOMALY_MAX / 64];

@@ -3,6 +3,7 @@
  */
 #include "app_email.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -75,7 +76,7 @@ static void trim(const char **p, size_t *n)
 static void sig_buf(struct app_flow *a, enum sig_buf b, const char *p, size_t n)
 {
 	if (a->sig)
-		sig_scan_buffer(a->w->sig, a->sig, b, SIG_DIR_TO_SERVER,
+		sig_scan_buffer(a->sigt, a->sig, b, SIG_DIR_TO_SERVER,
 				(const uint8_t *)p, n, a);
 }
 
@@ -198,6 +199,32 @@ static void header(struct app_flow *a, const struct mime_event *ev)
 #undef IS
 }
 
+/* Hex digest text to bytes; NULL if absent or malformed. */
+static const uint8_t *digest_bytes(const char *hex, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return NULL;
+		out[i] = (uint8_t)v;
+	}
+	return hex[0] ? out : NULL;
+}
+
+/* A file is complete: file.magic, and the digest lists (filemd5 ...). */
+static void sig_file_facts(struct app_flow *a, const struct fileinfo_result *r)
+{
+	uint8_t md5[16], sha1[20], sha256[32];
+
+	if (r->magic[0])
+		sig_scan_buffer(a->sigt, a->sig, SIG_BUF_FILE_MAGIC, SIG_DIR_TO_SERVER,
+				(const uint8_t *)r->magic, strlen(r->magic), a);
+	sig_scan_file_hashes(a->sigt, a->sig, r->md5[0] ? digest_bytes(r->md5, md5, 16) : NULL,
+			     r->sha1[0] ? digest_bytes(r->sha1, sha1, 20) : NULL,
+			     r->sha256[0] ? digest_bytes(r->sha256, sha256, 32) : NULL, a);
+}
+
 static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fileinfo_result *r,
 			  const struct mime_part_end *end)
 {
@@ -276,7 +303,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 				sig_buf(a, SIG_BUF_FILE_NAME, d->filename.ptr, d->filename.len);
 			}
 			if (a->sig)
-				sig_stream_begin(w->sig, a->sig, SIG_BUF_FILE_DATA);
+				sig_stream_begin(a->sigt, a->sig, SIG_BUF_FILE_DATA);
 		}
 		if (d->type.len == 4 && memcmp(d->type.ptr, "text", 4) == 0 && !d->is_file) {
 			bool html = d->subtype.len == 4 && memcmp(d->subtype.ptr, "html", 4) == 0;
@@ -286,7 +313,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 			/* email.body: each decoded text part is one instance. */
 			e->in_body = true;
 			if (a->sig)
-				sig_stream_begin(w->sig, a->sig, SIG_BUF_EMAIL_BODY);
+				sig_stream_begin(a->sigt, a->sig, SIG_BUF_EMAIL_BODY);
 		}
 		/* text_md5: the first text body part alone (a text/plain
 		 * and its text/html alternative are two texts; hashing them
@@ -302,7 +329,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 		if (e->in_file) {
 			fileinfo_update(w->files, e->file, ev->u.body.data, ev->u.body.len);
 			if (a->sig)
-				sig_stream_scan(w->sig, a->sig, SIG_BUF_FILE_DATA,
+				sig_stream_scan(a->sigt, a->sig, SIG_BUF_FILE_DATA,
 						ev->u.body.data, ev->u.body.len, a);
 		} else {
 			if (e->url_on)
@@ -310,7 +337,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 			if (e->body)
 				fileinfo_update(w->bodies, e->body, ev->u.body.data, ev->u.body.len);
 			if (e->in_body && a->sig)
-				sig_stream_scan(w->sig, a->sig, SIG_BUF_EMAIL_BODY,
+				sig_stream_scan(a->sigt, a->sig, SIG_BUF_EMAIL_BODY,
 						ev->u.body.data, ev->u.body.len, a);
 		}
 		break;
@@ -320,8 +347,11 @@ static void on_mime(void *user, const struct mime_event *ev)
 
 			if (e->file)
 				fileinfo_close(w->files, e->file, &r);
-			if (a->sig)
-				sig_stream_end(w->sig, a->sig, SIG_BUF_FILE_DATA, a);
+			if (a->sig) {
+				sig_stream_end(a->sigt, a->sig, SIG_BUF_FILE_DATA, a);
+				if (e->file)
+					sig_file_facts(a, &r);
+			}
 			emit_fileinfo(w, a, e->file ? &r : NULL, &ev->u.end);
 			e->file = NULL;
 			e->in_file = false;
@@ -338,7 +368,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 			if (e->in_body) {
 				e->in_body = false;
 				if (a->sig)
-					sig_stream_end(w->sig, a->sig, SIG_BUF_EMAIL_BODY, a);
+					sig_stream_end(a->sigt, a->sig, SIG_BUF_EMAIL_BODY, a);
 			}
 			body_md5_close(w, e);
 		}

@@ -30,18 +30,6 @@ static inline struct app_flow *app_of_session(struct smtp_session *s)
 static void tls_begin(struct worker *w, struct app_flow *a);
 static void commands_json(const struct app_flow *a, json_t *ext);
 
-static void sig_open(struct worker *w, struct app_flow *a)
-{
-	const struct flow *f = a->flow;
-	struct sig_tuple tup;
-
-	memcpy(tup.client, f->client.b, 16);
-	memcpy(tup.server, f->server.b, 16);
-	tup.client_port = f->client_port;
-	tup.server_port = f->server_port;
-	a->sig = sig_flow_open(w->sig, &tup);
-}
-
 static struct app_flow *app_get(struct worker *w, struct flow *f)
 {
 	struct app_flow *a = f->app;
@@ -73,7 +61,7 @@ static struct app_flow *app_get(struct worker *w, struct flow *f)
 		w->st.probe_flows++;
 		return a;
 	}
-	sig_open(w, a);
+	worker_sig_open(w, a);
 	w->st.smtp_sessions++;
 	/*
 	 * Picked up midstream (no handshake seen): the first bytes may be
@@ -268,7 +256,7 @@ static bool probe_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
 	a->by_protocol = true;
 	w->st.probe_confirmed++;
 	w->st.smtp_sessions++;
-	sig_open(w, a);
+	worker_sig_open(w, a);
 	{
 		uint8_t *buf = a->probe_buf;
 
@@ -350,7 +338,7 @@ static void app_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
 	 * transaction (250 to ".") still belongs to it.
 	 */
 	if (dir == FLOW_TO_CLIENT && a->sig)
-		sig_scan_stream(w->sig, a->sig, SIG_DIR_TO_CLIENT, data, len, a);
+		sig_scan_stream(a->sigt, a->sig, SIG_DIR_TO_CLIENT, data, len, a);
 	if (dir == FLOW_TO_SERVER) {
 		/* A message that ends inside this chunk takes its bytes
 		 * with it: they are scanned at its DATA_END, while it is
@@ -363,7 +351,7 @@ static void app_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
 	smtp_session_feed(&a->smtp, (enum smtp_dir)dir, data, len);
 	if (dir == FLOW_TO_SERVER) {
 		if (a->sig && !a->smtp.tls && a->cli_scanned < len)
-			sig_scan_stream(w->sig, a->sig, SIG_DIR_TO_SERVER,
+			sig_scan_stream(a->sigt, a->sig, SIG_DIR_TO_SERVER,
 					data + a->cli_scanned, len - a->cli_scanned, a);
 		a->cli_chunk = NULL;
 	}
@@ -385,7 +373,7 @@ static void on_gap(void *user, struct flow *f, enum flow_dir dir, uint64_t len)
 		app_email_gap(w, a, len);
 	/* No raw-stream pattern may match across the lost bytes. */
 	if (a->sig)
-		sig_stream_gap(w->sig, a->sig, (enum sig_dir)dir);
+		sig_stream_gap(a->sigt, a->sig, (enum sig_dir)dir);
 }
 
 static void on_eof(void *user, struct flow *f, enum flow_dir dir)
@@ -414,10 +402,7 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why)
 	/* Close the signature streams first: matches reported at end of
 	 * stream still see the session's envelope. The transactions that
 	 * smtp_session_finish() ends then only produce smtp events. */
-	if (a->sig) {
-		sig_flow_close(w->sig, a->sig, a);
-		a->sig = NULL;
-	}
+	worker_sig_close(w, a);
 	tls_done(w, a);
 	smtp_session_finish(&a->smtp);
 	app_email_reset(w, a);
@@ -641,6 +626,17 @@ void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
 		w->st.anomalies_repeated++;
 		return;
 	}
+	/* app-layer-event rules: the event, once per flow like its log, in
+	 * the direction it arose in */
+	if (a->sig) {
+		char ev[64];
+		int n = snprintf(ev, sizeof(ev), "smtp.%s", name);
+
+		if (n > 0 && (size_t)n < sizeof(ev))
+			sig_scan_buffer(a->sigt, a->sig, SIG_BUF_APP_EVENT,
+					anomaly_from_server(name) ? SIG_DIR_TO_CLIENT :
+					SIG_DIR_TO_SERVER, (const uint8_t *)ev, (size_t)n, a);
+	}
 	o = app_event_new(w, a->flow, "anomaly", true, true);
 	json_object_set_new(o, "tx_id", json_integer(a->smtp.tx.id));
 	json_object_set_new(o, "app_proto", json_string("smtp"));
@@ -796,8 +792,22 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 {
 	struct worker *w = user;
 	struct app_flow *a = app_of_session(s);
-	struct sig_flow *sf = a->sig;
+	struct sig_flow *sf;
+	struct sig_thread *st;
 
+	/*
+	 * A reload closed this flow's signature state in the middle of a
+	 * transaction (worker.c, sig_reset_old): it is inspected again, on
+	 * the current rules, from the first event of the next transaction.
+	 */
+	if (a->sig_reopen && ev->tx == &s->tx && ev->kind != SMTP_EV_TX_END &&
+	    a->sig_scope != ev->tx->id + 1) {
+		a->sig_reopen = false;
+		a->sig_scope = 0;
+		worker_sig_open(w, a);
+	}
+	sf = a->sig;
+	st = a->sigt;
 	/*
 	 * The signature engine's transaction scope follows the parser's
 	 * current transaction. A transaction that waits for its last replies
@@ -809,49 +819,52 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 	if (sf && ev->tx == &s->tx && ev->kind != SMTP_EV_TX_END &&
 	    a->sig_scope != ev->tx->id + 1) {
 		if (a->sig_scope)
-			sig_flow_tx_end(w->sig, sf);
+			sig_flow_tx_end(st, sf);
 		a->sig_scope = ev->tx->id + 1;
 	}
 
 	switch (ev->kind) {
 	case SMTP_EV_HELO:
 		if (sf)
-			sig_scan_buffer(w->sig, sf, SIG_BUF_SMTP_HELO, SIG_DIR_TO_SERVER,
+			sig_scan_buffer(st, sf, SIG_BUF_SMTP_HELO, SIG_DIR_TO_SERVER,
 					ev->data, ev->len, a);
 		break;
 	case SMTP_EV_MAIL_FROM:
 		if (sf)
-			sig_scan_buffer(w->sig, sf, SIG_BUF_SMTP_MAIL_FROM, SIG_DIR_TO_SERVER,
+			sig_scan_buffer(st, sf, SIG_BUF_SMTP_MAIL_FROM, SIG_DIR_TO_SERVER,
 					ev->data, ev->len, a);
 		break;
 	case SMTP_EV_RCPT_TO:
 		if (sf)
-			sig_scan_buffer(w->sig, sf, SIG_BUF_SMTP_RCPT_TO, SIG_DIR_TO_SERVER,
+			sig_scan_buffer(st, sf, SIG_BUF_SMTP_RCPT_TO, SIG_DIR_TO_SERVER,
 					ev->data, ev->len, a);
 		break;
 	case SMTP_EV_DATA_BEGIN:
 		if (sf)
-			sig_data_begin(w->sig, sf);
+			sig_data_begin(st, sf);
 		app_email_begin(w, a, ev->tx ? ev->tx->id : 0);
 		break;
 	case SMTP_EV_DATA:
 		if (sf)
-			sig_scan_data(w->sig, sf, ev->data, ev->len, a);
+			sig_scan_data(st, sf, ev->data, ev->len, a);
 		app_email_data(w, a, ev->data, ev->len);
 		break;
 	case SMTP_EV_DATA_END:
 		/* The chunk's bytes up to the end of the message are the
 		 * message's: scanned now, while it is the current tx. */
-		if (sf && a->cli_chunk && ev->data >= a->cli_chunk + a->cli_scanned &&
+		if (a->cli_chunk && ev->data >= a->cli_chunk + a->cli_scanned &&
 		    ev->data <= a->cli_chunk + a->cli_len) {
 			size_t upto = (size_t)(ev->data - a->cli_chunk);
 
-			sig_scan_stream(w->sig, sf, SIG_DIR_TO_SERVER, a->cli_chunk + a->cli_scanned,
-					upto - a->cli_scanned, a);
+			/* Passed over without state too: a flow reopened
+			 * later in this chunk must not see this message. */
+			if (sf)
+				sig_scan_stream(st, sf, SIG_DIR_TO_SERVER, a->cli_chunk + a->cli_scanned,
+						upto - a->cli_scanned, a);
 			a->cli_scanned = upto;
 		}
 		if (sf)
-			sig_data_end(w->sig, sf, a);
+			sig_data_end(st, sf, a);
 		app_email_end(w, a);
 		app_email_sender_check(w, a, ev->tx);
 		break;
@@ -863,7 +876,7 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		if (!config_is_smtps_port(w->cfg, a->flow->server_port) || a->cleartext)
 			emit_smtp_tx(w, a, ev->tx);
 		if (sf && ev->tx == &s->tx) {
-			sig_flow_tx_end(w->sig, sf);
+			sig_flow_tx_end(st, sf);
 			a->sig_scope = 0;
 		}
 		break;
@@ -875,6 +888,9 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		break;
 	case SMTP_EV_COMMAND:
 		cmd_note(w, a, ev);
+		if (sf)
+			sig_scan_buffer(st, sf, SIG_BUF_SMTP_COMMAND, SIG_DIR_TO_SERVER,
+					ev->data, ev->len, a);
 		/*
 		 * STARTTLS stripping and injection signs (RFC 3207 section 4:
 		 * the client sends nothing after STARTTLS until the 220, and
@@ -911,9 +927,12 @@ void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 	struct worker *w = user;
 	struct app_flow *a = ctx;
 	bool to_server = dir == SIG_DIR_TO_SERVER;
-	json_t *o = app_event_new(w, a->flow, "alert", to_server, true);
 	const struct smtp_tx *tx = &a->smtp.tx;
-	json_t *al;
+	json_t *o, *al;
+
+	if (w->sig_quiet)       /* a reload closing the flow's state */
+		return;
+	o = app_event_new(w, a->flow, "alert", to_server, true);
 
 	/* A match outside any transaction (greeting, EHLO, QUIT after the
 	 * last message) names none: that tx id would never be logged. */

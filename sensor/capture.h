@@ -35,7 +35,9 @@ struct capture_stats {
 struct capture_source;
 
 struct capture_ops {
-	/* Fill up to max packets; 0 = end of input, <0 = fatal error. */
+	/* Fill up to max packets; 0 = end of input, -EAGAIN = nothing arrived
+	 * for a while (a stream or live source; call again), other <0 =
+	 * fatal error (errbuf says why). */
 	int (*rx_burst)(struct capture_source *src, struct mt_pkt *pkts, unsigned max);
 	void (*close)(struct capture_source *src);
 };
@@ -50,6 +52,8 @@ struct capture_source {
 /*
  * Open a pcap or pcapng file. Classic pcap files are memory-mapped and
  * their packets handed over without a copy; pcapng goes through libpcap.
+ * A FIFO or pipe carrying classic pcap is read as it is written (its
+ * rx_burst returns -EAGAIN while the writer is quiet).
  * Returns NULL with a message (naming the file) in errbuf.
  */
 struct capture_source *capture_file_open(const char *path, char *errbuf, size_t errlen);

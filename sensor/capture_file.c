@@ -12,12 +12,23 @@
  * pcapng and anything else libpcap understands go through libpcap; its
  * packet buffer is reused on every read, so those packets are copied into a
  * burst buffer allocated at open.
+ *
+ * A FIFO or pipe (`mkfifo f; tcpdump -w f`, /dev/stdin) cannot be mapped:
+ * its classic pcap is read through a buffer allocated at open, filled by
+ * one read() for as many packets as have arrived, and the packets are
+ * handed over as pointers into it. A burst returns what has arrived rather
+ * than waiting for a full one, and when nothing arrives for
+ * STREAM_IDLE_MS (or a signal interrupts the wait) rx_burst returns
+ * -EAGAIN, so the caller can serve a rule reload and write out its events
+ * while the writer is quiet. pcapng is refused there: libpcap's reader
+ * would block inside a record.
  */
 #include "capture.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +40,8 @@
 #define PCAP_MAGIC_US 0xa1b2c3d4u
 #define PCAP_MAGIC_NS 0xa1b23c4du
 #define PCAP_MAX_RECORD (256u * 1024u) /* libpcap's MAXIMUM_SNAPLEN */
+#define STREAM_BUF (4u << 20)          /* holds any record, many small ones */
+#define STREAM_IDLE_MS 200
 
 struct file_source {
 	struct capture_source src;
@@ -41,6 +54,11 @@ struct file_source {
 	pcap_t *pcap;
 	uint8_t *burst_buf;
 	size_t burst_cap;
+	/* stream reader: sbuf[spos, slen) not yet handed over */
+	int fd;
+	uint8_t *sbuf;
+	size_t slen, spos;
+	bool seof;
 };
 
 static uint32_t rd32(const struct file_source *f, const uint8_t *p)
@@ -120,6 +138,105 @@ static const struct capture_ops mmap_ops = {
 	.close = mmap_close,
 };
 
+/* One whole record at sbuf + spos into *p: 1; an incomplete one: 0; an
+ * impossible length: -1 (counted; the stream is given up, as a file is). */
+static int stream_record(struct file_source *f, struct mt_pkt *p)
+{
+	const uint8_t *h = f->sbuf + f->spos;
+	size_t avail = f->slen - f->spos;
+	uint32_t sec, frac, caplen, wirelen;
+
+	if (avail < 16)
+		return 0;
+	sec = rd32(f, h);
+	frac = rd32(f, h + 4);
+	caplen = rd32(f, h + 8);
+	wirelen = rd32(f, h + 12);
+	if (caplen > PCAP_MAX_RECORD) {
+		f->src.stats.bad_records++;
+		return -1;
+	}
+	if (avail - 16 < caplen)
+		return 0;
+	p->ts_us = (uint64_t)sec * 1000000u + (f->nanos ? frac / 1000u : frac);
+	p->data = h + 16;
+	p->caplen = caplen;
+	p->wirelen = wirelen;
+	if (caplen < wirelen)
+		f->src.stats.snapped++;
+	f->src.stats.bytes += caplen;
+	f->spos += 16 + (size_t)caplen;
+	return 1;
+}
+
+static int stream_rx_burst(struct capture_source *s, struct mt_pkt *pkts, unsigned max)
+{
+	struct file_source *f = (struct file_source *)s;
+	unsigned n = 0;
+
+	for (;;) {
+		int r = 1;
+
+		while (n < max && (r = stream_record(f, &pkts[n])) == 1)
+			n++;
+		if (r < 0) {
+			f->seof = true;
+			f->spos = f->slen;
+		}
+		if (n || f->seof)
+			break;
+		/* Nothing whole is left: what remains is the start of a record
+		 * (the previous burst's packets are no longer referenced), so
+		 * the move is short and a record always fits after it. */
+		memmove(f->sbuf, f->sbuf + f->spos, f->slen - f->spos);
+		f->slen -= f->spos;
+		f->spos = 0;
+
+		struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
+		int pr = poll(&pfd, 1, STREAM_IDLE_MS);
+
+		if (pr == 0 || (pr < 0 && errno == EINTR))
+			return -EAGAIN;
+		if (pr < 0) {
+			snprintf(s->errbuf, sizeof(s->errbuf), "reading: %s", strerror(errno));
+			return -EIO;
+		}
+		ssize_t got = read(f->fd, f->sbuf + f->slen, STREAM_BUF - f->slen);
+
+		if (got > 0)
+			f->slen += (size_t)got;
+		else if (got == 0)
+			f->seof = true;
+		else if (errno == EINTR || errno == EAGAIN)
+			return -EAGAIN;
+		else {
+			snprintf(s->errbuf, sizeof(s->errbuf), "reading: %s", strerror(errno));
+			return -EIO;
+		}
+	}
+	if (!n && f->spos < f->slen) {
+		/* The writer stopped inside a record. */
+		s->stats.truncated_file = 1;
+		f->spos = f->slen;
+	}
+	s->stats.packets += n;
+	return (int)n;
+}
+
+static void stream_close(struct capture_source *s)
+{
+	struct file_source *f = (struct file_source *)s;
+
+	close(f->fd);
+	free(f->sbuf);
+	free(f);
+}
+
+static const struct capture_ops stream_ops = {
+	.rx_burst = stream_rx_burst,
+	.close = stream_close,
+};
+
 static int pcap_rx_burst(struct capture_source *s, struct mt_pkt *pkts, unsigned max)
 {
 	struct file_source *f = (struct file_source *)s;
@@ -176,26 +293,85 @@ static const struct capture_ops pcap_ops = {
 	.close = pcap_src_close,
 };
 
+/* Set swapped, nanos and the link type from a classic pcap header. */
+static void pcap_header(struct file_source *f, const uint8_t *hdr)
+{
+	uint32_t magic;
+
+	memcpy(&magic, hdr, 4);
+	f->swapped = magic == __builtin_bswap32(PCAP_MAGIC_US) ||
+		     magic == __builtin_bswap32(PCAP_MAGIC_NS);
+	f->nanos = magic == PCAP_MAGIC_NS || magic == __builtin_bswap32(PCAP_MAGIC_NS);
+	f->src.linktype = (int)(rd32(f, hdr + 20) & 0x0fffffffu);
+}
+
+static bool is_pcap_magic(uint32_t magic)
+{
+	return magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
+	       magic == __builtin_bswap32(PCAP_MAGIC_US) ||
+	       magic == __builtin_bswap32(PCAP_MAGIC_NS);
+}
+
+/* A FIFO, pipe or character device: the header is read (waiting for the
+ * writer), then packets as they come. Takes fd. */
+static struct capture_source *open_stream(struct file_source *f, int fd, char *errbuf,
+					  size_t errlen, const char *path)
+{
+	uint8_t hdr[24];
+	uint32_t magic;
+	size_t have = 0;
+
+	while (have < sizeof(hdr)) {
+		ssize_t r = read(fd, hdr + have, sizeof(hdr) - have);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r < 0)
+				snprintf(errbuf, errlen, "%s: cannot read: %s", path, strerror(errno));
+			else
+				snprintf(errbuf, errlen, "%s: not a readable capture: "
+					 "ended before its header", path);
+			goto fail;
+		}
+		have += (size_t)r;
+	}
+	memcpy(&magic, hdr, 4);
+	if (!is_pcap_magic(magic)) {
+		snprintf(errbuf, errlen, "%s: not a readable capture: a pipe must carry "
+			 "classic pcap (pcapng is read from files only)", path);
+		goto fail;
+	}
+	f->sbuf = malloc(STREAM_BUF);
+	if (!f->sbuf) {
+		snprintf(errbuf, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	pcap_header(f, hdr);
+	f->fd = fd;
+	f->src.ops = &stream_ops;
+	return &f->src;
+fail:
+	close(fd);
+	free(f);
+	return NULL;
+}
+
 static struct capture_source *open_mmap(struct file_source *f, int fd, size_t len,
 					char *errbuf, size_t errlen, const char *path)
 {
 	const uint8_t *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-	uint32_t magic;
 
 	if (m == MAP_FAILED) {
 		snprintf(errbuf, errlen, "%s: cannot map: %s", path, strerror(errno));
 		return NULL;
 	}
 	madvise((void *)m, len, MADV_SEQUENTIAL);
-	memcpy(&magic, m, 4);
-	f->swapped = magic == __builtin_bswap32(PCAP_MAGIC_US) ||
-		     magic == __builtin_bswap32(PCAP_MAGIC_NS);
-	f->nanos = magic == PCAP_MAGIC_NS || magic == __builtin_bswap32(PCAP_MAGIC_NS);
+	pcap_header(f, m);
 	f->map = m;
 	f->map_len = len;
 	f->pos = 24;
 	f->src.ops = &mmap_ops;
-	f->src.linktype = (int)(rd32(f, m + 20) & 0x0fffffffu);
 	return &f->src;
 }
 
@@ -216,15 +392,15 @@ struct capture_source *capture_file_open(const char *path, char *errbuf, size_t 
 		snprintf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
 		goto fail;
 	}
+	if (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode))
+		return open_stream(f, fd, errbuf, errlen, path);
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(errbuf, errlen, "%s: not a regular file", path);
 		goto fail;
 	}
 	if (st.st_size >= 24 && pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr))
 		memcpy(&magic, hdr, 4);
-	if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
-	    magic == __builtin_bswap32(PCAP_MAGIC_US) ||
-	    magic == __builtin_bswap32(PCAP_MAGIC_NS)) {
+	if (is_pcap_magic(magic)) {
 		struct capture_source *s = open_mmap(f, fd, (size_t)st.st_size, errbuf, errlen, path);
 
 		close(fd);

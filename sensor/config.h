@@ -25,6 +25,9 @@ struct mt_config {
 	const char *log_dir;            /* -l, default "." */
 	const char *rule_files[CONFIG_MAX_RULE_FILES];  /* -S, repeatable */
 	unsigned rule_file_count;
+	const char *rules_cache;        /* --rules-cache DIR: compiled rule
+					 * databases kept there (sig_set_cache_dir);
+					 * NULL: none (the default) */
 	uint16_t smtp_ports[CONFIG_MAX_PORTS];          /* --smtp-ports */
 	unsigned smtp_port_count;
 	uint8_t smtp_port_map[65536 / 8];       /* derived from smtp_ports */

@@ -156,6 +156,13 @@ static int set_rules(struct mt_config *c, const char *v)
 	return 0;
 }
 
+/* "" turns the cache off again (a file's setting, from the command line). */
+static int set_rules_cache(struct mt_config *c, const char *v)
+{
+	c->rules_cache = *v ? keep(v) : NULL;
+	return 0;
+}
+
 static int set_log_dir(struct mt_config *c, const char *v)
 {
 	c->log_dir = keep(v);
@@ -216,6 +223,7 @@ static int set_window(struct mt_config *c, const char *v)
 static const struct setting settings[] = {
 	{ "read", K_FN, 0, 0, 0, set_read, "a capture file" },
 	{ "rules", K_FN, 0, 0, 0, set_rules, "rule files" },
+	{ "rules-cache", K_FN, 0, 0, 0, set_rules_cache, "a directory (\"\" for none)" },
 	{ "log-dir", K_FN, 0, 0, 0, set_log_dir, "a directory" },
 	{ "smtp-ports", K_FN, 0, 0, 0, set_smtp_ports, "a port list" },
 	{ "smtps-ports", K_FN, 0, 0, 0, set_smtps_ports, "a port list (or \"\")" },

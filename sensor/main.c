@@ -1,7 +1,7 @@
 /*
  * main — mailtap's command line: resolve the configuration, load and
- * compile the rules, open the capture source and the event log, run the
- * worker, print the summary.
+ * compile the rules (reload.c, which also reloads them on SIGHUP), open
+ * the capture source and the event log, run the worker, print the summary.
  *
  * Start-up errors follow one regime: a clear line on stderr naming the
  * file (and line, for rules) and exit code 2 for bad usage, configuration,
@@ -21,6 +21,7 @@
 #include "capture.h"
 #include "config.h"
 #include "eve.h"
+#include "reload.h"
 #include "sig.h"
 #include "stats.h"
 #include "worker.h"
@@ -58,65 +59,109 @@ static void usage(FILE *out)
 	      "  -h, --help               this text\n", out);
 }
 
-static void rule_diag(void *user, const char *file, unsigned line, uint32_t sid,
-		      const char *text)
-{
-	unsigned *count = user;
+/*
+ * Alerts per signature, for the summary: open addressing on gid:sid:rev.
+ * An entry copies what it prints, since a reload frees the rules alerts
+ * point into; so an entry is made (and the table doubled past half full)
+ * only when a rule fires for the first time, never per packet. Out of
+ * memory: the summary misses that rule (counted in lost).
+ */
+struct tally_entry {
+	uint32_t gid, sid, rev;
+	uint64_t count;
+	char *msg;                  /* NULL: free entry */
+};
 
-	(*count)++;
-	if (sid)
-		fprintf(stderr, "%s:%u: sid %" PRIu32 ": %s\n", file, line, sid, text);
-	else
-		fprintf(stderr, "%s:%u: %s\n", file, line, text);
+struct alert_tally {
+	struct tally_entry *e;
+	size_t cap, used;           /* cap: a power of two */
+	uint64_t lost;
+};
+
+static size_t tally_slot(const struct tally_entry *e, size_t cap, uint32_t gid,
+			 uint32_t sid, uint32_t rev)
+{
+	size_t i = (size_t)(((uint64_t)sid * 0x9e3779b97f4a7c15ull) ^ gid ^
+			    ((uint64_t)rev << 32)) & (cap - 1);
+
+	while (e[i].msg && (e[i].gid != gid || e[i].sid != sid || e[i].rev != rev))
+		i = (i + 1) & (cap - 1);
+	return i;
 }
 
-/* Alerts per signature, for the summary. Sized for every rule at start-up;
- * open addressing on the rule pointer. */
-struct alert_tally {
-	const struct sig_rule_meta **rule;
-	uint64_t *count;
-	size_t cap;
-};
+static int tally_grow(struct alert_tally *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64;
+	struct tally_entry *e = calloc(cap, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->e[i].msg)
+			e[tally_slot(e, cap, t->e[i].gid, t->e[i].sid, t->e[i].rev)] = t->e[i];
+	free(t->e);
+	t->e = e;
+	t->cap = cap;
+	return 0;
+}
 
 static void tally_alert(void *user, const struct sig_rule_meta *rule)
 {
 	struct alert_tally *t = user;
-	size_t i = ((uintptr_t)rule >> 4) % t->cap;
+	struct tally_entry *x;
 
-	while (t->rule[i] && t->rule[i] != rule)
-		i = (i + 1) % t->cap;
-	t->rule[i] = rule;
-	t->count[i]++;
+	if ((t->used + 1) * 2 > t->cap && tally_grow(t) != 0 && t->used + 1 >= t->cap) {
+		t->lost++;
+		return;
+	}
+	x = &t->e[tally_slot(t->e, t->cap, rule->gid, rule->sid, rule->rev)];
+	if (!x->msg) {
+		x->msg = strdup(rule->msg ? rule->msg : "");
+		if (!x->msg) {
+			t->lost++;
+			return;
+		}
+		x->gid = rule->gid;
+		x->sid = rule->sid;
+		x->rev = rule->rev;
+		t->used++;
+	}
+	x->count++;
 }
 
 static int cmp_sid(const void *a, const void *b)
 {
-	const struct sig_rule_meta *const *x = a, *const *y = b;
+	const struct tally_entry *x = a, *y = b;
 
-	return (*x)->sid < (*y)->sid ? -1 : (*x)->sid > (*y)->sid;
+	if (x->sid != y->sid)
+		return x->sid < y->sid ? -1 : 1;
+	if (x->gid != y->gid)
+		return x->gid < y->gid ? -1 : 1;
+	return x->rev < y->rev ? -1 : x->rev > y->rev;
 }
 
-static void print_tally(const struct alert_tally *t)
+static void print_tally(struct alert_tally *t)
 {
-	const struct sig_rule_meta **list = calloc(t->cap, sizeof(*list));
 	size_t n = 0;
 
-	if (!list)
-		return;
+	/* Packed to the front, then sorted: the table is not used again. */
 	for (size_t i = 0; i < t->cap; i++)
-		if (t->rule[i])
-			list[n++] = t->rule[i];
-	qsort(list, n, sizeof(*list), cmp_sid);
-	for (size_t k = 0; k < n; k++) {
-		uint64_t c = 0;
+		if (t->e[i].msg)
+			t->e[n++] = t->e[i];
+	qsort(t->e, n, sizeof(*t->e), cmp_sid);
+	for (size_t k = 0; k < n; k++)
+		fprintf(stderr, "  %6" PRIu64 "  [%u:%u:%u] %s\n", t->e[k].count, t->e[k].gid,
+			t->e[k].sid, t->e[k].rev, t->e[k].msg);
+	if (t->lost)
+		fprintf(stderr, "  (%" PRIu64 " alerts not listed: out of memory)\n", t->lost);
+	t->cap = n;
+}
 
-		for (size_t i = 0; i < t->cap; i++)
-			if (t->rule[i] == list[k])
-				c = t->count[i];
-		fprintf(stderr, "  %6" PRIu64 "  [%u:%u:%u] %s\n", c, list[k]->gid,
-			list[k]->sid, list[k]->rev, list[k]->msg);
-	}
-	free(list);
+static void tally_free(struct alert_tally *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->e[i].msg);
+	free(t->e);
 }
 
 int main(int argc, char **argv)
@@ -155,17 +200,25 @@ int main(int argc, char **argv)
 	static struct mt_config cfg;
 	static struct worker w;
 	struct capture_source *src = NULL;
-	struct sig_set *set = NULL;
 	struct sig_engine *engine = NULL;
+	struct reload_ctl *rl = NULL;
+	struct reload_info info = {0};
 	struct alert_tally tally = {0};
 	struct mt_pkt burst[CAPTURE_BURST];
 	char err[1024], eve_path[4096];
 	unsigned problems = 0;
 	int c, rc, eve_fd = -1, status = EXIT_USAGE, optidx = 0;
-	bool test_rules = false, strict_rules = false;
+	bool test_rules = false, strict_rules = false, read_failed = false;
 	time_t started = time(NULL);
 	struct stat st;
 
+	/* SIGHUP reloads the rules. Handled from the start: one that comes
+	 * while mailtap starts is served when the packet loop begins rather
+	 * than ending the process (SIGHUP's default). */
+	if (reload_signal_install() != 0) {
+		fprintf(stderr, "mailtap: cannot handle SIGHUP: %s\n", strerror(errno));
+		return 1;
+	}
 	config_defaults(&cfg);
 	/* The file first (-c), wherever it is on the line: the other options
 	 * override it. */
@@ -274,43 +327,27 @@ int main(int argc, char **argv)
 	}
 
 	/* Rules: every problem is reported; a file that cannot be read, or
-	 * rule files none of whose rules load, stop the start. */
-	set = sig_set_new();
-	if (!set) {
-		fprintf(stderr, "mailtap: out of memory\n");
-		return 1;
-	}
-	for (unsigned i = 0; i < cfg.var_count; i++) {
-		if (sig_set_var(set, cfg.vars[i].name, cfg.vars[i].value) != 0) {
-			fprintf(stderr, "mailtap: vars: %s: bad value '%s'\n", cfg.vars[i].name,
-				cfg.vars[i].value);
-			sig_set_free(set);
-			return EXIT_USAGE;
-		}
-	}
-	for (unsigned i = 0; i < cfg.rule_file_count; i++) {
-		rc = sig_set_load_file(set, cfg.rule_files[i], rule_diag, &problems);
-		if (rc < 0) {
-			fprintf(stderr, "mailtap: %s: cannot read rules: %s\n", cfg.rule_files[i],
-				strerror(-rc));
-			goto out;
-		}
-	}
-	if (cfg.rule_file_count && sig_set_loaded(set) == 0 && sig_set_skipped(set) > 0) {
-		fprintf(stderr, "mailtap: no rule could be loaded from");
-		for (unsigned i = 0; i < cfg.rule_file_count; i++)
-			fprintf(stderr, "%s %s", i ? "," : "", cfg.rule_files[i]);
-		fprintf(stderr, " (%u skipped, reasons above)\n", sig_set_skipped(set));
-		goto out;
-	}
-	unsigned loaded = sig_set_loaded(set), skipped = sig_set_skipped(set);
-
-	rc = sig_engine_build(set, &engine, err, sizeof(err));
-	set = NULL; /* the engine owns it now, or it was freed */
+	 * rule files none of whose rules load, stop the start. The same
+	 * build serves each reload. */
+	rc = reload_build_engine(&cfg, reload_print_diag, &problems, false, &engine, &info,
+				 err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "mailtap: %s\n", err);
-		goto out;
+		return rc == -ENOMEM ? 1 : EXIT_USAGE;
 	}
+	unsigned loaded = info.loaded, skipped = info.skipped;
+
+	/* Rules that need a file digest or libmagic turn it on (Suricata does
+	 * the same for filemd5): off, they would silently never match. */
+	if (sig_engine_needs_hash(engine, SIG_HASH_MD5))
+		cfg.hash_md5 = true;
+	if (sig_engine_needs_hash(engine, SIG_HASH_SHA1))
+		cfg.hash_sha1 = true;
+	if (sig_engine_needs_hash(engine, SIG_HASH_SHA256))
+		cfg.hash_sha256 = true;
+	if (sig_engine_has_buf(engine, SIG_BUF_FILE_MAGIC))
+		cfg.file_magic = true;
+
 	/* --test-rules: the rules are parsed and compiled (so a Hyperscan
 	 * refusal shows too), nothing is read; --strict-rules: any rule
 	 * skipped is a failure. */
@@ -345,22 +382,51 @@ int main(int argc, char **argv)
 	}
 
 	status = 1;
-	if (worker_init(&w, 0, &cfg, engine, eve_fd) != 0) {
-		fprintf(stderr, "mailtap: out of memory setting up the worker\n");
-		goto out;
+	{
+		/* From here the reload machinery owns the engine (generation
+		 * 1); it outlives the worker's thread on it. */
+		const struct sig_engine *first = engine;
+
+		rl = reload_ctl_new(&cfg, engine, strict_rules);
+		engine = NULL;
+		if (!rl) {
+			fprintf(stderr, "mailtap: out of memory\n");
+			goto out;
+		}
+		if (worker_init(&w, 0, &cfg, first, eve_fd) != 0) {
+			fprintf(stderr, "mailtap: out of memory setting up the worker\n");
+			goto out;
+		}
 	}
-	tally.cap = (size_t)sig_engine_rule_count(engine) * 2 + 16;
-	tally.rule = calloc(tally.cap, sizeof(*tally.rule));
-	tally.count = calloc(tally.cap, sizeof(*tally.count));
-	if (!tally.rule || !tally.count) {
+	if (worker_reload_attach(&w, rl) != 0 || tally_grow(&tally) != 0) {
 		fprintf(stderr, "mailtap: out of memory\n");
 		goto out;
 	}
-	w.alert_hook = tally_alert;
-	w.alert_hook_user = &tally;
+	if (cfg.summary_alerts) {
+		w.alert_hook = tally_alert;
+		w.alert_hook_user = &tally;
+	}
 
-	while ((rc = src->ops->rx_burst(src, burst, CAPTURE_BURST)) > 0)
-		worker_burst(&w, burst, (unsigned)rc);
+	/*
+	 * The packet loop. Between bursts: a SIGHUP starts a reload (a flag
+	 * test), and the worker moves to rules published since the last
+	 * burst. A stream source with nothing to read returns -EAGAIN now
+	 * and then: the same, plus the buffered events are written out.
+	 */
+	while ((rc = src->ops->rx_burst(src, burst, CAPTURE_BURST)) > 0 || rc == -EAGAIN) {
+		reload_poll(rl);
+		if (rc > 0)
+			worker_burst(&w, burst, (unsigned)rc);
+		else
+			worker_idle(&w);
+	}
+	if (rc < 0) {
+		/* A stream that failed mid-way: what came before is logged. */
+		fprintf(stderr, "mailtap: %s\n", src->errbuf[0] ? src->errbuf : strerror(-rc));
+		read_failed = true;
+	}
+	/* No generation is published after this: the worker can let go. */
+	reload_ctl_stop(rl);
 	worker_finish(&w);
 	eve_emit(&w.eve, stats_event(&w, src, (uint64_t)(time(NULL) - started)));
 	eve_flush(&w.eve);
@@ -377,19 +443,18 @@ int main(int argc, char **argv)
 			w.eve.write_errors);
 		goto out;
 	}
-	status = 0;
+	status = read_failed ? 1 : 0;
 out:
+	reload_ctl_stop(rl);
 	if (w.cfg)
 		worker_destroy(&w);
-	free(tally.rule);
-	free(tally.count);
+	reload_ctl_free(rl);
+	tally_free(&tally);
 	if (src)
 		src->ops->close(src);
 	if (eve_fd >= 0)
 		close(eve_fd);
 	if (engine)
 		sig_engine_free(engine);
-	if (set)
-		sig_set_free(set);
 	return status;
 }

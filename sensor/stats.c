@@ -55,11 +55,15 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 	const struct decode_stats *d = &w->dstats;
 	const struct reasm_stats *r = reasm_get_stats(w->reasm);
 	const struct smtp_stats *s = &w->smtp_stats;
-	const struct sig_thread_stats *g = sig_thread_get_stats(w->sig);
+	struct sig_thread_stats gsum;
+	const struct sig_thread_stats *g = &gsum;
 	json_t *o = json_object(), *st, *ext, *dec;
 	char ts[48];
 	uint64_t invalid = d->result[DECODE_TRUNCATED] + d->result[DECODE_INVALID] +
 			   d->result[DECODE_BAD_CHECKSUM];
+
+	/* Every rules generation's thread, the freed ones included. */
+	worker_sig_stats(w, &gsum);
 
 	eve_format_ts(w->now_us, ts, sizeof(ts));
 	json_object_set_new(o, "timestamp", json_string(ts));
@@ -193,6 +197,24 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				    J(g->threshold_suppressed));
 		json_object_set_new(json_object_get(ext, "signatures"), "threshold_evicted",
 				    J(g->threshold_evicted));
+		json_object_set_new(json_object_get(ext, "signatures"), "base64_decodes",
+				    J(g->base64_decodes));
+		json_object_set_new(json_object_get(ext, "signatures"), "base64_no_slot",
+				    J(g->base64_no_slot));
+		{
+			/* Rule reloads (reload.h): published, refused, and
+			 * flows whose signature state one had to close. */
+			json_t *sj = json_object_get(ext, "signatures");
+			uint64_t reloads = 0, failures = 0;
+
+			if (w->rl)
+				reload_ctl_counters(w->rl, &reloads, &failures);
+			json_object_set_new(sj, "reloads", J(reloads));
+			json_object_set_new(sj, "reload_failures", J(failures));
+			json_object_set_new(sj, "reload_flows_reset", J(w->st.reload_flows_reset));
+			json_object_set_new(sj, "rules_generation",
+					    J(w->rl && w->sig_gen ? reload_gen_id(w->sig_gen) : 1));
+		}
 		json_object_set_new(json_object_get(ext, "smtp"), "midstream",
 				    J(w->st.smtp_midstream));
 		json_object_set_new(json_object_get(ext, "smtp"), "command_notes_dropped",

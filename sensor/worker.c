@@ -1,6 +1,7 @@
 /*
  * worker — see worker.h. The packet loop: decode each frame of a burst and
- * hand TCP packets to the reassembler, which calls back into app_smtp.c.
+ * hand TCP packets to the reassembler, which calls back into app_smtp.c;
+ * between bursts, the move to newly published rules.
  */
 #include "worker.h"
 
@@ -70,11 +71,11 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 	    (ssize_t)sizeof(w->url_cfg.hash_seed))
 		w->url_cfg.hash_seed = (uint64_t)(uintptr_t)w ^ 0x9e3779b97f4a7c15ull;
 	w->sig = sig_thread_new(engine, cfg->max_app_flows, app_sig_alert, w);
+	if (!w->sig)
+		return -ENOMEM;
 	/* Rate-limit windows (threshold) read the capture clock when a rule
 	 * fires: nothing to do per packet. */
 	sig_thread_set_clock(w->sig, &w->now_us);
-	if (!w->sig)
-		return -ENOMEM;
 	struct reasm_config rcfg = cfg->reasm;
 
 	rcfg.worker_id = w->id;  /* in every flow id: unique across workers */
@@ -87,13 +88,182 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 	return eve_buf_init(&w->eve, eve_fd, 1u << 20);
 }
 
+int worker_reload_attach(struct worker *w, struct reload_ctl *c)
+{
+	int slot = reload_ctl_add_worker(c, app_sig_alert, w, &w->now_us,
+					 w->cfg->max_app_flows, &w->sig_gen);
+
+	if (slot < 0)
+		return slot;
+	w->rl = c;
+	w->rl_slot = (unsigned)slot;
+	return 0;
+}
+
+/* Sum a thread's counters into *sum: every field is a uint64_t counter. */
+static void sig_stats_add(struct sig_thread_stats *sum, const struct sig_thread *t)
+{
+	_Static_assert(sizeof(struct sig_thread_stats) % sizeof(uint64_t) == 0,
+		       "sig_thread_stats holds uint64_t counters only");
+	const uint64_t *from = (const uint64_t *)sig_thread_get_stats(t);
+	uint64_t *to = (uint64_t *)sum;
+
+	for (size_t i = 0; i < sizeof(*sum) / sizeof(uint64_t); i++)
+		to[i] += from[i];
+}
+
+void worker_sig_stats(const struct worker *w, struct sig_thread_stats *sum)
+{
+	*sum = w->sig_retired;
+	if (w->sig)
+		sig_stats_add(sum, w->sig);
+	if (w->sig_old)
+		sig_stats_add(sum, w->sig_old);
+}
+
+/* The worker is done with thread t of generation g: its counters are kept,
+ * the thread goes back with the generation (freed off the packet path). */
+static void sig_retire(struct worker *w, struct reload_gen *g, struct sig_thread *t)
+{
+	sig_stats_add(&w->sig_retired, t);
+	reload_gen_release(w->rl, g, w->rl_slot, t);
+}
+
+void worker_sig_open(struct worker *w, struct app_flow *a)
+{
+	const struct flow *f = a->flow;
+	struct sig_tuple tup;
+
+	memcpy(tup.client, f->client.b, 16);
+	memcpy(tup.server, f->server.b, 16);
+	tup.client_port = f->client_port;
+	tup.server_port = f->server_port;
+	a->sig = sig_flow_open(w->sig, &tup);
+	a->sigt = a->sig ? w->sig : NULL;
+	if (a->sig)
+		w->sig_flows++;
+}
+
+void worker_sig_close(struct worker *w, struct app_flow *a)
+{
+	if (!a->sig)
+		return;
+	sig_flow_close(a->sigt, a->sig, a);
+	if (a->sigt == w->sig)
+		w->sig_flows--;
+	else if (a->sigt == w->sig_old)
+		w->sig_old_flows--;
+	a->sig = NULL;
+	a->sigt = NULL;
+}
+
+/*
+ * A third generation arrived while flows are still open on the oldest one
+ * the worker holds. Keeping every generation a long session started on
+ * would let memory grow with each reload (a pool of max_app_flows flow
+ * states per generation), so the oldest goes: the signature state of its
+ * flows is closed without reporting (a condition anchored at the end of a
+ * buffer must not fire at an end that is not one) and each such flow is
+ * counted in reload_flows_reset. The flow goes on without signature state
+ * for the rest of its transaction — no rule may see half a transaction,
+ * since its conditions would miss what came before — and is opened again
+ * on the current rules when its next transaction begins (app_smtp.c);
+ * what it had matched on session buffers (smtp.helo) is lost. Sessions
+ * closed both ways and kept only until their timeout are closed too, but
+ * not counted.
+ */
+static void sig_reset_old(struct worker *w)
+{
+	struct sig_thread *t = w->sig_old;
+	static const enum sig_buf streams[] = { SIG_BUF_SMTP_DATA, SIG_BUF_EMAIL_BODY,
+						SIG_BUF_FILE_DATA };
+
+	w->sig_quiet = true;
+	for (uint32_t i = 0; i < w->app_fresh && w->sig_old_flows; i++) {
+		struct app_flow *a = &w->app_mem[i];
+
+		if (!a->sig || a->sigt != t)
+			continue;
+		/* Open streams are dropped unreported first (sig.h: a gap,
+		 * a new instance), then the state closed. */
+		sig_stream_gap(t, a->sig, SIG_DIR_TO_SERVER);
+		sig_stream_gap(t, a->sig, SIG_DIR_TO_CLIENT);
+		for (size_t k = 0; k < sizeof(streams) / sizeof(streams[0]); k++)
+			sig_stream_begin(t, a->sig, streams[k]);
+		worker_sig_close(w, a);
+		a->sig_reopen = true;
+		/* A connection closed both ways only waits for its timeout:
+		 * nothing of it was cut short. */
+		if (a->flow->state != FLOW_STATE_CLOSED)
+			w->st.reload_flows_reset++;
+	}
+	w->sig_quiet = false;
+	sig_retire(w, w->sig_old_gen, t);
+	w->sig_old = NULL;
+	w->sig_old_gen = NULL;
+	w->sig_old_flows = 0;
+}
+
+/*
+ * At a burst boundary: give back the previous generation once its last
+ * flow has ended, and adopt the newest published one. Costs an acquire
+ * load per burst when nothing changed; the threads were built by the
+ * reload thread, so adopting is a pointer move.
+ */
+static void worker_sig_adopt(struct worker *w)
+{
+	struct reload_gen *g, *n;
+
+	if (w->sig_old && !w->sig_old_flows) {
+		sig_retire(w, w->sig_old_gen, w->sig_old);
+		w->sig_old = NULL;
+		w->sig_old_gen = NULL;
+	}
+	g = reload_gen_next(w->sig_gen);
+	if (!g)
+		return;
+	/* Several reloads since the last look: the ones in between were
+	 * never used here (read next before the release may free g). */
+	while ((n = reload_gen_next(g)) != NULL) {
+		reload_gen_release(w->rl, g, w->rl_slot, NULL);
+		g = n;
+	}
+	if (w->sig_old)
+		sig_reset_old(w);
+	if (w->sig_flows) {
+		w->sig_old = w->sig;
+		w->sig_old_gen = w->sig_gen;
+		w->sig_old_flows = w->sig_flows;
+	} else {
+		sig_retire(w, w->sig_gen, w->sig);
+	}
+	w->sig = reload_gen_thread(g, w->rl_slot);
+	w->sig_gen = g;
+	w->sig_flows = 0;
+}
+
 void worker_destroy(struct worker *w)
 {
 	if (w->reasm)
 		reasm_destroy(w->reasm);
 	defrag_destroy(w->defrag);
-	if (w->sig)
+	if (w->rl) {
+		/* Every generation from ours on, the unadopted ones too. */
+		struct reload_gen *g = w->sig_gen, *n;
+
+		if (w->sig_old)
+			sig_retire(w, w->sig_old_gen, w->sig_old);
+		n = reload_gen_next(g);
+		sig_retire(w, g, w->sig);
+		for (g = n; g; g = n) {
+			n = reload_gen_next(g);
+			reload_gen_release(w->rl, g, w->rl_slot, NULL);
+		}
+		w->sig = w->sig_old = NULL;
+		w->rl = NULL;
+	} else if (w->sig) {
 		sig_thread_free(w->sig);
+	}
 	if (w->eve.buf)
 		eve_buf_destroy(&w->eve);
 	free(w->app_mem);
@@ -205,6 +375,8 @@ void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
 {
 	const int link = w->cfg->linktype;
 
+	if (w->rl)
+		worker_sig_adopt(w);
 	for (unsigned i = 0; i < n; i++) {
 		struct decoded_pkt p;
 		enum decode_result r;
@@ -229,6 +401,13 @@ void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
 		reasm_expire(w->reasm, w->now_us);
 		defrag_expire(w->defrag, w->now_us);
 	}
+}
+
+void worker_idle(struct worker *w)
+{
+	if (w->rl)
+		worker_sig_adopt(w);
+	eve_flush(&w->eve);
 }
 
 void worker_finish(struct worker *w)

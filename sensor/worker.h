@@ -4,9 +4,16 @@
  * A worker owns, for the flows hashed to it, the whole path: decode, flow
  * table and reassembly, SMTP sessions, signature matching and event
  * serialisation. Nothing in it is shared with another worker except the
- * immutable configuration and signature engine, so the packet path takes
+ * immutable configuration and signature engines, so the packet path takes
  * no lock. Every pool is sized at worker_init(); on the packet path an
  * empty pool is a counter, never an allocation.
+ *
+ * Rule reloads (reload.h): at a burst boundary the worker adopts the
+ * newest published rules for the flows that start from then on; each flow
+ * keeps the signature thread it was opened on (app_flow.sigt) until it
+ * ends, so a session in progress keeps its rules and its partial matches.
+ * A worker holds at most two generations: the current one and the one
+ * before it, while flows still use it (worker.c, worker_sig_adopt).
  */
 #ifndef MT_WORKER_H
 #define MT_WORKER_H
@@ -24,6 +31,7 @@
 #include "sig.h"
 #include "smtp/smtp.h"
 #include "anomaly.h"
+#include "reload.h"
 #include "app_email.h"
 #include "tls/tls.h"
 
@@ -32,6 +40,11 @@
 struct app_flow {
 	struct smtp_session smtp;
 	struct sig_flow *sig;       /* NULL if the signature pool was empty */
+	struct sig_thread *sigt;    /* the thread (rules generation) sig is from:
+				     * every scan of this flow goes to it */
+	bool sig_reopen;            /* sig was closed by a reload (too many
+				     * generations): opened again on the current
+				     * rules at the next transaction */
 	struct flow *flow;
 	struct worker *w;
 	struct app_flow *next_free;
@@ -99,6 +112,9 @@ struct worker_stats {
 				     * TLS was due (cleartext_after_starttls) */
 	uint64_t url_parts;         /* text parts scanned for URLs */
 	uint64_t urls, url_over_cap, url_truncated, url_no_mem, url_defanged;
+	uint64_t reload_flows_reset;/* open flows whose signature state a
+				     * reload closed (a third generation arrived
+				     * while they were on the oldest) */
 };
 
 struct worker {
@@ -108,7 +124,18 @@ struct worker {
 	struct decode_stats dstats;
 	struct reasm *reasm;
 	struct defrag *defrag;      /* IP fragments (stats: defrag_get_stats) */
-	struct sig_thread *sig;
+	struct sig_thread *sig;     /* current rules: new flows open on it */
+	uint32_t sig_flows;         /* flows open on sig */
+	/* Hot reload; rl NULL: the rules never change (sig is the worker's). */
+	struct reload_ctl *rl;
+	unsigned rl_slot;
+	struct reload_gen *sig_gen;     /* sig's generation */
+	struct sig_thread *sig_old;     /* the generation before, while flows
+					 * opened on it are still open */
+	struct reload_gen *sig_old_gen;
+	uint32_t sig_old_flows;
+	bool sig_quiet;             /* a reload closing flows: no alerts */
+	struct sig_thread_stats sig_retired; /* threads given back, summed */
 	struct mt_blockpool pool;
 	struct smtp_config smtp_cfg;
 	struct smtp_stats smtp_stats;
@@ -138,8 +165,27 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 		const struct sig_engine *engine, int eve_fd);
 void worker_destroy(struct worker *w);
 
-/* Process a burst of packets in order. */
+/* Take part in rule reloads (after worker_init, before the first burst):
+ * registers with c, whose generation 1 must be the engine given to
+ * worker_init. Returns 0 or -ENOSPC. */
+int worker_reload_attach(struct worker *w, struct reload_ctl *c);
+
+/* Process a burst of packets in order (first adopting newly published
+ * rules, see above). */
 void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n);
+
+/* The source had no packet for a while: adopt newly published rules and
+ * write out the buffered events (a quiet link must not hold them back). */
+void worker_idle(struct worker *w);
+
+/* A flow's signature state: opened on the current rules (app_smtp.c calls
+ * this when a flow is known to be SMTP); closed on its own thread. */
+void worker_sig_open(struct worker *w, struct app_flow *a);
+void worker_sig_close(struct worker *w, struct app_flow *a);
+
+/* Signature counters of every thread this worker used, freed ones
+ * included. */
+void worker_sig_stats(const struct worker *w, struct sig_thread_stats *sum);
 
 /* End of input: finish every flow (its last transaction is logged). */
 void worker_finish(struct worker *w);

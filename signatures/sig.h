@@ -78,6 +78,15 @@ enum sig_buf {
 	SIG_BUF_EMAIL_BODY,     /* "email.body": decoded text of one text part; stream */
 	SIG_BUF_FILE_NAME,      /* "file.name" (filename, fileext): each file name; multi */
 	SIG_BUF_FILE_DATA,      /* "file.data" (file_data): decoded bytes of one file; stream */
+	SIG_BUF_SMTP_COMMAND,   /* "smtp.command": each client command line
+				 * (no CRLF), DATA/BDAT payload excluded; multi */
+	SIG_BUF_FILE_MAGIC,     /* "file.magic" (filemagic): each file's libmagic
+				 * description; multi */
+	SIG_BUF_APP_EVENT,      /* app-layer-event: each event name the sensor
+				 * raises ("smtp.bare_lf"), in the direction
+				 * it arose in (the only buffer of both); multi */
+	SIG_BUF_BASE64,         /* "base64_data": bytes a rule's base64_decode
+				 * decoded; internal (sig_scan.c feeds it) */
 	SIG_BUF_COUNT,
 };
 
@@ -160,6 +169,59 @@ bool sig_engine_has_buf(const struct sig_engine *e, enum sig_buf b);
 /* Bytes of compiled databases (hs_database_size summed). */
 size_t sig_engine_db_bytes(const struct sig_engine *e);
 
+/*
+ * Compiled-database cache (sig_cache.c). With a cache directory set,
+ * sig_engine_build looks each database up in DIR/<sha256>.hsdb before
+ * compiling it, and writes what it compiles there. The key covers
+ * everything the compiled database depends on: the patterns (expression,
+ * flags, id, offsets, in order), the mode, the Hyperscan version and the
+ * host's platform (CPU features), so a restart with the same rules loads
+ * instead of compiling, and any change is simply a different file. A file
+ * that is truncated, corrupt or from another version is a miss: the
+ * database is compiled and the file rewritten. The cache never makes a
+ * build fail. Files are written atomically (temporary file, rename), mode
+ * 0644. Entries not used by a build and older than 7 days are deleted by
+ * that build (a hit refreshes an entry's time), so the directory holds the
+ * current rules plus the versions of the past week.
+ *
+ * dir: NULL or "" turns the cache off (the default). The directory is
+ * created if missing (mode 0755, parents too); the path is copied.
+ * Returns 0; -EINVAL (s NULL), -ENAMETOOLONG (the cache stays off);
+ * -errno if the directory cannot be created (the cache stays off), or
+ * -EACCES / -EROFS if it exists but cannot be written (the cache is used
+ * read-only: entries are loaded, none written). A caller warns on any
+ * non-zero return and goes on: the cache is an optimisation.
+ */
+int sig_set_cache_dir(struct sig_set *s, const char *dir);
+
+/* What the cache did in the build of e: databases loaded (hits), compiled
+ * while the cache was on (misses), and problems (a bad entry, an unusable
+ * directory, a failed write; each also a miss when a database was then
+ * compiled). All 0 without a cache. Any pointer may be NULL. */
+void sig_engine_cache_stats(const struct sig_engine *e, unsigned *hits,
+			    unsigned *misses, unsigned *errors);
+
+/* The first cache problem of e's build as one line for a warning
+ * ("rules cache DIR/X.hsdb: corrupt (checksum), recompiled"), or "" if
+ * none. Valid while e lives. */
+const char *sig_engine_cache_note(const struct sig_engine *e);
+
+/*
+ * app-layer-event names rules may use: names[i] is accepted in
+ * `app-layer-event:NAME` and matches when the sensor scans canon[i] in
+ * SIG_BUF_APP_EVENT (canon NULL: names[i] itself), so Suricata's names can
+ * alias the sensor's ("smtp.max_command_line_len_exceeded" for
+ * "smtp.command_line_too_long"). An unknown name skips the rule. The
+ * strings must outlive the set. Call before loading rules.
+ */
+void sig_set_event_names(struct sig_set *s, const char *const *names,
+			 const char *const *canon, unsigned n);
+
+/* File digests rules ask for (filemd5, filesha1, filesha256): the caller
+ * must compute them for sig_scan_file_hashes. */
+enum sig_hash { SIG_HASH_MD5 = 0, SIG_HASH_SHA1, SIG_HASH_SHA256, SIG_HASH_COUNT };
+bool sig_engine_needs_hash(const struct sig_engine *e, enum sig_hash h);
+
 /* Flow tuple for rule headers (addresses and ports). */
 struct sig_tuple {
 	uint8_t client[16], server[16];
@@ -186,6 +248,9 @@ struct sig_thread_stats {
 					* kept from being alerts */
 	uint64_t threshold_evicted;    /* their tracking table was full: an
 					* older key's window was dropped */
+	uint64_t base64_decodes;       /* base64_decode windows decoded */
+	uint64_t base64_no_slot;       /* a base64_decode window could not be
+					* kept (all slots busy): not decided */
 };
 
 struct sig_thread;
@@ -257,6 +322,15 @@ void sig_data_begin(struct sig_thread *t, struct sig_flow *f);
 void sig_scan_data(struct sig_thread *t, struct sig_flow *f,
 		   const uint8_t *data, size_t len, void *ctx);
 void sig_data_end(struct sig_thread *t, struct sig_flow *f, void *ctx);
+
+/*
+ * A file is complete and these are its digests (raw bytes: 16, 20, 32;
+ * NULL when not computed): the filemd5 / filesha1 / filesha256 list
+ * conditions are decided for it (to_server, transaction-scoped).
+ */
+void sig_scan_file_hashes(struct sig_thread *t, struct sig_flow *f,
+			  const uint8_t *md5, const uint8_t *sha1,
+			  const uint8_t *sha256, void *ctx);
 
 /* A transaction ended: transaction-scoped matches and the per-transaction
  * "already fired" set are cleared. */

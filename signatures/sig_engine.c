@@ -57,6 +57,9 @@ struct bpat {
 	uint8_t buf, dir;
 	bool absolute, confirm, iscope, virt;
 	uint32_t hash;
+	uint32_t b64;             /* decoder + 1 this match end starts, 0 none */
+	uint32_t dec;             /* base64_data pattern of decoder dec - 1 */
+	bool trig;                /* sig_expr.b64: a decoder's trigger */
 };
 
 struct build {
@@ -74,6 +77,10 @@ struct build {
 	uint32_t ninst, capinst;
 	uint32_t *cond;
 	uint32_t ncond, capcond;
+
+	uint32_t nhash, caphash;         /* -> e->hash_pid / hash_list */
+	uint32_t capdec;                 /* -> e->b64dec */
+	uint32_t dec_from;               /* first pattern of the rule being added */
 };
 
 static void berr(struct build *b, const char *fmt, ...)
@@ -168,10 +175,13 @@ static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir
 {
 	uint32_t hash = pat_hash(x, dir), h;
 	struct bpat *bp;
+	/* A base64_decode trigger and base64_data patterns belong to one
+	 * rule's decoder: never shared. */
+	bool unique = x->b64 || x->buf == SIG_BUF_BASE64;
 
 	if ((b->npat + 1) * 2 > b->htcap && ht_grow(b) != 0)
 		return -1;
-	for (h = hash & (b->htcap - 1); b->ht[h]; h = (h + 1) & (b->htcap - 1)) {
+	for (h = hash & (b->htcap - 1); !unique && b->ht[h]; h = (h + 1) & (b->htcap - 1)) {
 		bp = &b->pat[b->ht[h] - 1];
 		if (bp->hash == hash && pat_eq(bp, x, dir))
 			return b->ht[h] - 1;
@@ -190,8 +200,10 @@ static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir
 	bp->absolute = x->absolute;
 	bp->confirm = x->confirm;
 	bp->iscope = x->iscope;
+	bp->trig = x->b64;
 	bp->hash = hash;
-	b->ht[h] = b->npat + 1;
+	if (!unique)
+		b->ht[h] = b->npat + 1;
 	return b->npat++;
 }
 
@@ -254,6 +266,55 @@ static int push_inst(struct build *b, uint32_t ri, uint8_t dir, const uint32_t *
 }
 
 /*
+ * The base64_decode decoder of rule ri in direction dir: its trigger is
+ * the pattern of the expression flagged b64 (for a decode from the
+ * buffer's start, the buffer's first byte: sig_expr.c), its base64_data
+ * patterns are the rule's SIG_BUF_BASE64 patterns interned for this
+ * direction (those from b->dec_from on). Patterns of both kinds are unique
+ * to the rule (pat_intern), so they can carry the decoder index.
+ */
+static int add_decoder(struct build *b, uint32_t ri, uint8_t dir)
+{
+	const struct sig_rule *r = &b->s->rules[ri];
+	struct sig_engine *e = b->e;
+	struct sig_b64dec *d;
+	uint32_t k = e->nb64dec;
+
+	if (k == b->capdec) {
+		uint32_t cap = b->capdec ? b->capdec * 2 : 8;
+		struct sig_b64dec *nd = realloc(e->b64dec, cap * sizeof(*nd));
+
+		if (!nd)
+			return -1;
+		e->b64dec = nd;
+		b->capdec = cap;
+	}
+	d = &e->b64dec[k];
+	memset(d, 0, sizeof(*d));
+	d->rule = ri;
+	d->dir = dir;
+	d->buf = r->b64.buf;
+	d->offset = r->b64.offset;
+	d->from_start = !r->b64.relative;
+	d->bytes = r->b64.bytes;
+	d->trig_pid = UINT32_MAX;
+	for (uint32_t p = b->dec_from; p < b->npat; p++) {
+		if (b->pat[p].virt)
+			continue;
+		if (b->pat[p].buf == SIG_BUF_BASE64)
+			b->pat[p].dec = k + 1;
+		if (b->pat[p].trig) {
+			b->pat[p].b64 = k + 1;
+			d->trig_pid = p;
+		}
+	}
+	if (d->bytes > e->b64_maxbytes)
+		e->b64_maxbytes = d->bytes;
+	e->nb64dec = k + 1;
+	return 0;
+}
+
+/*
  * The instances of rule ri in direction dir: one for the rule, plus one
  * per instance-scoped group when the rule has conditions outside that group
  * (see the top of the file). A negated rule is a single group (sig_expr.c).
@@ -261,7 +322,7 @@ static int push_inst(struct build *b, uint32_t ri, uint8_t dir, const uint32_t *
 static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 {
 	const struct sig_rule *r = &b->s->rules[ri];
-	uint32_t *rc = malloc((r->nexpr ? r->nexpr : 1) * sizeof(*rc));
+	uint32_t *rc = malloc((r->nexpr + r->nhl + 1u) * sizeof(*rc));
 	uint32_t *gc = malloc((r->nexpr ? r->nexpr : 1) * sizeof(*gc));
 	bool *done = calloc(r->nexpr ? r->nexpr : 1, sizeof(*done));
 	uint32_t nrc = 0;
@@ -269,6 +330,7 @@ static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 
 	if (!rc || !gc || !done)
 		goto out;
+	b->dec_from = b->npat;
 	for (uint32_t i = 0; i < r->nexpr; i++) {
 		const struct sig_expr *x = &r->expr[i];
 		uint32_t ngc = 0;
@@ -303,6 +365,37 @@ static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 			goto out;
 		rc[nrc++] = (uint32_t)id;
 	}
+	/* Digest lists: one virtual pattern each, decided by
+	 * sig_scan_file_hashes (rc has room: the rule's conditions are at
+	 * most nexpr + nhl; see the allocation). */
+	for (unsigned k = 0; k < r->nhl; k++) {
+		int64_t id = pat_virtual(b, SIG_BUF_FILE_DATA, dir);
+		struct sig_engine *e = b->e;
+
+		if (id < 0)
+			goto out;
+		if (b->nhash == b->caphash) {
+			uint32_t cap = b->caphash ? b->caphash * 2 : 16;
+			uint32_t *np = realloc(e->hash_pid, cap * sizeof(*np));
+			const struct sig_hashlist **nl;
+
+			if (!np)
+				goto out;
+			e->hash_pid = np;
+			nl = realloc(e->hash_list, cap * sizeof(*nl));
+			if (!nl)
+				goto out;
+			e->hash_list = nl;
+			b->caphash = cap;
+		}
+		e->hash_pid[b->nhash] = (uint32_t)id;
+		e->hash_list[b->nhash++] = &r->hl[k];
+		e->nhash = b->nhash;
+		e->need_hash |= (uint8_t)(1u << r->hl[k].kind);
+		rc[nrc++] = (uint32_t)id;
+	}
+	if (r->b64.on && add_decoder(b, ri, dir) != 0)
+		goto out;
 	ret = push_inst(b, ri, dir, rc, nrc, r->neg_buf, SIG_NO_VIRT);
 out:
 	free(rc);
@@ -332,6 +425,7 @@ static int build_index(struct build *b)
 		e->pat[i].absolute = b->pat[i].absolute;
 		e->pat[i].iscope = b->pat[i].iscope;
 		e->pat[i].virt = b->pat[i].virt;
+		e->pat[i].b64 = b->pat[i].b64;
 		if (b->pat[i].confirm) {
 			int ec;
 			PCRE2_SIZE eo;
@@ -424,20 +518,25 @@ static void report_pattern(struct build *b, uint32_t pid, const char *msg)
 }
 
 /*
- * Compile one database. On a Hyperscan error, name the rule: the error
- * usually carries the expression index; when it does not (resource
- * limits), compile each pattern alone to find one that fails by itself.
+ * Compile one database, or load it from the set's cache directory
+ * (sig_cache.c) when an entry for exactly these inputs is there. On a
+ * Hyperscan error, name the rule: the error usually carries the expression
+ * index; when it does not (resource limits), compile each pattern alone to
+ * find one that fails by itself.
  */
 static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 {
 	struct sig_engine *e = b->e;
 	unsigned mode = sig_buf_is_stream(buf) ? HS_MODE_STREAM : HS_MODE_BLOCK;
+
 	unsigned n = 0, *flags = NULL, *ids = NULL;
 	char **expr = NULL;
 	hs_expr_ext_t *ext = NULL;
 	const hs_expr_ext_t **extp = NULL;
 	hs_compile_error_t *cerr = NULL;
 	hs_database_t *db = NULL;
+	uint8_t key[32];
+	bool cached = false;
 	int rc = -1;
 
 	for (uint32_t i = 0; i < b->npat; i++)
@@ -471,8 +570,18 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 		ids[n] = i;
 		n++;
 	}
-	if (hs_compile_ext_multi((const char *const *)expr, flags, ids, extp, n,
-				 mode, NULL, &db, &cerr) != HS_SUCCESS) {
+	if (b->s->cache_dir[0]) {
+		const struct sig_cache_req rq = {
+			.mode = mode, .n = n, .expr = (const char *const *)expr,
+			.flags = flags, .ids = ids,
+			.ext = (const struct hs_expr_ext *const *)extp,
+		};
+
+		db = (hs_database_t *)sig_cache_load(e, b->s, &rq, key);
+		cached = db != NULL;
+	}
+	if (!db && hs_compile_ext_multi((const char *const *)expr, flags, ids, extp, n,
+					mode, NULL, &db, &cerr) != HS_SUCCESS) {
 		int bad = cerr ? cerr->expression : -1;
 
 		for (unsigned i = 0; bad < 0 && i < n; i++) {
@@ -496,6 +605,8 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 		goto out;
 	}
 	e->db[buf][dir] = (struct hs_database *)db;
+	if (b->s->cache_dir[0] && !cached)
+		sig_cache_store(e, b->s, key, (struct hs_database *)db);
 	{
 		size_t sz = 0;
 
@@ -518,6 +629,81 @@ out:
 	free(extp);
 	free(flags);
 	free(ids);
+	return rc;
+}
+
+/*
+ * The database of decoder k: its base64_data patterns, block mode (the
+ * decoded window is scanned whole). Not cached: these are a rule's few
+ * contents, quick to compile.
+ */
+static int compile_dec(struct build *b, uint32_t k)
+{
+	struct sig_engine *e = b->e;
+	unsigned n = 0, *flags = NULL, *ids = NULL;
+	const char **expr = NULL;
+	hs_expr_ext_t *ext = NULL;
+	const hs_expr_ext_t **extp = NULL;
+	hs_compile_error_t *cerr = NULL;
+	hs_database_t *db = NULL;
+	int rc = -1;
+
+	for (uint32_t i = 0; i < b->npat; i++)
+		n += b->pat[i].dec == k + 1;
+	if (n == 0)
+		return 0;
+	expr = calloc(n, sizeof(*expr));
+	flags = calloc(n, sizeof(*flags));
+	ids = calloc(n, sizeof(*ids));
+	ext = calloc(n, sizeof(*ext));
+	extp = calloc(n, sizeof(*extp));
+	if (!expr || !flags || !ids || !ext || !extp) {
+		berr(b, "out of memory");
+		goto out;
+	}
+	n = 0;
+	for (uint32_t i = 0; i < b->npat; i++) {
+		if (b->pat[i].dec != k + 1)
+			continue;
+		expr[n] = b->pat[i].re;
+		flags[n] = b->pat[i].flags | HS_FLAG_SINGLEMATCH;
+		if (b->pat[i].min_off) {
+			ext[n].flags |= HS_EXT_FLAG_MIN_OFFSET;
+			ext[n].min_offset = b->pat[i].min_off;
+		}
+		if (b->pat[i].max_off) {
+			ext[n].flags |= HS_EXT_FLAG_MAX_OFFSET;
+			ext[n].max_offset = b->pat[i].max_off;
+		}
+		extp[n] = ext[n].flags ? &ext[n] : NULL;
+		ids[n++] = i;
+	}
+	if (hs_compile_ext_multi(expr, flags, ids, extp, n, HS_MODE_BLOCK, NULL, &db,
+				 &cerr) != HS_SUCCESS) {
+		report_pattern(b, ids[cerr && cerr->expression >= 0 &&
+				      (unsigned)cerr->expression < n ? cerr->expression : 0],
+			       cerr ? cerr->message : "compile failed");
+		hs_free_compile_error(cerr);
+		goto out;
+	}
+	e->b64dec[k].db = (struct hs_database *)db;
+	{
+		size_t sz = 0;
+
+		if (hs_database_size(db, &sz) == HS_SUCCESS)
+			e->db_bytes += sz;
+	}
+	if (hs_alloc_scratch(db, (hs_scratch_t **)&e->proto) != HS_SUCCESS) {
+		berr(b, "hs_alloc_scratch failed");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(expr);
+	free(flags);
+	free(ids);
+	free(ext);
+	free(extp);
 	return rc;
 }
 
@@ -544,6 +730,11 @@ static void engine_free_parts(struct sig_engine *e)
 	free(e->inst);
 	free(e->inst_cond);
 	free(e->neg_inst);
+	free(e->hash_pid);
+	free(e->hash_list);
+	for (uint32_t k = 0; e->b64dec && k < e->nb64dec; k++)
+		hs_free_database((hs_database_t *)e->b64dec[k].db);
+	free(e->b64dec);
 	free(e);
 }
 
@@ -583,10 +774,15 @@ int sig_engine_build(struct sig_set *s, struct sig_engine **out,
 		berr(&b, "out of memory");
 		goto fail;
 	}
+	/* base64_data patterns: one small database per decoder instead */
 	for (uint8_t buf = 0; buf < SIG_BUF_COUNT; buf++)
 		for (uint8_t d = 0; d < 2; d++)
-			if (compile_db(&b, buf, d) != 0)
+			if (buf != SIG_BUF_BASE64 && compile_db(&b, buf, d) != 0)
 				goto fail;
+	for (uint32_t k = 0; k < b.e->nb64dec; k++)
+		if (compile_dec(&b, k) != 0)
+			goto fail;
+	sig_cache_prune(b.e, s);
 	build_free(&b);
 	b.e->set = s;
 	*out = b.e;
@@ -611,6 +807,11 @@ bool sig_engine_has_buf(const struct sig_engine *e, enum sig_buf b)
 	if (!e || (unsigned)b >= SIG_BUF_COUNT)
 		return false;
 	return e->db[b][SIG_DIR_TO_SERVER] || e->db[b][SIG_DIR_TO_CLIENT];
+}
+
+bool sig_engine_needs_hash(const struct sig_engine *e, enum sig_hash h)
+{
+	return e && (unsigned)h < SIG_HASH_COUNT && (e->need_hash >> h) & 1;
 }
 
 unsigned sig_engine_rule_count(const struct sig_engine *e)

@@ -396,6 +396,18 @@ struct tail {
 	long within, need, lt;
 };
 
+/* cls repeated lo..hi times (nothing when hi is 0: Hyperscan refuses
+ * {0,0}). */
+static void sb_rep(struct sb *b, const char *cls, long lo, long hi)
+{
+	if (hi == 0)
+		return;
+	if (lo == hi)
+		sb_fmt(b, "%s{%ld}", cls, lo);
+	else
+		sb_fmt(b, "%s{%ld,%ld}", cls, lo, hi);
+}
+
 static int build_tail(struct sb *b, const struct tail *t, bool rawstream,
 		      char *err, size_t errlen)
 {
@@ -405,12 +417,12 @@ static int build_tail(struct sb *b, const struct tail *t, bool rawstream,
 		return efail(err, errlen, "isdataat/within over %d after a match not supported",
 			     SIG_TAIL_MAX);
 	if (t->lt) {
-		sb_fmt(b, "[\\x00-\\xff]{0,%ld}\\z", t->lt - 1);
+		sb_rep(b, "[\\x00-\\xff]", 0, t->lt - 1);
+		sb_add(b, "\\z", 2);
 		return 0;
 	}
 	if (t->cls < 0) {
-		if (t->need)
-			sb_fmt(b, "[\\x00-\\xff]{%ld}", t->need);
+		sb_rep(b, "[\\x00-\\xff]", t->need, t->need);
 		return 0;
 	}
 	{
@@ -423,14 +435,16 @@ static int build_tail(struct sb *b, const struct tail *t, bool rawstream,
 		snprintf(cls, sizeof(cls), "[^\\x%02x\\x%02x]", (unsigned)c, (unsigned)o);
 	}
 	if (t->within <= t->need) {
-		sb_fmt(b, "%s{%ld}", cls, t->within);
-		if (t->need > t->within)
-			sb_fmt(b, "[\\x00-\\xff]{%ld}", t->need - t->within);
+		sb_rep(b, cls, t->within, t->within);
+		sb_rep(b, "[\\x00-\\xff]", t->need - t->within, t->need - t->within);
 	} else if (rawstream) {
-		sb_fmt(b, "%s{%ld}", cls, t->within);
+		sb_rep(b, cls, t->within, t->within);
 	} else {
-		sb_fmt(b, "(?:%s{%ld}|%s{%ld,%ld}\\z)", cls, t->within, cls, t->need,
-		       t->within - 1);
+		sb_add(b, "(?:", 3);
+		sb_rep(b, cls, t->within, t->within);
+		sb_add(b, "|", 1);
+		sb_rep(b, cls, t->need, t->within - 1);
+		sb_add(b, "\\z)", 3);
 	}
 	return 0;
 }
@@ -848,7 +862,7 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 {
 	sig_rule_exprs_free(r);
 	r->neg_buf = -1;
-	r->expr = calloc(r->ncond + r->nbsz ? r->ncond + r->nbsz : 1, sizeof(*r->expr));
+	r->expr = calloc(r->ncond + r->nbsz + 1, sizeof(*r->expr));
 	if (!r->expr)
 		return efail(err, errlen, "out of memory");
 	for (uint32_t i = 0; i < r->ncond;) {
@@ -857,10 +871,39 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 		while (j < r->ncond && r->cond[j].buf == r->cond[i].buf &&
 		       r->cond[j].group == r->cond[i].group && is_relative(&r->cond[j]))
 			j++;
-		if (build_chain(r->cond, i, j, &r->expr[r->nexpr], err, errlen) != 0)
+		struct sig_expr *x = &r->expr[r->nexpr];
+
+		if (build_chain(r->cond, i, j, x, err, errlen) != 0)
 			return -1;
-		r->nexpr++;
+		r->nexpr++;     /* owned by the rule from here (freed on failure) */
+		if (r->b64.on && r->b64.trig >= (int32_t)i && r->b64.trig < (int32_t)j) {
+			/* the window starts where this chain's match ends */
+			if (r->b64.trig != (int32_t)j - 1)
+				return efail(err, errlen, "base64_decode relative inside a chain "
+					     "not supported");
+			x->b64 = true;
+		}
+		if (x->buf == SIG_BUF_BASE64 && (x->confirm || x->neg))
+			return efail(err, errlen, "base64_data: %s not supported",
+				     x->neg ? "a negated match" : "a pcre Hyperscan cannot compile");
 		i = j;
+	}
+	if (r->b64.on && r->b64.trig < 0) {
+		/* base64_decode from the buffer's start: the trigger is its
+		 * first byte (match end 1), so the window is found like a
+		 * relative one's */
+		struct sig_expr *x = &r->expr[r->nexpr];
+
+		memset(x, 0, sizeof(*x));
+		x->re = strdup("[\\x00-\\xff]");
+		if (!x->re)
+			return efail(err, errlen, "out of memory");
+		r->nexpr++;
+		x->buf = r->b64.buf;
+		x->group = r->b64.group;
+		x->max_off = 1;
+		x->absolute = true;
+		x->b64 = true;
 	}
 	if (bsize_check(r, err, errlen) != 0)
 		return -1;

@@ -106,6 +106,26 @@ const struct sig_class *sig_class_find(const char *name, size_t len);
 
 /* ---- parsed rules (sig_rule.c) ------------------------------------------ */
 
+/*
+ * base64_decode[:bytes N][,offset M][,relative] then base64_data (Suricata's
+ * detect-base64-decode.c, relaxed decoding as in Suricata 7: bytes outside
+ * the alphabet are skipped, '=' ends). The window starts M bytes after the
+ * end of the previous element's match (relative) or after the start of
+ * buf, and is N input bytes long (default and cap SIG_B64_MAX) or ends with
+ * the buffer. The contents after base64_data are one group in the decoded
+ * bytes (SIG_BUF_BASE64), with their own small database per rule.
+ */
+#define SIG_B64_MAX 65535
+struct sig_b64 {
+	bool on, relative;
+	uint8_t buf;                     /* the buffer decoded */
+	uint16_t group;
+	int32_t trig;                    /* index in cond[] of the element the
+					  * window follows, -1: buffer start */
+	uint32_t bytes, offset;
+	uint32_t at;                     /* cond[] entries before base64_decode */
+};
+
 /* Unset numeric modifier (depth, offset, distance, within). */
 #define SIG_COND_UNSET INT32_MIN
 
@@ -179,6 +199,8 @@ struct sig_expr {
 	bool iscope;                     /* instance-scoped: only meaningful
 					  * together with the other conditions
 					  * of its group in one instance */
+	bool b64;                        /* its match end starts the rule's
+					  * base64_decode window */
 };
 
 enum sig_dirmask {
@@ -221,6 +243,19 @@ struct sig_fb {
 	uint8_t op;                      /* enum sig_fb_op */
 };
 
+/*
+ * filemd5 / filesha1 / filesha256 list: the file's digest is (neg: is not)
+ * one of n sorted digests of hash_len[kind] bytes. Decided per file by
+ * sig_scan_file_hashes through a virtual pattern (no Hyperscan: a list of
+ * a million digests is a binary search, not an expression).
+ */
+struct sig_hashlist {
+	uint8_t kind;                    /* enum sig_hash */
+	bool neg;
+	uint32_t n;
+	uint8_t *d;                      /* n * digest length, sorted */
+};
+
 struct sig_rule {
 	struct sig_rule_meta meta;       /* strings: msg owned, others static/interned */
 	struct sig_rset src, sport, dst, dport;
@@ -240,7 +275,13 @@ struct sig_rule {
 	bool fb_check;                   /* some isset/isnotset */
 	bool noalert;                    /* flowbits:noalert */
 	bool pass;                       /* action pass: the flow alerts no more */
+	struct sig_hashlist *hl;         /* file digest lists */
+	uint8_t nhl;
+	struct sig_b64 b64;
 };
+
+/* Longest cache directory path kept (sig_set_cache_dir), with its NUL. */
+#define SIG_CACHE_DIR_MAX 1024
 
 /* The parsed rule set. Owned by the caller until sig_engine_build. */
 struct sig_set {
@@ -257,8 +298,18 @@ struct sig_set {
 	char *fbname[SIG_FLOWBITS_MAX];  /* interned flowbit names */
 	uint32_t nfbname;
 
+	const char *const *ev_names;     /* sig_set_event_names */
+	const char *const *ev_canon;
+	unsigned nev;
+
 	uint32_t *sidhash;               /* open addressing: rule index + 1, 0 empty */
 	uint32_t sidhash_cap;            /* power of two */
+
+	/* sig_set_cache_dir (sig_cache.c): "" = no cache. A fixed array so
+	 * that sig_set_free has nothing more to free. cache_ro: the directory
+	 * exists but is not writable; entries are only loaded. */
+	char cache_dir[SIG_CACHE_DIR_MAX];
+	bool cache_ro;
 };
 
 /* Session-scoped buffers (smtp.helo) survive sig_flow_tx_end(). */
@@ -297,7 +348,9 @@ static inline bool sig_buf_is_multi(unsigned b)
 {
 	return b == SIG_BUF_SMTP_RCPT_TO || b == SIG_BUF_EMAIL_TO ||
 		b == SIG_BUF_EMAIL_CC || b == SIG_BUF_EMAIL_RECEIVED ||
-		b == SIG_BUF_EMAIL_URL || b == SIG_BUF_FILE_NAME;
+		b == SIG_BUF_EMAIL_URL || b == SIG_BUF_FILE_NAME ||
+		b == SIG_BUF_SMTP_COMMAND || b == SIG_BUF_FILE_MAGIC ||
+		b == SIG_BUF_APP_EVENT || b == SIG_BUF_BASE64;
 }
 
 /* Buffers with several instances per transaction (multi-instance block
@@ -322,6 +375,8 @@ struct sig_pat {
 	bool iscope;                     /* instance-scoped (sig_expr.iscope):
 					  * forgotten when its instance ends */
 	bool virt;                       /* virtual: a group matched (no db) */
+	uint32_t b64;                    /* decoder index + 1 whose window this
+					  * pattern's match end starts, 0 none */
 	void *re2;                       /* pcre2_code: confirms a prefilter match */
 	uint32_t inst_off, inst_n;       /* into sig_engine.pat_inst */
 };
@@ -362,7 +417,60 @@ struct sig_engine {
 	uint32_t *neg_inst;
 	uint32_t neg_off[SIG_BUF_COUNT][2], neg_n[SIG_BUF_COUNT][2];
 	uint32_t nconfirm;               /* patterns with re2 */
+	/* Hash-list conditions: virtual pattern hash_pid[i] matches when a
+	 * file's digest satisfies hash_list[i]. */
+	uint32_t *hash_pid;
+	const struct sig_hashlist **hash_list;
+	uint32_t nhash;
+	uint8_t need_hash;               /* bit per enum sig_hash */
+	/* base64_decode windows: one decoder per rule and direction. */
+	struct sig_b64dec {
+		uint32_t rule;
+		uint8_t buf, dir;
+		uint32_t trig_pid;
+		bool from_start;         /* the trigger is the buffer's first byte */
+		uint32_t offset, bytes;
+		struct hs_database *db;  /* its base64_data conditions */
+	} *b64dec;
+	uint32_t nb64dec;
+	uint32_t b64_maxbytes;           /* largest window of any decoder */
+
+	/* Compiled-database cache, during and after the build (sig_cache.c):
+	 * counts, the first problem, and the keys this build used (so a prune
+	 * keeps them). cache_state: SIG_CACHE_* bits of sig_cache.c (directory
+	 * checked, unusable, no more writes). */
+	unsigned cache_hits, cache_misses, cache_errors;
+	uint8_t cache_state;
+	char cache_note[320];
+	uint8_t cache_key[SIG_BUF_COUNT * 2][32];
+	unsigned ncache_key;
 };
+
+/* ---- compiled-database cache (sig_cache.c) ------------------------------ */
+
+struct hs_expr_ext;
+
+/* The inputs of one hs_compile_ext_multi call: what the cache key covers. */
+struct sig_cache_req {
+	unsigned mode;                   /* HS_MODE_BLOCK or HS_MODE_STREAM */
+	unsigned n;
+	const char *const *expr;
+	const unsigned *flags, *ids;
+	const struct hs_expr_ext *const *ext;   /* entries may be NULL */
+};
+
+/*
+ * The database for rq from set s's cache directory, or NULL: no cache, a
+ * miss, or a bad entry (counted in e, noted; never fatal). key receives the
+ * request's key for sig_cache_store. The database is the caller's.
+ */
+struct hs_database *sig_cache_load(struct sig_engine *e, const struct sig_set *s,
+				   const struct sig_cache_req *rq, uint8_t key[32]);
+/* Write db under key (after a miss). Failures are counted and noted. */
+void sig_cache_store(struct sig_engine *e, const struct sig_set *s,
+		     const uint8_t key[32], const struct hs_database *db);
+/* After a successful build: delete stale entries (see sig.h). */
+void sig_cache_prune(struct sig_engine *e, const struct sig_set *s);
 
 /* PCRE2 match limits for confirmations (Suricata's defaults are 3500 /
  * 1500; a confirmation that hits one is a non-match, counted). */

@@ -62,6 +62,10 @@ static const char *const sig_buf_names[SIG_BUF_COUNT] = {
 	[SIG_BUF_EMAIL_BODY] = "email.body",
 	[SIG_BUF_FILE_NAME] = "file.name",
 	[SIG_BUF_FILE_DATA] = "file.data",
+	[SIG_BUF_SMTP_COMMAND] = "smtp.command",
+	[SIG_BUF_FILE_MAGIC] = "file.magic",
+	[SIG_BUF_APP_EVENT] = "app-layer-event",
+	[SIG_BUF_BASE64] = "base64_data",
 };
 
 const char *sig_buf_name(enum sig_buf b)
@@ -238,6 +242,9 @@ static void rule_free(struct sig_rule *r)
 	free(r->cond);
 	free(r->bsz);
 	free(r->fb);
+	for (unsigned i = 0; i < r->nhl; i++)
+		free(r->hl[i].d);
+	free(r->hl);
 	sig_rule_exprs_free(r);
 	memset(r, 0, sizeof(*r));
 }
@@ -1134,6 +1141,312 @@ static int kw_flowbits(struct rp *rp, const struct opt *o)
 	return 0;
 }
 
+/* ---- app-layer-event, file.magic, digest lists, filesize ------------ */
+
+void sig_set_event_names(struct sig_set *s, const char *const *names,
+			 const char *const *canon, unsigned n)
+{
+	if (!s)
+		return;
+	s->ev_names = names;
+	s->ev_canon = canon;
+	s->nev = names ? n : 0;
+}
+
+/* An exact content (startswith, endswith) on buffer b in a new group. */
+static int exact_content(struct rp *rp, uint8_t b, const char *text, size_t len,
+			 bool nocase, bool neg)
+{
+	struct sig_cond c = {
+		.buf = b, .flags = (uint8_t)(SIG_COND_STARTSWITH | SIG_COND_ENDSWITH |
+					     (nocase ? SIG_COND_NOCASE : 0) |
+					     (neg ? SIG_COND_NEGATED : 0)),
+		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
+		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
+	};
+
+	if (sig_buf_is_multi(b) && new_group(rp, &c.group) != 0)
+		return -1;
+	c.bytes = malloc(len ? len : 1);
+	if (!c.bytes)
+		return fail(rp, "out of memory");
+	memcpy(c.bytes, text, len);
+	c.len = (uint32_t)len;
+	if (cond_push(rp, &c) != 0)
+		return -1;
+	/* not a sticky buffer: later contents stay where they were */
+	rp->last = -1;
+	return 0;
+}
+
+/*
+ * app-layer-event:NAME (Suricata's detect-app-layer-event.c). NAME must be
+ * one the sensor registered (sig_set_event_names); the rule then has the
+ * condition "this event was raised", an exact match in SIG_BUF_APP_EVENT.
+ */
+static int kw_app_event(struct rp *rp, const struct opt *o)
+{
+	const char *p = o->val;
+	size_t len = o->vlen;
+	bool neg = false;
+
+	if (len && p[0] == '!') {
+		neg = true;
+		p++;
+		len--;
+		trim(&p, &len);
+	}
+	if (neg)
+		return fail(rp, "negated app-layer-event not supported");
+	for (unsigned i = 0; i < rp->s->nev; i++) {
+		const char *canon;
+
+		if (!tok_eq(p, len, rp->s->ev_names[i]))
+			continue;
+		canon = rp->s->ev_canon && rp->s->ev_canon[i] ? rp->s->ev_canon[i] :
+			rp->s->ev_names[i];
+		return exact_content(rp, SIG_BUF_APP_EVENT, canon, strlen(canon), false, false);
+	}
+	return fail(rp, "unknown app-layer-event '%.*s'", show(len), p);
+}
+
+/* filemagic:"text" (Suricata 5's form): file.magic; content:"text"; nocase. */
+static int kw_filemagic(struct rp *rp, const struct opt *o)
+{
+	struct sig_cond c = {
+		.buf = SIG_BUF_FILE_MAGIC, .flags = SIG_COND_NOCASE,
+		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
+		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
+	};
+	const char *p = o->val;
+	size_t len = o->vlen;
+
+	if (rp->sticky_pending)
+		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
+	if (len && p[0] == '!') {
+		c.flags |= SIG_COND_NEGATED;
+		p++;
+		len--;
+		trim(&p, &len);
+	}
+	if (new_group(rp, &c.group) != 0)
+		return -1;
+	if (content_decode(rp, p, len, &c.bytes, &c.len) != 0)
+		return -1;
+	if (cond_push(rp, &c) != 0)
+		return -1;
+	rp->cur_buf = SIG_BUF_STREAM;
+	rp->cur_group = 0;
+	return 0;
+}
+
+static int hex_nibble(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int digest_cmp_len;
+
+static int digest_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, (size_t)digest_cmp_len);
+}
+
+/*
+ * filemd5 / filesha1 / filesha256:[!]FILE — FILE holds one hex digest per
+ * line (anything after it on the line is ignored, as are blank lines and
+ * lines starting with '#'), like Suricata's lists. A relative FILE is
+ * looked up beside the rule file. A malformed line skips the rule with its
+ * line number: a list silently missing entries would under-match.
+ */
+static int kw_filehash(struct rp *rp, const struct opt *o)
+{
+	static const unsigned dlen[SIG_HASH_COUNT] = { 16, 20, 32 };
+	uint8_t kind = tok_eq(o->name, o->nlen, "filemd5") ? SIG_HASH_MD5 :
+		tok_eq(o->name, o->nlen, "filesha1") ? SIG_HASH_SHA1 : SIG_HASH_SHA256;
+	const char *p = o->val;
+	size_t len = o->vlen, cap = 0, n = 0;
+	struct sig_hashlist h = { .kind = kind };
+	struct sig_hashlist *nh;
+	char path[4096], line[1024];
+	unsigned lineno = 0;
+	FILE *fp;
+
+	if (len && p[0] == '!') {
+		h.neg = true;
+		p++;
+		len--;
+		trim(&p, &len);
+	}
+	if (len >= 2 && p[0] == '"' && p[len - 1] == '"') {
+		p++;
+		len -= 2;
+	}
+	if (len == 0 || len >= 2048)
+		return fail(rp, "invalid %.*s file name", show(o->nlen), o->name);
+	if (p[0] == '/' || !strchr(rp->r.meta.file, '/'))
+		snprintf(path, sizeof(path), "%.*s", (int)len, p);
+	else
+		snprintf(path, sizeof(path), "%.*s/%.*s",
+			 (int)(strrchr(rp->r.meta.file, '/') - rp->r.meta.file),
+			 rp->r.meta.file, (int)len, p);
+	fp = fopen(path, "r");
+	if (!fp)
+		return fail(rp, "%.*s list %s: %s", show(o->nlen), o->name, path, strerror(errno));
+	while (fgets(line, sizeof(line), fp)) {
+		const char *q = line;
+		uint8_t d[32];
+		unsigned k = 0;
+
+		lineno++;
+		while (is_space(*q))
+			q++;
+		if (*q == '\0' || *q == '#')
+			continue;
+		for (; k < dlen[kind] * 2 && hex_nibble((unsigned char)q[k]) >= 0; k++)
+			if (k & 1)
+				d[k / 2] = (uint8_t)(d[k / 2] << 4 | hex_nibble((unsigned char)q[k]));
+			else
+				d[k / 2] = (uint8_t)hex_nibble((unsigned char)q[k]);
+		if (k != dlen[kind] * 2 || (q[k] && !is_space(q[k]))) {
+			fclose(fp);
+			free(h.d);
+			return fail(rp, "%s:%u: not a %s digest", path, lineno,
+				    kind == SIG_HASH_MD5 ? "MD5" : kind == SIG_HASH_SHA1 ? "SHA-1" :
+				    "SHA-256");
+		}
+		if (n == cap) {
+			uint8_t *nd;
+
+			cap = cap ? cap * 2 : 64;
+			nd = realloc(h.d, cap * dlen[kind]);
+			if (!nd) {
+				fclose(fp);
+				free(h.d);
+				return fail(rp, "out of memory");
+			}
+			h.d = nd;
+		}
+		memcpy(h.d + n++ * dlen[kind], d, dlen[kind]);
+	}
+	fclose(fp);
+	if (n == 0) {
+		free(h.d);
+		return fail(rp, "%.*s list %s has no digest", show(o->nlen), o->name, path);
+	}
+	digest_cmp_len = (int)dlen[kind];
+	qsort(h.d, n, dlen[kind], digest_cmp);
+	h.n = (uint32_t)n;
+	if (rp->r.nhl == UINT8_MAX || !(nh = realloc(rp->r.hl, (rp->r.nhl + 1u) * sizeof(*nh)))) {
+		free(h.d);
+		return fail(rp, "out of memory");
+	}
+	rp->r.hl = nh;
+	rp->r.hl[rp->r.nhl++] = h;
+	return 0;
+}
+
+/* filesize: the file's length — bsize on file.data (Suricata's filesize
+ * and bsize share one integer syntax). */
+static int kw_filesize(struct rp *rp, const struct opt *o)
+{
+	struct sig_bsize b;
+	struct sig_bsize *nb;
+
+	if (sig_bsize_parse(o->val, o->vlen, &b, rp->err, sizeof(rp->err)) != 0)
+		return -1;
+	b.buf = SIG_BUF_FILE_DATA;
+	b.group = 0;
+	nb = realloc(rp->r.bsz, (rp->r.nbsz + 1) * sizeof(*nb));
+	if (!nb)
+		return fail(rp, "out of memory");
+	rp->r.bsz = nb;
+	rp->r.bsz[rp->r.nbsz++] = b;
+	return 0;
+}
+
+/*
+ * base64_decode[:bytes N][,offset M][,relative] (see struct sig_b64) and
+ * base64_data, which makes the contents after it inspect the decoded bytes.
+ * One decode per rule; nothing may follow base64_decode in its own buffer
+ * (Suricata moves everything after it to base64_data).
+ */
+static int kw_base64_decode(struct rp *rp, const struct opt *o)
+{
+	struct sig_b64 *b = &rp->r.b64;
+	const char *p = o->has_val ? o->val : "", *end = p + (o->has_val ? o->vlen : 0);
+
+	if (b->on)
+		return fail(rp, "more than one base64_decode");
+	rp->sticky_pending = NULL;      /* the decode inspects the buffer */
+	if (rp->cur_buf == SIG_BUF_BASE64)
+		return fail(rp, "base64_decode of base64_data not supported");
+	b->bytes = SIG_B64_MAX;
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p)), *q = p;
+		size_t ql = (size_t)((comma ? comma : end) - p);
+		uint32_t v;
+
+		trim(&q, &ql);
+		if (tok_eq(q, ql, "relative")) {
+			b->relative = true;
+		} else if (ql > 6 && strncmp(q, "bytes", 5) == 0 && is_space(q[5])) {
+			const char *n = q + 6;
+			size_t nl = ql - 6;
+
+			trim(&n, &nl);
+			if (!parse_u32(n, nl, &v) || v == 0 || v > SIG_B64_MAX)
+				return fail(rp, "invalid base64_decode bytes '%.*s'", show(nl), n);
+			b->bytes = v;
+		} else if (ql > 7 && strncmp(q, "offset", 6) == 0 && is_space(q[6])) {
+			const char *n = q + 7;
+			size_t nl = ql - 7;
+
+			trim(&n, &nl);
+			if (!parse_u32(n, nl, &v) || v > SIG_B64_MAX)
+				return fail(rp, "invalid base64_decode offset '%.*s'", show(nl), n);
+			b->offset = v;
+		} else if (ql) {
+			return fail(rp, "unsupported base64_decode option '%.*s'", show(ql), q);
+		}
+		p = comma ? comma + 1 : end;
+	}
+	b->trig = -1;
+	if (b->relative) {
+		if (rp->last < 0 || rp->r.cond[rp->last].buf != rp->cur_buf ||
+		    rp->r.cond[rp->last].group != rp->cur_group)
+			return fail(rp, "base64_decode relative needs a preceding content or pcre");
+		b->trig = rp->last;
+	}
+	b->on = true;
+	b->at = rp->r.ncond;
+	b->buf = rp->cur_buf;
+	b->group = rp->cur_group;
+	return 0;
+}
+
+static int kw_base64_data(struct rp *rp, const struct opt *o)
+{
+	(void)o;
+	if (!rp->r.b64.on)
+		return fail(rp, "base64_data without base64_decode");
+	if (rp->cur_buf == SIG_BUF_BASE64)
+		return fail(rp, "base64_data twice");
+	if (rp->r.ncond > rp->r.b64.at)
+		return fail(rp, "a match between base64_decode and base64_data not supported");
+	if (rp->sticky_pending)
+		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
+	rp->cur_buf = SIG_BUF_BASE64;
+	if (new_group(rp, &rp->cur_group) != 0)
+		return -1;
+	rp->sticky_pending = "base64_data";
+	rp->last = -1;
+	return 0;
+}
+
 static int kw_sticky(struct rp *rp, const struct opt *o);
 
 enum { KW_VAL_NONE, KW_VAL_REQ, KW_VAL_OPT };
@@ -1171,6 +1484,14 @@ static const struct kw sig_keywords[] = {
 	{ "bsize", kw_bsize, KW_VAL_REQ },
 	{ "isdataat", kw_isdataat, KW_VAL_REQ },
 	{ "flowbits", kw_flowbits, KW_VAL_REQ },
+	{ "app-layer-event", kw_app_event, KW_VAL_REQ },
+	{ "filemagic", kw_filemagic, KW_VAL_REQ },
+	{ "filemd5", kw_filehash, KW_VAL_REQ },
+	{ "filesha1", kw_filehash, KW_VAL_REQ },
+	{ "filesha256", kw_filehash, KW_VAL_REQ },
+	{ "filesize", kw_filesize, KW_VAL_REQ },
+	{ "base64_decode", kw_base64_decode, KW_VAL_OPT },
+	{ "base64_data", kw_base64_data, KW_VAL_NONE },
 	{ "filename", kw_filename, KW_VAL_REQ },
 	{ "fileext", kw_filename, KW_VAL_REQ },
 	/* Sticky buffers: sig_buf_names[1..], and Suricata's legacy alias */
@@ -1191,6 +1512,8 @@ static const struct kw sig_keywords[] = {
 	{ "file.name", kw_sticky, KW_VAL_NONE },
 	{ "file.data", kw_sticky, KW_VAL_NONE },
 	{ "file_data", kw_sticky, KW_VAL_NONE },
+	{ "smtp.command", kw_sticky, KW_VAL_NONE },
+	{ "file.magic", kw_sticky, KW_VAL_NONE },
 };
 
 static int kw_sticky(struct rp *rp, const struct opt *o)
@@ -1384,13 +1707,24 @@ static int finish_rule(struct rp *rp)
 		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
 	if (!rp->have_sid)
 		return fail(rp, "rule has no sid");
-	if (r->ncond == 0 && r->nbsz == 0)
+	if (r->ncond == 0 && r->nbsz == 0 && r->nhl == 0)
 		return fail(rp, "rule has no content");
+	if (r->b64.on) {
+		bool data = false;
+
+		for (uint32_t i = 0; i < r->ncond; i++)
+			data = data || r->cond[i].buf == SIG_BUF_BASE64;
+		if (!data)
+			return fail(rp, "base64_decode without base64_data contents");
+	}
 	if (sig_rule_exprs(r, rp->err, sizeof(rp->err)) != 0)
 		return -1;
 	for (uint32_t i = 0; i < r->nexpr; i++)
-		if (r->expr[i].buf != SIG_BUF_STREAM && !smtp_buf)
+		if (r->expr[i].buf != SIG_BUF_STREAM && r->expr[i].buf != SIG_BUF_APP_EVENT &&
+		    r->expr[i].buf != SIG_BUF_BASE64 && !smtp_buf)
 			smtp_buf = r->expr[i].buf;
+	if (r->nhl && !smtp_buf)
+		smtp_buf = SIG_BUF_FILE_DATA;
 	r->dirs = rp->flow_dirs ? rp->flow_dirs : SIG_DM_BOTH;
 	if (smtp_buf) {
 		/* The smtp.*, email.* and file.* buffers are client data: the

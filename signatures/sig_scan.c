@@ -91,6 +91,10 @@
 
 #define SIG_FLOW_SLOTS 24
 
+/* base64_decode windows being collected at once, per worker (each up to
+ * the largest window a rule asks for); more is counted (base64_no_slot). */
+#define SIG_B64_WINDOWS 32
+
 enum { ENT_SESS = 0, ENT_TX = 1, ENT_FIRED = 2, ENT_KIND_MASK = 3 };
 
 /* Streams a flow can hold: raw stream per direction, message data, the
@@ -123,6 +127,9 @@ struct sig_flow {
 	bool passed;                    /* a pass rule matched: no more alerts */
 	uint32_t idx;                   /* slot in the thread's pool */
 	uint64_t fb[SIG_FLOWBITS_MAX / 64]; /* flowbits (flow-scoped) */
+	uint64_t soff[SK_COUNT];        /* bytes scanned since each stream opened
+					 * (Hyperscan's offsets count from there) */
+	uint8_t nwin;                   /* base64 windows this flow holds */
 	hs_stream_t *st[SK_COUNT];
 	uint32_t ent[SIG_FLOW_SLOTS];
 };
@@ -152,6 +159,20 @@ struct sig_thread {
 	uint32_t *pend;
 	uint32_t npend, cappend;
 	bool in_process;
+	/* base64_decode: triggers seen by the scan that just returned
+	 * (pattern, match end), and the windows being collected. */
+	struct b64trig { uint32_t pid; uint64_t to; } trig[16];
+	uint32_t ntrig;
+	struct b64win {
+		struct sig_flow *f;      /* NULL: free */
+		uint32_t dec;
+		uint8_t k;               /* SK_* it reads; SK_COUNT: block */
+		uint64_t start;          /* stream offset of the window's first byte */
+		uint32_t have, want;
+		void *ctx;               /* the scan's, for the alert */
+		uint8_t *buf;
+	} win[SIG_B64_WINDOWS];
+	uint8_t *b64out;                /* decoded bytes of one window */
 	uint32_t *mlist;                /* pattern ids matched by this scan */
 	uint64_t *seen;                 /* the same, as a bitmap */
 
@@ -234,7 +255,12 @@ static int on_match(unsigned int id, unsigned long long from,
 	if (!(*w & bit)) {
 		*w |= bit;
 		t->mlist[t->nmatch++] = id;
+		/* the first match end in this scan opens the window */
+		if (t->e->pat[id].b64 && t->ntrig < sizeof(t->trig) / sizeof(t->trig[0]))
+			t->trig[t->ntrig++] = (struct b64trig){ id, to };
 	}
+	(void)from;
+	(void)flags;
 	return 0;
 }
 
@@ -534,6 +560,183 @@ static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 	t->nmatch = 0;
 }
 
+/* ---- base64_decode windows ------------------------------------------ */
+
+/* Base64 digit value, -1 outside the alphabet. (The sensor's SMTP AUTH
+ * and MIME decoders have their own: this library depends on nothing of
+ * the sensor's.) */
+static inline int b64val(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Relaxed decoding (Suricata 7's mode for base64_decode): bytes outside
+ * the alphabet are skipped, '=' ends the data. */
+static size_t b64_relax(const uint8_t *in, size_t n, uint8_t *out)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && in[i] != '='; i++) {
+		int v = b64val(in[i]);
+
+		if (v < 0)
+			continue;
+		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return o;
+}
+
+/* Decode a window and scan the decoder's base64_data database; its
+ * matches are decided like any other scan's. */
+static void b64_decide(struct sig_thread *t, struct sig_flow *f, uint32_t dec,
+		       const uint8_t *in, size_t n, void *ctx)
+{
+	const struct sig_b64dec *d = &t->e->b64dec[dec];
+	size_t m;
+
+	if (!d->db || !n)
+		return;
+	m = b64_relax(in, n, t->b64out);
+	t->st.base64_decodes++;
+	if (!m)
+		return;
+	if (hs_scan((const hs_database_t *)d->db, (const char *)t->b64out, (unsigned)m, 0,
+		    t->scratch, on_match, t) != HS_SUCCESS)
+		t->st.scan_errors++;
+	if (t->nmatch)
+		process(t, f, ctx);
+}
+
+static void win_finish(struct sig_thread *t, struct b64win *w, bool decide)
+{
+	struct sig_flow *f = w->f;
+
+	w->f = NULL;
+	f->nwin--;
+	if (decide)
+		b64_decide(t, f, w->dec, w->buf, w->have, w->ctx);
+}
+
+/* Windows of f on stream k: take what chunk [off, off + len) holds. */
+static void win_feed(struct sig_thread *t, struct sig_flow *f, unsigned k, uint64_t off,
+		     const uint8_t *data, size_t len, void *ctx)
+{
+	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++) {
+		struct b64win *w = &t->win[i];
+		uint64_t from, to;
+
+		if (w->f != f || w->k != k)
+			continue;
+		from = w->start + w->have;
+		to = w->start + w->want;
+		if (from < off)
+			from = off;
+		if (to > off + len)
+			to = off + len;
+		if (to > from) {
+			memcpy(w->buf + (from - w->start), data + (from - off), (size_t)(to - from));
+			w->have = (uint32_t)(to - w->start);
+		}
+		w->ctx = ctx;
+		if (w->have == w->want)
+			win_finish(t, w, true);
+	}
+}
+
+/* The stream k of f ends (decide: with what the windows hold; else, after
+ * a gap, they are dropped) — or, k == SK_COUNT, every window of f. */
+static void win_end(struct sig_thread *t, struct sig_flow *f, unsigned k, bool decide)
+{
+	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++)
+		if (t->win[i].f == f && (k == SK_COUNT || t->win[i].k == k))
+			win_finish(t, &t->win[i], decide);
+}
+
+static bool win_busy(const struct sig_thread *t, const struct sig_flow *f, uint32_t dec)
+{
+	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++)
+		if (t->win[i].f == f && t->win[i].dec == dec)
+			return true;
+	return false;
+}
+
+/* Open decoder dec's window at stream offset start (stream k). */
+static void win_open(struct sig_thread *t, struct sig_flow *f, uint32_t dec, unsigned k,
+		     uint64_t start, void *ctx)
+{
+	if (win_busy(t, f, dec))
+		return;        /* the first trigger's window decides (Suricata) */
+	for (unsigned i = 0; i < SIG_B64_WINDOWS; i++) {
+		struct b64win *w = &t->win[i];
+
+		if (w->f)
+			continue;
+		w->f = f;
+		w->dec = dec;
+		w->k = (uint8_t)k;
+		w->start = start;
+		w->have = 0;
+		w->want = t->e->b64dec[dec].bytes;
+		w->ctx = ctx;
+		f->nwin++;
+		return;
+	}
+	t->st.base64_no_slot++;
+}
+
+/* After a block scan: decode the windows it triggered straight from the
+ * buffer. */
+static void b64_block(struct sig_thread *t, struct sig_flow *f, const uint8_t *data,
+		      size_t len, void *ctx)
+{
+	const struct sig_engine *e = t->e;
+	uint32_t n = t->ntrig;
+	struct b64trig trig[sizeof(t->trig) / sizeof(t->trig[0])];
+
+	memcpy(trig, t->trig, n * sizeof(trig[0]));
+	t->ntrig = 0;
+	for (uint32_t j = 0; j < n; j++) {
+		uint32_t dec = e->pat[trig[j].pid].b64 - 1;
+		const struct sig_b64dec *d = &e->b64dec[dec];
+		uint64_t s0 = trig[j].to - d->from_start + d->offset;
+
+		if (s0 < len)
+			b64_decide(t, f, dec, data + s0,
+				   len - s0 < d->bytes ? (size_t)(len - s0) : d->bytes, ctx);
+	}
+}
+
+/* After a stream scan of chunk [off, off + len) of stream k: open the
+ * windows it triggered, then feed all of them. */
+static void b64_stream(struct sig_thread *t, struct sig_flow *f, unsigned k, uint64_t off,
+		       const uint8_t *data, size_t len, void *ctx)
+{
+	const struct sig_engine *e = t->e;
+
+	for (uint32_t j = 0; j < t->ntrig; j++) {
+		uint32_t dec = e->pat[t->trig[j].pid].b64 - 1;
+		const struct sig_b64dec *d = &e->b64dec[dec];
+
+		win_open(t, f, dec, k, t->trig[j].to - d->from_start + d->offset, ctx);
+	}
+	t->ntrig = 0;
+	if (f->nwin)
+		win_feed(t, f, k, off, data, len, ctx);
+}
+
 /* ---- stream pool ---------------------------------------------------- */
 
 static hs_stream_t *stream_take(struct sig_thread *t, unsigned k)
@@ -591,6 +794,7 @@ static hs_stream_t *flow_stream(struct sig_thread *t, struct sig_flow *f,
 		return NULL;
 	}
 	f->st[k] = s;
+	f->soff[k] = 0;
 	return s;
 }
 
@@ -607,8 +811,13 @@ static void flow_stream_end(struct sig_thread *t, struct sig_flow *f,
 	t->cur_gapped = (f->gapped >> k) & 1;
 	stream_give(t, k, s, report);
 	t->cur_gapped = false;
+	t->ntrig = 0;      /* a window opened at the end would hold nothing */
 	if (t->nmatch)
 		process(t, f, ctx);
+	/* base64 windows still open end with the stream: decoded as they are
+	 * (Suricata decodes to the end of its buffer), or dropped after a gap */
+	if (f->nwin)
+		win_end(t, f, k, report);
 }
 
 static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
@@ -621,6 +830,7 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 	t->st.scans++;
 	t->st.bytes_scanned += len;
 	t->cur_gapped = (f->gapped >> k) & 1;
+	t->ntrig = 0;
 	while (len) {
 		/* Hyperscan lengths are unsigned int. */
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
@@ -631,6 +841,9 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 			t->st.scan_errors++;
 		if (t->nmatch)
 			process(t, f, ctx);
+		if (t->e->nb64dec)
+			b64_stream(t, f, k, f->soff[k], data, n, ctx);
+		f->soff[k] += n;
 		data += n;
 		len -= n;
 	}
@@ -664,6 +877,9 @@ static void thread_release(struct sig_thread *t)
 	free(t->freeidx);
 	free(t->mlist);
 	free(t->pend);
+	free(t->b64out);
+	for (unsigned i = 0; i < SIG_B64_WINDOWS; i++)
+		free(t->win[i].buf);
 	free(t->seen);
 	pcre2_match_data_free(t->md);
 	pcre2_match_context_free(t->mctx);
@@ -703,6 +919,14 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 			goto fail;
 		pcre2_set_match_limit(t->mctx, SIG_PCRE_MATCH_LIMIT);
 		pcre2_set_depth_limit(t->mctx, SIG_PCRE_DEPTH_LIMIT);
+	}
+	if (e->nb64dec) {
+		t->b64out = malloc(e->b64_maxbytes / 4 * 3 + 4);
+		if (!t->b64out)
+			goto fail;
+		for (unsigned i = 0; i < SIG_B64_WINDOWS; i++)
+			if (!(t->win[i].buf = malloc(e->b64_maxbytes)))
+				goto fail;
 	}
 	t->max_flows = max_flows;
 	for (uint32_t i = 0; i < e->set->nrules; i++)
@@ -810,6 +1034,8 @@ void sig_flow_close(struct sig_thread *t, struct sig_flow *f, void *ctx)
 		return;
 	for (unsigned k = 0; k < SK_COUNT; k++)
 		flow_stream_end(t, f, k, true, ctx);
+	if (f->nwin)
+		win_end(t, f, SK_COUNT, true);
 	f->live = false;
 	t->freeidx[t->nfree++] = f->idx;
 #ifdef MT_POOL_MALLOC
@@ -820,8 +1046,12 @@ void sig_flow_close(struct sig_thread *t, struct sig_flow *f, void *ctx)
 
 void sig_flow_tx_end(struct sig_thread *t, struct sig_flow *f)
 {
-	if (f)
-		ent_drop(f, 1u << ENT_TX | 1u << ENT_FIRED);
+	if (!f)
+		return;
+	/* a window's trigger is a transaction-scoped match: decide it now */
+	if (f->nwin)
+		win_end(t, f, SK_COUNT, true);
+	ent_drop(f, 1u << ENT_TX | 1u << ENT_FIRED);
 }
 
 /* ---- public: scanning ----------------------------------------------- */
@@ -872,6 +1102,7 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 		len = UINT32_MAX;
 	t->st.scans++;
 	t->st.bytes_scanned += len;
+	t->ntrig = 0;
 	rc = hs_scan(db, (const char *)data, (unsigned)len, 0, t->scratch,
 		     on_match, t);
 	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
@@ -886,6 +1117,53 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 		confirm(t, data, len);
 	if (t->e->neg_n[b][dir])
 		neg_decide(t, f, b, dir, true, ctx);
+	if (t->nmatch)
+		process(t, f, ctx);
+	if (t->e->nb64dec)
+		b64_block(t, f, data, len, ctx);
+}
+
+static const unsigned hash_len[SIG_HASH_COUNT] = { 16, 20, 32 };
+
+static bool hashlist_has(const struct sig_hashlist *h, const uint8_t *d)
+{
+	size_t lo = 0, hi = h->n, n = hash_len[h->kind];
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(h->d + mid * n, d, n);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+void sig_scan_file_hashes(struct sig_thread *t, struct sig_flow *f,
+			  const uint8_t *md5, const uint8_t *sha1,
+			  const uint8_t *sha256, void *ctx)
+{
+	const struct sig_engine *e;
+	const uint8_t *dig[SIG_HASH_COUNT] = { md5, sha1, sha256 };
+
+	if (!t || !f || !t->e->nhash)
+		return;
+	e = t->e;
+	for (uint32_t i = 0; i < e->nhash; i++) {
+		const struct sig_hashlist *h = e->hash_list[i];
+		uint32_t pid = e->hash_pid[i];
+
+		if (!dig[h->kind] || hashlist_has(h, dig[h->kind]) == h->neg)
+			continue;
+		if (!seen_now(t, pid)) {
+			t->seen[pid >> 6] |= 1ull << (pid & 63);
+			t->mlist[t->nmatch++] = pid;
+		}
+	}
 	if (t->nmatch)
 		process(t, f, ctx);
 }

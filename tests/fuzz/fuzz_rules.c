@@ -109,6 +109,14 @@ static void scan_all(struct sig_thread *t, struct sig_flow *f,
 		scan_lines(t, f, (enum sig_buf)b, data, size);
 		(void)sig_engine_has_buf(NULL, (enum sig_buf)b);
 	}
+	/* file digests taken from the input (a list entry may be in it) */
+	{
+		uint8_t d[32] = { 0 };
+
+		memcpy(d, data, size < sizeof(d) ? size : sizeof(d));
+		sig_scan_file_hashes(t, f, d, d, d, NULL);
+		sig_scan_file_hashes(t, f, NULL, d, NULL, NULL);
+	}
 	/* interleaved part and file, lazily opened data */
 	sig_stream_begin(t, f, SIG_BUF_EMAIL_BODY);
 	sig_stream_scan(t, f, SIG_BUF_FILE_DATA, data, half, NULL);
@@ -131,8 +139,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char path[64], err[512];
 	int fd;
 
+	static const char *const ev[] = { "smtp.bare_lf", "smtp.invalid_reply",
+					  "smtp.max_command_line_len_exceeded" };
+	static const char *const canon[] = { NULL, NULL, "smtp.command_line_too_long" };
+
 	if (!s)
 		return 0;
+	sig_set_event_names(s, ev, canon, 3);
 	set_vars(s, data, size);
 	fd = memfd_create("fuzz_rules", 0);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {

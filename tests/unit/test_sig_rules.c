@@ -253,10 +253,22 @@ static const struct skip_case skip_cases[] = {
 	{ HDR "(content:\"x\"; threshold:type both, track by_src, count 1, seconds 9; "
 	  "detection_filter:track by_dst, count 2, seconds 9; sid:125;)",
 	  "more than one threshold/detection_filter", 125 },
-	{ HDR "(content:\"x\"; base64_decode; base64_data; content:\"y\"; sid:121;)",
-	  "unsupported option 'base64_decode'", 121 },
-	{ HDR "(filemagic:\"PE32\"; sid:122;)", "unsupported option 'filemagic'", 122 },
-	{ HDR "(file.magic; content:\"x\"; sid:123;)", "unsupported option 'file.magic'", 123 },
+	{ HDR "(content:\"x\"; base64_decode; content:\"z\"; base64_data; content:\"y\"; "
+	  "sid:121;)", "a match between base64_decode and base64_data not supported", 121 },
+	{ HDR "(content:\"x\"; base64_data; content:\"y\"; sid:228;)",
+	  "base64_data without base64_decode", 228 },
+	{ HDR "(base64_decode:relative; base64_data; content:\"y\"; sid:229;)",
+	  "base64_decode relative needs a preceding content or pcre", 229 },
+	{ HDR "(content:\"x\"; base64_decode:bytes 0; base64_data; content:\"y\"; sid:230;)",
+	  "invalid base64_decode bytes '0'", 230 },
+	{ HDR "(content:\"x\"; base64_decode:relative; sid:231;)",
+	  "base64_decode without base64_data contents", 231 },
+	{ HDR "(content:\"x\"; base64_decode:relative; base64_data; content:!\"y\"; sid:232;)",
+	  "base64_data: a negated match not supported", 232 },
+	{ HDR "(filemagic:\"PE32\"; flow:to_client; sid:122;)",
+	  "buffer 'file.magic' is to_server only but rule has flow:to_client", 122 },
+	{ HDR "(app-layer-event:smtp.bare_lf; sid:123;)",
+	  "unknown app-layer-event 'smtp.bare_lf'", 123 },
 	{ HDR "(content:\"x\"; some_future_keyword:1; sid:124;)",
 	  "unsupported option 'some_future_keyword'", 124 },
 	{ HDR "(http.uri; content:\"x\"; sid:125;)", "unsupported option 'http.uri'", 125 },
@@ -538,7 +550,8 @@ static void test_buf_names(void)
 		"stream", "smtp.helo", "smtp.mail_from", "smtp.rcpt_to", "smtp.data",
 		"email.from", "email.to", "email.cc", "email.subject", "email.date",
 		"email.message_id", "email.x_mailer", "email.received", "email.url",
-		"email.body", "file.name", "file.data",
+		"email.body", "file.name", "file.data", "smtp.command", "file.magic",
+		"app-layer-event", "base64_data",
 	};
 
 	for (unsigned b = 0; b < SIG_BUF_COUNT; b++)
@@ -546,8 +559,13 @@ static void test_buf_names(void)
 	CHECK_STR(sig_buf_name(SIG_BUF_COUNT), "invalid");
 	/* each name (and the file_data alias) is accepted as a sticky buffer */
 	for (unsigned b = 1; b <= SIG_BUF_COUNT; b++) {
-		struct sig_set *s = sig_set_new();
+		struct sig_set *s;
 		struct diag_rec d = { 0 };
+
+		/* app-layer-event is a keyword with a value, not a sticky buffer */
+		if (b == SIG_BUF_APP_EVENT || b == SIG_BUF_BASE64)
+			continue;
+		s = sig_set_new();
 		char rule[256];
 
 		snprintf(rule, sizeof(rule), HDR "(%s; content:\"x\"; sid:1;)",

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "check.h"
 #include "sig.h"
@@ -401,6 +403,261 @@ static void test_flowbits(void)
 	CHECK_EQ_U(count_sid(&al, 9), 1);
 	sig_flow_close(t, f, NULL);
 	sig_flow_close(t, g, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- app-layer-event and file digest lists -------------------------- */
+
+static const char *const ev_names[] = {
+	"smtp.bare_lf", "smtp.max_command_line_len_exceeded", "smtp.invalid_reply",
+};
+static const char *const ev_canon[] = {
+	NULL, "smtp.command_line_too_long", NULL,
+};
+
+static struct sig_engine *engine_ev(const char *const *rules, size_t n, const char *file)
+{
+	struct sig_set *s = sig_set_new();
+	struct sig_engine *e = NULL;
+	unsigned bad = 0;
+	char err[256];
+
+	sig_set_event_names(s, ev_names, ev_canon, 3);
+	for (size_t i = 0; i < n; i++)
+		sig_set_add_rule(s, rules[i], file, (unsigned)i + 1, print_diag, &bad);
+	CHECK_EQ_U(bad, 0);
+	if (sig_engine_build(s, &e, err, sizeof(err)) != 0) {
+		fprintf(stderr, "build failed: %s\n", err);
+		CHECK(0);
+		return NULL;
+	}
+	return e;
+}
+
+static void test_app_events(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (flow:to_server; app-layer-event:smtp.bare_lf; sid:1;)",
+		"alert smtp any any -> any any (app-layer-event:smtp.max_command_line_len_exceeded; "
+		"sid:2;)",
+		"alert smtp any any -> any any (flow:to_client; app-layer-event:smtp.invalid_reply; "
+		"sid:3;)",
+		/* with a content: both in the transaction */
+		"alert smtp any any -> any any (flow:to_server; content:\"XEXCH50\"; "
+		"app-layer-event:smtp.bare_lf; sid:4;)",
+	};
+	struct sig_engine *e = engine_ev(rules, 4, "ev.rules");
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f;
+	struct sig_set *s = sig_set_new();
+	unsigned bad = 0;
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	sig_scan_buffer(t, f, SIG_BUF_APP_EVENT, SIG_DIR_TO_SERVER,
+			(const uint8_t *)"smtp.bare_lfx", 13, NULL);
+	CHECK_EQ_U(al.n, 0);
+	sig_scan_buffer(t, f, SIG_BUF_APP_EVENT, SIG_DIR_TO_SERVER,
+			(const uint8_t *)"smtp.bare_lf", 12, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	CHECK_EQ_U(count_sid(&al, 4), 0);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "XEXCH50 1 2\r\n");
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	/* Suricata's name, the sensor's event */
+	sig_scan_buffer(t, f, SIG_BUF_APP_EVENT, SIG_DIR_TO_SERVER,
+			(const uint8_t *)"smtp.command_line_too_long", 26, NULL);
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	/* direction: a to_client rule and a to_server event */
+	sig_scan_buffer(t, f, SIG_BUF_APP_EVENT, SIG_DIR_TO_SERVER,
+			(const uint8_t *)"smtp.invalid_reply", 18, NULL);
+	CHECK_EQ_U(count_sid(&al, 3), 0);
+	sig_scan_buffer(t, f, SIG_BUF_APP_EVENT, SIG_DIR_TO_CLIENT,
+			(const uint8_t *)"smtp.invalid_reply", 18, NULL);
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+	/* an unknown name skips the rule */
+	sig_set_event_names(s, ev_names, ev_canon, 3);
+	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any "
+				    "(app-layer-event:smtp.nope; sid:9;)", "x", 1, print_diag, &bad),
+		   (uint64_t)(int64_t)-EINVAL);
+	CHECK_EQ_U(bad, 1);
+	sig_set_free(s);
+}
+
+static void test_file_hashes(void)
+{
+	char dir[] = "/tmp/test_sig_hash_XXXXXX", path[256], rfile[256];
+	FILE *fp;
+	uint8_t md5a[16], md5b[16], sha256[32];
+	struct sig_engine *e;
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	memset(md5a, 0x11, 16);
+	memset(md5b, 0x22, 16);
+	memset(sha256, 0xab, 32);
+	snprintf(path, sizeof(path), "%s/bad.md5", dir);
+	fp = fopen(path, "w");
+	fprintf(fp, "# known bad\n\n44d88612fea8a8f36de82e1278abb02f  eicar\n"
+		"11111111111111111111111111111111\n");
+	fclose(fp);
+	snprintf(path, sizeof(path), "%s/bad.sha256", dir);
+	fp = fopen(path, "w");
+	for (int i = 0; i < 32; i++)
+		fprintf(fp, "ab");
+	fprintf(fp, "\n");
+	fclose(fp);
+	snprintf(path, sizeof(path), "%s/broken.md5", dir);
+	fp = fopen(path, "w");
+	fprintf(fp, "44d88612fea8a8f36de82e1278abb02f\n44d88612fea8\n");
+	fclose(fp);
+	/* relative list names are beside the rule file */
+	snprintf(rfile, sizeof(rfile), "%s/local.rules", dir);
+	{
+		static const char *const rules[] = {
+			"alert smtp any any -> any any (filemd5:bad.md5; sid:1;)",
+			"alert smtp any any -> any any (filemd5:!bad.md5; sid:2;)",
+			"alert smtp any any -> any any (filesha256:bad.sha256; "
+			"file.name; content:\".exe\"; sid:3;)",
+		};
+
+		e = engine_ev(rules, 3, rfile);
+	}
+	t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	if (t) {
+		CHECK(sig_engine_needs_hash(e, SIG_HASH_MD5));
+		CHECK(!sig_engine_needs_hash(e, SIG_HASH_SHA1));
+		CHECK(sig_engine_needs_hash(e, SIG_HASH_SHA256));
+		f = sig_flow_open(t, default_tuple());
+		sig_scan_file_hashes(t, f, md5a, NULL, NULL, NULL);
+		CHECK_EQ_U(count_sid(&al, 1), 1);
+		CHECK_EQ_U(count_sid(&al, 2), 0);
+		sig_flow_tx_end(t, f);
+		sig_scan_file_hashes(t, f, md5b, NULL, NULL, NULL);
+		CHECK_EQ_U(count_sid(&al, 1), 1);
+		CHECK_EQ_U(count_sid(&al, 2), 1);
+		/* the digest and a file name in the same transaction */
+		sig_flow_tx_end(t, f);
+		sig_scan_file_hashes(t, f, NULL, NULL, sha256, NULL);
+		CHECK_EQ_U(count_sid(&al, 3), 0);
+		scan_b(t, f, SIG_BUF_FILE_NAME, "x.exe");
+		CHECK_EQ_U(count_sid(&al, 3), 1);
+		/* no digest computed: nothing decided */
+		sig_flow_tx_end(t, f);
+		sig_scan_file_hashes(t, f, NULL, NULL, NULL, NULL);
+		CHECK_EQ_U(count_sid(&al, 2), 1);
+		sig_flow_close(t, f, NULL);
+		sig_thread_free(t);
+	}
+	sig_engine_free(e);
+	{
+		struct sig_set *s = sig_set_new();
+		struct diag_last { unsigned n; } d = { 0 };
+
+		CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any "
+					    "(filemd5:broken.md5; sid:5;)", rfile, 1, print_diag, &d.n),
+			   (uint64_t)(int64_t)-EINVAL);
+		CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any "
+					    "(filemd5:missing.md5; sid:6;)", rfile, 2, print_diag, &d.n),
+			   (uint64_t)(int64_t)-EINVAL);
+		CHECK_EQ_U(d.n, 2);
+		sig_set_free(s);
+	}
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	CHECK_EQ_U(system(path), 0);
+}
+
+/* ---- base64_decode / base64_data ------------------------------------ */
+
+static void test_base64(void)
+{
+	static const char *const rules[] = {
+		/* raw stream: the window follows the blank line */
+		"alert smtp any any -> any any (flow:to_server; content:\"|0d 0a 0d 0a|\"; "
+		"base64_decode:relative; base64_data; content:\"secret data\"; startswith; sid:1;)",
+		/* bytes: only the first 8 input bytes are decoded */
+		"alert smtp any any -> any any (flow:to_server; content:\"|0d 0a 0d 0a|\"; "
+		"base64_decode:bytes 8, relative; base64_data; content:\"secret\"; "
+		"content:!\"data\"; sid:2;)",
+		/* a block buffer, offset from the match */
+		"alert smtp any any -> any any (smtp.command; content:\"AUTH PLAIN\"; "
+		"base64_decode:offset 1,relative; base64_data; content:\"|00|admin|00|\"; sid:3;)",
+		/* from the start of the buffer */
+		"alert smtp any any -> any any (email.subject; base64_decode; base64_data; "
+		"content:\"hidden\"; sid:4;)",
+	};
+	struct sig_engine *e;
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+
+	/* a negated base64_data content is refused (rule 2 must not load) */
+	{
+		struct sig_set *s = sig_set_new();
+		unsigned bad = 0;
+
+		CHECK_EQ_U(sig_set_add_rule(s, rules[1], "b.rules", 1, NULL, &bad),
+			   (uint64_t)(int64_t)-EINVAL);
+		sig_set_free(s);
+	}
+	{
+		const char *const ok[] = { rules[0], rules[2], rules[3],
+			"alert smtp any any -> any any (flow:to_server; content:\"|0d 0a 0d 0a|\"; "
+			"base64_decode:bytes 8, relative; base64_data; content:\"secr\"; "
+			"bsize:4; sid:2;)" };
+
+		e = engine(ok, 4);
+	}
+	t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	if (!t) {
+		sig_engine_free(e);
+		return;
+	}
+	/* the window spans three chunks; the trigger ends a chunk */
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "DATA\r\nSubject: x\r\n\r\n");
+	scan_s(t, f, SIG_DIR_TO_SERVER, "c2Vj\r\n");
+	scan_s(t, f, SIG_DIR_TO_SERVER, "cmV0IGRhdGE=\r\n.\r\n");
+	CHECK_EQ_U(count_sid(&al, 1), 0);   /* the window is still open */
+	sig_flow_tx_end(t, f);        /* ... and decided at the end of the tx */
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	/* 8 input bytes, CRLF included: "c2Vj\r\ncm" -> "secr" */
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	sig_flow_close(t, f, NULL);
+	/* not base64 of the text: no alert; a window decided at flow close */
+	al.n = 0;
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "x\r\n\r\nc2VjcmV0IGRhdGF=");
+	sig_flow_close(t, f, NULL);
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	al.n = 0;
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "x\r\n\r\nbm90IGl0");
+	sig_flow_close(t, f, NULL);
+	CHECK_EQ_U(al.n, 0);
+	/* block buffers */
+	f = sig_flow_open(t, default_tuple());
+	scan_b(t, f, SIG_BUF_SMTP_COMMAND, "AUTH PLAIN AGFkbWluAHMzY3JldA==");
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	scan_b(t, f, SIG_BUF_EMAIL_SUBJECT, "aGlkZGVu");
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	sig_flow_tx_end(t, f);
+	scan_b(t, f, SIG_BUF_SMTP_COMMAND, "AUTH PLAIN AHVzZXIAcGFzcw==");
+	scan_b(t, f, SIG_BUF_EMAIL_SUBJECT, "hidden");
+	CHECK_EQ_U(count_sid(&al, 3) + count_sid(&al, 4), 2);
+	sig_flow_close(t, f, NULL);
+	CHECK(sig_thread_get_stats(t)->base64_decodes >= 6);
+	CHECK_EQ_U(sig_thread_get_stats(t)->base64_no_slot, 0);
 	sig_thread_free(t);
 	sig_engine_free(e);
 }
@@ -1295,15 +1552,26 @@ static void test_pcre_limit(void)
 
 /* ---- differential: engine vs a naive reference matcher -------------- */
 
+/*
+ * An element: a content (kind 0), a pcre (kind 1: re, with flags i/s; only
+ * last, as a chain ends with it), or an isdataat (kind 2: n bytes after
+ * the cursor, neg: fewer). A relative negated content is a one-byte tail
+ * window (within) after a positive content, like isdataat it does not
+ * move the cursor.
+ */
 struct ref_el {
+	int kind;
 	char c[4];
 	unsigned len;
 	bool nocase, neg, sw, ew, rel;
 	int depth, offset, distance, within;   /* -1 unset */
+	const char *re;
+	bool re_i, re_s;
+	unsigned n;
 };
 
 struct ref_rule {
-	struct ref_el el[3];
+	struct ref_el el[4];
 	unsigned n;
 };
 
@@ -1357,6 +1625,35 @@ static bool ref_window(const struct ref_el *e, size_t blen, long pos, long prev_
 	return !e->ew || end == (long)blen;
 }
 
+/* PCRE2 on b[from, blen): the reference for a pcre element. */
+static bool ref_pcre(const struct ref_el *e, const char *b, size_t blen, size_t from)
+{
+	pcre2_code *re;
+	pcre2_match_data *md;
+	int ec, rc;
+	PCRE2_SIZE eo;
+
+	re = pcre2_compile((PCRE2_SPTR)e->re, PCRE2_ZERO_TERMINATED,
+			   (e->re_i ? PCRE2_CASELESS : 0) | (e->re_s ? PCRE2_DOTALL : 0),
+			   &ec, &eo, NULL);
+	if (!re)
+		return false;
+	md = pcre2_match_data_create_from_pattern(re, NULL);
+	rc = pcre2_match(re, (PCRE2_SPTR)(b + from), blen - from, 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	pcre2_code_free(re);
+	return rc >= 0;
+}
+
+static bool ref_lower_eq(char x, char y, bool nocase)
+{
+	if (nocase) {
+		x = (char)((x >= 'A' && x <= 'Z') ? x + 32 : x);
+		y = (char)((y >= 'A' && y <= 'Z') ? y + 32 : y);
+	}
+	return x == y;
+}
+
 /* Suricata's inspection: elements in order; a relative one is tried after
  * every match of the one before it (recursion = its retries). */
 static bool ref_match(const struct ref_rule *r, unsigned k, const char *b,
@@ -1368,6 +1665,21 @@ static bool ref_match(const struct ref_rule *r, unsigned k, const char *b,
 	if (k == r->n)
 		return true;
 	e = &r->el[k];
+	if (e->kind == 1)
+		return ref_pcre(e, b, blen, e->rel ? (size_t)prev_end : 0) &&
+			ref_match(r, k + 1, b, blen, prev_end);
+	if (e->kind == 2) {
+		bool have = (long)blen - prev_end >= (long)e->n;
+
+		return have != e->neg && ref_match(r, k + 1, b, blen, prev_end);
+	}
+	if (e->neg && e->rel) {
+		/* a one-byte window clipped to the buffer */
+		for (long i = prev_end; i < prev_end + e->within && i < (long)blen; i++)
+			if (ref_lower_eq(b[i], e->c[0], e->nocase))
+				return false;
+		return ref_match(r, k + 1, b, blen, prev_end);
+	}
 	for (long pos = 0; pos + (long)e->len <= (long)blen; pos++) {
 		if (!ref_window(e, blen, pos, prev_end) || !ref_at(e, b, (size_t)pos))
 			continue;
@@ -1382,6 +1694,12 @@ static bool ref_match(const struct ref_rule *r, unsigned k, const char *b,
 		return !any && ref_match(r, k + 1, b, blen, prev_end);
 	return false;
 }
+
+static const char *const ref_res[] = {
+	"a.b", "[ab]+B", "ab|Bb", "b{2}", "(a|B)b", "a[^b]a", "ba?B", "^ab", "^(a|b)B",
+};
+
+static unsigned gen_pcre, gen_tail;   /* elements of those kinds generated */
 
 static void gen_rule(struct ref_rule *r)
 {
@@ -1423,6 +1741,48 @@ static void gen_rule(struct ref_rule *r)
 	for (unsigned k = 1; k < r->n; k++)
 		if (r->el[k].rel && (r->el[k - 1].neg || r->el[k - 1].ew))
 			r->el[k - 1].neg = r->el[k - 1].ew = false;
+	/* a tail after the last element, if it is a positive content without
+	 * endswith: isdataat and/or a negated one-byte window */
+	if (r->n < 4 && !r->el[r->n - 1].neg && !r->el[r->n - 1].ew && rnd(3) == 0) {
+		struct ref_el *e = &r->el[r->n++];
+
+		gen_tail++;
+		memset(e, 0, sizeof(*e));
+		e->depth = e->offset = e->distance = e->within = -1;
+		e->rel = true;
+		if (rnd(2)) {
+			e->kind = 2;
+			e->n = rnd(6);
+			e->neg = e->n > 0 && rnd(3) == 0;
+		} else {
+			e->c[0] = alpha[rnd(3)];
+			e->len = 1;
+			e->neg = true;
+			e->nocase = rnd(3) == 0;
+			e->within = 1 + (int)rnd(5);
+			if (r->n < 4 && rnd(2)) {
+				struct ref_el *i2 = &r->el[r->n++];
+
+				memset(i2, 0, sizeof(*i2));
+				i2->depth = i2->offset = i2->distance = i2->within = -1;
+				i2->rel = true;
+				i2->kind = 2;
+				i2->n = rnd(7);
+			}
+		}
+	} else if (r->n < 4 && !r->el[r->n - 1].neg && !r->el[r->n - 1].ew && rnd(3) == 0) {
+		/* a pcre last: alone (absolute) or relative to the content */
+		struct ref_el *e = &r->el[r->n++];
+
+		memset(e, 0, sizeof(*e));
+		e->depth = e->offset = e->distance = e->within = -1;
+		gen_pcre++;
+		e->kind = 1;
+		e->re = ref_res[rnd(sizeof(ref_res) / sizeof(ref_res[0]))];
+		e->re_i = rnd(3) == 0;
+		e->re_s = rnd(4) == 0;
+		e->rel = rnd(2);
+	}
 }
 
 static void rule_text(const struct ref_rule *r, unsigned sid, const char *sticky,
@@ -1433,6 +1793,17 @@ static void rule_text(const struct ref_rule *r, unsigned sid, const char *sticky
 	for (unsigned k = 0; k < r->n; k++) {
 		const struct ref_el *e = &r->el[k];
 
+		if (e->kind == 1) {
+			w += (size_t)snprintf(out + w, cap - w, "pcre:\"/%s/%s%s%s\"; ", e->re,
+					      e->re_i ? "i" : "", e->re_s ? "s" : "",
+					      e->rel ? "R" : "");
+			continue;
+		}
+		if (e->kind == 2) {
+			w += (size_t)snprintf(out + w, cap - w, "isdataat:%s%u,relative; ",
+					      e->neg ? "!" : "", e->n);
+			continue;
+		}
 		w += (size_t)snprintf(out + w, cap - w, "content:%s\"%.*s\";", e->neg ? "!" : "",
 				      (int)e->len, e->c);
 		if (e->nocase)
@@ -1544,7 +1915,9 @@ static void test_differential(void)
 		sig_engine_free(e);
 	}
 	printf("test_sig_scan: differential: %u decisions, %u fired, %u mismatches, "
-	       "%u rules skipped\n", checked, fired, mismatch, skipped);
+	       "%u rules skipped (%u pcre, %u isdataat/negated-window elements)\n",
+	       checked, fired, mismatch, skipped, gen_pcre, gen_tail);
+	CHECK(gen_pcre > 100 && gen_tail > 100);
 	CHECK_EQ_U(mismatch, 0);
 	CHECK_EQ_U(skipped, 0);
 	CHECK(fired > checked / 50);
@@ -1650,6 +2023,29 @@ static const struct buf_case buf_cases[] = {
 	{ "filename:\"a\"; content:\"x.y\";", SIG_BUF_FILE_NAME, "a x.y", 0 },
 	/* smtp.rcpt_to, block buffer */
 	{ "smtp.rcpt_to; content:\"@victim\";", SIG_BUF_SMTP_RCPT_TO, "<a@victim>", 1 },
+	/* smtp.command: each command line */
+	{ "smtp.command; content:\"EXPN \"; startswith; nocase;", SIG_BUF_SMTP_COMMAND,
+	  "expn root", 1 },
+	{ "smtp.command; content:\"EXPN \"; startswith;", SIG_BUF_SMTP_COMMAND,
+	  "VRFY EXPN x", 0 },
+	{ "smtp.command; content:\"EXPN\";", SIG_BUF_SMTP_HELO, "EXPN", 0 },
+	/* file.magic and Suricata 5's filemagic (nocase, substring) */
+	{ "file.magic; content:\"PE32\";", SIG_BUF_FILE_MAGIC,
+	  "PE32 executable (GUI) Intel 80386, for MS Windows", 1 },
+	{ "file.magic; content:\"PE32\";", SIG_BUF_FILE_NAME, "PE32", 0 },
+	{ "filemagic:\"pdf document\";", SIG_BUF_FILE_MAGIC, "PDF document, version 1.4", 1 },
+	{ "filemagic:\"pdf document\";", SIG_BUF_FILE_MAGIC, "ASCII text", 0 },
+	{ "filemagic:!\"text\";", SIG_BUF_FILE_MAGIC, "Zip archive data", 1 },
+	{ "filemagic:!\"text\";", SIG_BUF_FILE_MAGIC, "ASCII text", 0 },
+	/* filesize: the length of the file (file.data) */
+	{ "filesize:>3;", SIG_BUF_FILE_DATA, "abcd", 1 },
+	{ "filesize:>3;", SIG_BUF_FILE_DATA, "abc", 0 },
+	{ "filesize:2<>5;", SIG_BUF_FILE_DATA, "abcd", 1 },
+	{ "filesize:2<>5;", SIG_BUF_FILE_DATA, "abcde", 0 },
+	{ "filesize:3;", SIG_BUF_FILE_DATA, "abc", 1 },
+	{ "filesize:3;", SIG_BUF_EMAIL_BODY, "abc", 0 },
+	{ "file.data; content:\"MZ\"; filesize:<10;", SIG_BUF_FILE_DATA, "MZxx", 1 },
+	{ "file.data; content:\"MZ\"; filesize:<10;", SIG_BUF_FILE_DATA, "MZxxxxxxxxxx", 0 },
 };
 
 static void test_new_buffers(void)
@@ -2347,6 +2743,9 @@ int main(void)
 	test_pcre_limit();
 	test_differential();
 	test_flowbits();
+	test_app_events();
+	test_file_hashes();
+	test_base64();
 	test_new_buffers();
 	test_filename_resets_sticky();
 	test_instances();
