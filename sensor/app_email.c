@@ -523,6 +523,9 @@ void app_email_end(struct worker *w, struct app_flow *a)
 	e->mp = NULL;
 	md5_close(w, &e->raw, e->raw_md5);
 	body_md5_close(w, e);
+	if (a->sig && e->raw_md5[0])
+		sig_scan_buffer(a->sigt, a->sig, SIG_BUF_EMAIL_BODY_MD5, SIG_DIR_TO_SERVER,
+				(const uint8_t *)e->raw_md5, strlen(e->raw_md5), a);
 }
 
 static json_t *list_json(const struct email_list *l)

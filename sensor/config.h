@@ -25,6 +25,8 @@ struct mt_config {
 	const char *log_dir;            /* -l, default "." */
 	const char *rule_files[CONFIG_MAX_RULE_FILES];  /* -S, repeatable */
 	unsigned rule_file_count;
+	const char *threshold_file;     /* --threshold-file: suppress and
+					 * threshold lines (threshold.config) */
 	const char *rules_cache;        /* --rules-cache DIR: compiled rule
 					 * databases kept there (sig_set_cache_dir);
 					 * NULL: none (the default) */

@@ -156,6 +156,21 @@ static int set_rules(struct mt_config *c, const char *v)
 	return 0;
 }
 
+/* threshold.config: relative to the configuration file like rule files. */
+static int set_threshold_file(struct mt_config *c, const char *v)
+{
+	if (file_dir && v[0] != '/' && v[0]) {
+		char full[4096];
+
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", file_dir, v) >= sizeof(full))
+			return -ENAMETOOLONG;
+		c->threshold_file = keep(full);
+	} else {
+		c->threshold_file = v[0] ? keep(v) : NULL;
+	}
+	return 0;
+}
+
 /* "" turns the cache off again (a file's setting, from the command line). */
 static int set_rules_cache(struct mt_config *c, const char *v)
 {
@@ -224,6 +239,7 @@ static const struct setting settings[] = {
 	{ "read", K_FN, 0, 0, 0, set_read, "a capture file" },
 	{ "rules", K_FN, 0, 0, 0, set_rules, "rule files" },
 	{ "rules-cache", K_FN, 0, 0, 0, set_rules_cache, "a directory (\"\" for none)" },
+	{ "threshold-file", K_FN, 0, 0, 0, set_threshold_file, "a threshold.config file" },
 	{ "log-dir", K_FN, 0, 0, 0, set_log_dir, "a directory" },
 	{ "smtp-ports", K_FN, 0, 0, 0, set_smtp_ports, "a port list" },
 	{ "smtps-ports", K_FN, 0, 0, 0, set_smtps_ports, "a port list (or \"\")" },

@@ -54,6 +54,8 @@ static void usage(FILE *out)
 	      "      --test-rules         check the -S rule files and exit (no capture): problems\n"
 	      "                           on stderr, \"rules: loaded N, skipped M\" on stdout\n"
 	      "      --strict-rules       a rule that cannot be loaded is an error (exit 2)\n"
+	      "      --rules-cache DIR    keep compiled rule databases in DIR (reused at start and reload)\n"
+	      "      --threshold-file F   suppress / threshold lines (Suricata's threshold.config)\n"
 	      "  -q, --quiet              no summary on stderr\n"
 	      "  -V, --version            print the version\n"
 	      "  -h, --help               this text\n", out);
@@ -181,6 +183,8 @@ int main(int argc, char **argv)
 		{"file-hash", required_argument, NULL, 1},
 		{"no-file-magic", no_argument, NULL, 3},
 		{"email-md5", required_argument, NULL, 1},
+		{"rules-cache", required_argument, NULL, 1},
+		{"threshold-file", required_argument, NULL, 1},
 		{"url-schemes", required_argument, NULL, 1},
 		{"validate-checksums", no_argument, NULL, 2},
 		{"detect-any-port", no_argument, NULL, 2},
@@ -347,6 +351,8 @@ int main(int argc, char **argv)
 		cfg.hash_sha256 = true;
 	if (sig_engine_has_buf(engine, SIG_BUF_FILE_MAGIC))
 		cfg.file_magic = true;
+	if (sig_engine_has_buf(engine, SIG_BUF_EMAIL_BODY_MD5))
+		cfg.email_md5_body = true;
 
 	/* --test-rules: the rules are parsed and compiled (so a Hyperscan
 	 * refusal shows too), nothing is read; --strict-rules: any rule

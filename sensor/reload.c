@@ -69,6 +69,8 @@ const char *reload_engine_missing(const struct mt_config *cfg, const struct sig_
 		return "file SHA-256 digests (filesha256)";
 	if (sig_engine_has_buf(e, SIG_BUF_FILE_MAGIC) && !cfg->file_magic)
 		return "libmagic file types (file.magic)";
+	if (sig_engine_has_buf(e, SIG_BUF_EMAIL_BODY_MD5) && !cfg->email_md5_body)
+		return "the message body's MD5 (email.body_md5)";
 	return NULL;
 }
 
@@ -115,6 +117,15 @@ int reload_build_engine(const struct mt_config *cfg, sig_diag_fn diag, void *dia
 		rc = sig_set_load_file(set, cfg->rule_files[i], diag, diag_user);
 		if (rc < 0) {
 			snprintf(err, errlen, "%s: cannot read rules: %s", cfg->rule_files[i],
+				 strerror(-rc));
+			sig_set_free(set);
+			return rc;
+		}
+	}
+	if (cfg->threshold_file) {
+		rc = sig_set_load_threshold_file(set, cfg->threshold_file, diag, diag_user);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: cannot read: %s", cfg->threshold_file,
 				 strerror(-rc));
 			sig_set_free(set);
 			return rc;

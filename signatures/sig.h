@@ -87,6 +87,8 @@ enum sig_buf {
 				 * it arose in (the only buffer of both); multi */
 	SIG_BUF_BASE64,         /* "base64_data": bytes a rule's base64_decode
 				 * decoded; internal (sig_scan.c feeds it) */
+	SIG_BUF_EMAIL_BODY_MD5, /* "email.body_md5": the message body's MD5, 32
+				 * lowercase hex digits (Suricata 8) */
 	SIG_BUF_COUNT,
 };
 
@@ -140,6 +142,20 @@ int sig_set_load_file(struct sig_set *s, const char *path,
  * -EINVAL if skipped (and reported through diag). */
 int sig_set_add_rule(struct sig_set *s, const char *text, const char *file,
 		     unsigned line, sig_diag_fn diag, void *diag_user);
+
+/*
+ * A threshold.config (Suricata's format), after the rule files:
+ *   threshold|event_filter gen_id G, sig_id S, type T, track X, count C, seconds N
+ *   suppress gen_id G, sig_id S[, track by_src|by_dst|by_either, ip ADDRS]
+ * sig_id 0 means every rule (of gen_id, or of all when gen_id is 0). A
+ * threshold replaces the rule's own; a suppress keeps the rule matching
+ * (flowbits still set) but silent for those addresses (or always). Each
+ * line that cannot be honoured is reported through diag (file, line) and
+ * ignored; a line naming no loaded rule is reported too. Returns 0, or
+ * -errno if the file cannot be read.
+ */
+int sig_set_load_threshold_file(struct sig_set *s, const char *path,
+				sig_diag_fn diag, void *diag_user);
 
 unsigned sig_set_loaded(const struct sig_set *s);
 unsigned sig_set_skipped(const struct sig_set *s);
@@ -251,6 +267,7 @@ struct sig_thread_stats {
 	uint64_t base64_decodes;       /* base64_decode windows decoded */
 	uint64_t base64_no_slot;       /* a base64_decode window could not be
 					* kept (all slots busy): not decided */
+	uint64_t suppressed;           /* matches a suppress kept silent */
 };
 
 struct sig_thread;

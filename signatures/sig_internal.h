@@ -256,6 +256,14 @@ struct sig_hashlist {
 	uint8_t *d;                      /* n * digest length, sorted */
 };
 
+/* suppress (threshold.config, sig_tconf.c): no alert from the rule when
+ * the tracked address is in addrs (track none: never). */
+enum sig_sup_track { SIG_SUP_ALL = 0, SIG_SUP_SRC, SIG_SUP_DST, SIG_SUP_EITHER };
+struct sig_suppress {
+	uint8_t track;
+	struct sig_rset addrs;
+};
+
 struct sig_rule {
 	struct sig_rule_meta meta;       /* strings: msg owned, others static/interned */
 	struct sig_rset src, sport, dst, dport;
@@ -278,6 +286,8 @@ struct sig_rule {
 	struct sig_hashlist *hl;         /* file digest lists */
 	uint8_t nhl;
 	struct sig_b64 b64;
+	struct sig_suppress *sup;
+	uint8_t nsup;
 };
 
 /* Longest cache directory path kept (sig_set_cache_dir), with its NUL. */

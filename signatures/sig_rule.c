@@ -66,6 +66,7 @@ static const char *const sig_buf_names[SIG_BUF_COUNT] = {
 	[SIG_BUF_FILE_MAGIC] = "file.magic",
 	[SIG_BUF_APP_EVENT] = "app-layer-event",
 	[SIG_BUF_BASE64] = "base64_data",
+	[SIG_BUF_EMAIL_BODY_MD5] = "email.body_md5",
 };
 
 const char *sig_buf_name(enum sig_buf b)
@@ -242,6 +243,9 @@ static void rule_free(struct sig_rule *r)
 	free(r->cond);
 	free(r->bsz);
 	free(r->fb);
+	for (unsigned i = 0; i < r->nsup; i++)
+		sig_rset_free(&r->sup[i].addrs);
+	free(r->sup);
 	for (unsigned i = 0; i < r->nhl; i++)
 		free(r->hl[i].d);
 	free(r->hl);
@@ -1448,6 +1452,7 @@ static int kw_base64_data(struct rp *rp, const struct opt *o)
 }
 
 static int kw_sticky(struct rp *rp, const struct opt *o);
+static int kw_requires(struct rp *rp, const struct opt *o);
 
 enum { KW_VAL_NONE, KW_VAL_REQ, KW_VAL_OPT };
 
@@ -1492,6 +1497,7 @@ static const struct kw sig_keywords[] = {
 	{ "filesize", kw_filesize, KW_VAL_REQ },
 	{ "base64_decode", kw_base64_decode, KW_VAL_OPT },
 	{ "base64_data", kw_base64_data, KW_VAL_NONE },
+	{ "requires", kw_requires, KW_VAL_REQ },
 	{ "filename", kw_filename, KW_VAL_REQ },
 	{ "fileext", kw_filename, KW_VAL_REQ },
 	/* Sticky buffers: sig_buf_names[1..], and Suricata's legacy alias */
@@ -1513,6 +1519,7 @@ static const struct kw sig_keywords[] = {
 	{ "file.data", kw_sticky, KW_VAL_NONE },
 	{ "file_data", kw_sticky, KW_VAL_NONE },
 	{ "smtp.command", kw_sticky, KW_VAL_NONE },
+	{ "email.body_md5", kw_sticky, KW_VAL_NONE },
 	{ "file.magic", kw_sticky, KW_VAL_NONE },
 };
 
@@ -1537,6 +1544,104 @@ static int kw_sticky(struct rp *rp, const struct opt *o)
 		}
 	}
 	return fail(rp, "unsupported option '%.*s'", show(o->nlen), o->name);
+}
+
+/*
+ * requires: (Suricata 7.0.3+): "keyword NAME", "feature NAME" and
+ * "version OP X[.Y[.Z]] [OP X...]", comma-separated. Suricata skips a rule
+ * whose requirements it does not meet; mailtap does the same, with the
+ * requirement as the reason. Keywords are mailtap's (this table); it has
+ * none of Suricata's optional features; its rule language is Suricata
+ * 8.0's (the email.* and file.* names), which versions compare against.
+ */
+#define SIG_COMPAT_VERSION 80000u      /* 8.0.0 as major * 10000 + minor * 100 + patch */
+
+static bool version_ok(const char *p, size_t len)
+{
+	while (len) {
+		unsigned part[3] = { 0, 0, 0 }, np = 0;
+		char op[3] = "";
+		uint32_t v;
+		bool ok;
+
+		while (len && is_space(*p)) {
+			p++;
+			len--;
+		}
+		for (unsigned k = 0; len && k < 2 && strchr("<>=!", *p); k++, len--)
+			op[k] = *p++;
+		while (len && is_space(*p)) {
+			p++;
+			len--;
+		}
+		while (len && np < 3 && isdigit((unsigned char)*p)) {
+			while (len && isdigit((unsigned char)*p)) {
+				part[np] = part[np] * 10 + (unsigned)(*p - '0');
+				p++;
+				len--;
+			}
+			np++;
+			if (len && *p == '.') {
+				p++;
+				len--;
+			}
+		}
+		if (!op[0] || !np)
+			return false;
+		v = part[0] * 10000 + part[1] * 100 + part[2];
+		if (strcmp(op, ">=") == 0)
+			ok = SIG_COMPAT_VERSION >= v;
+		else if (strcmp(op, ">") == 0)
+			ok = SIG_COMPAT_VERSION > v;
+		else if (strcmp(op, "<=") == 0)
+			ok = SIG_COMPAT_VERSION <= v;
+		else if (strcmp(op, "<") == 0)
+			ok = SIG_COMPAT_VERSION < v;
+		else if (strcmp(op, "=") == 0 || strcmp(op, "==") == 0)
+			ok = SIG_COMPAT_VERSION == v;
+		else
+			return false;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static int kw_requires(struct rp *rp, const struct opt *o)
+{
+	const char *p = o->val, *end = o->val + o->vlen;
+
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p)), *q = p, *arg;
+		size_t ql = (size_t)((comma ? comma : end) - p), al;
+
+		trim(&q, &ql);
+		arg = q;
+		while (arg < q + ql && !is_space(*arg))
+			arg++;
+		al = (size_t)(q + ql - arg);
+		trim(&arg, &al);
+		if (ql > 8 && strncmp(q, "keyword", 7) == 0 && is_space(q[7])) {
+			bool have = false;
+
+			for (size_t i = 0; i < sizeof(sig_keywords) / sizeof(sig_keywords[0]); i++)
+				have = have || tok_eq(arg, al, sig_keywords[i].name);
+			if (!have)
+				return fail(rp, "requires keyword '%.*s', which mailtap does not have",
+					    show(al), arg);
+		} else if (ql > 8 && strncmp(q, "feature", 7) == 0 && is_space(q[7])) {
+			return fail(rp, "requires feature '%.*s', which mailtap does not have",
+				    show(al), arg);
+		} else if (ql > 8 && strncmp(q, "version", 7) == 0 && is_space(q[7])) {
+			if (!version_ok(arg, al))
+				return fail(rp, "requires version '%.*s'; mailtap's rule language "
+					    "is Suricata 8.0's", show(al), arg);
+		} else if (ql) {
+			return fail(rp, "unsupported requires '%.*s'", show(ql), q);
+		}
+		p = comma ? comma + 1 : end;
+	}
+	return 0;
 }
 
 static int run_option(struct rp *rp, const struct opt *o)
@@ -1653,10 +1758,22 @@ static int split_options(struct rp *rp, const char *open, struct split *sp)
 	return 0;
 }
 
+/*
+ * Protocols. mailtap inspects the TCP sessions it decodes as SMTP, so smtp,
+ * tcp and ip rules all see those sessions' streams and buffers (an ip or
+ * tcp rule meant for other traffic simply has nothing here to match);
+ * email and file (the protocol names of Suricata's email and file rule
+ * types) are the same sessions' messages and files. Packet-level
+ * protocols (tcp-pkt, udp, icmp, ...) are refused.
+ */
 static int parse_proto_dir(struct rp *rp, const struct split *sp)
 {
-	if (!tok_eq(sp->tok[H_PROTO], sp->len[H_PROTO], "smtp") &&
-	    !tok_eq(sp->tok[H_PROTO], sp->len[H_PROTO], "tcp"))
+	static const char *const ok[] = { "smtp", "tcp", "ip", "email", "file", "tcp-stream" };
+	bool known = false;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		known = known || tok_eq(sp->tok[H_PROTO], sp->len[H_PROTO], ok[i]);
+	if (!known)
 		return fail(rp, "unsupported protocol '%.*s'",
 			    show(sp->len[H_PROTO]), sp->tok[H_PROTO]);
 	if (tok_eq(sp->tok[H_DIR], sp->len[H_DIR], "->"))

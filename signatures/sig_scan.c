@@ -409,6 +409,25 @@ static void fb_actions(const struct sig_rule *r, struct sig_flow *f)
 	}
 }
 
+/* A suppress entry (threshold.config) covers this match. */
+static bool suppressed(const struct sig_rule *r, const struct sig_flow *f, uint8_t dir)
+{
+	struct sig_u128 src = dir == SIG_DIR_TO_SERVER ? f->client : f->server;
+	struct sig_u128 dst = dir == SIG_DIR_TO_SERVER ? f->server : f->client;
+
+	for (unsigned i = 0; i < r->nsup; i++) {
+		const struct sig_suppress *u = &r->sup[i];
+
+		if (u->track == SIG_SUP_ALL ||
+		    ((u->track == SIG_SUP_SRC || u->track == SIG_SUP_EITHER) &&
+		     sig_rset_has(&u->addrs, src)) ||
+		    ((u->track == SIG_SUP_DST || u->track == SIG_SUP_EITHER) &&
+		     sig_rset_has(&u->addrs, dst)))
+			return true;
+	}
+	return false;
+}
+
 static void fire_now(struct sig_thread *t, struct sig_flow *f,
 		     const struct sig_inst *in, void *ctx)
 {
@@ -430,6 +449,10 @@ static void fire_now(struct sig_thread *t, struct sig_flow *f,
 	}
 	if (r->noalert)
 		return;
+	if (r->nsup && suppressed(r, f, in->dir)) {
+		t->st.suppressed++;
+		return;
+	}
 	if (r->thr.type && t->thr) {
 		/* The packet's source and destination, as the rule sees them. */
 		struct sig_u128 a = in->dir == SIG_DIR_TO_SERVER ? f->client : f->server;

@@ -156,6 +156,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	sig_set_load_file(s, path, on_diag, NULL);
+	/* the same bytes as a threshold.config, on the rules just loaded */
+	sig_set_load_threshold_file(s, path, on_diag, NULL);
 	close(fd);
 	/* Also the single-rule entry point, on the input as one string. */
 	{

@@ -220,10 +220,10 @@ static const struct skip_case skip_cases[] = {
 	  "unsupported protocol 'http'", 102 },
 	{ "alert tcp-pkt any any -> any any (content:\"x\"; sid:103;)",
 	  "unsupported protocol 'tcp-pkt'", 103 },
-	{ "alert ip any any -> any any (content:\"x\"; sid:104;)",
-	  "unsupported protocol 'ip'", 104 },
-	{ "alert email any any -> any any (content:\"x\"; sid:105;)",
-	  "unsupported protocol 'email'", 105 },
+	{ "alert udp any any -> any any (content:\"x\"; sid:104;)",
+	  "unsupported protocol 'udp'", 104 },
+	{ "alert icmp any any -> any any (content:\"x\"; sid:105;)",
+	  "unsupported protocol 'icmp'", 105 },
 	/* semantics we cannot honour exactly: never loaded in a weaker form */
 	{ HDR "(content:\"x\"; content:\"y\"; distance:-1; sid:110;)",
 	  "negative distance not supported", 110 },
@@ -289,6 +289,15 @@ static const struct skip_case skip_cases[] = {
 	{ HDR "(content:\"x\"; isdataat:!5,relative; sid:220;)",
 	  "negated isdataat relative on the raw stream not supported (it has no end)", 220 },
 	{ HDR "(content:\"x\"; isdataat:5x; sid:221;)", "invalid isdataat value '5x'", 221 },
+	{ HDR "(requires: keyword http.uri; content:\"x\"; sid:233;)",
+	  "requires keyword 'http.uri', which mailtap does not have", 233 },
+	{ HDR "(requires: feature geoip; content:\"x\"; sid:234;)",
+	  "requires feature 'geoip', which mailtap does not have", 234 },
+	{ HDR "(requires: version >= 9; content:\"x\"; sid:235;)",
+	  "requires version '>= 9'; mailtap's rule language is Suricata 8.0's", 235 },
+	{ HDR "(requires: version >= 7 < 8; content:\"x\"; sid:236;)",
+	  "requires version '>= 7 < 8'; mailtap's rule language is Suricata 8.0's", 236 },
+	{ HDR "(requires: lua; content:\"x\"; sid:237;)", "unsupported requires 'lua'", 237 },
 	{ HDR "(content:\"x\"; flowbits:set,a|b; sid:224;)",
 	  "flowbits with combined names not supported", 224 },
 	{ HDR "(content:\"x\"; flowbits:isset; sid:225;)", "flowbits:isset needs a name", 225 },
@@ -551,7 +560,7 @@ static void test_buf_names(void)
 		"email.from", "email.to", "email.cc", "email.subject", "email.date",
 		"email.message_id", "email.x_mailer", "email.received", "email.url",
 		"email.body", "file.name", "file.data", "smtp.command", "file.magic",
-		"app-layer-event", "base64_data",
+		"app-layer-event", "base64_data", "email.body_md5",
 	};
 
 	for (unsigned b = 0; b < SIG_BUF_COUNT; b++)
@@ -574,6 +583,27 @@ static void test_buf_names(void)
 		if (d.n)
 			fprintf(stderr, "%s: %s\n", rule, d.text);
 		sig_set_free(s);
+	}
+	/* requirements mailtap meets, and the protocols it accepts */
+	{
+		static const char *const ok[] = {
+			HDR "(requires: keyword email.body_md5, version >= 7.0.3; email.body_md5; "
+			"content:\"a\"; sid:1;)",
+			HDR "(requires: version >= 8 < 9; content:\"x\"; sid:2;)",
+			"alert ip any any -> any any (content:\"x\"; sid:3;)",
+			"alert email any any -> any any (email.subject; content:\"x\"; sid:4;)",
+			"alert file any any -> any any (file.data; content:\"x\"; sid:5;)",
+		};
+
+		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			struct sig_set *s = sig_set_new();
+			struct diag_rec d = { 0 };
+
+			CHECK_EQ_U(sig_set_add_rule(s, ok[i], "ok.rules", 1, on_diag, &d), 0);
+			if (d.n)
+				fprintf(stderr, "%s: %s\n", ok[i], d.text);
+			sig_set_free(s);
+		}
 	}
 }
 
