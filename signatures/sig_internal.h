@@ -237,11 +237,27 @@ bool sig_thr_allow(struct sig_thr_table *t, const struct sig_threshold *th, uint
  * makes it silent. Names are interned per set, at most SIG_FLOWBITS_MAX.
  */
 #define SIG_FLOWBITS_MAX 256
-enum sig_fb_op { SIG_FB_SET = 1, SIG_FB_UNSET, SIG_FB_TOGGLE, SIG_FB_ISSET, SIG_FB_ISNOTSET };
-struct sig_fb {
-	uint16_t bit;
-	uint8_t op;                      /* enum sig_fb_op */
+/* flowint (detect-flowint.c): up to SIG_FLOWINT_MAX named integers per
+ * flow, the same life; checks compare (an unset variable fails every
+ * comparison), actions assign, add, subtract (an unset one counts as 0). */
+#define SIG_FLOWINT_MAX 16
+enum sig_fb_op {
+	SIG_FB_SET = 1, SIG_FB_UNSET, SIG_FB_TOGGLE,           /* flowbits actions */
+	SIG_FB_ISSET, SIG_FB_ISNOTSET,                         /* flowbits checks */
+	SIG_FI_ASSIGN, SIG_FI_ADD, SIG_FI_SUB,                 /* flowint actions */
+	SIG_FI_EQ, SIG_FI_NE, SIG_FI_LT, SIG_FI_GT, SIG_FI_LE, SIG_FI_GE,
+	SIG_FI_ISSET, SIG_FI_NOTSET,                           /* flowint checks */
 };
+struct sig_fb {
+	uint16_t bit;                    /* flowbit, or flowint variable */
+	uint8_t op;                      /* enum sig_fb_op */
+	int32_t val;                     /* flowint operand */
+};
+
+static inline bool sig_fb_is_check(uint8_t op)
+{
+	return op == SIG_FB_ISSET || op == SIG_FB_ISNOTSET || op >= SIG_FI_EQ;
+}
 
 /*
  * filemd5 / filesha1 / filesha256 list: the file's digest is (neg: is not)
@@ -307,6 +323,8 @@ struct sig_set {
 
 	char *fbname[SIG_FLOWBITS_MAX];  /* interned flowbit names */
 	uint32_t nfbname;
+	char *finame[SIG_FLOWINT_MAX];   /* interned flowint names */
+	uint32_t nfiname;
 
 	const char *const *ev_names;     /* sig_set_event_names */
 	const char *const *ev_canon;

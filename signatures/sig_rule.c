@@ -270,6 +270,8 @@ void sig_set_free(struct sig_set *s)
 	free(s->files);
 	for (uint32_t i = 0; i < s->nfbname; i++)
 		free(s->fbname[i]);
+	for (uint32_t i = 0; i < s->nfiname; i++)
+		free(s->finame[i]);
 	free(s->sidhash);
 	free(s);
 }
@@ -1089,6 +1091,8 @@ static int kw_isdataat(struct rp *rp, const struct opt *o)
  * all); those forms are refused, one name per keyword (a rule may carry
  * several keywords, which is the '&' of checks).
  */
+static int fb_push(struct rp *rp, uint16_t bit, uint8_t op, int32_t val);
+
 static int kw_flowbits(struct rp *rp, const struct opt *o)
 {
 	static const struct { const char *name; uint8_t op; } ops[] = {
@@ -1098,7 +1102,6 @@ static int kw_flowbits(struct rp *rp, const struct opt *o)
 	const char *p = o->val, *comma = memchr(o->val, ',', o->vlen), *name;
 	size_t olen = comma ? (size_t)(comma - p) : o->vlen, nlen;
 	uint8_t op = 0;
-	struct sig_fb *nf;
 	uint32_t bit;
 
 	trim(&p, &olen);
@@ -1133,16 +1136,7 @@ static int kw_flowbits(struct rp *rp, const struct opt *o)
 			return fail(rp, "out of memory");
 		rp->s->nfbname++;
 	}
-	if (rp->r.nfb == UINT8_MAX)
-		return fail(rp, "too many flowbits keywords");
-	nf = realloc(rp->r.fb, (rp->r.nfb + 1u) * sizeof(*nf));
-	if (!nf)
-		return fail(rp, "out of memory");
-	rp->r.fb = nf;
-	rp->r.fb[rp->r.nfb++] = (struct sig_fb){ .bit = (uint16_t)bit, .op = op };
-	if (op == SIG_FB_ISSET || op == SIG_FB_ISNOTSET)
-		rp->r.fb_check = true;
-	return 0;
+	return fb_push(rp, (uint16_t)bit, op, 0);
 }
 
 /* ---- app-layer-event, file.magic, digest lists, filesize ------------ */
@@ -1454,6 +1448,88 @@ static int kw_base64_data(struct rp *rp, const struct opt *o)
 static int kw_sticky(struct rp *rp, const struct opt *o);
 static int kw_requires(struct rp *rp, const struct opt *o);
 
+/* Append a flowbits/flowint entry to the rule. */
+static int fb_push(struct rp *rp, uint16_t bit, uint8_t op, int32_t val)
+{
+	struct sig_fb *nf;
+
+	if (rp->r.nfb == UINT8_MAX)
+		return fail(rp, "too many flowbits/flowint keywords");
+	nf = realloc(rp->r.fb, (rp->r.nfb + 1u) * sizeof(*nf));
+	if (!nf)
+		return fail(rp, "out of memory");
+	rp->r.fb = nf;
+	rp->r.fb[rp->r.nfb++] = (struct sig_fb){ .bit = bit, .op = op, .val = val };
+	if (sig_fb_is_check(op))
+		rp->r.fb_check = true;
+	return 0;
+}
+
+/*
+ * flowint:NAME,OP[,VALUE] (Suricata's detect-flowint.c): OP = + - (add,
+ * subtract), = (assign) with a number; == != < > <= >= with a number
+ * (checks); isset, notset / isnotset. A variable as the operand is refused.
+ */
+static int kw_flowint(struct rp *rp, const struct opt *o)
+{
+	static const struct { const char *op; uint8_t code; bool needs_val; } ops[] = {
+		{ "+", SIG_FI_ADD, true }, { "-", SIG_FI_SUB, true }, { "=", SIG_FI_ASSIGN, true },
+		{ "==", SIG_FI_EQ, true }, { "!=", SIG_FI_NE, true }, { "<", SIG_FI_LT, true },
+		{ ">", SIG_FI_GT, true }, { "<=", SIG_FI_LE, true }, { ">=", SIG_FI_GE, true },
+		{ "isset", SIG_FI_ISSET, false }, { "notset", SIG_FI_NOTSET, false },
+		{ "isnotset", SIG_FI_NOTSET, false },
+	};
+	const char *part[3];
+	size_t plen[3];
+	unsigned np = 0;
+	const char *p = o->val, *end = o->val + o->vlen;
+	uint32_t var, v = 0;
+	int code = -1;
+	bool needs = false;
+
+	while (p <= end && np < 3) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		const char *e = c ? c : end;
+
+		part[np] = p;
+		plen[np] = (size_t)(e - p);
+		trim(&part[np], &plen[np]);
+		np++;
+		if (!c)
+			break;
+		p = c + 1;
+		if (np == 3 && p <= end)
+			return fail(rp, "invalid flowint '%.*s'", show(o->vlen), o->val);
+	}
+	if (np < 2 || plen[0] == 0)
+		return fail(rp, "invalid flowint '%.*s'", show(o->vlen), o->val);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (tok_eq(part[1], plen[1], ops[i].op)) {
+			code = ops[i].code;
+			needs = ops[i].needs_val;
+		}
+	if (code < 0)
+		return fail(rp, "unsupported flowint operator '%.*s'", show(plen[1]), part[1]);
+	if (needs != (np == 3))
+		return fail(rp, "invalid flowint '%.*s'", show(o->vlen), o->val);
+	if (needs && (!parse_u32(part[2], plen[2], &v) || v > INT32_MAX))
+		return fail(rp, "flowint with a variable or an invalid number '%.*s' not supported",
+			    show(plen[2]), part[2]);
+	for (var = 0; var < rp->s->nfiname; var++)
+		if (strlen(rp->s->finame[var]) == plen[0] &&
+		    memcmp(rp->s->finame[var], part[0], plen[0]) == 0)
+			break;
+	if (var == rp->s->nfiname) {
+		if (var == SIG_FLOWINT_MAX)
+			return fail(rp, "more than %d flowint names", SIG_FLOWINT_MAX);
+		rp->s->finame[var] = strndup(part[0], plen[0]);
+		if (!rp->s->finame[var])
+			return fail(rp, "out of memory");
+		rp->s->nfiname++;
+	}
+	return fb_push(rp, (uint16_t)var, (uint8_t)code, (int32_t)v);
+}
+
 enum { KW_VAL_NONE, KW_VAL_REQ, KW_VAL_OPT };
 
 struct kw {
@@ -1489,6 +1565,7 @@ static const struct kw sig_keywords[] = {
 	{ "bsize", kw_bsize, KW_VAL_REQ },
 	{ "isdataat", kw_isdataat, KW_VAL_REQ },
 	{ "flowbits", kw_flowbits, KW_VAL_REQ },
+	{ "flowint", kw_flowint, KW_VAL_REQ },
 	{ "app-layer-event", kw_app_event, KW_VAL_REQ },
 	{ "filemagic", kw_filemagic, KW_VAL_REQ },
 	{ "filemd5", kw_filehash, KW_VAL_REQ },

@@ -127,6 +127,8 @@ struct sig_flow {
 	bool passed;                    /* a pass rule matched: no more alerts */
 	uint32_t idx;                   /* slot in the thread's pool */
 	uint64_t fb[SIG_FLOWBITS_MAX / 64]; /* flowbits (flow-scoped) */
+	int32_t fi[SIG_FLOWINT_MAX];    /* flowint values ... */
+	uint16_t fiset;                 /* ... and which are set */
 	uint64_t soff[SK_COUNT];        /* bytes scanned since each stream opened
 					 * (Hyperscan's offsets count from there) */
 	uint8_t nwin;                   /* base64 windows this flow holds */
@@ -380,7 +382,26 @@ static bool fb_get(const struct sig_flow *f, uint16_t bit)
 	return (f->fb[bit >> 6] >> (bit & 63)) & 1;
 }
 
-/* The rule's flowbits checks hold on this flow. */
+/* One flowint check: an unset variable fails every comparison. */
+static bool fi_check(const struct sig_fb *b, const struct sig_flow *f)
+{
+	bool set = (f->fiset >> b->bit) & 1;
+	int32_t v = f->fi[b->bit];
+
+	switch (b->op) {
+	case SIG_FI_ISSET: return set;
+	case SIG_FI_NOTSET: return !set;
+	case SIG_FI_EQ: return set && v == b->val;
+	case SIG_FI_NE: return set && v != b->val;
+	case SIG_FI_LT: return set && v < b->val;
+	case SIG_FI_GT: return set && v > b->val;
+	case SIG_FI_LE: return set && v <= b->val;
+	case SIG_FI_GE: return set && v >= b->val;
+	default: return true;
+	}
+}
+
+/* The rule's flowbits and flowint checks hold on this flow. */
 static bool fb_checks(const struct sig_rule *r, const struct sig_flow *f)
 {
 	for (unsigned i = 0; i < r->nfb; i++) {
@@ -389,6 +410,8 @@ static bool fb_checks(const struct sig_rule *r, const struct sig_flow *f)
 		if (b->op == SIG_FB_ISSET && !fb_get(f, b->bit))
 			return false;
 		if (b->op == SIG_FB_ISNOTSET && fb_get(f, b->bit))
+			return false;
+		if (b->op >= SIG_FI_EQ && !fi_check(b, f))
 			return false;
 	}
 	return true;
@@ -406,6 +429,20 @@ static void fb_actions(const struct sig_rule *r, struct sig_flow *f)
 			f->fb[b->bit >> 6] &= ~m;
 		else if (b->op == SIG_FB_TOGGLE)
 			f->fb[b->bit >> 6] ^= m;
+		else if (b->op >= SIG_FI_ASSIGN && b->op <= SIG_FI_SUB) {
+			int32_t *v = &f->fi[b->bit];
+
+			if (!((f->fiset >> b->bit) & 1))
+				*v = 0;
+			f->fiset |= (uint16_t)(1u << b->bit);
+			/* wrap like Suricata's 32-bit counters, without UB */
+			if (b->op == SIG_FI_ASSIGN)
+				*v = b->val;
+			else if (b->op == SIG_FI_ADD)
+				*v = (int32_t)((uint32_t)*v + (uint32_t)b->val);
+			else
+				*v = (int32_t)((uint32_t)*v - (uint32_t)b->val);
+		}
 	}
 }
 

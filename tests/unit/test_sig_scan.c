@@ -662,6 +662,54 @@ static void test_base64(void)
 	sig_engine_free(e);
 }
 
+/* flowint: a counter added to once per transaction, checked by another
+ * rule; unset variables fail comparisons. */
+static void test_flowint(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (flow:to_server; content:\"ERR\"; "
+		"flowint:errs,+,1; flowbits:noalert; sid:1;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"ERR\"; "
+		"flowint:errs,>=,3; sid:2;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"PING\"; "
+		"flowint:errs,notset; sid:3;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"PING\"; "
+		"flowint:errs,==,1; sid:4;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"RESET\"; "
+		"flowint:errs,=,0; flowbits:noalert; sid:5;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"PING\"; "
+		"flowint:errs,isset; flowint:errs,<,1; sid:6;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	if (!t)
+		return;
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "PING\r\n");
+	CHECK_EQ_U(count_sid(&al, 3), 1);     /* not set yet */
+	CHECK_EQ_U(count_sid(&al, 4), 0);
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "ERR 1\r\nPING\r\n");
+	CHECK_EQ_U(count_sid(&al, 4), 1);     /* errs == 1 */
+	CHECK_EQ_U(count_sid(&al, 2), 0);
+	for (int i = 0; i < 2; i++) {
+		sig_flow_tx_end(t, f);
+		scan_s(t, f, SIG_DIR_TO_SERVER, "ERR\r\n");
+	}
+	CHECK_EQ_U(count_sid(&al, 2), 1);     /* the third: errs >= 3 */
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "RESET\r\n");
+	scan_s(t, f, SIG_DIR_TO_SERVER, "PING\r\n");
+	CHECK_EQ_U(count_sid(&al, 6), 1);     /* set, and 0 < 1 */
+	CHECK_EQ_U(count_sid(&al, 1) + count_sid(&al, 5), 0);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
 /* ---- directions ----------------------------------------------------- */
 
 static void test_directions(void)
@@ -2743,6 +2791,7 @@ int main(void)
 	test_pcre_limit();
 	test_differential();
 	test_flowbits();
+	test_flowint();
 	test_app_events();
 	test_file_hashes();
 	test_base64();
