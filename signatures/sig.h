@@ -268,6 +268,8 @@ struct sig_thread_stats {
 	uint64_t base64_no_slot;       /* a base64_decode window could not be
 					* kept (all slots busy): not decided */
 	uint64_t suppressed;           /* matches a suppress kept silent */
+	uint64_t pcre_window;          /* a stream match PCRE2 could not decide
+					* within its window (taken as no match) */
 };
 
 struct sig_thread;

@@ -60,6 +60,7 @@ struct bpat {
 	uint32_t b64;             /* decoder + 1 this match end starts, 0 none */
 	uint32_t dec;             /* base64_data pattern of decoder dec - 1 */
 	bool trig;                /* sig_expr.b64: a decoder's trigger */
+	bool once;                /* sig_expr.once */
 };
 
 struct build {
@@ -114,7 +115,7 @@ static bool pat_eq(const struct bpat *bp, const struct sig_expr *x, uint8_t dir)
 {
 	return !bp->virt && bp->flags == x->hsflags && bp->min_off == x->min_off &&
 		bp->max_off == x->max_off && bp->buf == x->buf && bp->dir == dir &&
-		bp->iscope == x->iscope && strcmp(bp->re, x->re) == 0;
+		bp->iscope == x->iscope && bp->once == x->once && strcmp(bp->re, x->re) == 0;
 }
 
 static int ht_grow(struct build *b)
@@ -201,6 +202,7 @@ static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir
 	bp->confirm = x->confirm;
 	bp->iscope = x->iscope;
 	bp->trig = x->b64;
+	bp->once = x->once;
 	bp->hash = hash;
 	if (!unique)
 		b->ht[h] = b->npat + 1;
@@ -421,7 +423,8 @@ static int build_index(struct build *b)
 	for (uint32_t i = 0; i < b->npat; i++) {
 		e->pat[i].buf = b->pat[i].buf;
 		e->pat[i].dir = b->pat[i].dir;
-		e->pat[i].session = sig_buf_is_session(b->pat[i].buf);
+		e->pat[i].session = sig_buf_is_session(b->pat[i].buf) ||
+			(b->pat[i].once && b->pat[i].buf == SIG_BUF_STREAM);
 		e->pat[i].absolute = b->pat[i].absolute;
 		e->pat[i].iscope = b->pat[i].iscope;
 		e->pat[i].virt = b->pat[i].virt;
@@ -459,7 +462,8 @@ static int build_index(struct build *b)
 	 * conditions are all seen by that scan and never need recording
 	 * (recording them would make them outlive their instance). */
 	for (uint32_t i = 0; i < b->npat; i++)
-		if (e->pat[i].iscope && !sig_buf_is_stream(e->pat[i].buf))
+		if (e->pat[i].iscope && !sig_buf_is_stream(e->pat[i].buf) &&
+		    e->pat[i].buf != SIG_BUF_BASE64)   /* decoded as it streams */
 			e->pat[i].recorded = false;
 	for (uint32_t i = 0, off = 0; i < b->npat; i++) {
 		e->pat[i].inst_off = off;
@@ -565,7 +569,11 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 			ext[n].max_offset = b->pat[i].max_off;
 		}
 		extp[n] = (ext[n].flags) ? &ext[n] : NULL;
-		if (buf != SIG_BUF_STREAM)
+		/* A prefilter pattern on a stream must report every match:
+		 * PCRE2 judges each against the bytes around it, and the
+		 * first may be rejected where a later one holds. */
+		if ((buf != SIG_BUF_STREAM && !(sig_buf_is_stream(buf) && b->pat[i].confirm)) ||
+		    b->pat[i].once)
 			flags[n] |= HS_FLAG_SINGLEMATCH;
 		ids[n] = i;
 		n++;
@@ -633,9 +641,9 @@ out:
 }
 
 /*
- * The database of decoder k: its base64_data patterns, block mode (the
- * decoded window is scanned whole). Not cached: these are a rule's few
- * contents, quick to compile.
+ * The database of decoder k: its base64_data patterns, streaming mode (a
+ * window is decoded and scanned as its bytes arrive: sig_scan.c). Not
+ * cached: these are a rule's few contents, quick to compile.
  */
 static int compile_dec(struct build *b, uint32_t k)
 {
@@ -678,7 +686,7 @@ static int compile_dec(struct build *b, uint32_t k)
 		extp[n] = ext[n].flags ? &ext[n] : NULL;
 		ids[n++] = i;
 	}
-	if (hs_compile_ext_multi(expr, flags, ids, extp, n, HS_MODE_BLOCK, NULL, &db,
+	if (hs_compile_ext_multi(expr, flags, ids, extp, n, HS_MODE_STREAM, NULL, &db,
 				 &cerr) != HS_SUCCESS) {
 		report_pattern(b, ids[cerr && cerr->expression >= 0 &&
 				      (unsigned)cerr->expression < n ? cerr->expression : 0],

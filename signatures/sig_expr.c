@@ -308,13 +308,17 @@ static int try_compile(const struct sig_expr *x, char *err, size_t errlen)
 
 /*
  * The expression text is also valid PCRE2 (the pcre parts are PCRE's own
- * syntax; the glue is \A, \z, (?i:), [\x00-\xff]{m,n}). For a block buffer,
- * what Hyperscan cannot compile exactly (back-references, look-around)
- * is compiled in prefilter mode (a superset of the matches) and each
- * prefilter match is confirmed by PCRE2 on the whole buffer, so the
- * decision is PCRE's. Streams would need a window kept per flow: refused.
+ * syntax; the glue is \A, \z, (?i:), [\x00-\xff]{m,n}). What Hyperscan
+ * cannot compile exactly (back-references, look-around) is compiled in
+ * prefilter mode (a superset of the matches) and each prefilter match is
+ * confirmed by PCRE2, so the decision is PCRE's: on the whole buffer for a
+ * block buffer; on a stream, on a window of the stream's last
+ * SIG_CONFIRM_TAIL bytes before the packet plus the packet (sig_scan.c), so
+ * a match must fit in that window, and the pattern must not depend on
+ * where the buffer starts or ends (a window has neither).
  */
-static int try_confirm(struct sig_expr *x, unsigned npcre, char *err, size_t errlen)
+static int try_confirm(struct sig_expr *x, unsigned npcre, bool end_anchor, char *err,
+		       size_t errlen)
 {
 	char hserr[128];
 	pcre2_code *re;
@@ -322,9 +326,9 @@ static int try_confirm(struct sig_expr *x, unsigned npcre, char *err, size_t err
 	PCRE2_SIZE eo;
 
 	snprintf(hserr, sizeof(hserr), "%s", err);
-	if (sig_buf_is_stream(x->buf))
-		return efail(err, errlen, "%s (PCRE2 confirmation is for block buffers only)",
-			     hserr);
+	if (sig_buf_is_stream(x->buf) && (x->absolute || end_anchor))
+		return efail(err, errlen, "%s (PCRE2 confirmation on a stream needs a pattern "
+			     "anchored neither at its start nor at its end)", hserr);
 	/* one regex: a second pcre's \\1 would name the first one's group */
 	if (npcre > 1)
 		return efail(err, errlen, "%s (PCRE2 confirmation needs a single pcre per chain)",
@@ -516,6 +520,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 	/* The tail after the last positive element (see build_tail). */
 	struct tail t = { .cls = -1 };
 	bool cursor_pcre = false;        /* the cursor is a pcre's match end */
+	bool end_anchor = false;         /* some element looks at the end */
 
 	memset(x, 0, sizeof(*x));
 	x->buf = c0->buf;
@@ -548,6 +553,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 				if (c->offset == 0)
 					CFAIL("isdataat:!0,relative can never match");
 				t.lt = c->offset;
+				end_anchor = true;
 			} else if (c->offset > t.need) {
 				t.need = c->offset;
 			}
@@ -590,6 +596,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 			literal = false;
 			has_pcre++;
 			re_scan(c->bytes, c->len, &rs);
+			end_anchor = end_anchor || rs.end_anchor;
 			if (rs.end_anchor && c->buf == SIG_BUF_STREAM)
 				CFAIL("pcre end anchor on the raw stream not supported "
 					     "(it has no end to anchor at)");
@@ -678,6 +685,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 		if (ew) {
 			sb_add(&b, "\\z", 2);
 			literal = false;
+			end_anchor = true;
 		}
 		cursor_pcre = false;
 	}
@@ -687,12 +695,16 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 			return -1;
 		}
 		literal = false;
+		/* a window clipped at the end of the buffer: \z */
+		if (t.cls >= 0 && c0->buf != SIG_BUF_STREAM && t.within > t.need)
+			end_anchor = true;
 	}
 	if (b.oom || !b.p)
 		CFAIL("out of memory");
 	x->re = b.p;
 	if (!literal && try_compile(x, err, errlen) != 0 &&
-	    (!has_pcre || x->min_off || x->max_off || try_confirm(x, has_pcre, err, errlen) != 0)) {
+	    (!has_pcre || x->min_off || x->max_off ||
+	     try_confirm(x, has_pcre, end_anchor, err, errlen) != 0)) {
 		free(x->re);
 		x->re = NULL;
 		return -1;
@@ -967,6 +979,9 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 		/* isdataat (at_least): some byte ends at offset >= lo */
 		x->re = strdup(bz->at_least ? "[\\x00-\\xff]" : "[\\x00-\\xff]\\z");
 		x->absolute = bz->at_least;
+		/* "[\x00-\xff]" matches every byte after offset lo: once is
+		 * enough, and it stays true for the stream */
+		x->once = bz->at_least;
 		if (!x->re)
 			return efail(err, errlen, "out of memory");
 		r->nexpr++;

@@ -199,6 +199,10 @@ struct sig_expr {
 	bool iscope;                     /* instance-scoped: only meaningful
 					  * together with the other conditions
 					  * of its group in one instance */
+	bool once;                       /* true from its first match for the
+					  * rest of the stream (isdataat's "a
+					  * byte at offset N"): reported once,
+					  * kept for the session */
 	bool b64;                        /* its match end starts the rule's
 					  * base64_decode window */
 };

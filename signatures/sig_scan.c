@@ -56,8 +56,11 @@
  * stream's, so patterns flagged absolute are ignored there from then on.
  * bsize is a pattern matching the last byte of the buffer at an offset in
  * its range; on a stream that is reported when the stream ends.
- * Prefilter patterns (block buffers only) are confirmed with PCRE2 on the
- * whole buffer before anything else looks at the scan's matches.
+ * Prefilter patterns are confirmed with PCRE2 before anything else looks
+ * at the scan's matches: on the whole buffer for a block scan (confirm());
+ * on a stream, on its last SIG_CONFIRM_TAIL bytes plus the chunk
+ * (confirm_stream(); a match PCRE2 finds partial at the chunk's end is
+ * tried once more with the next chunk, then counted in pcre_window).
  *
  * Firing. Rules completed while process() walks a scan's matches are
  * queued and fired after it: pass rules first (a pass stops the flow's
@@ -91,9 +94,20 @@
 
 #define SIG_FLOW_SLOTS 24
 
-/* base64_decode windows being collected at once, per worker (each up to
- * the largest window a rule asks for); more is counted (base64_no_slot). */
-#define SIG_B64_WINDOWS 32
+/* base64_decode windows open at once, per worker, and Hyperscan streams
+ * per decoder for them; a trigger that finds none free is counted
+ * (base64_no_slot). A window holds no bytes (see win_decode). */
+#define SIG_B64_WINDOWS 1024
+#define SIG_B64_PER_DEC 256
+#define SIG_B64_CHUNK 4096          /* decoded bytes scanned at a time */
+
+/* Stream PCRE2 confirmation (see sig_expr.c try_confirm): the window is
+ * the last SIG_CONFIRM_TAIL bytes of the stream before the packet plus the
+ * packet, at most SIG_CONFIRM_MAX bytes in all; a match PCRE2 finds
+ * partial at the window's end is retried once with the next packet. */
+#define SIG_CONFIRM_TAIL 512
+#define SIG_CONFIRM_MAX (64 * 1024)
+#define SIG_CONFIRM_PENDING 2
 
 enum { ENT_SESS = 0, ENT_TX = 1, ENT_FIRED = 2, ENT_KIND_MASK = 3 };
 
@@ -132,6 +146,9 @@ struct sig_flow {
 	uint64_t soff[SK_COUNT];        /* bytes scanned since each stream opened
 					 * (Hyperscan's offsets count from there) */
 	uint8_t nwin;                   /* base64 windows this flow holds */
+	uint16_t tlen[SK_COUNT];        /* bytes in the confirmation tail */
+	uint8_t ncpend;                 /* confirmations waiting for more bytes */
+	uint32_t cpend[SIG_CONFIRM_PENDING];
 	hs_stream_t *st[SK_COUNT];
 	uint32_t ent[SIG_FLOW_SLOTS];
 };
@@ -169,12 +186,25 @@ struct sig_thread {
 		struct sig_flow *f;      /* NULL: free */
 		uint32_t dec;
 		uint8_t k;               /* SK_* it reads; SK_COUNT: block */
+		uint8_t bits;            /* decoder state: bits in acc */
+		bool eq;                 /* '=' seen: the data ended */
+		uint32_t acc;
 		uint64_t start;          /* stream offset of the window's first byte */
-		uint32_t have, want;
+		uint32_t have, want;     /* input bytes consumed, and the limit */
 		void *ctx;               /* the scan's, for the alert */
-		uint8_t *buf;
-	} win[SIG_B64_WINDOWS];
-	uint8_t *b64out;                /* decoded bytes of one window */
+		hs_stream_t *st;         /* from dpool[dec] */
+	} *win;                         /* SIG_B64_WINDOWS, when decoders exist */
+	struct b64pool {
+		hs_stream_t **free;
+		uint32_t nfree;
+	} *dpool;                       /* per decoder */
+	uint8_t *b64out;                /* decoded bytes, SIG_B64_CHUNK */
+	/* stream confirmation: per stream kind with such patterns a tail of
+	 * SIG_CONFIRM_TAIL bytes per flow slot, and the window's scratch */
+	uint8_t *tail[SK_COUNT];
+	uint8_t *csubj;
+	struct b64trig ctrig[8];        /* first match end of each candidate */
+	uint32_t nctrig;
 	uint32_t *mlist;                /* pattern ids matched by this scan */
 	uint64_t *seen;                 /* the same, as a bitmap */
 
@@ -260,6 +290,8 @@ static int on_match(unsigned int id, unsigned long long from,
 		/* the first match end in this scan opens the window */
 		if (t->e->pat[id].b64 && t->ntrig < sizeof(t->trig) / sizeof(t->trig[0]))
 			t->trig[t->ntrig++] = (struct b64trig){ id, to };
+		if (t->e->pat[id].re2 && t->nctrig < sizeof(t->ctrig) / sizeof(t->ctrig[0]))
+			t->ctrig[t->nctrig++] = (struct b64trig){ id, to };
 	}
 	(void)from;
 	(void)flags;
@@ -620,6 +652,154 @@ static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 	t->nmatch = 0;
 }
 
+/* ---- stream confirmation -------------------------------------------- */
+
+/* The stream kind a pattern is scanned in, -1 for a block buffer. */
+static int pat_kind(const struct sig_pat *p)
+{
+	if (p->buf == SIG_BUF_STREAM)
+		return p->dir == SIG_DIR_TO_CLIENT ? SK_STREAM_TC : SK_STREAM_TS;
+	return sk_of(p->buf);
+}
+
+static void seen_drop(struct sig_thread *t, uint32_t pid)
+{
+	t->seen[pid >> 6] &= ~(1ull << (pid & 63));
+}
+
+/*
+ * The scan of chunk [off, off + len) of stream k returned: confirm its
+ * prefilter matches (and those left partial by the previous chunk) with
+ * PCRE2 on the window tail + chunk. Confirmed ones stay in (or join) the
+ * scan's match list; partial ones wait for the next chunk, once.
+ */
+static void confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
+			   uint64_t off, const uint8_t *data, size_t len)
+{
+	const struct sig_engine *e = t->e;
+	uint32_t pend[SIG_CONFIRM_PENDING], npend = f->ncpend, w = 0;
+	const uint8_t *subj;
+	size_t slen, tl = f->tlen[k];
+
+	memcpy(pend, f->cpend, sizeof(pend));
+	f->ncpend = 0;
+	if (!t->nctrig && !npend)
+		return;
+	if (tl + len <= SIG_CONFIRM_MAX) {
+		memcpy(t->csubj, t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL, tl);
+		memcpy(t->csubj + tl, data, len);
+		subj = t->csubj;
+		slen = tl + len;
+	} else {
+		/* a chunk larger than the window: around the first match */
+		uint64_t to = t->nctrig ? t->ctrig[0].to : off;
+		size_t at = to > off ? (size_t)(to - off) : 0, s0;
+
+		s0 = at > SIG_CONFIRM_MAX / 2 ? at - SIG_CONFIRM_MAX / 2 : 0;
+		if (s0 + SIG_CONFIRM_MAX > len)
+			s0 = len - SIG_CONFIRM_MAX;
+		subj = data + s0;
+		slen = SIG_CONFIRM_MAX;
+	}
+	/* this scan's candidates */
+	for (uint32_t i = 0; i < t->nmatch; i++) {
+		uint32_t pid = t->mlist[i];
+		const pcre2_code *re = e->pat[pid].re2;
+		int rc;
+
+		if (!re) {
+			t->mlist[w++] = pid;
+			continue;
+		}
+		rc = pcre2_match(re, subj, slen, 0, PCRE2_PARTIAL_HARD, t->md, t->mctx);
+		if (rc >= 0) {
+			t->mlist[w++] = pid;
+			continue;
+		}
+		seen_drop(t, pid);
+		if (rc == PCRE2_ERROR_PARTIAL) {
+			if (f->ncpend < SIG_CONFIRM_PENDING)
+				f->cpend[f->ncpend++] = pid;
+			else
+				t->st.pcre_window++;
+		} else if (rc != PCRE2_ERROR_NOMATCH) {
+			t->st.pcre_limit++;
+		}
+	}
+	t->nmatch = w;
+	/* the previous chunk's partial ones, second and last try */
+	for (uint32_t i = 0; i < npend; i++) {
+		uint32_t pid = pend[i];
+		int rc;
+
+		if (pat_kind(&e->pat[pid]) != (int)k) {
+			if (f->ncpend < SIG_CONFIRM_PENDING)
+				f->cpend[f->ncpend++] = pid;   /* another stream's */
+			continue;
+		}
+		rc = pcre2_match(e->pat[pid].re2, subj, slen, 0, 0, t->md, t->mctx);
+		if (rc >= 0) {
+			if (!seen_now(t, pid)) {
+				t->seen[pid >> 6] |= 1ull << (pid & 63);
+				t->mlist[t->nmatch++] = pid;
+			}
+		} else if (rc == PCRE2_ERROR_NOMATCH) {
+			;
+		} else {
+			t->st.pcre_limit++;
+		}
+	}
+	t->nctrig = 0;
+}
+
+/* Keep the last SIG_CONFIRM_TAIL bytes of stream k. */
+static void tail_push(struct sig_thread *t, struct sig_flow *f, unsigned k,
+		      const uint8_t *data, size_t len)
+{
+	uint8_t *tl = t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL;
+	size_t have = f->tlen[k];
+
+	if (len >= SIG_CONFIRM_TAIL) {
+		memcpy(tl, data + len - SIG_CONFIRM_TAIL, SIG_CONFIRM_TAIL);
+		f->tlen[k] = SIG_CONFIRM_TAIL;
+		return;
+	}
+	if (have + len > SIG_CONFIRM_TAIL) {
+		size_t drop = have + len - SIG_CONFIRM_TAIL;
+
+		memmove(tl, tl + drop, have - drop);
+		have -= drop;
+	}
+	memcpy(tl + have, data, len);
+	f->tlen[k] = (uint16_t)(have + len);
+}
+
+/* The stream k ends: what waits for more bytes is decided on the tail. */
+static void confirm_end(struct sig_thread *t, struct sig_flow *f, unsigned k, bool decide)
+{
+	uint32_t w = 0;
+
+	for (uint32_t i = 0; i < f->ncpend; i++) {
+		uint32_t pid = f->cpend[i];
+		const struct sig_pat *p = &t->e->pat[pid];
+
+		if (pat_kind(p) != (int)k) {
+			f->cpend[w++] = pid;
+			continue;
+		}
+		if (decide && pcre2_match(p->re2, t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL,
+					  f->tlen[k], 0, 0, t->md, t->mctx) >= 0 &&
+		    !seen_now(t, pid)) {
+			t->seen[pid >> 6] |= 1ull << (pid & 63);
+			t->mlist[t->nmatch++] = pid;
+		} else if (!decide) {
+			t->st.pcre_window++;
+		}
+	}
+	f->ncpend = (uint8_t)w;
+	f->tlen[k] = 0;
+}
+
 /* ---- base64_decode windows ------------------------------------------ */
 
 /* Base64 digit value, -1 outside the alphabet. (The sensor's SMTP AUTH
@@ -636,58 +816,58 @@ static inline int b64val(uint8_t c)
 	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
-/* Relaxed decoding (Suricata 7's mode for base64_decode): bytes outside
- * the alphabet are skipped, '=' ends the data. */
-static size_t b64_relax(const uint8_t *in, size_t n, uint8_t *out)
+/*
+ * A window decodes as its bytes arrive (Suricata 7's relaxed mode: bytes
+ * outside the alphabet are skipped, '=' ends the data) and scans the
+ * decoded bytes at once with its decoder's database in streaming mode, so
+ * nothing is buffered whatever `bytes` says. Its Hyperscan stream comes
+ * from the decoder's pool, opened at thread start.
+ */
+static void win_decode(struct sig_thread *t, struct b64win *w, const uint8_t *in, size_t n)
 {
-	uint32_t acc = 0;
-	int bits = 0;
 	size_t o = 0;
 
-	for (size_t i = 0; i < n && in[i] != '='; i++) {
-		int v = b64val(in[i]);
+	for (size_t i = 0; i < n && !w->eq; i++) {
+		int v;
 
-		if (v < 0)
+		if (in[i] == '=') {
+			w->eq = true;
+			break;
+		}
+		if ((v = b64val(in[i])) < 0)
 			continue;
-		acc = (acc << 6 | (uint32_t)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (uint8_t)(acc >> bits);
+		w->acc = (w->acc << 6 | (uint32_t)v) & 0xffffff;
+		w->bits = (uint8_t)(w->bits + 6);
+		if (w->bits >= 8) {
+			w->bits = (uint8_t)(w->bits - 8);
+			t->b64out[o++] = (uint8_t)(w->acc >> w->bits);
+		}
+		if (o == SIG_B64_CHUNK) {
+			hs_scan_stream(w->st, (const char *)t->b64out, (unsigned)o, 0, t->scratch,
+				       on_match, t);
+			o = 0;
 		}
 	}
-	return o;
-}
-
-/* Decode a window and scan the decoder's base64_data database; its
- * matches are decided like any other scan's. */
-static void b64_decide(struct sig_thread *t, struct sig_flow *f, uint32_t dec,
-		       const uint8_t *in, size_t n, void *ctx)
-{
-	const struct sig_b64dec *d = &t->e->b64dec[dec];
-	size_t m;
-
-	if (!d->db || !n)
-		return;
-	m = b64_relax(in, n, t->b64out);
-	t->st.base64_decodes++;
-	if (!m)
-		return;
-	if (hs_scan((const hs_database_t *)d->db, (const char *)t->b64out, (unsigned)m, 0,
-		    t->scratch, on_match, t) != HS_SUCCESS)
+	if (o && hs_scan_stream(w->st, (const char *)t->b64out, (unsigned)o, 0, t->scratch,
+				on_match, t) != HS_SUCCESS)
 		t->st.scan_errors++;
-	if (t->nmatch)
-		process(t, f, ctx);
 }
 
 static void win_finish(struct sig_thread *t, struct b64win *w, bool decide)
 {
 	struct sig_flow *f = w->f;
+	struct b64pool *p = &t->dpool[w->dec];
 
 	w->f = NULL;
 	f->nwin--;
-	if (decide)
-		b64_decide(t, f, w->dec, w->buf, w->have, w->ctx);
+	t->st.base64_decodes += decide;
+	/* the end of the decoded bytes (bsize, $ in base64_data) */
+	hs_reset_stream(w->st, 0, t->scratch, decide ? on_match : NULL, t);
+	p->free[p->nfree++] = w->st;
+	w->st = NULL;
+	if (t->nmatch)
+		process(t, f, w->ctx);
+	drop_instance(t->e, f, SIG_BUF_BASE64);
 }
 
 /* Windows of f on stream k: take what chunk [off, off + len) holds. */
@@ -706,18 +886,20 @@ static void win_feed(struct sig_thread *t, struct sig_flow *f, unsigned k, uint6
 			from = off;
 		if (to > off + len)
 			to = off + len;
-		if (to > from) {
-			memcpy(w->buf + (from - w->start), data + (from - off), (size_t)(to - from));
-			w->have = (uint32_t)(to - w->start);
-		}
 		w->ctx = ctx;
-		if (w->have == w->want)
+		if (to > from) {
+			win_decode(t, w, data + (from - off), (size_t)(to - from));
+			w->have = (uint32_t)(to - w->start);
+			if (t->nmatch)
+				process(t, f, ctx);
+		}
+		if (w->have == w->want || w->eq)
 			win_finish(t, w, true);
 	}
 }
 
-/* The stream k of f ends (decide: with what the windows hold; else, after
- * a gap, they are dropped) — or, k == SK_COUNT, every window of f. */
+/* The stream k of f ends (decide: with what the windows decoded; else,
+ * after a gap, they are dropped) — or, k == SK_COUNT, every window of f. */
 static void win_end(struct sig_thread *t, struct sig_flow *f, unsigned k, bool decide)
 {
 	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++)
@@ -733,28 +915,36 @@ static bool win_busy(const struct sig_thread *t, const struct sig_flow *f, uint3
 	return false;
 }
 
-/* Open decoder dec's window at stream offset start (stream k). */
-static void win_open(struct sig_thread *t, struct sig_flow *f, uint32_t dec, unsigned k,
-		     uint64_t start, void *ctx)
+/* A window for decoder dec at stream offset start (stream k; SK_COUNT: a
+ * block buffer, fed at once), or NULL (counted). */
+static struct b64win *win_open(struct sig_thread *t, struct sig_flow *f, uint32_t dec,
+			       unsigned k, uint64_t start, void *ctx)
 {
+	struct b64pool *p = &t->dpool[dec];
+
 	if (win_busy(t, f, dec))
-		return;        /* the first trigger's window decides (Suricata) */
-	for (unsigned i = 0; i < SIG_B64_WINDOWS; i++) {
+		return NULL;   /* the first trigger's window decides (Suricata) */
+	for (unsigned i = 0; p->nfree && i < SIG_B64_WINDOWS; i++) {
 		struct b64win *w = &t->win[i];
 
 		if (w->f)
 			continue;
+		memset(w, 0, sizeof(*w));
 		w->f = f;
 		w->dec = dec;
 		w->k = (uint8_t)k;
 		w->start = start;
-		w->have = 0;
 		w->want = t->e->b64dec[dec].bytes;
 		w->ctx = ctx;
+		w->st = p->free[--p->nfree];
 		f->nwin++;
-		return;
+		/* a window is an instance of base64_data: its group's matches
+		 * are recorded as they stream in, and forgotten at its end */
+		drop_instance(t->e, f, SIG_BUF_BASE64);
+		return w;
 	}
 	t->st.base64_no_slot++;
+	return NULL;
 }
 
 /* After a block scan: decode the windows it triggered straight from the
@@ -772,10 +962,14 @@ static void b64_block(struct sig_thread *t, struct sig_flow *f, const uint8_t *d
 		uint32_t dec = e->pat[trig[j].pid].b64 - 1;
 		const struct sig_b64dec *d = &e->b64dec[dec];
 		uint64_t s0 = trig[j].to - d->from_start + d->offset;
+		struct b64win *w;
 
-		if (s0 < len)
-			b64_decide(t, f, dec, data + s0,
-				   len - s0 < d->bytes ? (size_t)(len - s0) : d->bytes, ctx);
+		if (s0 >= len || !(w = win_open(t, f, dec, SK_COUNT, s0, ctx)))
+			continue;
+		win_decode(t, w, data + s0, len - s0 < d->bytes ? (size_t)(len - s0) : d->bytes);
+		if (t->nmatch)
+			process(t, f, ctx);
+		win_finish(t, w, true);
 	}
 }
 
@@ -855,6 +1049,7 @@ static hs_stream_t *flow_stream(struct sig_thread *t, struct sig_flow *f,
 	}
 	f->st[k] = s;
 	f->soff[k] = 0;
+	f->tlen[k] = 0;
 	return s;
 }
 
@@ -872,6 +1067,12 @@ static void flow_stream_end(struct sig_thread *t, struct sig_flow *f,
 	stream_give(t, k, s, report);
 	t->cur_gapped = false;
 	t->ntrig = 0;      /* a window opened at the end would hold nothing */
+	if (t->tail[k]) {
+		/* end-of-stream prefilter reports are not confirmable here (no
+		 * bytes): stream confirmation refuses end anchors (sig_expr.c) */
+		t->nctrig = 0;
+		confirm_end(t, f, k, report);
+	}
 	if (t->nmatch)
 		process(t, f, ctx);
 	/* base64 windows still open end with the stream: decoded as they are
@@ -891,6 +1092,7 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 	t->st.bytes_scanned += len;
 	t->cur_gapped = (f->gapped >> k) & 1;
 	t->ntrig = 0;
+	t->nctrig = 0;
 	while (len) {
 		/* Hyperscan lengths are unsigned int. */
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
@@ -899,6 +1101,10 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 
 		if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
 			t->st.scan_errors++;
+		if (t->tail[k]) {
+			confirm_stream(t, f, k, f->soff[k], data, n);
+			tail_push(t, f, k, data, n);
+		}
 		if (t->nmatch)
 			process(t, f, ctx);
 		if (t->e->nb64dec)
@@ -938,8 +1144,19 @@ static void thread_release(struct sig_thread *t)
 	free(t->mlist);
 	free(t->pend);
 	free(t->b64out);
-	for (unsigned i = 0; i < SIG_B64_WINDOWS; i++)
-		free(t->win[i].buf);
+	for (unsigned i = 0; t->win && i < SIG_B64_WINDOWS; i++)
+		if (t->win[i].st)
+			hs_close_stream(t->win[i].st, NULL, NULL, NULL);
+	free(t->win);
+	for (uint32_t d = 0; t->dpool && d < t->e->nb64dec; d++) {
+		for (uint32_t i = 0; i < t->dpool[d].nfree; i++)
+			hs_close_stream(t->dpool[d].free[i], NULL, NULL, NULL);
+		free(t->dpool[d].free);
+	}
+	free(t->dpool);
+	for (unsigned k = 0; k < SK_COUNT; k++)
+		free(t->tail[k]);
+	free(t->csubj);
 	free(t->seen);
 	pcre2_match_data_free(t->md);
 	pcre2_match_context_free(t->mctx);
@@ -980,13 +1197,38 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 		pcre2_set_match_limit(t->mctx, SIG_PCRE_MATCH_LIMIT);
 		pcre2_set_depth_limit(t->mctx, SIG_PCRE_DEPTH_LIMIT);
 	}
-	if (e->nb64dec) {
-		t->b64out = malloc(e->b64_maxbytes / 4 * 3 + 4);
-		if (!t->b64out)
+	for (uint32_t i = 0; i < e->npat; i++) {
+		int k = pat_kind(&e->pat[i]);
+
+		if (!e->pat[i].re2 || k < 0 || t->tail[k])
+			continue;
+		t->tail[k] = malloc(nf * SIG_CONFIRM_TAIL);
+		if (!t->tail[k])
 			goto fail;
-		for (unsigned i = 0; i < SIG_B64_WINDOWS; i++)
-			if (!(t->win[i].buf = malloc(e->b64_maxbytes)))
+		if (!t->csubj && !(t->csubj = malloc(SIG_CONFIRM_MAX)))
+			goto fail;
+	}
+	if (e->nb64dec) {
+		t->b64out = malloc(SIG_B64_CHUNK);
+		t->win = calloc(SIG_B64_WINDOWS, sizeof(*t->win));
+		t->dpool = calloc(e->nb64dec, sizeof(*t->dpool));
+		if (!t->b64out || !t->win || !t->dpool)
+			goto fail;
+		for (uint32_t d = 0; d < e->nb64dec; d++) {
+			struct b64pool *p = &t->dpool[d];
+
+			if (!e->b64dec[d].db)
+				continue;
+			p->free = malloc(SIG_B64_PER_DEC * sizeof(*p->free));
+			if (!p->free)
 				goto fail;
+			for (unsigned i = 0; i < SIG_B64_PER_DEC; i++) {
+				if (hs_open_stream((const hs_database_t *)e->b64dec[d].db, 0,
+						   &p->free[p->nfree]) != HS_SUCCESS)
+					goto fail;
+				p->nfree++;
+			}
+		}
 	}
 	t->max_flows = max_flows;
 	for (uint32_t i = 0; i < e->set->nrules; i++)
@@ -1153,9 +1395,16 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	if (!db || !f || sig_buf_is_stream(b))
 		return;
 	/* A new HELO/EHLO replaces the session value: what the old one
-	 * matched is no longer true. */
-	if (sig_buf_is_session(b))
-		ent_drop(f, 1u << ENT_SESS);
+	 * matched is no longer true (other session entries stay). */
+	if (sig_buf_is_session(b)) {
+		unsigned w = 0;
+
+		for (unsigned i = 0; i < f->nent; i++)
+			if ((f->ent[i] & ENT_KIND_MASK) != ENT_SESS ||
+			    t->e->pat[f->ent[i] >> 2].buf != b)
+				f->ent[w++] = f->ent[i];
+		f->nent = (uint8_t)w;
+	}
 	if (!len)
 		return;
 	if (len > UINT32_MAX)

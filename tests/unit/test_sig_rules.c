@@ -330,12 +330,14 @@ static const struct skip_case skip_cases[] = {
 	  "content relative to a pcre not supported", 210 },
 	{ HDR "(pcre:\"/x$/\"; sid:211;)",
 	  "pcre end anchor on the raw stream not supported (it has no end to anchor at)", 211 },
-	{ HDR "(pcre:\"/(a)\\1/\"; sid:212;)",
+	{ HDR "(pcre:\"/^(a)\\1/\"; sid:212;)",
 	  "not supported by Hyperscan: Back-references are unsupported. "
-	  "(PCRE2 confirmation is for block buffers only)", 212 },
-	{ HDR "(pcre:\"/a(?!b)/\"; sid:213;)",
+	  "(PCRE2 confirmation on a stream needs a pattern anchored neither at its "
+	  "start nor at its end)", 212 },
+	{ HDR "(content:\"x\"; depth:5; content:\"y\"; distance:0; pcre:\"/a(?!b)/R\"; sid:213;)",
 	  "not supported by Hyperscan: Zero-width assertions are not supported. "
-	  "(PCRE2 confirmation is for block buffers only)", 213 },
+	  "(PCRE2 confirmation on a stream needs a pattern anchored neither at its "
+	  "start nor at its end)", 213 },
 	{ HDR "(pcre:\"x\"; sid:214;)", "pcre must be of the form /regex/flags", 214 },
 	{ HDR "(pcre:/x/; sid:215;)", "pcre must be a quoted string", 215 },
 	{ HDR "(pcre:\"//\"; sid:216;)", "empty pcre", 216 },
@@ -354,7 +356,7 @@ static const struct skip_case skip_cases[] = {
 	  "endswith on a content that a relative element follows", 222 },
 	{ HDR "(pcre:\"/a*/\"; sid:223;)",
 	  "not supported by Hyperscan: Pattern matches empty buffer; use HS_FLAG_ALLOWEMPTY "
-	  "to enable support. (PCRE2 confirmation is for block buffers only)", 223 },
+	  "to enable support.", 223 },
 	/* block buffers: PCRE2 confirms what Hyperscan prefilters */
 	{ HDR "(smtp.helo; pcre:\"/a*/\"; sid:225;)",
 	  "not supported by Hyperscan: Pattern matches empty buffer; use HS_FLAG_ALLOWEMPTY "
@@ -430,9 +432,10 @@ static const struct skip_case skip_cases[] = {
 	{ HDR "(filename:\"\"; sid:309;)", "empty content", 309 },
 	{ HDR "(fileext:\"a\"b\"; sid:310;)", "unescaped '\"' in content", 310 },
 	{ HDR "(filename; sid:311;)", "option 'filename' needs a value", 311 },
-	{ HDR "(email.body; pcre:\"/(a)\\1/\"; sid:312;)",
+	{ HDR "(email.body; pcre:\"/(a)\\1$/\"; sid:312;)",
 	  "not supported by Hyperscan: Back-references are unsupported. "
-	  "(PCRE2 confirmation is for block buffers only)", 312 },
+	  "(PCRE2 confirmation on a stream needs a pattern anchored neither at its "
+	  "start nor at its end)", 312 },
 	/* bsize */
 	{ HDR "(content:\"x\"; bsize:5; sid:320;)",
 	  "bsize on the raw stream not supported (it needs a sticky buffer)", 320 },

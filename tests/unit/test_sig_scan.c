@@ -627,10 +627,10 @@ static void test_base64(void)
 	f = sig_flow_open(t, default_tuple());
 	scan_s(t, f, SIG_DIR_TO_SERVER, "DATA\r\nSubject: x\r\n\r\n");
 	scan_s(t, f, SIG_DIR_TO_SERVER, "c2Vj\r\n");
+	CHECK_EQ_U(count_sid(&al, 1), 0);   /* "sec" so far */
 	scan_s(t, f, SIG_DIR_TO_SERVER, "cmV0IGRhdGE=\r\n.\r\n");
-	CHECK_EQ_U(count_sid(&al, 1), 0);   /* the window is still open */
-	sig_flow_tx_end(t, f);        /* ... and decided at the end of the tx */
-	CHECK_EQ_U(count_sid(&al, 1), 1);
+	CHECK_EQ_U(count_sid(&al, 1), 1);   /* decoded as it arrives */
+	sig_flow_tx_end(t, f);
 	/* 8 input bytes, CRLF included: "c2Vj\r\ncm" -> "secr" */
 	CHECK_EQ_U(count_sid(&al, 2), 1);
 	sig_flow_close(t, f, NULL);
@@ -706,6 +706,82 @@ static void test_flowint(void)
 	CHECK_EQ_U(count_sid(&al, 6), 1);     /* set, and 0 < 1 */
 	CHECK_EQ_U(count_sid(&al, 1) + count_sid(&al, 5), 0);
 	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/* ---- PCRE2 confirmation on streams ---------------------------------- */
+
+/* Look-around and back-references on the raw stream and smtp.data:
+ * Hyperscan prefilters, PCRE2 decides on the stream's recent bytes plus
+ * the packet; a look-ahead past the packet's end waits for the next one. */
+static void test_stream_confirm(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (flow:to_server; "
+		"pcre:\"/\\Wprivate\\W(?!\\/X)/i\"; sid:1;)",
+		"alert smtp any any -> any any (flow:to_server; "
+		"pcre:\"/(?<!TOP\\s)SECRET\\/\\//\"; sid:2;)",
+		"alert smtp any any -> any any (smtp.data; pcre:\"/(ab)\\1c/\"; sid:3;)",
+	};
+	static const struct {
+		const char *chunks[3];
+		uint32_t sid;
+		int fire;
+	} cases[] = {
+		{ { "a private thing", NULL, NULL }, 1, 1 },
+		{ { "a private /X", NULL, NULL }, 1, 0 },
+		{ { "a priv", "ate /X here", NULL }, 1, 0 },
+		{ { "a priv", "ate thing", NULL }, 1, 1 },
+		/* the look-ahead's byte comes with the next packet */
+		{ { "a private ", "/X", NULL }, 1, 0 },
+		{ { "a private ", "xx", NULL }, 1, 1 },
+		{ { "SECRET//X1", NULL, NULL }, 2, 1 },
+		{ { "TOP SECRET//X1", NULL, NULL }, 2, 0 },
+		/* the look-behind's bytes are in the previous packet */
+		{ { "TOP ", "SECRET//X1", NULL }, 2, 0 },
+		{ { "TOP!", "SECRET//X1", NULL }, 2, 1 },
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	unsigned bad = 0;
+
+	if (!t) {
+		sig_engine_free(e);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+		al.n = 0;
+		for (int c = 0; c < 3 && cases[i].chunks[c]; c++)
+			scan_s(t, f, SIG_DIR_TO_SERVER, cases[i].chunks[c]);
+		sig_flow_close(t, f, NULL);
+		if ((count_sid(&al, cases[i].sid) > 0) != cases[i].fire) {
+			fprintf(stderr, "stream confirm case %zu: sid %u fired %u, want %d\n", i,
+				cases[i].sid, count_sid(&al, cases[i].sid), cases[i].fire);
+			bad++;
+		}
+	}
+	CHECK_EQ_U(bad, 0);
+	/* smtp.data: a back-reference across two data chunks */
+	{
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+		al.n = 0;
+		sig_data_begin(t, f);
+		scan_d(t, f, "xxa");
+		scan_d(t, f, "babc\r\n");
+		sig_data_end(t, f, NULL);
+		CHECK_EQ_U(count_sid(&al, 3), 1);
+		sig_flow_tx_end(t, f);
+		sig_data_begin(t, f);
+		scan_d(t, f, "abac\r\n");
+		sig_data_end(t, f, NULL);
+		CHECK_EQ_U(count_sid(&al, 3), 1);
+		sig_flow_close(t, f, NULL);
+	}
 	sig_thread_free(t);
 	sig_engine_free(e);
 }
@@ -1745,6 +1821,9 @@ static bool ref_match(const struct ref_rule *r, unsigned k, const char *b,
 
 static const char *const ref_res[] = {
 	"a.b", "[ab]+B", "ab|Bb", "b{2}", "(a|B)b", "a[^b]a", "ba?B", "^ab", "^(a|b)B",
+	/* what Hyperscan prefilters and PCRE2 confirms (block: the buffer;
+	 * stream: its window) */
+	"a(?!b)", "(?<=B)a", "(a|b)\\1", "b(?=a)B?",
 };
 
 static unsigned gen_pcre, gen_tail;   /* elements of those kinds generated */
@@ -1829,7 +1908,11 @@ static void gen_rule(struct ref_rule *r)
 		e->re = ref_res[rnd(sizeof(ref_res) / sizeof(ref_res[0]))];
 		e->re_i = rnd(3) == 0;
 		e->re_s = rnd(4) == 0;
-		e->rel = rnd(2);
+		/* look-around and back-references: PCRE2 confirms them on the
+		 * whole pattern, which a chain anchored by its content's
+		 * offset or a relative look-behind would not be: standalone */
+		e->rel = strpbrk(e->re, "(\\") && strchr(e->re, '?') ? false :
+			strchr(e->re, '\\') ? false : rnd(2);
 	}
 }
 
@@ -2792,6 +2875,7 @@ int main(void)
 	test_differential();
 	test_flowbits();
 	test_flowint();
+	test_stream_confirm();
 	test_app_events();
 	test_file_hashes();
 	test_base64();
