@@ -203,6 +203,8 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				    J(g->base64_no_slot));
 		json_object_set_new(json_object_get(ext, "signatures"), "suppressed",
 				    J(g->suppressed));
+		json_object_set_new(json_object_get(ext, "signatures"), "pcre_window",
+				    J(g->pcre_window));
 		{
 			/* Rule reloads (reload.h): published, refused, and
 			 * flows whose signature state one had to close. */
