@@ -205,6 +205,8 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				    J(g->suppressed));
 		json_object_set_new(json_object_get(ext, "signatures"), "pcre_window",
 				    J(g->pcre_window));
+		json_object_set_new(json_object_get(ext, "signatures"), "probe_split",
+				    J(g->probe_split));
 		{
 			/* Rule reloads (reload.h): published, refused, and
 			 * flows whose signature state one had to close. */

@@ -270,6 +270,8 @@ struct sig_thread_stats {
 	uint64_t suppressed;           /* matches a suppress kept silent */
 	uint64_t pcre_window;          /* a stream match PCRE2 could not decide
 					* within its window (taken as no match) */
+	uint64_t probe_split;          /* byte_test bytes not in the packet of
+					* the match they follow (no match) */
 };
 
 struct sig_thread;

@@ -60,6 +60,8 @@ struct bpat {
 	uint32_t b64;             /* decoder + 1 this match end starts, 0 none */
 	uint32_t dec;             /* base64_data pattern of decoder dec - 1 */
 	bool trig;                /* sig_expr.b64: a decoder's trigger */
+	uint8_t rprobe;           /* sig_expr.probe: the rule's probe + 1 */
+	uint32_t probe;           /* engine probe + 1 */
 	bool once;                /* sig_expr.once */
 };
 
@@ -178,7 +180,7 @@ static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir
 	struct bpat *bp;
 	/* A base64_decode trigger and base64_data patterns belong to one
 	 * rule's decoder: never shared. */
-	bool unique = x->b64 || x->buf == SIG_BUF_BASE64;
+	bool unique = x->b64 || x->probe || x->buf == SIG_BUF_BASE64;
 
 	if ((b->npat + 1) * 2 > b->htcap && ht_grow(b) != 0)
 		return -1;
@@ -202,6 +204,7 @@ static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir
 	bp->confirm = x->confirm;
 	bp->iscope = x->iscope;
 	bp->trig = x->b64;
+	bp->rprobe = x->probe;
 	bp->once = x->once;
 	bp->hash = hash;
 	if (!unique)
@@ -324,7 +327,7 @@ static int add_decoder(struct build *b, uint32_t ri, uint8_t dir)
 static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 {
 	const struct sig_rule *r = &b->s->rules[ri];
-	uint32_t *rc = malloc((r->nexpr + r->nhl + 1u) * sizeof(*rc));
+	uint32_t *rc = malloc((r->nexpr + r->nhl + r->nprobe + 1u) * sizeof(*rc));
 	uint32_t *gc = malloc((r->nexpr ? r->nexpr : 1) * sizeof(*gc));
 	bool *done = calloc(r->nexpr ? r->nexpr : 1, sizeof(*done));
 	uint32_t nrc = 0;
@@ -398,6 +401,26 @@ static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 	}
 	if (r->b64.on && add_decoder(b, ri, dir) != 0)
 		goto out;
+	/* probes: a virtual pattern each ("it held"), set off by the unique
+	 * pattern of the expression whose match end it reads from */
+	for (unsigned k = 0; k < r->nprobe; k++) {
+		struct sig_engine *e = b->e;
+		int64_t id = pat_virtual(b, r->probe[k].buf, dir);
+		struct sig_eprobe *np;
+
+		if (id < 0)
+			goto out;
+		np = realloc(e->probes, (e->nprobes + 1) * sizeof(*np));
+		if (!np)
+			goto out;
+		e->probes = np;
+		e->probes[e->nprobes] = (struct sig_eprobe){ &r->probe[k], (uint32_t)id };
+		for (uint32_t p = b->dec_from; p < b->npat; p++)
+			if (!b->pat[p].virt && b->pat[p].rprobe == k + 1 && b->pat[p].dir == dir)
+				b->pat[p].probe = e->nprobes + 1;
+		e->nprobes++;
+		rc[nrc++] = (uint32_t)id;
+	}
 	ret = push_inst(b, ri, dir, rc, nrc, r->neg_buf, SIG_NO_VIRT);
 out:
 	free(rc);
@@ -429,6 +452,7 @@ static int build_index(struct build *b)
 		e->pat[i].iscope = b->pat[i].iscope;
 		e->pat[i].virt = b->pat[i].virt;
 		e->pat[i].b64 = b->pat[i].b64;
+		e->pat[i].probe = b->pat[i].probe;
 		if (b->pat[i].confirm) {
 			int ec;
 			PCRE2_SIZE eo;
@@ -740,6 +764,7 @@ static void engine_free_parts(struct sig_engine *e)
 	free(e->neg_inst);
 	free(e->hash_pid);
 	free(e->hash_list);
+	free(e->probes);
 	for (uint32_t k = 0; e->b64dec && k < e->nb64dec; k++)
 		hs_free_database((hs_database_t *)e->b64dec[k].db);
 	free(e->b64dec);

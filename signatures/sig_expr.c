@@ -926,7 +926,7 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 {
 	sig_rule_exprs_free(r);
 	r->neg_buf = -1;
-	r->expr = calloc(r->ncond + r->nbsz + 1, sizeof(*r->expr));
+	r->expr = calloc(r->ncond + r->nbsz + 1 + r->nprobe, sizeof(*r->expr));
 	if (!r->expr)
 		return efail(err, errlen, "out of memory");
 	for (uint32_t i = 0; i < r->ncond;) {
@@ -940,6 +940,19 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 		if (build_chain(r->cond, i, j, x, err, errlen) != 0)
 			return -1;
 		r->nexpr++;     /* owned by the rule from here (freed on failure) */
+		for (unsigned k = 0; k < r->nprobe; k++) {
+			int32_t tg = r->probe[k].trig;
+
+			if (tg < (int32_t)i || tg >= (int32_t)j)
+				continue;
+			if (tg != (int32_t)j - 1)
+				return efail(err, errlen, "byte_test/byte_jump relative inside a chain "
+					     "not supported");
+			if (r->b64.on && r->b64.trig == tg)
+				return efail(err, errlen, "base64_decode and byte_test/byte_jump after "
+					     "one match not supported");
+			x->probe = (uint8_t)(k + 1);
+		}
 		if (r->b64.on && r->b64.trig >= (int32_t)i && r->b64.trig < (int32_t)j) {
 			/* the window starts where this chain's match ends */
 			if (r->b64.trig != (int32_t)j - 1)
@@ -968,6 +981,23 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 		x->max_off = 1;
 		x->absolute = true;
 		x->b64 = true;
+	}
+	for (unsigned k = 0; k < r->nprobe; k++) {
+		/* a probe from the buffer's start: found through its first byte */
+		struct sig_expr *x = &r->expr[r->nexpr];
+
+		if (r->probe[k].trig >= 0)
+			continue;
+		memset(x, 0, sizeof(*x));
+		x->re = strdup("[\\x00-\\xff]");
+		if (!x->re)
+			return efail(err, errlen, "out of memory");
+		r->nexpr++;
+		x->buf = r->probe[k].buf;
+		x->group = r->probe[k].group;
+		x->max_off = 1;
+		x->absolute = true;
+		x->probe = (uint8_t)(k + 1);
 	}
 	if (bsize_check(r, err, errlen) != 0)
 		return -1;

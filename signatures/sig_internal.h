@@ -116,6 +116,31 @@ const struct sig_class *sig_class_find(const char *name, size_t len);
  * bytes (SIG_BUF_BASE64), with their own small database per rule.
  */
 #define SIG_B64_MAX 65535
+
+/*
+ * byte_test / byte_jump (Suricata's detect-bytetest.c, detect-bytejump.c),
+ * "probes": read nbytes at an offset from the end of the previous match
+ * (relative) or from the buffer's start, as a big/little-endian integer or
+ * as ASCII digits (string, base 10/16/8); byte_test compares it (op, value,
+ * neg), byte_jump holds when the jump (offset + nbytes + value * mult,
+ * aligned to 4, + post_offset; from_beginning: from the buffer's start)
+ * lands inside the buffer. Neither moves anything later rules see: a
+ * relative match after one is refused, and byte_jump is for block buffers.
+ */
+enum sig_probe_op { SIG_PO_LT = 1, SIG_PO_GT, SIG_PO_EQ, SIG_PO_LE, SIG_PO_GE,
+		    SIG_PO_AND, SIG_PO_OR };
+struct sig_probe {
+	bool jump, relative, little, neg, from_beginning, align;
+	uint8_t nbytes, base;            /* base 0: binary; 8, 10, 16: string */
+	uint8_t op;                      /* enum sig_probe_op (byte_test) */
+	uint8_t buf;
+	uint16_t group;
+	int32_t trig;                    /* cond[] index it follows, -1: start */
+	int32_t offset, post_offset;
+	uint32_t mult;
+	uint64_t value;
+};
+#define SIG_PROBE_MAX 4
 struct sig_b64 {
 	bool on, relative;
 	uint8_t buf;                     /* the buffer decoded */
@@ -203,6 +228,8 @@ struct sig_expr {
 					  * rest of the stream (isdataat's "a
 					  * byte at offset N"): reported once,
 					  * kept for the session */
+	uint8_t probe;                   /* rule probe index + 1 whose position this
+					  * expression's match end gives, 0 none */
 	bool b64;                        /* its match end starts the rule's
 					  * base64_decode window */
 };
@@ -306,6 +333,8 @@ struct sig_rule {
 	struct sig_hashlist *hl;         /* file digest lists */
 	uint8_t nhl;
 	struct sig_b64 b64;
+	struct sig_probe probe[SIG_PROBE_MAX];
+	uint8_t nprobe;
 	struct sig_suppress *sup;
 	uint8_t nsup;
 };
@@ -409,6 +438,7 @@ struct sig_pat {
 	bool virt;                       /* virtual: a group matched (no db) */
 	uint32_t b64;                    /* decoder index + 1 whose window this
 					  * pattern's match end starts, 0 none */
+	uint32_t probe;                  /* engine probe index + 1, 0 none */
 	void *re2;                       /* pcre2_code: confirms a prefilter match */
 	uint32_t inst_off, inst_n;       /* into sig_engine.pat_inst */
 };
@@ -466,6 +496,12 @@ struct sig_engine {
 	} *b64dec;
 	uint32_t nb64dec;
 	uint32_t b64_maxbytes;           /* largest window of any decoder */
+	/* probes (byte_test/byte_jump): one per rule, direction and probe */
+	struct sig_eprobe {
+		const struct sig_probe *p;
+		uint32_t vpid;           /* virtual pattern: the probe held */
+	} *probes;
+	uint32_t nprobes;
 
 	/* Compiled-database cache, during and after the build (sig_cache.c):
 	 * counts, the first problem, and the keys this build used (so a prune

@@ -1445,6 +1445,170 @@ static int kw_base64_data(struct rp *rp, const struct opt *o)
 	return 0;
 }
 
+/* A signed decimal of a probe option; false if it is not one. */
+static bool probe_num(const char *p, size_t len, int64_t lo, int64_t hi, int64_t *out)
+{
+	bool neg = len && p[0] == '-';
+	uint64_t v = 0;
+
+	if (neg) {
+		p++;
+		len--;
+	}
+	if (len == 0 || len > 19)
+		return false;
+	if (len > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		for (size_t i = 2; i < len; i++) {
+			int d = isdigit((unsigned char)p[i]) ? p[i] - '0' :
+				(p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f' ? (p[i] | 0x20) - 'a' + 10 : -1;
+
+			if (d < 0 || v > (UINT64_MAX >> 4))
+				return false;
+			v = v << 4 | (uint64_t)d;
+		}
+	} else {
+		for (size_t i = 0; i < len; i++) {
+			if (!isdigit((unsigned char)p[i]) || v > (UINT64_MAX - 9) / 10)
+				return false;
+			v = v * 10 + (uint64_t)(p[i] - '0');
+		}
+	}
+	if (v > (uint64_t)INT64_MAX)
+		return false;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return *out >= lo && *out <= hi;
+}
+
+/*
+ * byte_test:N,[!]OP,VALUE,OFFSET[,relative][,big|little][,string,dec|hex|oct]
+ * byte_jump:N,OFFSET[,relative][,multiplier M][,big|little][,string,TYPE]
+ *           [,align][,from_beginning][,post_offset P]
+ * (see struct sig_probe). dce, bitmask, from_end and byte_extract variables
+ * are refused.
+ */
+static int kw_probe(struct rp *rp, const struct opt *o)
+{
+	bool jump = tok_eq(o->name, o->nlen, "byte_jump");
+	struct sig_probe pr = { .jump = jump, .buf = rp->cur_buf, .group = rp->cur_group,
+				.mult = 1 };
+	const char *f[12];
+	size_t fl[12];
+	unsigned nf = 0, i;
+	const char *p = o->val, *end = o->val + o->vlen;
+	int64_t v;
+
+	if (rp->r.nprobe == SIG_PROBE_MAX)
+		return fail(rp, "more than %d byte_test/byte_jump", SIG_PROBE_MAX);
+	while (p <= end && nf < 12) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+
+		f[nf] = p;
+		fl[nf] = (size_t)((c ? c : end) - p);
+		trim(&f[nf], &fl[nf]);
+		nf++;
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	if (nf < (jump ? 2u : 4u))
+		return fail(rp, "%.*s needs more values", show(o->nlen), o->name);
+	if (!probe_num(f[0], fl[0], 1, 10, &v))
+		return fail(rp, "invalid %.*s byte count '%.*s'", show(o->nlen), o->name,
+			    show(fl[0]), f[0]);
+	pr.nbytes = (uint8_t)v;
+	i = 1;
+	if (!jump) {
+		static const struct { const char *s; uint8_t op; } ops[] = {
+			{ "<", SIG_PO_LT }, { ">", SIG_PO_GT }, { "=", SIG_PO_EQ },
+			{ "<=", SIG_PO_LE }, { ">=", SIG_PO_GE }, { "&", SIG_PO_AND },
+			{ "^", SIG_PO_OR },
+		};
+		const char *op = f[1];
+		size_t ol = fl[1];
+
+		if (ol && op[0] == '!') {
+			pr.neg = true;
+			op++;
+			ol--;
+		}
+		for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+			if (tok_eq(op, ol, ops[k].s))
+				pr.op = ops[k].op;
+		if (!pr.op)
+			return fail(rp, "invalid byte_test operator '%.*s'", show(fl[1]), f[1]);
+		if (!probe_num(f[2], fl[2], 0, INT64_MAX, &v))
+			return fail(rp, "invalid byte_test value '%.*s' (byte_extract variables "
+				    "not supported)", show(fl[2]), f[2]);
+		pr.value = (uint64_t)v;
+		i = 3;
+	}
+	if (!probe_num(f[i], fl[i], -65535, 65535, &v))
+		return fail(rp, "invalid %.*s offset '%.*s'", show(o->nlen), o->name,
+			    show(fl[i]), f[i]);
+	pr.offset = (int32_t)v;
+	for (i++; i < nf; i++) {
+		if (tok_eq(f[i], fl[i], "relative"))
+			pr.relative = true;
+		else if (tok_eq(f[i], fl[i], "big"))
+			pr.little = false;
+		else if (tok_eq(f[i], fl[i], "little"))
+			pr.little = true;
+		else if (tok_eq(f[i], fl[i], "string") && i + 1 < nf) {
+			i++;
+			pr.base = tok_eq(f[i], fl[i], "dec") ? 10 : tok_eq(f[i], fl[i], "hex") ? 16 :
+				tok_eq(f[i], fl[i], "oct") ? 8 : 0;
+			if (!pr.base)
+				return fail(rp, "invalid %.*s string type '%.*s'", show(o->nlen),
+					    o->name, show(fl[i]), f[i]);
+		} else if (jump && tok_eq(f[i], fl[i], "align")) {
+			pr.align = true;
+		} else if (jump && tok_eq(f[i], fl[i], "from_beginning")) {
+			pr.from_beginning = true;
+		} else if (jump && fl[i] > 11 && strncmp(f[i], "multiplier", 10) == 0 &&
+			   is_space(f[i][10])) {
+			const char *n = f[i] + 11;
+			size_t nl = fl[i] - 11;
+
+			trim(&n, &nl);
+			if (!probe_num(n, nl, 1, 65535, &v))
+				return fail(rp, "invalid byte_jump multiplier '%.*s'", show(nl), n);
+			pr.mult = (uint32_t)v;
+		} else if (jump && fl[i] > 12 && strncmp(f[i], "post_offset", 11) == 0 &&
+			   is_space(f[i][11])) {
+			const char *n = f[i] + 12;
+			size_t nl = fl[i] - 12;
+
+			trim(&n, &nl);
+			if (!probe_num(n, nl, -65535, 65535, &v))
+				return fail(rp, "invalid byte_jump post_offset '%.*s'", show(nl), n);
+			pr.post_offset = (int32_t)v;
+		} else {
+			return fail(rp, "unsupported %.*s option '%.*s'", show(o->nlen), o->name,
+				    show(fl[i]), f[i]);
+		}
+	}
+	if (pr.base && pr.nbytes > 10)
+		return fail(rp, "invalid %.*s byte count", show(o->nlen), o->name);
+	if (!pr.base && pr.nbytes > 8)
+		return fail(rp, "%.*s reads at most 8 bytes as a number", show(o->nlen), o->name);
+	if (jump && sig_buf_is_stream(rp->cur_buf))
+		return fail(rp, "byte_jump on a stream buffer not supported (its end is not known "
+			    "when the jump is read)");
+	if (pr.offset < 0 && (!pr.relative || sig_buf_is_stream(rp->cur_buf)))
+		return fail(rp, "negative %.*s offset not supported here", show(o->nlen), o->name);
+	pr.trig = -1;
+	if (pr.relative) {
+		if (rp->last < 0 || rp->r.cond[rp->last].buf != rp->cur_buf ||
+		    rp->r.cond[rp->last].group != rp->cur_group)
+			return fail(rp, "%.*s relative needs a preceding content or pcre",
+				    show(o->nlen), o->name);
+		pr.trig = rp->last;
+	}
+	rp->r.probe[rp->r.nprobe++] = pr;
+	rp->sticky_pending = NULL;
+	return 0;
+}
+
 static int kw_sticky(struct rp *rp, const struct opt *o);
 static int kw_requires(struct rp *rp, const struct opt *o);
 
@@ -1574,6 +1738,8 @@ static const struct kw sig_keywords[] = {
 	{ "filesize", kw_filesize, KW_VAL_REQ },
 	{ "base64_decode", kw_base64_decode, KW_VAL_OPT },
 	{ "base64_data", kw_base64_data, KW_VAL_NONE },
+	{ "byte_test", kw_probe, KW_VAL_REQ },
+	{ "byte_jump", kw_probe, KW_VAL_REQ },
 	{ "requires", kw_requires, KW_VAL_REQ },
 	{ "filename", kw_filename, KW_VAL_REQ },
 	{ "fileext", kw_filename, KW_VAL_REQ },
@@ -1901,8 +2067,24 @@ static int finish_rule(struct rp *rp)
 		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
 	if (!rp->have_sid)
 		return fail(rp, "rule has no sid");
-	if (r->ncond == 0 && r->nbsz == 0 && r->nhl == 0)
+	if (r->ncond == 0 && r->nbsz == 0 && r->nhl == 0 && r->nprobe == 0)
 		return fail(rp, "rule has no content");
+	/* nothing relative may follow a probe's reference match (it would
+	 * chain past it): the probe reads where that match ends */
+	for (unsigned k = 0; k < r->nprobe; k++) {
+		int32_t tg = r->probe[k].trig;
+
+		if (tg >= 0 && (uint32_t)tg + 1 < r->ncond && r->cond[tg + 1].buf == r->cond[tg].buf &&
+		    r->cond[tg + 1].group == r->cond[tg].group &&
+		    ((r->cond[tg + 1].flags & (SIG_COND_PCRE | SIG_COND_ISDATAAT)) ?
+		     (r->cond[tg + 1].flags & SIG_COND_RELATIVE) :
+		     (r->cond[tg + 1].distance != SIG_COND_UNSET ||
+		      r->cond[tg + 1].within != SIG_COND_UNSET)))
+			return fail(rp, "a relative match after byte_test/byte_jump not supported");
+		for (unsigned j = 0; j < k; j++)
+			if (r->probe[j].trig == tg && tg >= 0)
+				return fail(rp, "two byte_test/byte_jump after one match not supported");
+	}
 	if (r->b64.on) {
 		bool data = false;
 

@@ -205,6 +205,8 @@ struct sig_thread {
 	uint8_t *csubj;
 	struct b64trig ctrig[8];        /* first match end of each candidate */
 	uint32_t nctrig;
+	struct b64trig ptrig[16];       /* probe (byte_test) positions */
+	uint32_t nptrig;
 	uint32_t *mlist;                /* pattern ids matched by this scan */
 	uint64_t *seen;                 /* the same, as a bitmap */
 
@@ -292,6 +294,8 @@ static int on_match(unsigned int id, unsigned long long from,
 			t->trig[t->ntrig++] = (struct b64trig){ id, to };
 		if (t->e->pat[id].re2 && t->nctrig < sizeof(t->ctrig) / sizeof(t->ctrig[0]))
 			t->ctrig[t->nctrig++] = (struct b64trig){ id, to };
+		if (t->e->pat[id].probe && t->nptrig < sizeof(t->ptrig) / sizeof(t->ptrig[0]))
+			t->ptrig[t->nptrig++] = (struct b64trig){ id, to };
 	}
 	(void)from;
 	(void)flags;
@@ -650,6 +654,101 @@ static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 		t->seen[pid >> 6] &= ~(1ull << (pid & 63));
 	}
 	t->nmatch = 0;
+}
+
+/* ---- byte_test / byte_jump ------------------------------------------ */
+
+/* The number at b[0..nbytes) (avail bytes readable), per the probe. */
+static bool probe_read(const struct sig_probe *p, const uint8_t *b, size_t avail, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (avail < p->nbytes)
+		return false;
+	if (!p->base) {
+		for (unsigned i = 0; i < p->nbytes; i++)
+			v |= (uint64_t)b[i] << (8 * (p->little ? i : p->nbytes - 1 - i));
+		*out = v;
+		return true;
+	}
+	/* ASCII digits, up to nbytes of them; at least one */
+	for (unsigned i = 0; i < p->nbytes; i++) {
+		int d = b[i] >= '0' && b[i] <= '9' ? b[i] - '0' :
+			(b[i] | 0x20) >= 'a' && (b[i] | 0x20) <= 'f' ? (b[i] | 0x20) - 'a' + 10 : -1;
+
+		if (d < 0 || d >= p->base) {
+			if (i == 0)
+				return false;
+			break;
+		}
+		v = v * p->base + (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+/* Does the probe hold at position pos of a buffer of len bytes (for a
+ * stream: the bytes of the chunk, pos relative to it, len its length)? */
+static bool probe_holds(const struct sig_probe *p, const uint8_t *b, size_t len, int64_t pos,
+			bool whole)
+{
+	uint64_t v;
+
+	if (pos < 0 || (uint64_t)pos > len || !probe_read(p, b + pos, len - (size_t)pos, &v))
+		return false;
+	if (p->jump) {
+		int64_t to = (p->from_beginning ? 0 : pos + p->nbytes) + (int64_t)(v * p->mult);
+
+		if (v > (uint64_t)INT32_MAX || v * p->mult > (uint64_t)INT32_MAX)
+			return false;
+		if (p->align && (to & 3))
+			to += 4 - (to & 3);
+		to += p->post_offset;
+		return whole && to >= 0 && (uint64_t)to < len;
+	}
+	{
+		bool r;
+
+		switch (p->op) {
+		case SIG_PO_LT: r = v < p->value; break;
+		case SIG_PO_GT: r = v > p->value; break;
+		case SIG_PO_EQ: r = v == p->value; break;
+		case SIG_PO_LE: r = v <= p->value; break;
+		case SIG_PO_GE: r = v >= p->value; break;
+		case SIG_PO_AND: r = (v & p->value) != 0; break;
+		default: r = (v ^ p->value) != 0; break;
+		}
+		return r != p->neg;
+	}
+}
+
+/*
+ * The probes the scan that just returned set off: data[0..len) is the
+ * block buffer or the stream chunk starting at stream offset off. Those
+ * that hold join the scan's matches as their virtual pattern.
+ */
+static void probes_run(struct sig_thread *t, const uint8_t *data, size_t len, uint64_t off,
+		       bool whole)
+{
+	const struct sig_engine *e = t->e;
+
+	for (uint32_t i = 0; i < t->nptrig; i++) {
+		const struct sig_eprobe *ep = &e->probes[e->pat[t->ptrig[i].pid].probe - 1];
+		const struct sig_probe *p = ep->p;
+		/* the reference: the match end, or (from the start) offset 0 */
+		int64_t base = p->relative ? (int64_t)t->ptrig[i].to : 0;
+		int64_t pos = base + p->offset - (int64_t)off;
+
+		if (!whole && (pos < 0 || (uint64_t)pos + p->nbytes > len)) {
+			t->st.probe_split++;
+			continue;
+		}
+		if (probe_holds(p, data, len, pos, whole) && !seen_now(t, ep->vpid)) {
+			t->seen[ep->vpid >> 6] |= 1ull << (ep->vpid & 63);
+			t->mlist[t->nmatch++] = ep->vpid;
+		}
+	}
+	t->nptrig = 0;
 }
 
 /* ---- stream confirmation -------------------------------------------- */
@@ -1067,6 +1166,7 @@ static void flow_stream_end(struct sig_thread *t, struct sig_flow *f,
 	stream_give(t, k, s, report);
 	t->cur_gapped = false;
 	t->ntrig = 0;      /* a window opened at the end would hold nothing */
+	t->nptrig = 0;
 	if (t->tail[k]) {
 		/* end-of-stream prefilter reports are not confirmable here (no
 		 * bytes): stream confirmation refuses end anchors (sig_expr.c) */
@@ -1093,6 +1193,7 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 	t->cur_gapped = (f->gapped >> k) & 1;
 	t->ntrig = 0;
 	t->nctrig = 0;
+	t->nptrig = 0;
 	while (len) {
 		/* Hyperscan lengths are unsigned int. */
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
@@ -1105,6 +1206,8 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 			confirm_stream(t, f, k, f->soff[k], data, n);
 			tail_push(t, f, k, data, n);
 		}
+		if (t->nptrig)
+			probes_run(t, data, n, f->soff[k], false);
 		if (t->nmatch)
 			process(t, f, ctx);
 		if (t->e->nb64dec)
@@ -1412,6 +1515,7 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	t->st.scans++;
 	t->st.bytes_scanned += len;
 	t->ntrig = 0;
+	t->nptrig = 0;
 	rc = hs_scan(db, (const char *)data, (unsigned)len, 0, t->scratch,
 		     on_match, t);
 	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
@@ -1424,6 +1528,8 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	}
 	if (t->e->nconfirm)
 		confirm(t, data, len);
+	if (t->nptrig)
+		probes_run(t, data, len, 0, true);
 	if (t->e->neg_n[b][dir])
 		neg_decide(t, f, b, dir, true, ctx);
 	if (t->nmatch)

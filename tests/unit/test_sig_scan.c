@@ -786,6 +786,71 @@ static void test_stream_confirm(void)
 	sig_engine_free(e);
 }
 
+/* ---- byte_test / byte_jump ------------------------------------------ */
+
+static void test_probes(void)
+{
+	static const char *const rules[] = {
+		/* a BDAT chunk size over 100000, read as ASCII after "BDAT " */
+		"alert smtp any any -> any any (smtp.command; content:\"BDAT \"; startswith; "
+		"byte_test:7,>,100000,0,relative,string,dec; sid:1;)",
+		/* binary, little endian, from the buffer's start */
+		"alert smtp any any -> any any (email.subject; byte_test:2,=,0x4241,0,little; "
+		"sid:2;)",
+		/* negated operator */
+		"alert smtp any any -> any any (smtp.helo; content:\"x\"; "
+		"byte_test:1,!=,0x41,0,relative; sid:3;)",
+		/* jump inside the buffer: a length prefix that fits */
+		"alert smtp any any -> any any (file.name; content:\"L\"; "
+		"byte_jump:1,0,relative,string,dec; sid:4;)",
+		/* the raw stream, hex digits */
+		"alert smtp any any -> any any (flow:to_server; content:\"SIZE=\"; "
+		"byte_test:4,>=,0x1000,0,relative,string,hex; sid:5;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f;
+
+	if (!t) {
+		sig_engine_free(e);
+		return;
+	}
+	f = sig_flow_open(t, default_tuple());
+	scan_b(t, f, SIG_BUF_SMTP_COMMAND, "BDAT 99999 LAST");
+	CHECK_EQ_U(count_sid(&al, 1), 0);
+	scan_b(t, f, SIG_BUF_SMTP_COMMAND, "BDAT 4294967296 LAST");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	scan_b(t, f, SIG_BUF_EMAIL_SUBJECT, "ABcd");
+	CHECK_EQ_U(count_sid(&al, 2), 1);          /* 0x4241 little-endian */
+	sig_flow_tx_end(t, f);
+	scan_b(t, f, SIG_BUF_EMAIL_SUBJECT, "BAcd");
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	scan_b(t, f, SIG_BUF_SMTP_HELO, "xA");
+	CHECK_EQ_U(count_sid(&al, 3), 0);
+	scan_b(t, f, SIG_BUF_SMTP_HELO, "xB");
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	/* "L3abc": jump to 2 + 3 = 5 = the end: outside (Suricata: < len) */
+	scan_b(t, f, SIG_BUF_FILE_NAME, "L3abc");
+	CHECK_EQ_U(count_sid(&al, 4), 0);
+	scan_b(t, f, SIG_BUF_FILE_NAME, "L2abc");
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "MAIL FROM:<a@b> SIZE=0fff\r\n");
+	CHECK_EQ_U(count_sid(&al, 5), 0);
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "MAIL FROM:<a@b> SIZE=1000\r\n");
+	CHECK_EQ_U(count_sid(&al, 5), 1);
+	/* the number in the next packet: not decided (counted) */
+	sig_flow_tx_end(t, f);
+	scan_s(t, f, SIG_DIR_TO_SERVER, "MAIL FROM:<a@b> SIZE=");
+	scan_s(t, f, SIG_DIR_TO_SERVER, "2000\r\n");
+	CHECK_EQ_U(count_sid(&al, 5), 1);
+	CHECK_EQ_U(sig_thread_get_stats(t)->probe_split, 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
 /* ---- directions ----------------------------------------------------- */
 
 static void test_directions(void)
@@ -2876,6 +2941,7 @@ int main(void)
 	test_flowbits();
 	test_flowint();
 	test_stream_confirm();
+	test_probes();
 	test_app_events();
 	test_file_hashes();
 	test_base64();
