@@ -505,6 +505,67 @@ static int build_tail(struct sb *b, const struct tail *t, bool rawstream,
 	return 0;
 }
 
+/*
+ * A content in a transformed buffer (see enum sig_xform) as a regex on the
+ * untransformed bytes. Exact because each transform maps bytes one way:
+ * the transformed buffer holds the content exactly when the buffer holds
+ * its bytes in order with only whitespace between them (strip), with a
+ * whitespace run for each space (compress), in any case (lower, upper).
+ */
+static int build_xform(const struct sig_cond *c, bool single, struct sig_expr *x,
+		       char *err, size_t errlen)
+{
+	struct sb b = { 0 };
+	bool nocase = (c->flags & SIG_COND_NOCASE) || (c->xform & (SIG_XF_LOWER | SIG_XF_UPPER));
+
+	memset(x, 0, sizeof(*x));
+	x->buf = c->buf;
+	x->group = c->group;
+	x->neg = (c->flags & SIG_COND_NEGATED) != 0;
+	if (!single || (c->flags & (SIG_COND_STARTSWITH | SIG_COND_ENDSWITH)) ||
+	    c->depth != SIG_COND_UNSET || c->offset != SIG_COND_UNSET)
+		return efail(err, errlen, "positions in a transformed buffer not supported");
+	for (uint32_t i = 0; i < c->len; i++) {
+		uint8_t ch = c->bytes[i];
+		bool ws = ch == ' ' || (ch >= '\t' && ch <= '\r');
+
+		const char *why = NULL;
+
+		if ((c->xform & SIG_XF_STRIP) && ws)
+			why = "content with whitespace never matches after strip_whitespace";
+		else if ((c->xform & SIG_XF_COMPRESS) && ws &&
+			 (ch != ' ' || (i && c->bytes[i - 1] == ' ')))
+			why = "content never matches after compress_whitespace";
+		else if ((c->xform & SIG_XF_LOWER) && ch >= 'A' && ch <= 'Z')
+			why = "content with uppercase never matches after to_lowercase";
+		else if ((c->xform & SIG_XF_UPPER) && ch >= 'a' && ch <= 'z')
+			why = "content with lowercase never matches after to_uppercase";
+		if (why) {
+			free(b.p);
+			return efail(err, errlen, "%s", why);
+		}
+		if ((c->xform & SIG_XF_STRIP) && i)
+			sb_add(&b, "\\s*", 3);
+		if ((c->xform & SIG_XF_COMPRESS) && ch == ' ')
+			sb_add(&b, "\\s+", 3);
+		else
+			sb_literal(&b, &ch, 1, nocase);
+	}
+	if (b.oom || !b.p) {
+		free(b.p);
+		return efail(err, errlen, "out of memory");
+	}
+	x->re = b.p;
+	if (nocase)
+		x->hsflags |= HS_FLAG_CASELESS;
+	if (try_compile(x, err, errlen) != 0) {
+		free(x->re);
+		x->re = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* Fail from build_chain, freeing the expression built so far. */
 #define CFAIL(...) do { free(b.p); return efail(err, errlen, __VA_ARGS__); } while (0)
 
@@ -522,6 +583,8 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 	bool cursor_pcre = false;        /* the cursor is a pcre's match end */
 	bool end_anchor = false;         /* some element looks at the end */
 
+	if (c0->xform || (j > i + 1 && cv[i + 1].xform))
+		return build_xform(c0, single, x, err, errlen);
 	memset(x, 0, sizeof(*x));
 	x->buf = c0->buf;
 	x->group = c0->group;

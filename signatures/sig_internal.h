@@ -187,7 +187,22 @@ struct sig_cond {
 	uint8_t flags;                   /* enum sig_cond_flag */
 	uint8_t pflags;                  /* enum sig_pcre_flag */
 	uint16_t group;                  /* instance group within buf */
+	uint8_t xform;                   /* enum sig_xform: the sticky buffer's
+					  * transforms (sig_expr.c) */
 	int32_t depth, offset, distance, within;
+};
+
+/*
+ * Transforms (Suricata's strip_whitespace, compress_whitespace,
+ * to_lowercase, to_uppercase) on a sticky buffer. They are per-byte, so a
+ * plain content in the transformed buffer is a regex on the buffer as it
+ * is: "ab" after strip_whitespace is a\s*b, after compress_whitespace a
+ * space is \s+, after to_lowercase the content nocase (sig_expr.c). What a
+ * regex cannot say that way (positions, pcre, lengths) is refused.
+ */
+enum sig_xform {
+	SIG_XF_STRIP = 1u << 0, SIG_XF_COMPRESS = 1u << 1,
+	SIG_XF_LOWER = 1u << 2, SIG_XF_UPPER = 1u << 3,
 };
 
 /*

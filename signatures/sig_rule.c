@@ -394,6 +394,7 @@ struct rp {
 	uint16_t next_group;          /* next free group id (from 1) */
 	uint16_t fname_group;         /* the rule's first file.name group, 0 none */
 	const char *sticky_pending;   /* sticky buffer still waiting for content */
+	uint8_t xform;                /* transforms on the current sticky buffer */
 	bool have_sid, have_rev, have_gid, have_msg, have_class, have_prio, have_flow;
 	uint32_t prio;
 	const struct sig_class *cls;
@@ -711,7 +712,7 @@ static int kw_content(struct rp *rp, const struct opt *o)
 	const char *p = o->val;
 	size_t len = o->vlen;
 	struct sig_cond c = {
-		.buf = rp->cur_buf, .group = rp->cur_group,
+		.buf = rp->cur_buf, .group = rp->cur_group, .xform = rp->xform,
 		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
 		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
 	};
@@ -953,6 +954,8 @@ static int kw_pcre(struct rp *rp, const struct opt *o)
 		len--;
 		trim(&p, &len);
 	}
+	if (rp->xform)
+		return fail(rp, "pcre on a transformed buffer not supported");
 	if (len < 2 || p[0] != '"' || p[len - 1] != '"')
 		return fail(rp, "pcre must be a quoted string");
 	p++;
@@ -994,6 +997,9 @@ static int kw_bsize(struct rp *rp, const struct opt *o)
 	struct sig_bsize b;
 	struct sig_bsize *nb;
 
+	if (rp->xform)
+		return fail(rp, "'%.*s' on a transformed buffer not supported", show(o->nlen), o->name);
+
 	if (rp->cur_buf == SIG_BUF_STREAM)
 		return fail(rp, "bsize on the raw stream not supported (it needs a sticky buffer)");
 	if (sig_bsize_parse(o->val, o->vlen, &b, rp->err, sizeof(rp->err)) != 0)
@@ -1025,6 +1031,9 @@ static int kw_isdataat(struct rp *rp, const struct opt *o)
 	const char *p = o->val, *end = o->val + o->vlen, *comma;
 	bool neg = false, relative = false;
 	uint32_t n;
+
+	if (rp->xform)
+		return fail(rp, "'%.*s' on a transformed buffer not supported", show(o->nlen), o->name);
 
 	if (p < end && *p == '!') {
 		neg = true;
@@ -1497,6 +1506,9 @@ static int kw_probe(struct rp *rp, const struct opt *o)
 	const char *p = o->val, *end = o->val + o->vlen;
 	int64_t v;
 
+	if (rp->xform)
+		return fail(rp, "'%.*s' on a transformed buffer not supported", show(o->nlen), o->name);
+
 	if (rp->r.nprobe == SIG_PROBE_MAX)
 		return fail(rp, "more than %d byte_test/byte_jump", SIG_PROBE_MAX);
 	while (p <= end && nf < 12) {
@@ -1611,6 +1623,23 @@ static int kw_probe(struct rp *rp, const struct opt *o)
 
 static int kw_sticky(struct rp *rp, const struct opt *o);
 static int kw_requires(struct rp *rp, const struct opt *o);
+
+/* strip_whitespace, compress_whitespace, to_lowercase, to_uppercase: on
+ * the sticky buffer just named, before its first content. */
+static int kw_xform(struct rp *rp, const struct opt *o)
+{
+	uint8_t x = tok_eq(o->name, o->nlen, "strip_whitespace") ? SIG_XF_STRIP :
+		tok_eq(o->name, o->nlen, "compress_whitespace") ? SIG_XF_COMPRESS :
+		tok_eq(o->name, o->nlen, "to_lowercase") ? SIG_XF_LOWER : SIG_XF_UPPER;
+
+	if (rp->cur_buf == SIG_BUF_STREAM || rp->cur_buf == SIG_BUF_BASE64)
+		return fail(rp, "transform '%.*s' needs a sticky buffer", show(o->nlen), o->name);
+	if (!rp->sticky_pending)
+		return fail(rp, "transform '%.*s' after a content of its buffer not supported",
+			    show(o->nlen), o->name);
+	rp->xform |= x;
+	return 0;
+}
 
 /* Append a flowbits/flowint entry to the rule. */
 static int fb_push(struct rp *rp, uint16_t bit, uint8_t op, int32_t val)
@@ -1739,6 +1768,10 @@ static const struct kw sig_keywords[] = {
 	{ "base64_decode", kw_base64_decode, KW_VAL_OPT },
 	{ "base64_data", kw_base64_data, KW_VAL_NONE },
 	{ "byte_test", kw_probe, KW_VAL_REQ },
+	{ "strip_whitespace", kw_xform, KW_VAL_NONE },
+	{ "compress_whitespace", kw_xform, KW_VAL_NONE },
+	{ "to_lowercase", kw_xform, KW_VAL_NONE },
+	{ "to_uppercase", kw_xform, KW_VAL_NONE },
 	{ "byte_jump", kw_probe, KW_VAL_REQ },
 	{ "requires", kw_requires, KW_VAL_REQ },
 	{ "filename", kw_filename, KW_VAL_REQ },
@@ -1775,6 +1808,7 @@ static int kw_sticky(struct rp *rp, const struct opt *o)
 		    (b == SIG_BUF_FILE_DATA && tok_eq(o->name, o->nlen, "file_data"))) {
 			rp->cur_buf = (uint8_t)b;
 			rp->cur_group = 0;
+			rp->xform = 0;
 			/* Suricata: a repeated multi-buffer keyword is a new
 			 * buffer; other buffers are reused. */
 			if (sig_buf_is_multi(b) && new_group(rp, &rp->cur_group) != 0)

@@ -2242,6 +2242,22 @@ static const struct buf_case buf_cases[] = {
 	{ "filesize:3;", SIG_BUF_EMAIL_BODY, "abc", 0 },
 	{ "file.data; content:\"MZ\"; filesize:<10;", SIG_BUF_FILE_DATA, "MZxx", 1 },
 	{ "file.data; content:\"MZ\"; filesize:<10;", SIG_BUF_FILE_DATA, "MZxxxxxxxxxx", 0 },
+	/* transforms, as a regex on the untransformed bytes */
+	{ "email.subject; strip_whitespace; content:\"Invoice2024\";", SIG_BUF_EMAIL_SUBJECT,
+	  "Invoice 20\t24", 1 },
+	{ "email.subject; strip_whitespace; content:\"Invoice2024\";", SIG_BUF_EMAIL_SUBJECT,
+	  "Invoice-2024", 0 },
+	{ "email.subject; to_lowercase; content:\"urgent\";", SIG_BUF_EMAIL_SUBJECT, "URGENT", 1 },
+	{ "email.subject; to_uppercase; content:\"URGENT\";", SIG_BUF_EMAIL_SUBJECT, "urgent", 1 },
+	{ "email.subject; compress_whitespace; content:\"a b\";", SIG_BUF_EMAIL_SUBJECT,
+	  "xa \t\r bx", 1 },
+	{ "email.subject; compress_whitespace; content:\"a b\";", SIG_BUF_EMAIL_SUBJECT, "ab", 0 },
+	{ "file.data; strip_whitespace; content:\"Version4.9.9.0\";", SIG_BUF_FILE_DATA,
+	  "* Version 4.9.9.0\r\n", 1 },
+	{ "file.data; strip_whitespace; to_lowercase; content:!\"evil\";", SIG_BUF_FILE_DATA,
+	  "e V i L", 0 },
+	{ "file.data; strip_whitespace; to_lowercase; content:!\"evil\";", SIG_BUF_FILE_DATA,
+	  "e V i x L", 1 },
 };
 
 static void test_new_buffers(void)
