@@ -207,6 +207,8 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				    J(g->pcre_window));
 		json_object_set_new(json_object_get(ext, "signatures"), "probe_split",
 				    J(g->probe_split));
+		json_object_set_new(json_object_get(ext, "signatures"), "delay_full",
+				    J(g->delay_full));
 		{
 			/* Rule reloads (reload.h): published, refused, and
 			 * flows whose signature state one had to close. */

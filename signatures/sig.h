@@ -272,6 +272,8 @@ struct sig_thread_stats {
 					* within its window (taken as no match) */
 	uint64_t probe_split;          /* byte_test bytes not in the packet of
 					* the match they follow (no match) */
+	uint64_t delay_full;           /* a long isdataat could not wait (the
+					* flow's two slots were taken): no match */
 };
 
 struct sig_thread;

@@ -63,6 +63,7 @@ struct bpat {
 	uint8_t rprobe;           /* sig_expr.probe: the rule's probe + 1 */
 	uint32_t probe;           /* engine probe + 1 */
 	bool once;                /* sig_expr.once */
+	uint32_t delay;           /* sig_expr.delay */
 };
 
 struct build {
@@ -117,7 +118,8 @@ static bool pat_eq(const struct bpat *bp, const struct sig_expr *x, uint8_t dir)
 {
 	return !bp->virt && bp->flags == x->hsflags && bp->min_off == x->min_off &&
 		bp->max_off == x->max_off && bp->buf == x->buf && bp->dir == dir &&
-		bp->iscope == x->iscope && bp->once == x->once && strcmp(bp->re, x->re) == 0;
+		bp->iscope == x->iscope && bp->once == x->once && bp->delay == x->delay &&
+		strcmp(bp->re, x->re) == 0;
 }
 
 static int ht_grow(struct build *b)
@@ -206,6 +208,7 @@ static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir
 	bp->trig = x->b64;
 	bp->rprobe = x->probe;
 	bp->once = x->once;
+	bp->delay = x->delay;
 	bp->hash = hash;
 	if (!unique)
 		b->ht[h] = b->npat + 1;
@@ -453,6 +456,7 @@ static int build_index(struct build *b)
 		e->pat[i].virt = b->pat[i].virt;
 		e->pat[i].b64 = b->pat[i].b64;
 		e->pat[i].probe = b->pat[i].probe;
+		e->pat[i].delay = b->pat[i].delay;
 		if (b->pat[i].confirm) {
 			int ec;
 			PCRE2_SIZE eo;

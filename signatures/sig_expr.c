@@ -464,11 +464,26 @@ static void sb_rep(struct sb *b, const char *cls, long lo, long hi)
 		sb_fmt(b, "%s{%ld,%ld}", cls, lo, hi);
 }
 
-static int build_tail(struct sb *b, const struct tail *t, bool rawstream,
+/* Bytes that must follow a match beyond this are not a repeat but a
+ * delay: the match counts once that many more bytes have arrived. */
+#define SIG_DELAY_FROM 1024
+#define SIG_DELAY_MAX (1u << 24)
+
+static int build_tail(struct sb *b, const struct tail *tin, bool rawstream, uint32_t *delay,
 		      char *err, size_t errlen)
 {
 	char cls[24];
+	struct tail tt = *tin;
+	const struct tail *t = &tt;
+	long rest = tt.need - (tt.cls >= 0 ? tt.within : 0);
 
+	/* "N more bytes, whatever they are": a delay, not [\x00-\xff]{N} */
+	if (!tt.lt && rest > SIG_DELAY_FROM && (tt.cls < 0 || tt.within <= tt.need)) {
+		if (rest > (long)SIG_DELAY_MAX)
+			return efail(err, errlen, "isdataat over %u not supported", SIG_DELAY_MAX);
+		*delay = (uint32_t)rest;
+		tt.need -= rest;
+	}
 	if (t->need > SIG_TAIL_MAX || t->within > SIG_TAIL_MAX || t->lt > SIG_TAIL_MAX)
 		return efail(err, errlen, "isdataat/within over %d after a match not supported",
 			     SIG_TAIL_MAX);
@@ -753,7 +768,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 		cursor_pcre = false;
 	}
 	if (t.on) {
-		if (build_tail(&b, &t, c0->buf == SIG_BUF_STREAM, err, errlen) != 0) {
+		if (build_tail(&b, &t, c0->buf == SIG_BUF_STREAM, &x->delay, err, errlen) != 0) {
 			free(b.p);
 			return -1;
 		}

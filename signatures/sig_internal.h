@@ -239,6 +239,9 @@ struct sig_expr {
 	bool iscope;                     /* instance-scoped: only meaningful
 					  * together with the other conditions
 					  * of its group in one instance */
+	uint32_t delay;                  /* isdataat too long for a repeat: the
+					  * match counts once `delay` more bytes
+					  * of the buffer have arrived (sig_scan.c) */
 	bool once;                       /* true from its first match for the
 					  * rest of the stream (isdataat's "a
 					  * byte at offset N"): reported once,
@@ -454,6 +457,7 @@ struct sig_pat {
 	uint32_t b64;                    /* decoder index + 1 whose window this
 					  * pattern's match end starts, 0 none */
 	uint32_t probe;                  /* engine probe index + 1, 0 none */
+	uint32_t delay;                  /* sig_expr.delay */
 	void *re2;                       /* pcre2_code: confirms a prefilter match */
 	uint32_t inst_off, inst_n;       /* into sig_engine.pat_inst */
 };

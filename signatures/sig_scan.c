@@ -127,6 +127,14 @@ static inline int sk_of(unsigned b)
 	}
 }
 
+/* The stream kind a pattern is scanned in, -1 for a block buffer. */
+static int pat_kind(const struct sig_pat *p)
+{
+	if (p->buf == SIG_BUF_STREAM)
+		return p->dir == SIG_DIR_TO_CLIENT ? SK_STREAM_TC : SK_STREAM_TS;
+	return sk_of(p->buf);
+}
+
 /* Marks a match-list entry whose pattern was already recorded. */
 #define SIG_OLD_MATCH 0x80000000u
 
@@ -147,6 +155,9 @@ struct sig_flow {
 					 * (Hyperscan's offsets count from there) */
 	uint8_t nwin;                   /* base64 windows this flow holds */
 	uint16_t tlen[SK_COUNT];        /* bytes in the confirmation tail */
+	uint8_t ndel;                   /* long isdataat matches waiting */
+	uint32_t dpid[2];
+	uint64_t dtarget[2];            /* stream offset they wait for */
 	uint8_t ncpend;                 /* confirmations waiting for more bytes */
 	uint32_t cpend[SIG_CONFIRM_PENDING];
 	hs_stream_t *st[SK_COUNT];
@@ -207,6 +218,8 @@ struct sig_thread {
 	uint32_t nctrig;
 	struct b64trig ptrig[16];       /* probe (byte_test) positions */
 	uint32_t nptrig;
+	struct b64trig dtrig[8];        /* delayed patterns' first match ends */
+	uint32_t ndtrig;
 	uint32_t *mlist;                /* pattern ids matched by this scan */
 	uint64_t *seen;                 /* the same, as a bitmap */
 
@@ -285,6 +298,15 @@ static int on_match(unsigned int id, unsigned long long from,
 	 * start: a position-dependent pattern cannot be trusted. */
 	if (t->cur_gapped && t->e->pat[id].absolute)
 		return 0;
+	/* a long isdataat: the match counts when its bytes have arrived */
+	if (t->e->pat[id].delay) {
+		for (uint32_t i = 0; i < t->ndtrig; i++)
+			if (t->dtrig[i].pid == id)
+				return 0;
+		if (t->ndtrig < sizeof(t->dtrig) / sizeof(t->dtrig[0]))
+			t->dtrig[t->ndtrig++] = (struct b64trig){ id, to };
+		return 0;
+	}
 	w = &t->seen[id >> 6];
 	if (!(*w & bit)) {
 		*w |= bit;
@@ -656,6 +678,77 @@ static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 	t->nmatch = 0;
 }
 
+/* ---- delayed matches (long isdataat) -------------------------------- */
+
+static void match_add(struct sig_thread *t, uint32_t pid)
+{
+	if (!seen_now(t, pid)) {
+		t->seen[pid >> 6] |= 1ull << (pid & 63);
+		t->mlist[t->nmatch++] = pid;
+	}
+}
+
+/*
+ * After a scan of bytes [off, off + len) of a buffer (a block: off 0 and
+ * whole; a stream chunk of kind k): delayed matches whose bytes have all
+ * arrived join the scan's matches; the others wait in the flow (a stream
+ * only; a block buffer has no more bytes coming).
+ */
+static void delays_run(struct sig_thread *t, struct sig_flow *f, int k, uint64_t off,
+		       size_t len, bool block)
+{
+	const struct sig_engine *e = t->e;
+	uint64_t end = off + len;
+	unsigned w = 0;
+
+	for (unsigned i = 0; i < f->ndel; i++) {
+		if (pat_kind(&e->pat[f->dpid[i]]) == k && f->dtarget[i] <= end) {
+			match_add(t, f->dpid[i]);
+			continue;
+		}
+		f->dpid[w] = f->dpid[i];
+		f->dtarget[w++] = f->dtarget[i];
+	}
+	f->ndel = (uint8_t)w;
+	for (uint32_t i = 0; i < t->ndtrig; i++) {
+		uint32_t pid = t->dtrig[i].pid;
+		uint64_t target = t->dtrig[i].to + e->pat[pid].delay;
+		bool waiting = false;
+
+		if (target <= end) {
+			match_add(t, pid);
+			continue;
+		}
+		if (block)
+			continue;
+		for (unsigned j = 0; j < f->ndel; j++)
+			waiting = waiting || f->dpid[j] == pid;
+		if (waiting)
+			continue;      /* an earlier match waits for less */
+		if (f->ndel == 2) {
+			t->st.delay_full++;
+			continue;
+		}
+		f->dpid[f->ndel] = pid;
+		f->dtarget[f->ndel++] = target;
+	}
+	t->ndtrig = 0;
+}
+
+/* Stream k ends or restarts: what waited there never gets its bytes. */
+static void delays_drop(struct sig_thread *t, struct sig_flow *f, int k)
+{
+	unsigned w = 0;
+
+	for (unsigned i = 0; i < f->ndel; i++) {
+		if (pat_kind(&t->e->pat[f->dpid[i]]) == k)
+			continue;
+		f->dpid[w] = f->dpid[i];
+		f->dtarget[w++] = f->dtarget[i];
+	}
+	f->ndel = (uint8_t)w;
+}
+
 /* ---- byte_test / byte_jump ------------------------------------------ */
 
 /* The number at b[0..nbytes) (avail bytes readable), per the probe. */
@@ -753,13 +846,6 @@ static void probes_run(struct sig_thread *t, const uint8_t *data, size_t len, ui
 
 /* ---- stream confirmation -------------------------------------------- */
 
-/* The stream kind a pattern is scanned in, -1 for a block buffer. */
-static int pat_kind(const struct sig_pat *p)
-{
-	if (p->buf == SIG_BUF_STREAM)
-		return p->dir == SIG_DIR_TO_CLIENT ? SK_STREAM_TC : SK_STREAM_TS;
-	return sk_of(p->buf);
-}
 
 static void seen_drop(struct sig_thread *t, uint32_t pid)
 {
@@ -1167,6 +1253,9 @@ static void flow_stream_end(struct sig_thread *t, struct sig_flow *f,
 	t->cur_gapped = false;
 	t->ntrig = 0;      /* a window opened at the end would hold nothing */
 	t->nptrig = 0;
+	t->ndtrig = 0;
+	if (f->ndel)
+		delays_drop(t, f, (int)k);
 	if (t->tail[k]) {
 		/* end-of-stream prefilter reports are not confirmable here (no
 		 * bytes): stream confirmation refuses end anchors (sig_expr.c) */
@@ -1194,6 +1283,7 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 	t->ntrig = 0;
 	t->nctrig = 0;
 	t->nptrig = 0;
+	t->ndtrig = 0;
 	while (len) {
 		/* Hyperscan lengths are unsigned int. */
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
@@ -1208,6 +1298,8 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 		}
 		if (t->nptrig)
 			probes_run(t, data, n, f->soff[k], false);
+		if (t->ndtrig || f->ndel)
+			delays_run(t, f, (int)k, f->soff[k], n, false);
 		if (t->nmatch)
 			process(t, f, ctx);
 		if (t->e->nb64dec)
@@ -1516,6 +1608,7 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	t->st.bytes_scanned += len;
 	t->ntrig = 0;
 	t->nptrig = 0;
+	t->ndtrig = 0;
 	rc = hs_scan(db, (const char *)data, (unsigned)len, 0, t->scratch,
 		     on_match, t);
 	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
@@ -1530,6 +1623,8 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 		confirm(t, data, len);
 	if (t->nptrig)
 		probes_run(t, data, len, 0, true);
+	if (t->ndtrig)
+		delays_run(t, f, -1, 0, len, true);
 	if (t->e->neg_n[b][dir])
 		neg_decide(t, f, b, dir, true, ctx);
 	if (t->nmatch)

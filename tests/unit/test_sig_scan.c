@@ -851,6 +851,79 @@ static void test_probes(void)
 	sig_engine_free(e);
 }
 
+/* ---- long isdataat: a delayed match ---------------------------------- */
+
+static void test_delay(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (flow:to_server; content:\"|0a 0a 0a|\"; "
+		"isdataat:5000,relative; sid:1;)",
+		"alert smtp any any -> any any (email.subject; content:\"AAA\"; "
+		"isdataat:2000,relative; sid:2;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"EHLO \"; depth:5; "
+		"isdataat:3000,relative; content:!\"|0a|\"; within:500; sid:3;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+	struct sig_flow *f;
+	static char big[6000];
+
+	if (!t) {
+		sig_engine_free(e);
+		return;
+	}
+	memset(big, 'x', sizeof(big) - 1);
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "data\n\n\n");
+	big[4000] = '\0';
+	scan_s(t, f, SIG_DIR_TO_SERVER, big);
+	CHECK_EQ_U(count_sid(&al, 1), 0);         /* 4000 of 5000 */
+	big[4000] = 'x';
+	big[1000] = '\0';
+	scan_s(t, f, SIG_DIR_TO_SERVER, big);
+	CHECK_EQ_U(count_sid(&al, 1), 1);         /* 5000: the bytes are there */
+	big[1000] = 'x';
+	sig_flow_close(t, f, NULL);
+	/* a gap: the bytes never arrive */
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_SERVER, "\n\n\n");
+	sig_stream_gap(t, f, SIG_DIR_TO_SERVER);
+	big[5500] = '\0';
+	scan_s(t, f, SIG_DIR_TO_SERVER, big);
+	big[5500] = 'x';
+	CHECK_EQ_U(count_sid(&al, 1), 1);
+	sig_flow_close(t, f, NULL);
+	/* a block buffer */
+	f = sig_flow_open(t, default_tuple());
+	big[0] = 'A'; big[1] = 'A'; big[2] = 'A';
+	big[1500] = '\0';
+	scan_b(t, f, SIG_BUF_EMAIL_SUBJECT, big);
+	CHECK_EQ_U(count_sid(&al, 2), 0);
+	big[1500] = 'x';
+	big[2003] = '\0';
+	scan_b(t, f, SIG_BUF_EMAIL_SUBJECT, big);
+	CHECK_EQ_U(count_sid(&al, 2), 1);
+	big[2003] = 'x';
+	sig_flow_close(t, f, NULL);
+	/* the overflow idiom: 500 bytes without a newline, then 2500 more */
+	f = sig_flow_open(t, default_tuple());
+	memcpy(big, "EHLO ", 5);
+	big[3005] = '\0';
+	scan_s(t, f, SIG_DIR_TO_SERVER, big);
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	big[3005] = 'x';
+	sig_flow_close(t, f, NULL);
+	f = sig_flow_open(t, default_tuple());
+	big[100] = '\n';
+	big[3005] = '\0';
+	scan_s(t, f, SIG_DIR_TO_SERVER, big);
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
 /* ---- directions ----------------------------------------------------- */
 
 static void test_directions(void)
@@ -2958,6 +3031,7 @@ int main(void)
 	test_flowint();
 	test_stream_confirm();
 	test_probes();
+	test_delay();
 	test_app_events();
 	test_file_hashes();
 	test_base64();
