@@ -7,7 +7,7 @@
  * work done. The Hyperscan callback only sets a bit in a per-thread
  * bitmap and appends the pattern id to a per-thread list (both sized to
  * the pattern count at start-up, so they cannot overflow). After the scan
- * returns, process() runs once per scan that matched anything.
+ * returns, sig_process() runs once per scan that matched anything.
  *
  * Per-flow match state. A flow keeps SIG_FLOW_SLOTS tagged 32-bit entries
  * (id << 2 | kind), shared by three kinds:
@@ -34,7 +34,7 @@
  *  - streams (email.body per text part, file.data per file): the group's
  *    patterns are recorded as they match over the stream's calls and
  *    dropped from the flow when the instance begins and when it ends
- *    (drop_instance()).
+ *    (sig_drop_instance()).
  * A group that is the whole rule fires the rule. A group of a rule with
  * other conditions records its virtual pattern (ENT_TX, kept for the tx)
  * and the rule is checked like on any other new match (group_matched()).
@@ -59,10 +59,10 @@
  * Prefilter patterns are confirmed with PCRE2 before anything else looks
  * at the scan's matches: on the whole buffer for a block scan (confirm());
  * on a stream, on its last SIG_CONFIRM_TAIL bytes plus the chunk
- * (confirm_stream(); a match PCRE2 finds partial at the chunk's end is
+ * (sig_confirm_stream(); a match PCRE2 finds partial at the chunk's end is
  * tried once more with the next chunk, then counted in pcre_window).
  *
- * Firing. Rules completed while process() walks a scan's matches are
+ * Firing. Rules completed while sig_process() walks a scan's matches are
  * queued and fired after it: pass rules first (a pass stops the flow's
  * alerts, f->passed), then plain rules and flowbit setters, then rules with
  * flowbit checks, so a bit set by a rule in this scan is seen by a check
@@ -73,6 +73,10 @@
  * recorded; only new matches trigger rule checks, so a content that keeps
  * matching in a long stream costs a few compares per scan, not a check of
  * its rules.
+ *
+ * The matches that need the bytes around them (PCRE2 on a stream window,
+ * byte_test, base64_decode, long isdataat) are sig_scan_win.c's; the state
+ * both files share is sig_scan_int.h.
  *
  * Memory: sig_thread_new allocates everything: max_flows flow states and,
  * per streaming database (raw stream per direction, smtp.data, email.body,
@@ -86,169 +90,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <hs.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
-#include "sig_internal.h"
-
-#define SIG_FLOW_SLOTS 24
-
-/* base64_decode windows open at once, per worker, and Hyperscan streams
- * per decoder for them; a trigger that finds none free is counted
- * (base64_no_slot). A window holds no bytes (see win_decode). */
-#define SIG_B64_WINDOWS 1024
-#define SIG_B64_PER_DEC 256
-#define SIG_B64_CHUNK 4096          /* decoded bytes scanned at a time */
-
-/* Stream PCRE2 confirmation (see sig_expr.c try_confirm): the window is
- * the last SIG_CONFIRM_TAIL bytes of the stream before the packet plus the
- * packet, at most SIG_CONFIRM_MAX bytes in all; a match PCRE2 finds
- * partial at the window's end is retried once with the next packet. */
-#define SIG_CONFIRM_TAIL 512
-#define SIG_CONFIRM_MAX (64 * 1024)
-#define SIG_CONFIRM_PENDING 2
-
-enum { ENT_SESS = 0, ENT_TX = 1, ENT_FIRED = 2, ENT_KIND_MASK = 3 };
-
-/* Streams a flow can hold: raw stream per direction, message data, the
- * current text part, the current file. */
-enum { SK_STREAM_TS = 0, SK_STREAM_TC = 1, SK_DATA, SK_BODY, SK_FILE, SK_COUNT };
-
-/* Stream kind of a to_server streaming buffer other than the raw stream,
- * -1 for other buffers. */
-static inline int sk_of(unsigned b)
-{
-	switch (b) {
-	case SIG_BUF_SMTP_DATA: return SK_DATA;
-	case SIG_BUF_EMAIL_BODY: return SK_BODY;
-	case SIG_BUF_FILE_DATA: return SK_FILE;
-	default: return -1;
-	}
-}
-
-/* The stream kind a pattern is scanned in, -1 for a block buffer. */
-static int pat_kind(const struct sig_pat *p)
-{
-	if (p->buf == SIG_BUF_STREAM)
-		return p->dir == SIG_DIR_TO_CLIENT ? SK_STREAM_TC : SK_STREAM_TS;
-	return sk_of(p->buf);
-}
-
-/* Marks a match-list entry whose pattern was already recorded. */
-#define SIG_OLD_MATCH 0x80000000u
-
-struct sig_flow {
-	struct sig_u128 client, server;
-	uint16_t client_port, server_port;
-	uint8_t nent;
-	uint8_t failed;                 /* bit per SK_*: no stream available */
-	uint8_t gapped;                 /* bit per SK_*: restarted after a gap */
-	uint8_t lost;                   /* bit per SK_*: a match was not recorded */
-	bool live;
-	bool passed;                    /* a pass rule matched: no more alerts */
-	uint32_t idx;                   /* slot in the thread's pool */
-	uint64_t fb[SIG_FLOWBITS_MAX / 64]; /* flowbits (flow-scoped) */
-	int32_t fi[SIG_FLOWINT_MAX];    /* flowint values ... */
-	uint16_t fiset;                 /* ... and which are set */
-	uint64_t soff[SK_COUNT];        /* bytes scanned since each stream opened
-					 * (Hyperscan's offsets count from there) */
-	uint8_t nwin;                   /* base64 windows this flow holds */
-	uint16_t tlen[SK_COUNT];        /* bytes in the confirmation tail */
-	uint8_t ndel;                   /* long isdataat matches waiting */
-	uint32_t dpid[2];
-	uint64_t dtarget[2];            /* stream offset they wait for */
-	uint8_t ncpend;                 /* confirmations waiting for more bytes */
-	uint32_t cpend[SIG_CONFIRM_PENDING];
-	hs_stream_t *st[SK_COUNT];
-	uint32_t ent[SIG_FLOW_SLOTS];
-};
-
-struct stream_pool {
-	const hs_database_t *db;        /* NULL: no such database */
-	hs_stream_t **free;
-	uint32_t nfree, cap, inuse;
-};
-
-struct sig_thread {
-	const struct sig_engine *e;
-	hs_scratch_t *scratch;
-	const hs_database_t *db[SIG_BUF_COUNT][2];
-	sig_alert_fn on_alert;
-	void *alert_user;
-	struct sig_thread_stats st;
-
-	pcre2_match_data *md;           /* PCRE2 confirmations (nconfirm > 0) */
-	pcre2_match_context *mctx;
-	uint32_t npat;
-	uint32_t nmatch;
-	bool cur_gapped;                /* the stream being scanned had a gap */
-	/* Rules completed during process(), fired after it in Suricata's
-	 * order: pass rules, then the others, then those checking flowbits
-	 * (so a bit set by this scan is seen by a check in the same scan). */
-	uint32_t *pend;
-	uint32_t npend, cappend;
-	bool in_process;
-	/* base64_decode: triggers seen by the scan that just returned
-	 * (pattern, match end), and the windows being collected. */
-	struct b64trig { uint32_t pid; uint64_t to; } trig[16];
-	uint32_t ntrig;
-	struct b64win {
-		struct sig_flow *f;      /* NULL: free */
-		uint32_t dec;
-		uint8_t k;               /* SK_* it reads; SK_COUNT: block */
-		uint8_t bits;            /* decoder state: bits in acc */
-		bool eq;                 /* '=' seen: the data ended */
-		uint32_t acc;
-		uint64_t start;          /* stream offset of the window's first byte */
-		uint32_t have, want;     /* input bytes consumed, and the limit */
-		void *ctx;               /* the scan's, for the alert */
-		hs_stream_t *st;         /* from dpool[dec] */
-	} *win;                         /* SIG_B64_WINDOWS, when decoders exist */
-	struct b64pool {
-		hs_stream_t **free;
-		uint32_t nfree;
-	} *dpool;                       /* per decoder */
-	uint8_t *b64out;                /* decoded bytes, SIG_B64_CHUNK */
-	/* stream confirmation: per stream kind with such patterns a tail of
-	 * SIG_CONFIRM_TAIL bytes per flow slot, and the window's scratch */
-	uint8_t *tail[SK_COUNT];
-	uint8_t *csubj;
-	struct b64trig ctrig[8];        /* first match end of each candidate */
-	uint32_t nctrig;
-	struct b64trig ptrig[16];       /* probe (byte_test) positions */
-	uint32_t nptrig;
-	struct b64trig dtrig[8];        /* delayed patterns' first match ends */
-	uint32_t ndtrig;
-	uint32_t *mlist;                /* pattern ids matched by this scan */
-	uint64_t *seen;                 /* the same, as a bitmap */
-
-	uint32_t max_flows, nfree;
-	struct sig_flow *flows;         /* contiguous pool (not MT_POOL_MALLOC) */
-	struct sig_flow **slot;         /* slot -> flow */
-	uint32_t *freeidx;              /* stack of free slots */
-	struct stream_pool sp[SK_COUNT];
-	struct sig_thr_table *thr;      /* some rule has a rate limit */
-	const uint64_t *clock;          /* capture time (sig_thread_set_clock) */
-} __attribute__((aligned(64)));
+#include "sig_scan_int.h"
 
 /* ---- flow entries --------------------------------------------------- */
-
-static inline bool ent_has(const struct sig_flow *f, uint32_t ent)
-{
-	for (unsigned i = 0; i < f->nent; i++)
-		if (f->ent[i] == ent)
-			return true;
-	return false;
-}
-
-static inline bool ent_add(struct sig_flow *f, uint32_t ent)
-{
-	if (f->nent == SIG_FLOW_SLOTS)
-		return false;
-	f->ent[f->nent++] = ent;
-	return true;
-}
 
 /* Drop entries whose kind is in `kinds` (bit per ENT_*). */
 static void ent_drop(struct sig_flow *f, unsigned kinds)
@@ -268,7 +112,7 @@ static inline uint32_t pat_ent(const struct sig_engine *e, uint32_t pid)
 
 /* An instance of buffer b begins or ends: forget what its instance-scoped
  * patterns matched (virtual patterns and everything else stay). */
-static void drop_instance(const struct sig_engine *e, struct sig_flow *f, unsigned b)
+void sig_drop_instance(const struct sig_engine *e, struct sig_flow *f, unsigned b)
 {
 	unsigned w = 0;
 
@@ -285,7 +129,7 @@ static void drop_instance(const struct sig_engine *e, struct sig_flow *f, unsign
 
 /* ---- Hyperscan callback: record only -------------------------------- */
 
-static int on_match(unsigned int id, unsigned long long from,
+int sig_on_match(unsigned int id, unsigned long long from,
 		    unsigned long long to, unsigned int flags, void *ctx)
 {
 	struct sig_thread *t = ctx;
@@ -324,10 +168,6 @@ static int on_match(unsigned int id, unsigned long long from,
 	return 0;
 }
 
-static inline bool seen_now(const struct sig_thread *t, uint32_t pid)
-{
-	return (t->seen[pid >> 6] >> (pid & 63)) & 1;
-}
 
 /*
  * Prefilter matches of a block scan are confirmed by PCRE2 on the whole
@@ -572,7 +412,7 @@ static void fire_now(struct sig_thread *t, struct sig_flow *f,
 		t->on_alert(t->alert_user, ctx, &r->meta, (enum sig_dir)in->dir);
 }
 
-/* Inside process(), completed rules wait for the end of the scan (see
+/* Inside sig_process(), completed rules wait for the end of the scan (see
  * sig_thread.pend); elsewhere they fire at once. */
 static void fire(struct sig_thread *t, struct sig_flow *f,
 		 const struct sig_inst *in, void *ctx)
@@ -632,7 +472,7 @@ static void neg_decide(struct sig_thread *t, struct sig_flow *f, unsigned b,
 }
 
 /* Turn the matches of the scan that just returned into rule decisions. */
-static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
+void sig_process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 {
 	const struct sig_engine *e = t->e;
 	uint32_t n = t->nmatch;
@@ -678,504 +518,6 @@ static void process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 	t->nmatch = 0;
 }
 
-/* ---- delayed matches (long isdataat) -------------------------------- */
-
-static void match_add(struct sig_thread *t, uint32_t pid)
-{
-	if (!seen_now(t, pid)) {
-		t->seen[pid >> 6] |= 1ull << (pid & 63);
-		t->mlist[t->nmatch++] = pid;
-	}
-}
-
-/*
- * After a scan of bytes [off, off + len) of a buffer (a block: off 0 and
- * whole; a stream chunk of kind k): delayed matches whose bytes have all
- * arrived join the scan's matches; the others wait in the flow (a stream
- * only; a block buffer has no more bytes coming).
- */
-static void delays_run(struct sig_thread *t, struct sig_flow *f, int k, uint64_t off,
-		       size_t len, bool block)
-{
-	const struct sig_engine *e = t->e;
-	uint64_t end = off + len;
-	unsigned w = 0;
-
-	for (unsigned i = 0; i < f->ndel; i++) {
-		if (pat_kind(&e->pat[f->dpid[i]]) == k && f->dtarget[i] <= end) {
-			match_add(t, f->dpid[i]);
-			continue;
-		}
-		f->dpid[w] = f->dpid[i];
-		f->dtarget[w++] = f->dtarget[i];
-	}
-	f->ndel = (uint8_t)w;
-	for (uint32_t i = 0; i < t->ndtrig; i++) {
-		uint32_t pid = t->dtrig[i].pid;
-		uint64_t target = t->dtrig[i].to + e->pat[pid].delay;
-		bool waiting = false;
-
-		if (target <= end) {
-			match_add(t, pid);
-			continue;
-		}
-		if (block)
-			continue;
-		for (unsigned j = 0; j < f->ndel; j++)
-			waiting = waiting || f->dpid[j] == pid;
-		if (waiting)
-			continue;      /* an earlier match waits for less */
-		if (f->ndel == 2) {
-			t->st.delay_full++;
-			continue;
-		}
-		f->dpid[f->ndel] = pid;
-		f->dtarget[f->ndel++] = target;
-	}
-	t->ndtrig = 0;
-}
-
-/* Stream k ends or restarts: what waited there never gets its bytes. */
-static void delays_drop(struct sig_thread *t, struct sig_flow *f, int k)
-{
-	unsigned w = 0;
-
-	for (unsigned i = 0; i < f->ndel; i++) {
-		if (pat_kind(&t->e->pat[f->dpid[i]]) == k)
-			continue;
-		f->dpid[w] = f->dpid[i];
-		f->dtarget[w++] = f->dtarget[i];
-	}
-	f->ndel = (uint8_t)w;
-}
-
-/* ---- byte_test / byte_jump ------------------------------------------ */
-
-/* The number at b[0..nbytes) (avail bytes readable), per the probe. */
-static bool probe_read(const struct sig_probe *p, const uint8_t *b, size_t avail, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (avail < p->nbytes)
-		return false;
-	if (!p->base) {
-		for (unsigned i = 0; i < p->nbytes; i++)
-			v |= (uint64_t)b[i] << (8 * (p->little ? i : p->nbytes - 1 - i));
-		*out = v;
-		return true;
-	}
-	/* ASCII digits, up to nbytes of them; at least one */
-	for (unsigned i = 0; i < p->nbytes; i++) {
-		int d = b[i] >= '0' && b[i] <= '9' ? b[i] - '0' :
-			(b[i] | 0x20) >= 'a' && (b[i] | 0x20) <= 'f' ? (b[i] | 0x20) - 'a' + 10 : -1;
-
-		if (d < 0 || d >= p->base) {
-			if (i == 0)
-				return false;
-			break;
-		}
-		v = v * p->base + (uint64_t)d;
-	}
-	*out = v;
-	return true;
-}
-
-/* Does the probe hold at position pos of a buffer of len bytes (for a
- * stream: the bytes of the chunk, pos relative to it, len its length)? */
-static bool probe_holds(const struct sig_probe *p, const uint8_t *b, size_t len, int64_t pos,
-			bool whole)
-{
-	uint64_t v;
-
-	if (pos < 0 || (uint64_t)pos > len || !probe_read(p, b + pos, len - (size_t)pos, &v))
-		return false;
-	if (p->jump) {
-		int64_t to = (p->from_beginning ? 0 : pos + p->nbytes) + (int64_t)(v * p->mult);
-
-		if (v > (uint64_t)INT32_MAX || v * p->mult > (uint64_t)INT32_MAX)
-			return false;
-		if (p->align && (to & 3))
-			to += 4 - (to & 3);
-		to += p->post_offset;
-		return whole && to >= 0 && (uint64_t)to < len;
-	}
-	{
-		bool r;
-
-		switch (p->op) {
-		case SIG_PO_LT: r = v < p->value; break;
-		case SIG_PO_GT: r = v > p->value; break;
-		case SIG_PO_EQ: r = v == p->value; break;
-		case SIG_PO_LE: r = v <= p->value; break;
-		case SIG_PO_GE: r = v >= p->value; break;
-		case SIG_PO_AND: r = (v & p->value) != 0; break;
-		default: r = (v ^ p->value) != 0; break;
-		}
-		return r != p->neg;
-	}
-}
-
-/*
- * The probes the scan that just returned set off: data[0..len) is the
- * block buffer or the stream chunk starting at stream offset off. Those
- * that hold join the scan's matches as their virtual pattern.
- */
-static void probes_run(struct sig_thread *t, const uint8_t *data, size_t len, uint64_t off,
-		       bool whole)
-{
-	const struct sig_engine *e = t->e;
-
-	for (uint32_t i = 0; i < t->nptrig; i++) {
-		const struct sig_eprobe *ep = &e->probes[e->pat[t->ptrig[i].pid].probe - 1];
-		const struct sig_probe *p = ep->p;
-		/* the reference: the match end, or (from the start) offset 0 */
-		int64_t base = p->relative ? (int64_t)t->ptrig[i].to : 0;
-		int64_t pos = base + p->offset - (int64_t)off;
-
-		if (!whole && (pos < 0 || (uint64_t)pos + p->nbytes > len)) {
-			t->st.probe_split++;
-			continue;
-		}
-		if (probe_holds(p, data, len, pos, whole) && !seen_now(t, ep->vpid)) {
-			t->seen[ep->vpid >> 6] |= 1ull << (ep->vpid & 63);
-			t->mlist[t->nmatch++] = ep->vpid;
-		}
-	}
-	t->nptrig = 0;
-}
-
-/* ---- stream confirmation -------------------------------------------- */
-
-
-static void seen_drop(struct sig_thread *t, uint32_t pid)
-{
-	t->seen[pid >> 6] &= ~(1ull << (pid & 63));
-}
-
-/*
- * The scan of chunk [off, off + len) of stream k returned: confirm its
- * prefilter matches (and those left partial by the previous chunk) with
- * PCRE2 on the window tail + chunk. Confirmed ones stay in (or join) the
- * scan's match list; partial ones wait for the next chunk, once.
- */
-static void confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
-			   uint64_t off, const uint8_t *data, size_t len)
-{
-	const struct sig_engine *e = t->e;
-	uint32_t pend[SIG_CONFIRM_PENDING], npend = f->ncpend, w = 0;
-	const uint8_t *subj;
-	size_t slen, tl = f->tlen[k];
-
-	memcpy(pend, f->cpend, sizeof(pend));
-	f->ncpend = 0;
-	if (!t->nctrig && !npend)
-		return;
-	if (tl + len <= SIG_CONFIRM_MAX) {
-		memcpy(t->csubj, t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL, tl);
-		memcpy(t->csubj + tl, data, len);
-		subj = t->csubj;
-		slen = tl + len;
-	} else {
-		/* a chunk larger than the window: around the first match */
-		uint64_t to = t->nctrig ? t->ctrig[0].to : off;
-		size_t at = to > off ? (size_t)(to - off) : 0, s0;
-
-		s0 = at > SIG_CONFIRM_MAX / 2 ? at - SIG_CONFIRM_MAX / 2 : 0;
-		if (s0 + SIG_CONFIRM_MAX > len)
-			s0 = len - SIG_CONFIRM_MAX;
-		subj = data + s0;
-		slen = SIG_CONFIRM_MAX;
-	}
-	/* this scan's candidates */
-	for (uint32_t i = 0; i < t->nmatch; i++) {
-		uint32_t pid = t->mlist[i];
-		const pcre2_code *re = e->pat[pid].re2;
-		int rc;
-
-		if (!re) {
-			t->mlist[w++] = pid;
-			continue;
-		}
-		rc = pcre2_match(re, subj, slen, 0, PCRE2_PARTIAL_HARD, t->md, t->mctx);
-		if (rc >= 0) {
-			t->mlist[w++] = pid;
-			continue;
-		}
-		seen_drop(t, pid);
-		if (rc == PCRE2_ERROR_PARTIAL) {
-			if (f->ncpend < SIG_CONFIRM_PENDING)
-				f->cpend[f->ncpend++] = pid;
-			else
-				t->st.pcre_window++;
-		} else if (rc != PCRE2_ERROR_NOMATCH) {
-			t->st.pcre_limit++;
-		}
-	}
-	t->nmatch = w;
-	/* the previous chunk's partial ones, second and last try */
-	for (uint32_t i = 0; i < npend; i++) {
-		uint32_t pid = pend[i];
-		int rc;
-
-		if (pat_kind(&e->pat[pid]) != (int)k) {
-			if (f->ncpend < SIG_CONFIRM_PENDING)
-				f->cpend[f->ncpend++] = pid;   /* another stream's */
-			continue;
-		}
-		rc = pcre2_match(e->pat[pid].re2, subj, slen, 0, 0, t->md, t->mctx);
-		if (rc >= 0) {
-			if (!seen_now(t, pid)) {
-				t->seen[pid >> 6] |= 1ull << (pid & 63);
-				t->mlist[t->nmatch++] = pid;
-			}
-		} else if (rc == PCRE2_ERROR_NOMATCH) {
-			;
-		} else {
-			t->st.pcre_limit++;
-		}
-	}
-	t->nctrig = 0;
-}
-
-/* Keep the last SIG_CONFIRM_TAIL bytes of stream k. */
-static void tail_push(struct sig_thread *t, struct sig_flow *f, unsigned k,
-		      const uint8_t *data, size_t len)
-{
-	uint8_t *tl = t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL;
-	size_t have = f->tlen[k];
-
-	if (len >= SIG_CONFIRM_TAIL) {
-		memcpy(tl, data + len - SIG_CONFIRM_TAIL, SIG_CONFIRM_TAIL);
-		f->tlen[k] = SIG_CONFIRM_TAIL;
-		return;
-	}
-	if (have + len > SIG_CONFIRM_TAIL) {
-		size_t drop = have + len - SIG_CONFIRM_TAIL;
-
-		memmove(tl, tl + drop, have - drop);
-		have -= drop;
-	}
-	memcpy(tl + have, data, len);
-	f->tlen[k] = (uint16_t)(have + len);
-}
-
-/* The stream k ends: what waits for more bytes is decided on the tail. */
-static void confirm_end(struct sig_thread *t, struct sig_flow *f, unsigned k, bool decide)
-{
-	uint32_t w = 0;
-
-	for (uint32_t i = 0; i < f->ncpend; i++) {
-		uint32_t pid = f->cpend[i];
-		const struct sig_pat *p = &t->e->pat[pid];
-
-		if (pat_kind(p) != (int)k) {
-			f->cpend[w++] = pid;
-			continue;
-		}
-		if (decide && pcre2_match(p->re2, t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL,
-					  f->tlen[k], 0, 0, t->md, t->mctx) >= 0 &&
-		    !seen_now(t, pid)) {
-			t->seen[pid >> 6] |= 1ull << (pid & 63);
-			t->mlist[t->nmatch++] = pid;
-		} else if (!decide) {
-			t->st.pcre_window++;
-		}
-	}
-	f->ncpend = (uint8_t)w;
-	f->tlen[k] = 0;
-}
-
-/* ---- base64_decode windows ------------------------------------------ */
-
-/* Base64 digit value, -1 outside the alphabet. (The sensor's SMTP AUTH
- * and MIME decoders have their own: this library depends on nothing of
- * the sensor's.) */
-static inline int b64val(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
-/*
- * A window decodes as its bytes arrive (Suricata 7's relaxed mode: bytes
- * outside the alphabet are skipped, '=' ends the data) and scans the
- * decoded bytes at once with its decoder's database in streaming mode, so
- * nothing is buffered whatever `bytes` says. Its Hyperscan stream comes
- * from the decoder's pool, opened at thread start.
- */
-static void win_decode(struct sig_thread *t, struct b64win *w, const uint8_t *in, size_t n)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && !w->eq; i++) {
-		int v;
-
-		if (in[i] == '=') {
-			w->eq = true;
-			break;
-		}
-		if ((v = b64val(in[i])) < 0)
-			continue;
-		w->acc = (w->acc << 6 | (uint32_t)v) & 0xffffff;
-		w->bits = (uint8_t)(w->bits + 6);
-		if (w->bits >= 8) {
-			w->bits = (uint8_t)(w->bits - 8);
-			t->b64out[o++] = (uint8_t)(w->acc >> w->bits);
-		}
-		if (o == SIG_B64_CHUNK) {
-			hs_scan_stream(w->st, (const char *)t->b64out, (unsigned)o, 0, t->scratch,
-				       on_match, t);
-			o = 0;
-		}
-	}
-	if (o && hs_scan_stream(w->st, (const char *)t->b64out, (unsigned)o, 0, t->scratch,
-				on_match, t) != HS_SUCCESS)
-		t->st.scan_errors++;
-}
-
-static void win_finish(struct sig_thread *t, struct b64win *w, bool decide)
-{
-	struct sig_flow *f = w->f;
-	struct b64pool *p = &t->dpool[w->dec];
-
-	w->f = NULL;
-	f->nwin--;
-	t->st.base64_decodes += decide;
-	/* the end of the decoded bytes (bsize, $ in base64_data) */
-	hs_reset_stream(w->st, 0, t->scratch, decide ? on_match : NULL, t);
-	p->free[p->nfree++] = w->st;
-	w->st = NULL;
-	if (t->nmatch)
-		process(t, f, w->ctx);
-	drop_instance(t->e, f, SIG_BUF_BASE64);
-}
-
-/* Windows of f on stream k: take what chunk [off, off + len) holds. */
-static void win_feed(struct sig_thread *t, struct sig_flow *f, unsigned k, uint64_t off,
-		     const uint8_t *data, size_t len, void *ctx)
-{
-	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++) {
-		struct b64win *w = &t->win[i];
-		uint64_t from, to;
-
-		if (w->f != f || w->k != k)
-			continue;
-		from = w->start + w->have;
-		to = w->start + w->want;
-		if (from < off)
-			from = off;
-		if (to > off + len)
-			to = off + len;
-		w->ctx = ctx;
-		if (to > from) {
-			win_decode(t, w, data + (from - off), (size_t)(to - from));
-			w->have = (uint32_t)(to - w->start);
-			if (t->nmatch)
-				process(t, f, ctx);
-		}
-		if (w->have == w->want || w->eq)
-			win_finish(t, w, true);
-	}
-}
-
-/* The stream k of f ends (decide: with what the windows decoded; else,
- * after a gap, they are dropped) — or, k == SK_COUNT, every window of f. */
-static void win_end(struct sig_thread *t, struct sig_flow *f, unsigned k, bool decide)
-{
-	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++)
-		if (t->win[i].f == f && (k == SK_COUNT || t->win[i].k == k))
-			win_finish(t, &t->win[i], decide);
-}
-
-static bool win_busy(const struct sig_thread *t, const struct sig_flow *f, uint32_t dec)
-{
-	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++)
-		if (t->win[i].f == f && t->win[i].dec == dec)
-			return true;
-	return false;
-}
-
-/* A window for decoder dec at stream offset start (stream k; SK_COUNT: a
- * block buffer, fed at once), or NULL (counted). */
-static struct b64win *win_open(struct sig_thread *t, struct sig_flow *f, uint32_t dec,
-			       unsigned k, uint64_t start, void *ctx)
-{
-	struct b64pool *p = &t->dpool[dec];
-
-	if (win_busy(t, f, dec))
-		return NULL;   /* the first trigger's window decides (Suricata) */
-	for (unsigned i = 0; p->nfree && i < SIG_B64_WINDOWS; i++) {
-		struct b64win *w = &t->win[i];
-
-		if (w->f)
-			continue;
-		memset(w, 0, sizeof(*w));
-		w->f = f;
-		w->dec = dec;
-		w->k = (uint8_t)k;
-		w->start = start;
-		w->want = t->e->b64dec[dec].bytes;
-		w->ctx = ctx;
-		w->st = p->free[--p->nfree];
-		f->nwin++;
-		/* a window is an instance of base64_data: its group's matches
-		 * are recorded as they stream in, and forgotten at its end */
-		drop_instance(t->e, f, SIG_BUF_BASE64);
-		return w;
-	}
-	t->st.base64_no_slot++;
-	return NULL;
-}
-
-/* After a block scan: decode the windows it triggered straight from the
- * buffer. */
-static void b64_block(struct sig_thread *t, struct sig_flow *f, const uint8_t *data,
-		      size_t len, void *ctx)
-{
-	const struct sig_engine *e = t->e;
-	uint32_t n = t->ntrig;
-	struct b64trig trig[sizeof(t->trig) / sizeof(t->trig[0])];
-
-	memcpy(trig, t->trig, n * sizeof(trig[0]));
-	t->ntrig = 0;
-	for (uint32_t j = 0; j < n; j++) {
-		uint32_t dec = e->pat[trig[j].pid].b64 - 1;
-		const struct sig_b64dec *d = &e->b64dec[dec];
-		uint64_t s0 = trig[j].to - d->from_start + d->offset;
-		struct b64win *w;
-
-		if (s0 >= len || !(w = win_open(t, f, dec, SK_COUNT, s0, ctx)))
-			continue;
-		win_decode(t, w, data + s0, len - s0 < d->bytes ? (size_t)(len - s0) : d->bytes);
-		if (t->nmatch)
-			process(t, f, ctx);
-		win_finish(t, w, true);
-	}
-}
-
-/* After a stream scan of chunk [off, off + len) of stream k: open the
- * windows it triggered, then feed all of them. */
-static void b64_stream(struct sig_thread *t, struct sig_flow *f, unsigned k, uint64_t off,
-		       const uint8_t *data, size_t len, void *ctx)
-{
-	const struct sig_engine *e = t->e;
-
-	for (uint32_t j = 0; j < t->ntrig; j++) {
-		uint32_t dec = e->pat[t->trig[j].pid].b64 - 1;
-		const struct sig_b64dec *d = &e->b64dec[dec];
-
-		win_open(t, f, dec, k, t->trig[j].to - d->from_start + d->offset, ctx);
-	}
-	t->ntrig = 0;
-	if (f->nwin)
-		win_feed(t, f, k, off, data, len, ctx);
-}
-
 /* ---- stream pool ---------------------------------------------------- */
 
 static hs_stream_t *stream_take(struct sig_thread *t, unsigned k)
@@ -1197,13 +539,13 @@ static hs_stream_t *stream_take(struct sig_thread *t, unsigned k)
 }
 
 /* End a stream and return its state to the pool. With report, matches
- * raised at end of stream are recorded into t (process() them after). */
+ * raised at end of stream are recorded into t (sig_process() them after). */
 static void stream_give(struct sig_thread *t, unsigned k, hs_stream_t *s,
 			bool report)
 {
 	struct stream_pool *p = &t->sp[k];
 	hs_scratch_t *scr = report ? t->scratch : NULL;
-	match_event_handler cb = report ? on_match : NULL;
+	match_event_handler cb = report ? sig_on_match : NULL;
 	hs_error_t rc;
 
 #ifdef MT_POOL_MALLOC
@@ -1255,19 +597,19 @@ static void flow_stream_end(struct sig_thread *t, struct sig_flow *f,
 	t->nptrig = 0;
 	t->ndtrig = 0;
 	if (f->ndel)
-		delays_drop(t, f, (int)k);
+		sig_delays_drop(t, f, (int)k);
 	if (t->tail[k]) {
 		/* end-of-stream prefilter reports are not confirmable here (no
 		 * bytes): stream confirmation refuses end anchors (sig_expr.c) */
 		t->nctrig = 0;
-		confirm_end(t, f, k, report);
+		sig_confirm_end(t, f, k, report);
 	}
 	if (t->nmatch)
-		process(t, f, ctx);
+		sig_process(t, f, ctx);
 	/* base64 windows still open end with the stream: decoded as they are
 	 * (Suricata decodes to the end of its buffer), or dropped after a gap */
 	if (f->nwin)
-		win_end(t, f, k, report);
+		sig_win_end(t, f, k, report);
 }
 
 static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
@@ -1288,22 +630,22 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 		/* Hyperscan lengths are unsigned int. */
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
 		hs_error_t rc = hs_scan_stream(s, (const char *)data, n, 0,
-					       t->scratch, on_match, t);
+					       t->scratch, sig_on_match, t);
 
 		if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
 			t->st.scan_errors++;
 		if (t->tail[k]) {
-			confirm_stream(t, f, k, f->soff[k], data, n);
-			tail_push(t, f, k, data, n);
+			sig_confirm_stream(t, f, k, f->soff[k], data, n);
+			sig_tail_push(t, f, k, data, n);
 		}
 		if (t->nptrig)
-			probes_run(t, data, n, f->soff[k], false);
+			sig_probes_run(t, data, n, f->soff[k], false);
 		if (t->ndtrig || f->ndel)
-			delays_run(t, f, (int)k, f->soff[k], n, false);
+			sig_delays_run(t, f, (int)k, f->soff[k], n, false);
 		if (t->nmatch)
-			process(t, f, ctx);
+			sig_process(t, f, ctx);
 		if (t->e->nb64dec)
-			b64_stream(t, f, k, f->soff[k], data, n, ctx);
+			sig_b64_stream(t, f, k, f->soff[k], data, n, ctx);
 		f->soff[k] += n;
 		data += n;
 		len -= n;
@@ -1532,7 +874,7 @@ void sig_flow_close(struct sig_thread *t, struct sig_flow *f, void *ctx)
 	for (unsigned k = 0; k < SK_COUNT; k++)
 		flow_stream_end(t, f, k, true, ctx);
 	if (f->nwin)
-		win_end(t, f, SK_COUNT, true);
+		sig_win_end(t, f, SK_COUNT, true);
 	f->live = false;
 	t->freeidx[t->nfree++] = f->idx;
 #ifdef MT_POOL_MALLOC
@@ -1547,7 +889,7 @@ void sig_flow_tx_end(struct sig_thread *t, struct sig_flow *f)
 		return;
 	/* a window's trigger is a transaction-scoped match: decide it now */
 	if (f->nwin)
-		win_end(t, f, SK_COUNT, true);
+		sig_win_end(t, f, SK_COUNT, true);
 	ent_drop(f, 1u << ENT_TX | 1u << ENT_FIRED);
 }
 
@@ -1610,7 +952,7 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	t->nptrig = 0;
 	t->ndtrig = 0;
 	rc = hs_scan(db, (const char *)data, (unsigned)len, 0, t->scratch,
-		     on_match, t);
+		     sig_on_match, t);
 	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
 		t->st.scan_errors++;
 		/* an incomplete scan cannot prove an absence */
@@ -1622,15 +964,15 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	if (t->e->nconfirm)
 		confirm(t, data, len);
 	if (t->nptrig)
-		probes_run(t, data, len, 0, true);
+		sig_probes_run(t, data, len, 0, true);
 	if (t->ndtrig)
-		delays_run(t, f, -1, 0, len, true);
+		sig_delays_run(t, f, -1, 0, len, true);
 	if (t->e->neg_n[b][dir])
 		neg_decide(t, f, b, dir, true, ctx);
 	if (t->nmatch)
-		process(t, f, ctx);
+		sig_process(t, f, ctx);
 	if (t->e->nb64dec)
-		b64_block(t, f, data, len, ctx);
+		sig_b64_block(t, f, data, len, ctx);
 }
 
 static const unsigned hash_len[SIG_HASH_COUNT] = { 16, 20, 32 };
@@ -1675,7 +1017,7 @@ void sig_scan_file_hashes(struct sig_thread *t, struct sig_flow *f,
 		}
 	}
 	if (t->nmatch)
-		process(t, f, ctx);
+		sig_process(t, f, ctx);
 }
 
 /* Stream kind of b if it has a (to_server) database, else -1. */
@@ -1697,7 +1039,7 @@ void sig_stream_begin(struct sig_thread *t, struct sig_flow *f, enum sig_buf b)
 	/* A stream that never saw sig_stream_end is dropped unreported. */
 	flow_stream_end(t, f, (unsigned)k, false, NULL);
 	f->lost &= (uint8_t)~(1u << k);
-	drop_instance(t->e, f, b);
+	sig_drop_instance(t->e, f, b);
 }
 
 void sig_stream_scan(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
@@ -1727,7 +1069,7 @@ void sig_stream_end(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	if (inspected && !(f->lost & (1u << k)) && t->e->neg_n[b][SIG_DIR_TO_SERVER])
 		neg_decide(t, f, b, SIG_DIR_TO_SERVER, false, ctx);
 	f->lost &= (uint8_t)~(1u << k);
-	drop_instance(t->e, f, b);
+	sig_drop_instance(t->e, f, b);
 }
 
 void sig_data_begin(struct sig_thread *t, struct sig_flow *f)
