@@ -193,22 +193,23 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				"sslv2", J(t->sslv2), "alert", J(t->alert), "gave_up", J(t->gave_up),
 				"bad_record", J(t->bad_record), "appdata_early", J(t->appdata_early)));
 		}
-		json_object_set_new(json_object_get(ext, "signatures"), "threshold_suppressed",
-				    J(g->threshold_suppressed));
-		json_object_set_new(json_object_get(ext, "signatures"), "threshold_evicted",
-				    J(g->threshold_evicted));
-		json_object_set_new(json_object_get(ext, "signatures"), "base64_decodes",
-				    J(g->base64_decodes));
-		json_object_set_new(json_object_get(ext, "signatures"), "base64_no_slot",
-				    J(g->base64_no_slot));
-		json_object_set_new(json_object_get(ext, "signatures"), "suppressed",
-				    J(g->suppressed));
-		json_object_set_new(json_object_get(ext, "signatures"), "pcre_window",
-				    J(g->pcre_window));
-		json_object_set_new(json_object_get(ext, "signatures"), "probe_split",
-				    J(g->probe_split));
-		json_object_set_new(json_object_get(ext, "signatures"), "delay_full",
-				    J(g->delay_full));
+		{
+			/* the signature engine's limits and windows (sig.h) */
+			const struct { const char *name; uint64_t v; } sc[] = {
+				{ "threshold_suppressed", g->threshold_suppressed },
+				{ "threshold_evicted", g->threshold_evicted },
+				{ "base64_decodes", g->base64_decodes },
+				{ "base64_no_slot", g->base64_no_slot },
+				{ "suppressed", g->suppressed },
+				{ "pcre_window", g->pcre_window },
+				{ "probe_split", g->probe_split },
+				{ "delay_full", g->delay_full },
+			};
+			json_t *sj = json_object_get(ext, "signatures");
+
+			for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++)
+				json_object_set_new(sj, sc[i].name, J(sc[i].v));
+		}
 		{
 			/* Rule reloads (reload.h): published, refused, and
 			 * flows whose signature state one had to close. */

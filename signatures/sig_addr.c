@@ -205,24 +205,6 @@ static int rl_negate(struct rlist *l, struct sig_u128 max)
 	return 0;
 }
 
-/* Decimal number up to max; false on anything else. */
-static bool parse_uint(const char *p, size_t len, uint32_t max, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (len == 0 || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	if (v > max)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
 /* One IP address (no prefix) as a 128-bit value; *v4 says which family. */
 static bool parse_ip(const char *p, size_t len, struct sig_u128 *out, bool *v4)
 {
@@ -292,7 +274,7 @@ static int parse_addr_literal(struct rparse *ps, const char *p, size_t len,
 
 		if (!parse_ip(p, alen, &lo, &v4))
 			goto bad;
-		if (parse_uint(q, qlen, v4 ? 32 : 128, &bits)) {
+		if (sig_parse_uint(q, qlen, v4 ? 32 : 128, &bits)) {
 			bits += v4 ? 96 : 0;
 		} else {
 			struct sig_u128 mv;
@@ -345,14 +327,14 @@ static int parse_port_literal(struct rparse *ps, const char *p, size_t len,
 		hi = 65535;
 		if (alen == 0 && blen == 0)
 			goto bad;
-		if (alen && !parse_uint(p, alen, 65535, &lo))
+		if (alen && !sig_parse_uint(p, alen, 65535, &lo))
 			goto bad;
-		if (blen && !parse_uint(colon + 1, blen, 65535, &hi))
+		if (blen && !sig_parse_uint(colon + 1, blen, 65535, &hi))
 			goto bad;
 		if (lo > hi)
 			goto bad;
 	} else {
-		if (!parse_uint(p, len, 65535, &lo))
+		if (!sig_parse_uint(p, len, 65535, &lo))
 			goto bad;
 		hi = lo;
 	}

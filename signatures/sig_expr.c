@@ -38,7 +38,7 @@
  *  - isdataat and negated relative one-byte contents after the last
  *    positive element of a chain become its tail (see build_tail); a pcre
  *    ending in a positive lookahead, with nothing relative after it, has
- *    the lookahead compiled as a group (re_trailing_lookahead).
+ *    the lookahead compiled as a group (struct re_scan, trailing_la).
  *
  * Refused (exactly reasoned): negative distance (the regex cannot step
  * back), distance/within on the first element of a buffer, absolute and
@@ -142,14 +142,25 @@ struct re_scan {
 	bool caret, lead_caret, end_anchor, start_anchor, top_alt;
 	bool look_back;               /* \b \B: look at the byte before */
 	bool lookbehind;              /* (?<= (?<! */
+	/* Offset of a trailing positive lookahead "(?=...)" that closes the
+	 * regex at its top level (no top-level '|'), or -1. For a yes/no
+	 * decision, re(?=y) matches some subject exactly when re(?:y) does
+	 * (the same start, the lookahead's bytes consumed instead of peeked),
+	 * so when nothing relative follows — nobody looks at where the match
+	 * ends — the rule may be compiled with the lookahead turned into a
+	 * plain group, which Hyperscan accepts. ET's policy rules end that way
+	 * ("...(?=//X[1-9])"). */
+	long trailing_la;
 };
 
 static void re_scan(const uint8_t *p, uint32_t len, struct re_scan *rs)
 {
 	int depth = 0;
 	bool cls = false;
+	long open[64] = { -1 }, last_top = -1;
 
 	memset(rs, 0, sizeof(*rs));
+	rs->trailing_la = -1;
 	rs->lead_caret = len && p[0] == '^';
 	for (uint32_t i = 0; i < len; i++) {
 		uint8_t c = p[i];
@@ -178,12 +189,16 @@ static void re_scan(const uint8_t *p, uint32_t len, struct re_scan *rs)
 			if (i + 1 < len && p[i + 1] == ']')
 				i++;
 		} else if (c == '(') {
+			if (depth >= 0 && depth < 64)
+				open[depth] = (long)i;
 			depth++;
 			if (i + 3 < len && p[i + 1] == '?' && p[i + 2] == '<' &&
 			    (p[i + 3] == '=' || p[i + 3] == '!'))
 				rs->lookbehind = true;
 		} else if (c == ')') {
 			depth--;
+			/* a group closing at the top level as the last byte */
+			last_top = depth == 0 && i + 1 == len ? open[0] : -1;
 		} else if (c == '|' && depth == 0) {
 			rs->top_alt = true;
 		} else if (c == '^' && i > 0) {
@@ -192,62 +207,9 @@ static void re_scan(const uint8_t *p, uint32_t len, struct re_scan *rs)
 			rs->end_anchor = true;
 		}
 	}
-}
-
-/*
- * Offset of a trailing positive lookahead "(?=...)" that closes the regex
- * at its top level (no top-level '|'), or -1. For a yes/no decision,
- * re(?=y) matches some subject exactly when re(?:y) does (the same start,
- * the lookahead's bytes consumed instead of peeked), so when nothing
- * relative follows — nobody looks at where the match ends — the rule may
- * be compiled with the lookahead turned into a plain group, which
- * Hyperscan accepts. ET's policy rules end that way ("...(?=//X[1-9])").
- */
-static long re_trailing_lookahead(const uint8_t *p, uint32_t len)
-{
-	long open[64];
-	int depth = 0;
-	bool cls = false;
-	long last_open = -1;
-
-	for (uint32_t i = 0; i < len; i++) {
-		uint8_t c = p[i];
-
-		if (c == '\\') {
-			i++;
-			continue;
-		}
-		if (cls) {
-			if (c == ']')
-				cls = false;
-			continue;
-		}
-		if (c == '[') {
-			cls = true;
-			if (i + 1 < len && p[i + 1] == '^')
-				i++;
-			if (i + 1 < len && p[i + 1] == ']')
-				i++;
-		} else if (c == '(') {
-			if (depth == 64)
-				return -1;
-			open[depth++] = (long)i;
-		} else if (c == ')') {
-			if (depth == 0)
-				return -1;
-			depth--;
-			last_open = depth == 0 ? open[depth] : -1;
-			if (i + 1 == len)
-				break;
-		} else if (c == '|' && depth == 0) {
-			return -1;
-		}
-	}
-	if (depth != 0 || cls || len < 4 || p[len - 1] != ')' || last_open < 0)
-		return -1;
-	if (p[last_open + 1] != '?' || p[last_open + 2] != '=')
-		return -1;
-	return last_open;
+	if (depth == 0 && !cls && !rs->top_alt && last_top >= 0 && len >= 4 &&
+	    p[last_top + 1] == '?' && p[last_top + 2] == '=')
+		rs->trailing_la = last_top;
 }
 
 static void sb_pcre(struct sb *b, const struct sig_cond *c, uint32_t skip, long la)
@@ -263,7 +225,7 @@ static void sb_pcre(struct sb *b, const struct sig_cond *c, uint32_t skip, long 
 		sb_add(b, "x", 1);
 	sb_add(b, ":", 1);
 	if (la >= (long)skip) {
-		/* "(?=" -> "(?:" (see re_trailing_lookahead) */
+		/* "(?=" -> "(?:" (see struct re_scan, trailing_la) */
 		sb_add(b, (const char *)c->bytes + skip, (size_t)la + 2 - skip);
 		sb_add(b, ":", 1);
 		sb_add(b, (const char *)c->bytes + la + 3, c->len - (uint32_t)la - 3);
@@ -679,7 +641,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 				CFAIL("pcre end anchor on the raw stream not supported "
 					     "(it has no end to anchor at)");
 			/* the last element: its match end is not looked at */
-			la = k + 1 == j ? re_trailing_lookahead(c->bytes, c->len) : -1;
+			la = k + 1 == j ? rs.trailing_la : -1;
 			cursor_pcre = true;
 			if (k == i) {
 				x->absolute = x->absolute || rs.lead_caret || rs.caret ||

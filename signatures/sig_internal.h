@@ -566,6 +566,24 @@ void sig_cache_prune(struct sig_engine *e, const struct sig_set *s);
 
 #define SIG_ID_MAX (1u << 30)
 
+/* A decimal number of at most 10 digits, up to max; false on anything else. */
+static inline bool sig_parse_uint(const char *p, size_t len, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || len > 10)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
 /* Rule-text white space, and trimming it from both ends of a slice. */
 static inline bool is_space(char c)
 {

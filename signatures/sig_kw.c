@@ -63,14 +63,7 @@ int kw_isdataat(struct rp *rp, const struct opt *o)
 			.lo = (uint64_t)n + 1, .hi = SIG_BSIZE_INF, .buf = rp->cur_buf,
 			.group = rp->cur_group, .neg = neg, .at_least = true,
 		};
-		struct sig_bsize *nb = realloc(rp->r.bsz, (rp->r.nbsz + 1) * sizeof(*nb));
-
-		if (!nb)
-			return fail(rp, "out of memory");
-		rp->r.bsz = nb;
-		rp->r.bsz[rp->r.nbsz++] = b;
-		rp->sticky_pending = NULL;
-		return 0;
+		return sig_bsize_push(rp, &b);
 	}
 	if (rp->last < 0 || rp->r.cond[rp->last].buf != rp->cur_buf ||
 	    rp->r.cond[rp->last].group != rp->cur_group)
@@ -358,18 +351,12 @@ int kw_filehash(struct rp *rp, const struct opt *o)
 int kw_filesize(struct rp *rp, const struct opt *o)
 {
 	struct sig_bsize b;
-	struct sig_bsize *nb;
 
 	if (sig_bsize_parse(o->val, o->vlen, &b, rp->err, sizeof(rp->err)) != 0)
 		return -1;
 	b.buf = SIG_BUF_FILE_DATA;
 	b.group = 0;
-	nb = realloc(rp->r.bsz, (rp->r.nbsz + 1) * sizeof(*nb));
-	if (!nb)
-		return fail(rp, "out of memory");
-	rp->r.bsz = nb;
-	rp->r.bsz[rp->r.nbsz++] = b;
-	return 0;
+	return sig_bsize_push(rp, &b);
 }
 
 /*

@@ -67,19 +67,7 @@ static inline bool tok_eq(const char *p, size_t len, const char *lit)
 
 static inline bool parse_u32(const char *p, size_t len, uint32_t *out)
 {
-	uint64_t v = 0;
-
-	if (len == 0 || len > 10)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	if (v > UINT32_MAX)
-		return false;
-	*out = (uint32_t)v;
-	return true;
+	return sig_parse_uint(p, len, UINT32_MAX, out);
 }
 
 /* sig_rule.c: a content's text to bytes; an element appended to the rule
@@ -88,6 +76,8 @@ int sig_content_decode(struct rp *rp, const char *p, size_t len, uint8_t **out,
 		       uint32_t *outlen);
 int sig_cond_push(struct rp *rp, struct sig_cond *cp);
 int sig_new_group(struct rp *rp, uint16_t *g);
+/* A length condition (bsize, filesize, isdataat) appended to the rule. */
+int sig_bsize_push(struct rp *rp, const struct sig_bsize *b);
 
 /* sig_kw.c: keyword handlers of the table in sig_rule.c. */
 int kw_isdataat(struct rp *rp, const struct opt *o);

@@ -930,7 +930,6 @@ static int kw_pcre(struct rp *rp, const struct opt *o)
 static int kw_bsize(struct rp *rp, const struct opt *o)
 {
 	struct sig_bsize b;
-	struct sig_bsize *nb;
 
 	if (rp->xform)
 		return fail(rp, "'%.*s' on a transformed buffer not supported", show(o->nlen), o->name);
@@ -941,11 +940,17 @@ static int kw_bsize(struct rp *rp, const struct opt *o)
 		return -1;
 	b.buf = rp->cur_buf;
 	b.group = rp->cur_group;
-	nb = realloc(rp->r.bsz, (rp->r.nbsz + 1) * sizeof(*nb));
+	return sig_bsize_push(rp, &b);
+}
+
+int sig_bsize_push(struct rp *rp, const struct sig_bsize *b)
+{
+	struct sig_bsize *nb = realloc(rp->r.bsz, (rp->r.nbsz + 1) * sizeof(*nb));
+
 	if (!nb)
 		return fail(rp, "out of memory");
 	rp->r.bsz = nb;
-	rp->r.bsz[rp->r.nbsz++] = b;
+	rp->r.bsz[rp->r.nbsz++] = *b;
 	rp->sticky_pending = NULL;
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "anomaly.h"
 #include "capture.h"
 #include "config.h"
 #include "sig.h"
@@ -37,6 +38,16 @@ static const char *const rules[] = {
 	"alert smtp any any -> any any (msg:\"file\"; file.data; content:!\"MZ\"; sid:11;)",
 	"alert smtp any any -> any any (msg:\"name\"; file.name; content:\".\"; fileext:\"exe\"; sid:12;)",
 	"alert smtp any any -> any any (msg:\"subj\"; email.subject; content:\"a\"; email.received; content:\"by\"; sid:13;)",
+	/* the issue-5 keywords, each on the path the sensor drives */
+	"alert smtp any any -> any any (msg:\"b64\"; flow:to_server; content:\"|0d 0a 0d 0a|\"; base64_decode:bytes 200,relative; base64_data; content:\"MZ\"; sid:14;)",
+	"alert smtp any any -> any any (msg:\"look-behind\"; flow:to_server; pcre:\"/(?<!X)MAIL(?!Y)/i\"; sid:15;)",
+	"alert smtp any any -> any any (msg:\"set\"; flow:to_client; content:\"220\"; flowbits:set,g; flowint:n,+,1; flowbits:noalert; sid:16;)",
+	"alert smtp any any -> any any (msg:\"check\"; flow:to_server; content:\"RCPT\"; flowbits:isset,g; flowint:n,>=,1; sid:17;)",
+	"alert smtp any any -> any any (msg:\"event\"; app-layer-event:smtp.bare_lf; sid:18;)",
+	"alert smtp any any -> any any (msg:\"cmd\"; smtp.command; content:\"BDAT \"; byte_test:4,>,10,0,relative,string,dec; sid:19;)",
+	"alert smtp any any -> any any (msg:\"magic\"; file.magic; content:\"text\"; filesize:>2; sid:20;)",
+	"alert smtp any any -> any any (msg:\"long\"; flow:to_server; content:\"DATA\"; isdataat:2000,relative; sid:21;)",
+	"alert smtp any any -> any any (msg:\"xform\"; email.subject; strip_whitespace; to_lowercase; content:\"hello\"; sid:22;)",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -48,8 +59,12 @@ static int devnull = -1;
 static void setup(void)
 {
 	struct sig_set *set = sig_set_new();
+	const char *const *names, *const *canon;
+	unsigned nnames;
 	char err[256];
 
+	anomaly_event_names(&names, &canon, &nnames);
+	sig_set_event_names(set, names, canon, nnames);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
 		if (sig_set_add_rule(set, rules[i], "fuzz", (unsigned)i + 1, NULL, NULL) != 0)
 			abort();
