@@ -213,13 +213,17 @@ void sig_confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
 		memcpy(t->csubj + tl, data, len);
 		subj = t->csubj;
 		slen = tl + len;
+	} else if (len <= SIG_CONFIRM_MAX) {
+		/* the tail does not fit beside the chunk: the chunk alone */
+		subj = data;
+		slen = len;
 	} else {
 		/* a chunk larger than the window: around the first match */
 		uint64_t to = t->nctrig ? t->ctrig[0].to : off;
 		size_t at = to > off ? (size_t)(to - off) : 0, s0;
 
 		s0 = at > SIG_CONFIRM_MAX / 2 ? at - SIG_CONFIRM_MAX / 2 : 0;
-		if (s0 + SIG_CONFIRM_MAX > len)
+		if (s0 > len - SIG_CONFIRM_MAX)
 			s0 = len - SIG_CONFIRM_MAX;
 		subj = data + s0;
 		slen = SIG_CONFIRM_MAX;

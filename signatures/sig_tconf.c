@@ -230,14 +230,22 @@ int sig_set_load_threshold_file(struct sig_set *s, const char *path,
 		unsigned matched = 0;
 
 		lineno++;
-		trim(&p, &len);
-		if (len == 0 || *p == '#')
-			continue;
-		if (len >= sizeof(line) - 1) {
-			if (diag)
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			int ch;
+			bool comment;
+
+			/* the rest of an over-long line is not a line of its own */
+			while ((ch = fgetc(fp)) != EOF && ch != '\n')
+				;
+			trim(&p, &len);
+			comment = *p == '#';
+			if (!comment && diag)
 				diag(diag_user, path, lineno, 0, "line too long");
 			continue;
 		}
+		trim(&p, &len);
+		if (len == 0 || *p == '#')
+			continue;
 		((char *)p)[len] = '\0';
 		err[0] = '\0';
 		if (apply_line(s, p, err, sizeof(err), &matched) != 0) {

@@ -765,6 +765,27 @@ static void test_stream_confirm(void)
 		}
 	}
 	CHECK_EQ_U(bad, 0);
+	/* chunks too large for tail + chunk (64 KiB): the chunk alone, or a
+	 * window around the first match */
+	{
+		static char big[100000];
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+		static const size_t sizes[] = { 65400, 99990 };
+
+		for (size_t z = 0; z < 2; z++) {
+			al.n = 0;
+			memset(big, 'y', sizeof(big));
+			big[600] = '\0';
+			scan_s(t, f, SIG_DIR_TO_SERVER, big);        /* fills the tail */
+			memset(big, 'y', sizeof(big));
+			memcpy(big + sizes[z] - 300, "ab SECRET//X1", 13);
+			big[sizes[z]] = '\0';
+			scan_s(t, f, SIG_DIR_TO_SERVER, big);
+			CHECK_EQ_U(count_sid(&al, 2), 1);
+			sig_flow_tx_end(t, f);
+		}
+		sig_flow_close(t, f, NULL);
+	}
 	/* smtp.data: a back-reference across two data chunks */
 	{
 		struct sig_flow *f = sig_flow_open(t, default_tuple());
