@@ -495,9 +495,11 @@ int kw_probe(struct rp *rp, const struct opt *o)
 
 	if (rp->r.nprobe == SIG_PROBE_MAX)
 		return fail(rp, "more than %d byte_test/byte_jump", SIG_PROBE_MAX);
-	while (p <= end && nf < 12) {
+	while (p <= end) {
 		const char *c = memchr(p, ',', (size_t)(end - p));
 
+		if (nf == 12)
+			return fail(rp, "too many %.*s options", show(o->nlen), o->name);
 		f[nf] = p;
 		fl[nf] = (size_t)((c ? c : end) - p);
 		trim(&f[nf], &fl[nf]);

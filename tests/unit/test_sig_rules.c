@@ -249,6 +249,8 @@ static const struct skip_case skip_cases[] = {
 	  "byte_test reads at most 8 bytes as a number", 244 },
 	{ HDR "(content:\"x\"; byte_test:1,~,2,0; sid:245;)",
 	  "invalid byte_test operator '~'", 245 },
+	{ HDR "(content:\"x\"; byte_test:1,>,2,0,relative,big,relative,big,relative,big,relative,big,little; sid:254;)",
+	  "too many byte_test options", 254 },
 	{ HDR "(strip_whitespace; content:\"x\"; sid:246;)",
 	  "transform 'strip_whitespace' needs a sticky buffer", 246 },
 	{ HDR "(email.subject; to_lowercase; content:\"Xy\"; sid:247;)",
