@@ -255,6 +255,7 @@ static const struct setting settings[] = {
 	{ "max-reply-line", K_U32, OFF(max_reply_len), 0, 1u << 20, NULL, "0..1048576" },
 	{ "max-text-line", K_U32, OFF(max_text_line), 0, 1u << 20, NULL, "0..1048576" },
 	{ "max-flows", K_FLOWS, 0, 16, 16u * 1024 * 1024, NULL, "16..16777216" },
+	{ "parser-blocks", K_U32, OFF(pool_blocks), 64, 1u << 24, NULL, "64..16777216" },
 	{ "flow-timeouts.new", K_SECONDS, OFF(reasm.timeout_new_us), 1, 86400, NULL,
 	  "1..86400 seconds" },
 	{ "flow-timeouts.established", K_SECONDS, OFF(reasm.timeout_established_us), 1,

@@ -50,6 +50,8 @@ static void usage(FILE *out)
 	      "      --max-text-line N    report DATA lines over N octets (default 1000, 0 off)\n"
 	      "      --validate-checksums drop packets with bad TCP checksums\n"
 	      "      --max-flows N        flows tracked at once (default 65536)\n"
+	      "      --parser-blocks N    4 KiB blocks for parser state (default 65536; pages\n"
+	      "                           are touched only when used)\n"
 	      "      --summary            list the alerts raised, per signature, on stderr\n"
 	      "      --test-rules         check the -S rule files and exit (no capture): problems\n"
 	      "                           on stderr, \"rules: loaded N, skipped M\" on stdout\n"
@@ -193,6 +195,7 @@ int main(int argc, char **argv)
 		{"max-reply-line", required_argument, NULL, 1},
 		{"max-text-line", required_argument, NULL, 1},
 		{"max-flows", required_argument, NULL, 1},
+		{"parser-blocks", required_argument, NULL, 1},
 		{"summary", no_argument, NULL, 2},
 		{"test-rules", no_argument, NULL, 5},
 		{"strict-rules", no_argument, NULL, 6},

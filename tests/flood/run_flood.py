@@ -27,6 +27,7 @@ import sys
 import tempfile
 
 SESSIONS = 20
+CONCURRENT = 5000
 
 
 def run(mailtap, pcap, logdir, extra):
@@ -95,6 +96,27 @@ def main():
                         "--sessions", str(SESSIONS)], check=True)
         subprocess.run([a.gen, "-o", ooo, "--mode", "ooo", "--count", str(a.ooo),
                         "--sessions", str(SESSIONS)], check=True)
+        # N sessions open at once, each mid-message: each holds 5 parser
+        # blocks (README, memory per session), so 5 N blocks hold them all
+        # and 4 N do not (the shortfall counted, never silent)
+        conc = os.path.join(tmp, "conc.pcap")
+        n = CONCURRENT
+        subprocess.run([a.gen, "-o", conc, "--mode", "sessions", "--count", str(n),
+                        "--phase", "data"], check=True)
+        for blocks, enough in ((5 * n + 64, True), (4 * n, False)):
+            ev, _ = run(a.mailtap, conc, os.path.join(tmp, f"c{blocks}"),
+                        ["--max-flows", str(2 * n), "--parser-blocks", str(blocks)])
+            pools = [e for e in ev if e["event_type"] == "stats"][-1]["mailtap"]["pools"]
+            logged = len([e for e in ev if e["event_type"] == "smtp"])
+            print(f"{n} concurrent sessions mid-message, {blocks} parser blocks: app flows "
+                  f"peak {pools['app_flows']['peak']}, blocks peak {pools['blocks']['peak']}, "
+                  f"exhausted {pools['blocks']['exhausted']}, smtp events {logged}")
+            if pools["app_flows"]["peak"] != n or logged != n:
+                problems.append(f"concurrent sessions: {pools['app_flows']['peak']} tracked, "
+                                f"{logged} logged, of {n}")
+            if enough != (pools["blocks"]["exhausted"] == 0):
+                problems.append(f"concurrent sessions, {blocks} blocks: exhausted "
+                                f"{pools['blocks']['exhausted']}")
         # small caps first (ru_maxrss only grows), then the defaults
         small = ["--max-flows", "4096", "--set", "stream.max-ooo-bytes=4194304"]
         ev, rss = run(a.mailtap, syn, os.path.join(tmp, "1"), small)

@@ -17,10 +17,18 @@
  *       filled, so a reassembler must hold them or give up; the SMTP
  *       sessions spread over it as above.
  *
+ *   gen_flood -o OUT.pcap --mode sessions --count N [--phase idle|data]
+ *       N real SMTP sessions open at the same time, for measuring what a
+ *       session costs: all N connect and are greeted, then each says EHLO
+ *       (idle: they stop there) or also MAIL, RCPT, DATA and 1 KiB of a
+ *       message without its end (data: mid-message); only then do they
+ *       all close. The sensor's peak memory holds all N at once.
+ *
  * The output is a pure function of the arguments. Everything goes to
  * 192.0.2.25:25; flood clients are 10.x.y.z, session clients 198.51.100.x.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,14 +157,54 @@ static int storm_flow(struct pcapw *w, unsigned long f, unsigned segs, unsigned 
 	return 0;
 }
 
+/* --mode sessions: n sessions brought to a phase together, then closed. */
+static int concurrent(struct pcapw *w, unsigned long n, bool data)
+{
+	struct session *ss = calloc(n, sizeof(*ss));
+	static char body[1100];
+	int rc = 0;
+
+	if (!ss)
+		return -ENOMEM;
+	memset(body, 'b', sizeof(body));
+	memcpy(body, "Subject: open\r\n\r\n", 17);
+	body[sizeof(body) - 2] = '\r';
+	body[sizeof(body) - 1] = '\n';
+	for (unsigned long i = 0; i < n && !rc; i++) {
+		char a[64];
+		struct pcapw_endpoint cli = { 0 }, srv = { 0 };
+
+		/* distinct clients: 198.18.0.0/15 (RFC 2544 benchmarking) */
+		snprintf(a, sizeof(a), "198.%lu.%lu.%lu:%lu", 18 + ((i >> 16) & 1), (i >> 8) & 255,
+			 i & 255, 1024 + (i >> 17));
+		if (pcapw_endpoint_parse(a, &cli) != 0 ||
+		    pcapw_endpoint_parse("192.0.2.25:25", &srv) != 0 ||
+		    pcapw_conn_init(&ss[i].c, w, &cli, &srv, NULL) != 0)
+			rc = -EINVAL;
+		ss[i].idx = (unsigned)i;
+	}
+	/* each step for every session before the next step of any */
+	for (unsigned step = 0; step < (data ? 6u : 3u) && !rc; step++)
+		for (unsigned long i = 0; i < n && !rc; i++)
+			rc = session_step(&ss[i]) < 0 ? -EIO : 0;
+	for (unsigned long i = 0; data && i < n && !rc; i++)
+		rc = pcapw_conn_send(&ss[i].c, PCAPW_CLIENT, (const uint8_t *)body, sizeof(body),
+				     NULL);
+	for (unsigned long i = 0; i < n && !rc; i++)
+		rc = pcapw_conn_close(&ss[i].c, PCAPW_CLIENT);
+	free(ss);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' }, { "mode", required_argument, NULL, 'm' },
 		{ "count", required_argument, NULL, 'n' }, { "sessions", required_argument, NULL, 'k' },
-		{ "seed", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 },
+		{ "seed", required_argument, NULL, 's' }, { "phase", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *mode = "syn";
+	const char *out = NULL, *mode = "syn", *phase = "idle";
 	unsigned long count = 1000000, sessions = 10, seed = 1, every;
 	struct pcapw_opts po;
 	struct pcapw *w;
@@ -165,21 +213,23 @@ int main(int argc, char **argv)
 	struct session *ss;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "o:m:n:k:s:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:m:n:k:s:p:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'p': phase = optarg; break;
 		case 'o': out = optarg; break;
 		case 'm': mode = optarg; break;
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 'k': sessions = strtoul(optarg, NULL, 10); break;
 		case 's': seed = strtoul(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: gen_flood -o OUT --mode syn|ooo --count N "
-				"[--sessions K] [--seed S]\n");
+			fprintf(stderr, "usage: gen_flood -o OUT --mode syn|ooo|sessions --count N "
+				"[--sessions K] [--seed S] [--phase idle|data]\n");
 			return 2;
 		}
 	}
-	if (!out || (strcmp(mode, "syn") && strcmp(mode, "ooo")) || !count) {
-		fprintf(stderr, "gen_flood: -o OUT and --mode syn|ooo are required\n");
+	if (!out || (strcmp(mode, "syn") && strcmp(mode, "ooo") && strcmp(mode, "sessions")) ||
+	    !count || (strcmp(phase, "idle") && strcmp(phase, "data"))) {
+		fprintf(stderr, "gen_flood: -o OUT and --mode syn|ooo|sessions are required\n");
 		return 2;
 	}
 	pcapw_opts_default(&po);
@@ -189,6 +239,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pcapw_rng_seed(&rng, seed);
+	if (!strcmp(mode, "sessions")) {
+		rc = concurrent(w, count, !strcmp(phase, "data"));
+		if (pcapw_close(w) != 0 || rc) {
+			fprintf(stderr, "gen_flood: %s: write failed (%d)\n", out, rc);
+			return 1;
+		}
+		printf("gen_flood: %s: %lu concurrent sessions, phase %s\n", out, count, phase);
+		return 0;
+	}
 	ss = calloc(sessions ? sessions : 1, sizeof(*ss));
 	if (!ss)
 		return 1;
