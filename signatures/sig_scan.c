@@ -418,7 +418,13 @@ static void fire(struct sig_thread *t, struct sig_flow *f,
 		 const struct sig_inst *in, void *ctx)
 {
 	if (t->in_process && t->npend < t->cappend) {
-		t->pend[t->npend++] = (uint32_t)(in - t->e->inst);
+		uint32_t ii = (uint32_t)(in - t->e->inst);
+
+		/* completed twice in one scan (two of its patterns new): once */
+		for (uint32_t i = 0; i < t->npend; i++)
+			if (t->pend[i] == ii)
+				return;
+		t->pend[t->npend++] = ii;
 		return;
 	}
 	fire_now(t, f, in, ctx);

@@ -14,7 +14,7 @@
 
 #include "sig_internal.h"
 
-#define SIG_FLOW_SLOTS 24
+#define SIG_FLOW_SLOTS 48
 
 /* base64_decode windows open at once, per worker, and Hyperscan streams
  * per decoder for them; a trigger that finds none free is counted

@@ -1291,7 +1291,7 @@ static void test_pools(void)
 /* Many multi-content rules half-matched in one tx fill the flow's entries. */
 static void test_match_state_full(void)
 {
-	enum { N = 40 };
+	enum { N = 60 };   /* more patterns than SIG_FLOW_SLOTS (48) */
 	struct sig_set *s = sig_set_new();
 	struct sig_engine *e = NULL;
 	struct alerts al = { 0 };
@@ -2882,7 +2882,7 @@ static void test_file_data_negation(void)
  * instance's negated decisions, and only that stream kind's. */
 static void test_stream_lost(void)
 {
-	enum { N = 30 };
+	enum { N = 55 };   /* more patterns than SIG_FLOW_SLOTS (48) */
 	struct sig_set *s = sig_set_new();
 	struct sig_engine *e = NULL;
 	struct alerts al = { 0 };
