@@ -4,18 +4,29 @@
  *
  *   smtpgen --out F.pcap [--seed N] [--sessions N] [--concurrency C]
  *           [--target-mb M] [--reorder P%] [--ipv6 P%]
+ *           [--retransmit P%] [--starttls P%] [--bdat P%]
  *           [--rules-out R.rules N] [--markers-out F.tsv]
  *           [--format pcap|pcapng] [--link ethernet|sll|sll2|raw|null]
  *
  * Each session is a full ESMTP conversation: handshake, 220 greeting, EHLO
  * and a multi-line capability reply (PIPELINING, SIZE, 8BITMIME, CHUNKING,
- * ...), a NOOP, then 1..3 transactions — MAIL FROM, 1..3 RCPT TO and DATA
- * pipelined in one write (RFC 2920), the replies in one write, the message,
- * 250 — then QUIT/221 and a server-first FIN close. Messages are
+ * ...), a NOOP, a HELP, then 1..3 transactions — MAIL FROM, 1..3 RCPT TO
+ * and DATA pipelined in one write (RFC 2920), the replies in one write, the
+ * message, 250 — then QUIT/221 and a server-first FIN close. --bdat P%
+ * (default 15%) of the transactions use BDAT instead (RFC 3030): MAIL and
+ * the RCPTs pipelined without DATA, then the message without dot-stuffing
+ * or end line as 1..3 chunks, each one write "BDAT n" + n octets (the last
+ * "BDAT n LAST") answered by its own 250. --starttls P% (default 5%) of
+ * the sessions are STARTTLS ones (RFC 3207): EHLO (offering STARTTLS),
+ * STARTTLS, 220, then 5..11 writes of TLS-framed random records alternating
+ * client/server (handshake type 22 first, application data 23, a final
+ * client alert 21) and the FIN close; they carry no markers. Messages are
  * multipart/mixed: a text/plain and a text/html part (with <a href> URLs),
- * sometimes wrapped in multipart/alternative, 7bit or quoted-printable,
- * and one or two base64 attachments (5 KB .. 3 MB decoded, log-uniform,
- * 76-character lines) whose first line encodes a real file magic.
+ * sometimes wrapped in multipart/alternative, 7bit or quoted-printable
+ * (the first message's text part always quoted-printable), and one or two
+ * base64 attachments (5 KB .. 3 MB decoded, log-uniform, 76-character
+ * lines) whose first line encodes a real file magic; the first message
+ * also has a small base64 attachment holding the file.data marker.
  *
  * Size: --sessions N writes N sessions; --target-mb M starts sessions
  * while the bytes written plus the bytes the active sessions still plan to
@@ -27,20 +38,41 @@
  * for every packet, so the connections are interleaved packet by packet.
  * Data segments carry at most 1460 bytes; the receiver ACKs every second
  * segment and the end of each write (delayed ACK); --reorder swaps
- * adjacent segments of a write with that probability.
+ * adjacent segments of a write with that probability; --retransmit sends
+ * a data segment again (same sequence number, same bytes) on the
+ * session's next step, so other sessions' packets come in between.
  *
- * Markers: session n (counted from 0) carries five unique strings, each in
- * exactly one inspection buffer — "MTMARK-helo-%08u" in the EHLO argument
- * (smtp.helo), "MTMARK-mailfrom-%08u" in the first MAIL FROM
- * (smtp.mail_from), "MTMARK-rcptto-%08u" in the first RCPT TO
- * (smtp.rcpt_to), "MTMARK-stream-%08u" in a NOOP argument (only in the raw
- * client stream) and "MTMARK-body-%08u" in the first message's text part
- * (smtp.data). The fixed width keeps one marker from being a prefix of
- * another. --markers-out lists them as "buffer<TAB>marker<TAB>session<TAB>
- * sid", sid being the rule written for it by --rules-out (0 if none).
- * --rules-out writes N rules: up to half of them (at most one per marker)
- * target markers spread evenly over the sessions, the rest are decoys
- * whose content never occurs.
+ * Markers: each session n (counted from 0) that is not a STARTTLS one
+ * carries thirteen unique strings "MTMARK-<name>-%08u", each aimed at one
+ * inspection buffer (the raw stream, and smtp.data for what is in the
+ * message, necessarily hold the others too; no other buffer does):
+ *   helo      smtp.helo       EHLO argument
+ *   mailfrom  smtp.mail_from  first MAIL FROM
+ *   rcptto    smtp.rcpt_to    first RCPT TO
+ *   stream    stream          NOOP argument (raw client stream only)
+ *   body      smtp.data       an X-Reference header of the first message
+ *   subject   email.subject   end of its Subject
+ *   hdrfrom   email.from      From display name
+ *   hdrto     email.to        To display name
+ *   url       email.url       path of an https link in the HTML part
+ *   ebody     email.body      text part, split by a quoted-printable soft
+ *                             line break "=\r\n": whole only decoded
+ *   filename  file.name       name of the first attachment
+ *   filedata  file.data       inside a small attachment's decoded bytes
+ *                             (on the wire only base64-encoded)
+ *   command   smtp.command    HELP argument (RFC 5321 4.1.1.8)
+ * The names are distinct and followed by '-' and a fixed width number, so
+ * no marker is a prefix of another. --markers-out lists them as
+ * "buffer<TAB>marker<TAB>session<TAB>sid<TAB>client address", buffer as
+ * the rule keyword and sid the rule written for it by --rules-out (0 if
+ * none). --rules-out writes N rules: up to half of them (at most one per
+ * marker) target markers spread evenly over the sessions and buffers,
+ * with the marker's sticky buffer (none for stream), in turn as a plain
+ * content, a lower-cased content with nocase, a pcre alone matching
+ * exactly that marker, and a content prefix shared by all sessions plus
+ * a case-insensitive pcre for the marker; the rest are decoys whose
+ * content never occurs. benchmarks/check_recall.py checks a mailtap run
+ * against the sidecar.
  *
  * Speed: the base64 text of all attachments is encoded once per run into a
  * pool and attachments are slices of it; each session slot has fixed
@@ -71,7 +103,9 @@
 #define GEN_SMALL_CAP      2048u
 #define GEN_PART_CAP       2048u
 #define GEN_STEP_US        20u
-#define GEN_MARKER_KINDS   5u
+#define GEN_MARKER_KINDS   13u
+#define GEN_TLS_CAP        6144u                 /* one write of TLS records */
+#define GEN_CHUNKS_MAX     3u                    /* BDAT chunks per message */
 #define GEN_SID_BASE       3000001u
 
 enum phase {
@@ -79,6 +113,14 @@ enum phase {
 	PH_NOOP, PH_NOOP_REPLY, PH_MAIL, PH_MAIL_REPLY, PH_MESSAGE,
 	PH_MESSAGE_REPLY, PH_QUIT, PH_QUIT_REPLY, PH_FIN_SERVER, PH_FIN_CLIENT,
 	PH_LAST_ACK, PH_DONE,
+	/* Out of the +1 order (next_phase() moves to and from them). */
+	PH_HELP, PH_HELP_REPLY, PH_STARTTLS, PH_STARTTLS_REPLY, PH_TLS,
+};
+
+/* Marker kinds, in the order of marker_bufs[]. */
+enum {
+	MK_HELO, MK_MAILFROM, MK_RCPTTO, MK_STREAM, MK_BODY, MK_SUBJECT, MK_HDRFROM,
+	MK_HDRTO, MK_URL, MK_EBODY, MK_FILENAME, MK_FILEDATA, MK_COMMAND,
 };
 
 struct slice {
@@ -102,6 +144,15 @@ struct sess {
 	unsigned tx_total, tx_done;
 	unsigned nrcpt;
 	bool rcpt_rejected[3];
+	bool tls;                       /* STARTTLS session: no SMTP after the 220 */
+	unsigned tls_total, tls_left;   /* TLS record writes, still to send */
+	bool bdat;                      /* this transaction uses BDAT (RFC 3030) */
+	unsigned nchunks, chunk;        /* BDAT chunks of the message, current */
+	uint64_t chunk_end[GEN_CHUNKS_MAX];
+	/* A data segment to send again on the session's next step. */
+	uint32_t rtx_len;
+	uint64_t rtx_off;
+	enum pcapw_dir rtx_dir;
 	/* The write in progress. */
 	enum pcapw_dir wdir;
 	struct slice wsl[8];
@@ -123,6 +174,8 @@ struct sess {
 	uint8_t plan_natt[3];
 	uint32_t plan_lines[3][2];
 	uint8_t scratch[2][GEN_SEG_MAX];
+	uint8_t rtx[GEN_SEG_MAX];
+	uint8_t tls_b[GEN_TLS_CAP];
 };
 
 struct gen {
@@ -130,6 +183,7 @@ struct gen {
 	struct pcapw_rng sched;
 	uint64_t seed;
 	unsigned reorder_pct, ipv6_pct;
+	unsigned retransmit_pct, starttls_pct, bdat_pct;
 	uint8_t *pool;                  /* GEN_POOL_LINES base64 lines */
 	struct sess *slots;
 	unsigned *active, nactive;
@@ -295,9 +349,14 @@ static const struct att_type att_types[] = {
 
 static const char *const marker_bufs[GEN_MARKER_KINDS] = {
 	"smtp.helo", "smtp.mail_from", "smtp.rcpt_to", "stream", "smtp.data",
+	"email.subject", "email.from", "email.to", "email.url", "email.body",
+	"file.name", "file.data", "smtp.command",
 };
+/* Distinct names, each followed by '-' and 8 digits: no marker is a
+ * prefix of another. */
 static const char *const marker_names[GEN_MARKER_KINDS] = {
-	"helo", "mailfrom", "rcptto", "stream", "body",
+	"helo", "mailfrom", "rcptto", "stream", "body", "subject", "hdrfrom",
+	"hdrto", "url", "ebody", "filename", "filedata", "command",
 };
 
 static int marker_format(char *buf, size_t len, unsigned kind, uint32_t session)
@@ -330,8 +389,10 @@ static void text_part_body(struct sess *s, struct sbuf *b, bool qp, bool marker)
 
 	sb_printf(b, "Hello %s,\r\n\r\n", PICK(&s->rng, first_names));
 	if (marker) {
-		marker_format(m, sizeof(m), 4, s->id);
-		sb_printf(b, "Reference: %s\r\n\r\n", m);
+		/* The email.body marker, cut by a quoted-printable soft line
+		 * break (RFC 2045 section 6.7 rule 5): whole only once decoded. */
+		marker_format(m, sizeof(m), MK_EBODY, s->id);
+		sb_printf(b, "Reference: %.9s=\r\n%s\r\n\r\n", m, m + 9);
 	}
 	for (unsigned p = 0; p < paras; p++) {
 		unsigned lines = 2 + (unsigned)pcapw_rng_below(&s->rng, 8);
@@ -354,13 +415,20 @@ static void text_part_body(struct sess *s, struct sbuf *b, bool qp, bool marker)
 	sb_printf(b, "\r\n-- \r\n%s\r\n", PICK(&s->rng, first_names));
 }
 
-static void html_part_body(struct sess *s, struct sbuf *b, bool qp)
+static void html_part_body(struct sess *s, struct sbuf *b, bool qp, bool marker)
 {
 	unsigned paras = 1 + (unsigned)pcapw_rng_below(&s->rng, 4);
 	const char *eq = qp ? "=3D" : "=";
+	char m[48];
 
 	sb_puts(b, "<html><head><meta charset");
 	sb_printf(b, "%s\"utf-8\"></head><body>\r\n", eq);
+	if (marker) {
+		/* The email.url marker, in the path of an https link. */
+		marker_format(m, sizeof(m), MK_URL, s->id);
+		sb_printf(b, "<p><a href%s\"https://%s/%s/index.html\">details</a></p>\r\n",
+			  eq, PICK(&s->rng, url_hosts), m);
+	}
 	for (unsigned p = 0; p < paras; p++) {
 		sb_puts(b, "<p>");
 		text_line(s, b, 40 + pcapw_rng_below(&s->rng, 30), qp);
@@ -380,20 +448,50 @@ static void html_part_body(struct sess *s, struct sbuf *b, bool qp)
 /* Attachment part header and its first base64 line, which encodes the
  * type's magic so content sniffing has something real to find. */
 static void attachment_header(struct sess *s, struct sbuf *b, const char *boundary,
-			      const struct att_type *t, unsigned k)
+			      const struct att_type *t, unsigned k, bool marker)
 {
 	uint8_t raw[GEN_B64_RAW_LINE];
-	char line[80];
+	char line[80], name[64];
 
-	sb_printf(b, "--%s\r\nContent-Type: %s; name=\"%s-%u-%u.%s\"\r\n"
+	/* The file.name marker is the file's name (both parameters). */
+	if (marker)
+		marker_format(name, sizeof(name), MK_FILENAME, s->id);
+	else
+		snprintf(name, sizeof(name), "%s-%" PRIu32 "-%u", PICK(&s->rng, words), s->id, k);
+	sb_printf(b, "--%s\r\nContent-Type: %s; name=\"%s.%s\"\r\n"
 		  "Content-Transfer-Encoding: base64\r\n"
-		  "Content-Disposition: attachment; filename=\"%s-%u-%u.%s\"\r\n\r\n",
-		  boundary, t->ctype, PICK(&s->rng, words), s->id, k, t->ext,
-		  PICK(&s->rng, words), s->id, k, t->ext);
+		  "Content-Disposition: attachment; filename=\"%s.%s\"\r\n\r\n",
+		  boundary, t->ctype, name, t->ext, name, t->ext);
 	memcpy(raw, t->magic, t->magic_len);
 	rng_bytes(&s->rng, raw + t->magic_len, sizeof(raw) - t->magic_len);
 	b64_encode(raw, sizeof(raw), line);
 	sb_add(b, line, 76);
+	sb_add(b, "\r\n", 2);
+}
+
+/* A small application/octet-stream attachment whose decoded bytes hold
+ * the file.data marker between random bytes: on the wire it exists only
+ * base64-encoded (RFC 2045 section 6.8), so only a decoder finds it. */
+static void marker_attachment(struct sess *s, struct sbuf *b, const char *boundary)
+{
+	uint8_t raw[256];
+	char enc[((sizeof(raw) + 2) / 3) * 4 + 4];
+	size_t pre = 16 + pcapw_rng_below(&s->rng, 48), n, len;
+	int ml;
+
+	rng_bytes(&s->rng, raw, sizeof(raw));
+	ml = marker_format((char *)raw + pre, sizeof(raw) - pre, MK_FILEDATA, s->id);
+	raw[pre + (size_t)ml] = '\n';     /* overwrite snprintf's NUL */
+	n = pre + (size_t)ml + 1 + pcapw_rng_below(&s->rng, 64);
+	len = b64_encode(raw, n, enc);
+	sb_printf(b, "--%s\r\nContent-Type: application/octet-stream; name=\"ref-%" PRIu32
+		  ".bin\"\r\nContent-Transfer-Encoding: base64\r\n"
+		  "Content-Disposition: attachment; filename=\"ref-%" PRIu32 ".bin\"\r\n\r\n",
+		  boundary, s->id, s->id);
+	for (size_t o = 0; o < len; o += 76) {
+		sb_add(b, enc + o, len - o < 76 ? len - o : 76);
+		sb_add(b, "\r\n", 2);
+	}
 	sb_add(b, "\r\n", 2);
 }
 
@@ -436,7 +534,9 @@ static void compose_message(struct gen *g, struct sess *s, const char *to,
 {
 	const bool first_tx = s->tx_done == 0;
 	const bool alt = pcapw_rng_pct(&s->rng, 70);
-	const bool qp_text = pcapw_rng_pct(&s->rng, 30);
+	/* The first message's text part is always quoted-printable: it
+	 * carries the soft-broken email.body marker. */
+	const bool qp_text = pcapw_rng_pct(&s->rng, 30) || first_tx;
 	const bool qp_html = pcapw_rng_pct(&s->rng, 40);
 	const unsigned natt = s->plan_natt[s->tx_done];
 	char outer[64], inner[64], date[64];
@@ -463,14 +563,34 @@ static void compose_message(struct gen *g, struct sess *s, const char *to,
 	sb_printf(h, "Date: %s\r\n", date);
 	/* The header From differs from the envelope sender (as it often
 	 * does), so the mail_from marker stays out of smtp.data. */
-	sb_printf(h, "From: \"%s\" <%s@%s>\r\n", PICK(&s->rng, first_names),
-		  PICK(&s->rng, words), PICK(&s->rng, domains));
-	sb_printf(h, "To: <%s>\r\n", to);
+	if (first_tx) {
+		char m[48];
+		/* Markers of the first message, each where only its buffer
+		 * (besides the raw smtp.data and stream) holds it: From and To
+		 * display names, the Subject, and an X- header no email.*
+		 * buffer exposes (smtp.data). */
+		marker_format(m, sizeof(m), MK_HDRFROM, s->id);
+		sb_printf(h, "From: \"%s\" <%s@%s>\r\n", m, PICK(&s->rng, words),
+			  PICK(&s->rng, domains));
+		marker_format(m, sizeof(m), MK_HDRTO, s->id);
+		sb_printf(h, "To: \"%s\" <%s>\r\n", m, to);
+		marker_format(m, sizeof(m), MK_BODY, s->id);
+		sb_printf(h, "X-Reference: %s\r\n", m);
+	} else {
+		sb_printf(h, "From: \"%s\" <%s@%s>\r\n", PICK(&s->rng, first_names),
+			  PICK(&s->rng, words), PICK(&s->rng, domains));
+		sb_printf(h, "To: <%s>\r\n", to);
+	}
 	if (pcapw_rng_pct(&s->rng, 30))
 		sb_printf(h, "Cc: %s <%s.cc@%s>\r\n", PICK(&s->rng, first_names),
 			  PICK(&s->rng, words), PICK(&s->rng, domains));
 	sb_puts(h, "Subject: ");
 	text_line(s, h, 20 + pcapw_rng_below(&s->rng, 30), false);
+	if (first_tx) {
+		char m[48];
+		marker_format(m, sizeof(m), MK_SUBJECT, s->id);
+		sb_printf(h, " %s", m);
+	}
 	sb_printf(h, "\r\nMessage-ID: <%016" PRIx64 ".%" PRIu32 ".%u@%s>\r\n",
 		  pcapw_rng_next(&s->rng), s->id, s->tx_done, PICK(&s->rng, domains));
 	sb_printf(h, "X-Mailer: %s\r\n", PICK(&s->rng, mailers));
@@ -489,32 +609,46 @@ static void compose_message(struct gen *g, struct sess *s, const char *to,
 	sb_printf(h, "\r\n--%s\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
 		  "Content-Transfer-Encoding: %s\r\n\r\n", alt ? inner : outer,
 		  qp_html ? "quoted-printable" : "7bit");
-	html_part_body(s, h, qp_html);
+	html_part_body(s, h, qp_html, first_tx);
 	if (alt)
 		sb_printf(h, "\r\n--%s--\r\n", inner);
 	sb_add(h, "\r\n", 2);
 
 	/* Attachments. */
 	s->nmsg = 0;
-	attachment_header(s, h, outer, &att_types[pcapw_rng_below(&s->rng, 6)], 1);
+	if (first_tx)
+		marker_attachment(s, h, outer);
+	attachment_header(s, h, outer, &att_types[pcapw_rng_below(&s->rng, 6)], 1, first_tx);
 	s->msg[s->nmsg++] = sb_slice(h);
 	s->msg[s->nmsg++] = pool_slice(g, s, s->plan_lines[s->tx_done][0] - 2);
 	attachment_last_line(s, &s->mid);
 	if (natt == 2) {
 		sb_add(&s->mid, "\r\n", 2);
-		attachment_header(s, &s->mid, outer, &att_types[pcapw_rng_below(&s->rng, 6)], 2);
+		attachment_header(s, &s->mid, outer, &att_types[pcapw_rng_below(&s->rng, 6)], 2,
+				  false);
 		s->msg[s->nmsg++] = sb_slice(&s->mid);
 		s->msg[s->nmsg++] = pool_slice(g, s, s->plan_lines[s->tx_done][1] - 2);
 		attachment_last_line(s, &s->tail);
 	} else {
 		s->msg[s->nmsg++] = sb_slice(&s->mid);
 	}
-	sb_printf(&s->tail, "\r\n--%s--\r\n.\r\n", outer);
+	/* BDAT carries the message as is: no end-of-data line (RFC 3030
+	 * section 2). */
+	sb_printf(&s->tail, "\r\n--%s--\r\n%s", outer, s->bdat ? "" : ".\r\n");
 	s->msg[s->nmsg++] = sb_slice(&s->tail);
 
 	s->msg_len = 0;
 	for (unsigned i = 0; i < s->nmsg; i++)
 		s->msg_len += s->msg[i].n;
+	if (s->bdat) {
+		/* 1..3 chunks of about equal size with a random jitter. */
+		s->nchunks = 1 + (unsigned)pcapw_rng_below(&s->rng, GEN_CHUNKS_MAX);
+		s->chunk = 0;
+		for (unsigned k = 0; k + 1 < s->nchunks; k++)
+			s->chunk_end[k] = s->msg_len * (k + 1) / s->nchunks -
+					  pcapw_rng_below(&s->rng, s->msg_len / (4 * s->nchunks) + 1);
+		s->chunk_end[s->nchunks - 1] = s->msg_len;
+	}
 	if (h->full || s->mid.full || s->tail.full) {
 		fprintf(stderr, "smtpgen: internal error: message buffer too small\n");
 		abort();
@@ -605,9 +739,61 @@ static int write_segment(struct gen *g, struct sess *s)
 		pcapw_conn_advance(c, d, n1);
 		s->unacked++;
 	}
+	/* --retransmit: the first segment again, same offset and bytes, on
+	 * this session's next step (other sessions' packets in between, as
+	 * after a retransmission timeout). */
+	if (!rc && g->retransmit_pct && pcapw_rng_pct(&s->rng, g->retransmit_pct)) {
+		memcpy(s->rtx, p1, n1);
+		s->rtx_len = n1;
+		s->rtx_off = base;
+		s->rtx_dir = d;
+	}
 	if (s->unacked >= 2 || s->wleft == 0)
 		s->ack_due = true;
 	return rc;
+}
+
+/* The bytes [from, to) of the message as slices appended to out. */
+static unsigned msg_range(const struct sess *s, uint64_t from, uint64_t to,
+			  struct slice *out, unsigned n)
+{
+	uint64_t at = 0;
+
+	for (unsigned i = 0; i < s->nmsg && at < to; i++) {
+		uint64_t a = at, e = at + s->msg[i].n;
+		at = e;
+		if (e <= from)
+			continue;
+		if (a < from)
+			a = from;
+		if (e > to)
+			e = to;
+		out[n++] = (struct slice){ s->msg[i].p + (a - (at - s->msg[i].n)), e - a };
+	}
+	return n;
+}
+
+/* A write of 1..3 TLS records (RFC 8446 section 5.1 framing: type,
+ * legacy version 0x0303, length) of random bytes. The first client and
+ * server writes are handshake records (22), the last client write an
+ * alert (21), the rest application data (23). */
+static void compose_tls(struct sess *s, enum pcapw_dir dir, bool first, bool last)
+{
+	unsigned nrec = first || last ? 1 : 1 + (unsigned)pcapw_rng_below(&s->rng, 3);
+	size_t o = 0;
+
+	for (unsigned r = 0; r < nrec; r++) {
+		size_t len = last ? 26 : 40 + pcapw_rng_below(&s->rng, 1800);
+		s->tls_b[o] = first ? 0x16 : last ? 0x15 : 0x17;
+		s->tls_b[o + 1] = 0x03;
+		s->tls_b[o + 2] = 0x03;
+		s->tls_b[o + 3] = (uint8_t)(len >> 8);
+		s->tls_b[o + 4] = (uint8_t)len;
+		rng_bytes(&s->rng, s->tls_b + o + 5, len);
+		o += 5 + len;
+	}
+	struct slice sl = { s->tls_b, o };
+	write_begin(s, dir, &sl, 1);
 }
 
 static void compose_phase(struct gen *g, struct sess *s)
@@ -622,8 +808,12 @@ static void compose_phase(struct gen *g, struct sess *s)
 		write_small(s, PCAPW_SERVER);
 		break;
 	case PH_EHLO:
-		marker_format(m, sizeof(m), 0, s->id);
-		sb_printf(b, "EHLO %s.%s\r\n", m, PICK(&s->rng, domains));
+		if (s->tls)
+			sb_printf(b, "EHLO client%" PRIu32 ".%s\r\n", s->id, PICK(&s->rng, domains));
+		else {
+			marker_format(m, sizeof(m), MK_HELO, s->id);
+			sb_printf(b, "EHLO %s.%s\r\n", m, PICK(&s->rng, domains));
+		}
 		write_small(s, PCAPW_CLIENT);
 		break;
 	case PH_EHLO_REPLY:
@@ -636,7 +826,7 @@ static void compose_phase(struct gen *g, struct sess *s)
 		break;
 	case PH_NOOP:
 		/* RFC 5321 section 4.1.1.9: NOOP may carry a string. */
-		marker_format(m, sizeof(m), 3, s->id);
+		marker_format(m, sizeof(m), MK_STREAM, s->id);
 		sb_printf(b, "NOOP %s\r\n", m);
 		write_small(s, PCAPW_CLIENT);
 		break;
@@ -644,11 +834,42 @@ static void compose_phase(struct gen *g, struct sess *s)
 		sb_puts(b, "250 2.0.0 Ok\r\n");
 		write_small(s, PCAPW_SERVER);
 		break;
+	case PH_HELP:
+		/* RFC 5321 section 4.1.1.8: HELP may name a topic; the server
+		 * answers 214 and the session goes on unchanged. The marker is
+		 * in no buffer but smtp.command (and the raw stream). */
+		marker_format(m, sizeof(m), MK_COMMAND, s->id);
+		sb_printf(b, "HELP %s\r\n", m);
+		write_small(s, PCAPW_CLIENT);
+		break;
+	case PH_HELP_REPLY:
+		sb_puts(b, "214 2.0.0 See https://www.postfix.org/\r\n");
+		write_small(s, PCAPW_SERVER);
+		break;
+	case PH_STARTTLS:
+		/* RFC 3207 section 4. */
+		sb_puts(b, "STARTTLS\r\n");
+		write_small(s, PCAPW_CLIENT);
+		break;
+	case PH_STARTTLS_REPLY:
+		sb_puts(b, "220 2.0.0 Ready to start TLS\r\n");
+		write_small(s, PCAPW_SERVER);
+		/* An odd count: the client writes first and last. */
+		s->tls_total = s->tls_left = 5 + 2 * (unsigned)pcapw_rng_below(&s->rng, 4);
+		break;
+	case PH_TLS: {
+		unsigned i = s->tls_total - s->tls_left;
+		compose_tls(s, i % 2 == 0 ? PCAPW_CLIENT : PCAPW_SERVER, i < 2, s->tls_left == 1);
+		break;
+	}
 	case PH_MAIL: {
-		/* MAIL, RCPTs and DATA in one pipelined group (RFC 2920 3.1). */
+		/* MAIL, RCPTs and DATA in one pipelined group (RFC 2920 3.1);
+		 * with BDAT the group ends after the RCPTs and each chunk is
+		 * its own write (RFC 3030 section 4). */
 		char from[96], to[96];
+		s->bdat = g->bdat_pct && pcapw_rng_pct(&s->rng, g->bdat_pct);
 		if (s->tx_done == 0) {
-			marker_format(m, sizeof(m), 1, s->id);
+			marker_format(m, sizeof(m), MK_MAILFROM, s->id);
 			snprintf(from, sizeof(from), "%s@%s", m, PICK(&s->rng, domains));
 		} else {
 			snprintf(from, sizeof(from), "%s.%s@%s", PICK(&s->rng, first_names),
@@ -662,14 +883,15 @@ static void compose_phase(struct gen *g, struct sess *s)
 		for (unsigned i = 0; i < s->nrcpt; i++) {
 			s->rcpt_rejected[i] = i > 0 && pcapw_rng_pct(&s->rng, 10);
 			if (i == 0 && s->tx_done == 0) {
-				marker_format(m, sizeof(m), 2, s->id);
+				marker_format(m, sizeof(m), MK_RCPTTO, s->id);
 				sb_printf(b, "RCPT TO:<%s@%s>\r\n", m, PICK(&s->rng, domains));
 			} else {
 				sb_printf(b, "RCPT TO:<%s@%s>\r\n", PICK(&s->rng, first_names),
 					  PICK(&s->rng, domains));
 			}
 		}
-		sb_puts(b, "DATA\r\n");
+		if (!s->bdat)
+			sb_puts(b, "DATA\r\n");
 		write_small(s, PCAPW_CLIENT);
 		break;
 	}
@@ -679,15 +901,35 @@ static void compose_phase(struct gen *g, struct sess *s)
 			sb_puts(b, s->rcpt_rejected[i] ?
 				"550 5.1.1 Recipient address rejected: User unknown\r\n" :
 				"250 2.1.5 Ok\r\n");
-		sb_puts(b, "354 End data with <CR><LF>.<CR><LF>\r\n");
+		if (!s->bdat)
+			sb_puts(b, "354 End data with <CR><LF>.<CR><LF>\r\n");
 		write_small(s, PCAPW_SERVER);
 		break;
 	case PH_MESSAGE:
-		write_begin(s, PCAPW_CLIENT, s->msg, s->nmsg);
+		if (s->bdat) {
+			/* RFC 3030 section 2: "BDAT <size> [LAST]" then exactly
+			 * <size> octets, in one write. */
+			struct slice sl[8];
+			uint64_t from = s->chunk ? s->chunk_end[s->chunk - 1] : 0;
+			uint64_t to = s->chunk_end[s->chunk];
+			bool last = s->chunk + 1 == s->nchunks;
+			unsigned n;
+
+			sb_printf(b, "BDAT %" PRIu64 "%s\r\n", to - from, last ? " LAST" : "");
+			sl[0] = sb_slice(b);
+			n = msg_range(s, from, to, sl, 1);
+			write_begin(s, PCAPW_CLIENT, sl, n);
+		} else {
+			write_begin(s, PCAPW_CLIENT, s->msg, s->nmsg);
+		}
 		break;
 	case PH_MESSAGE_REPLY:
-		sb_printf(b, "250 2.0.0 Ok: queued as %010" PRIX64 "\r\n",
-			  (uint64_t)(pcapw_rng_next(&s->rng) & 0xffffffffffull));
+		if (s->bdat && s->chunk + 1 < s->nchunks)
+			sb_printf(b, "250 2.0.0 %" PRIu64 " octets received\r\n",
+				  s->chunk_end[s->chunk] - (s->chunk ? s->chunk_end[s->chunk - 1] : 0));
+		else
+			sb_printf(b, "250 2.0.0 Ok: queued as %010" PRIX64 "\r\n",
+				  (uint64_t)(pcapw_rng_next(&s->rng) & 0xffffffffffull));
 		write_small(s, PCAPW_SERVER);
 		break;
 	case PH_QUIT:
@@ -705,11 +947,25 @@ static void compose_phase(struct gen *g, struct sess *s)
 
 static enum phase next_phase(struct sess *s)
 {
-	if (s->phase == PH_MESSAGE_REPLY) {
+	switch (s->phase) {
+	case PH_EHLO_REPLY:
+		return s->tls ? PH_STARTTLS : PH_NOOP;
+	case PH_NOOP_REPLY:
+		return PH_HELP;
+	case PH_HELP_REPLY:
+		return PH_MAIL;
+	case PH_STARTTLS_REPLY:
+		return PH_TLS;
+	case PH_TLS:
+		return --s->tls_left ? PH_TLS : PH_FIN_SERVER;
+	case PH_MESSAGE_REPLY:
+		if (s->bdat && ++s->chunk < s->nchunks)
+			return PH_MESSAGE;
 		s->tx_done++;
 		return s->tx_done < s->tx_total ? PH_MAIL : PH_QUIT;
+	default:
+		return (enum phase)(s->phase + 1);
 	}
-	return (enum phase)(s->phase + 1);
 }
 
 static int sess_step(struct gen *g, struct sess *s)
@@ -717,6 +973,11 @@ static int sess_step(struct gen *g, struct sess *s)
 	struct pcapw_conn *c = &s->conn;
 	int rc;
 
+	if (s->rtx_len) {
+		uint32_t n = s->rtx_len;
+		s->rtx_len = 0;
+		return pcapw_conn_segment(c, s->rtx_dir, s->rtx_off, s->rtx, n, PCAPW_ACK);
+	}
 	if (s->ack_due) {
 		s->ack_due = false;
 		s->unacked = 0;
@@ -759,6 +1020,36 @@ static int sess_step(struct gen *g, struct sess *s)
 	return rc;
 }
 
+static uint64_t sess_seed(uint64_t seed, uint32_t id)
+{
+	return seed * 0x9e3779b97f4a7c15ull + id * 0xda942042e4dd58b5ull + 1;
+}
+
+/* Whether session id is a STARTTLS one: drawn from its own generator so
+ * the side files can tell without replaying the session. */
+static bool sess_is_tls(uint64_t seed, unsigned pct, uint32_t id)
+{
+	struct pcapw_rng r;
+
+	pcapw_rng_seed(&r, sess_seed(seed, id) ^ 0x7157a2d0c0ffeeull);
+	return pct && pcapw_rng_pct(&r, pct);
+}
+
+/* The client address of session id, as mailtap's eve.json writes it. */
+static void sess_client_ip(uint64_t seed, unsigned ipv6_pct, uint32_t id, char *out, size_t len)
+{
+	struct pcapw_rng r;
+
+	pcapw_rng_seed(&r, sess_seed(seed, id));
+	if (pcapw_rng_pct(&r, ipv6_pct))
+		snprintf(out, len, "2001:db8:c00:0:0:0:%x:%x", (unsigned)(id >> 16),
+			 (unsigned)(id & 0xffff));
+	else {
+		uint32_t a = 0x0a000001u + id;
+		snprintf(out, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
+	}
+}
+
 static void sess_start(struct gen *g, struct sess *s, uint32_t id)
 {
 	struct pcapw_endpoint cli, srv;
@@ -768,7 +1059,7 @@ static void sess_start(struct gen *g, struct sess *s, uint32_t id)
 
 	s->id = id;
 	s->bytes = 0;
-	pcapw_rng_seed(&s->rng, g->seed * 0x9e3779b97f4a7c15ull + id * 0xda942042e4dd58b5ull + 1);
+	pcapw_rng_seed(&s->rng, sess_seed(g->seed, id));
 	v6 = pcapw_rng_pct(&s->rng, g->ipv6_pct);
 	memset(&cli, 0, sizeof(cli));
 	memset(&srv, 0, sizeof(srv));
@@ -823,6 +1114,11 @@ static void sess_start(struct gen *g, struct sess *s, uint32_t id)
 		}
 	}
 	s->planned = (att + s->tx_total * 12000u + 3000u) * 1573u / 1460u;
+	s->tls = sess_is_tls(g->seed, g->starttls_pct, id);
+	if (s->tls)
+		s->planned = 30000;
+	s->bdat = false;
+	s->rtx_len = 0;
 	s->wleft = 0;
 	s->nwsl = 0;
 	s->ack_due = false;
@@ -832,68 +1128,116 @@ static void sess_start(struct gen *g, struct sess *s, uint32_t id)
 /* ------------------------------------------------------------------ */
 /* Output side files. */
 
-static int write_markers_and_rules(const char *markers_path, const char *rules_path,
-				   unsigned nrules, uint32_t sessions, uint64_t seed)
+/* One marker rule in form k % 4: plain content, content with nocase (the
+ * literal lower-cased), pcre alone matching exactly the marker, or a
+ * content prefix shared by all sessions plus a case-insensitive pcre that
+ * singles this marker out. Raw stream markers get no sticky buffer. */
+static void write_marker_rule(FILE *rf, uint64_t k, unsigned kind, uint32_t sess, uint32_t sid)
 {
-	uint64_t total = (uint64_t)sessions * GEN_MARKER_KINDS;
-	uint64_t real = nrules ? (nrules + 1u) / 2u : 0;
+	char m[48], opts[160];
+	const char *name = marker_names[kind];
+
+	marker_format(m, sizeof(m), kind, sess);
+	switch (k % 4) {
+	case 0:
+		snprintf(opts, sizeof(opts), "content:\"%s\";", m);
+		break;
+	case 1:
+		for (char *c = m; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		snprintf(opts, sizeof(opts), "content:\"%s\"; nocase;", m);
+		break;
+	case 2:
+		/* Fixed width: 0* then the number, then no further digit. */
+		snprintf(opts, sizeof(opts), "pcre:\"/MTMARK-%s-0*%" PRIu32 "(?![0-9])/\";",
+			 name, sess);
+		break;
+	default: {
+		int digits = snprintf(NULL, 0, "%" PRIu32, sess);
+		snprintf(opts, sizeof(opts), "content:\"MTMARK-%s-\"; "
+			 "pcre:\"/mtmark-%s-0{%d}%" PRIu32 "(?!\\d)/i\";", name, name,
+			 8 - digits, sess);
+		break;
+	}
+	}
+	if (kind == MK_STREAM)
+		fprintf(rf, "alert tcp any any -> any any (msg:\"smtpgen %s marker "
+			"session %" PRIu32 "\"; %s sid:%" PRIu32 "; rev:1;)\n", name, sess, opts, sid);
+	else
+		fprintf(rf, "alert smtp any any -> any any (msg:\"smtpgen %s marker "
+			"session %" PRIu32 "\"; %s; %s sid:%" PRIu32 "; rev:1;)\n", name, sess,
+			marker_bufs[kind], opts, sid);
+}
+
+/*
+ * The side files. Markers are in the sessions that are not STARTTLS ones
+ * (msess[] lists them); --markers-out has one line per marker:
+ * buffer, marker, session, sid (0 if no rule), client address.
+ */
+static int write_markers_and_rules(const struct gen *g, const char *markers_path,
+				   const char *rules_path, unsigned nrules, uint32_t sessions)
+{
+	uint32_t *msess = malloc(((size_t)sessions + 1) * sizeof(*msess)), nms = 0;
+	uint64_t total, real = nrules ? (nrules + 1u) / 2u : 0;
 	FILE *mf = NULL, *rf = NULL;
-	char m[48];
+	char m[48], ip[64];
 	int rc = 0;
 
+	if (!msess) {
+		fprintf(stderr, "smtpgen: out of memory\n");
+		return -1;
+	}
+	for (uint32_t i = 0; i < sessions; i++)
+		if (!sess_is_tls(g->seed, g->starttls_pct, i))
+			msess[nms++] = i;
+	total = (uint64_t)nms * GEN_MARKER_KINDS;
 	if (real > total)
 		real = total;
 	if (markers_path && !(mf = fopen(markers_path, "w"))) {
 		fprintf(stderr, "smtpgen: %s: %s\n", markers_path, strerror(errno));
+		free(msess);
 		return -1;
 	}
 	if (rules_path && !(rf = fopen(rules_path, "w"))) {
 		fprintf(stderr, "smtpgen: %s: %s\n", rules_path, strerror(errno));
 		if (mf)
 			fclose(mf);
+		free(msess);
 		return -1;
 	}
 	if (rf)
-		fprintf(rf, "# smtpgen seed %" PRIu64 ", %" PRIu32 " sessions: %u rules, "
-			"%" PRIu64 " on markers\n", seed, sessions, nrules, real);
+		fprintf(rf, "# smtpgen seed %" PRIu64 ", %" PRIu32 " sessions (%" PRIu32
+			" with markers): %u rules, %" PRIu64 " on markers\n", g->seed, sessions,
+			nms, nrules, real);
 
-	/* Rule k < real targets marker m = floor(k * total / real), markers
-	 * numbered kind-major (m = kind * sessions + session): an even spread
-	 * over sessions and kinds, at most one rule per marker. */
+	/* Rule k < real targets marker mi = floor(k * total / real), markers
+	 * numbered kind-major (mi = kind * nms + i, session msess[i]): an
+	 * even spread over sessions and kinds, at most one rule per marker. */
 	for (uint64_t k = 0; rf && k < real; k++) {
 		uint64_t mi = k * total / real;
-		unsigned kind = (unsigned)(mi / sessions);
-		uint32_t sess = (uint32_t)(mi % sessions);
-		uint32_t sid = GEN_SID_BASE + (uint32_t)k;
-
-		marker_format(m, sizeof(m), kind, sess);
-		if (kind == 3)
-			fprintf(rf, "alert tcp any any -> any any (msg:\"smtpgen %s marker "
-				"session %" PRIu32 "\"; content:\"%s\"; sid:%" PRIu32 "; rev:1;)\n",
-				marker_names[kind], sess, m, sid);
-		else
-			fprintf(rf, "alert smtp any any -> any any (msg:\"smtpgen %s marker "
-				"session %" PRIu32 "\"; %s; content:\"%s\"; sid:%" PRIu32 "; rev:1;)\n",
-				marker_names[kind], sess, marker_bufs[kind], m, sid);
+		write_marker_rule(rf, k, (unsigned)(mi / nms), msess[mi % nms],
+				  GEN_SID_BASE + (uint32_t)k);
 	}
-	for (uint32_t sess = 0; mf && sess < sessions; sess++) {
+	for (uint32_t i = 0; mf && i < nms; i++) {
+		sess_client_ip(g->seed, g->ipv6_pct, msess[i], ip, sizeof(ip));
 		for (unsigned kind = 0; kind < GEN_MARKER_KINDS; kind++) {
 			/* The rule for marker mi, if any, is k = ceil(mi * real / total). */
-			uint64_t mi = (uint64_t)kind * sessions + sess;
+			uint64_t mi = (uint64_t)kind * nms + i;
 			uint64_t k = real ? (mi * real + total - 1) / total : 0;
 			uint32_t sid = real && k < real && k * total / real == mi ?
 				       GEN_SID_BASE + (uint32_t)k : 0;
 
-			marker_format(m, sizeof(m), kind, sess);
-			fprintf(mf, "%s\t%s\t%" PRIu32 "\t%" PRIu32 "\n", marker_bufs[kind], m,
-				sess, sid);
+			marker_format(m, sizeof(m), kind, msess[i]);
+			fprintf(mf, "%s\t%s\t%" PRIu32 "\t%" PRIu32 "\t%s\n", marker_bufs[kind], m,
+				msess[i], sid, ip);
 		}
 	}
 	/* Decoys: plausible literals that never occur in the traffic (the
 	 * generator never writes "xq" followed by a lower-case run and '-'). */
 	if (rf) {
 		struct pcapw_rng r;
-		pcapw_rng_seed(&r, seed ^ 0x5eed5eed5eedull);
+		pcapw_rng_seed(&r, g->seed ^ 0x5eed5eed5eedull);
 		for (uint64_t k = real; k < nrules; k++) {
 			char lit[40];
 			unsigned len = 6 + (unsigned)pcapw_rng_below(&r, 14), kind = (unsigned)(k % GEN_MARKER_KINDS);
@@ -902,7 +1246,7 @@ static int write_markers_and_rules(const char *markers_path, const char *rules_p
 			for (unsigned i = 2; i < len; i++)
 				lit[i] = (char)('a' + pcapw_rng_below(&r, 26));
 			snprintf(lit + len, sizeof(lit) - len, "-%" PRIu64, k);
-			if (kind == 3)
+			if (kind == MK_STREAM)
 				fprintf(rf, "alert tcp any any -> any any (msg:\"smtpgen decoy %" PRIu64 "\"; "
 					"content:\"%s\"; sid:%" PRIu64 "; rev:1;)\n", k, lit, GEN_SID_BASE + k);
 			else
@@ -911,6 +1255,7 @@ static int write_markers_and_rules(const char *markers_path, const char *rules_p
 					marker_bufs[kind], lit, GEN_SID_BASE + k);
 		}
 	}
+	free(msess);
 	if (mf && fclose(mf) != 0)
 		rc = -1;
 	if (rf && fclose(rf) != 0)
@@ -947,12 +1292,22 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: smtpgen --out F.pcap [--seed N] [--sessions N] [--concurrency C]\n"
 		"               [--target-mb M] [--reorder P%%] [--ipv6 P%%]\n"
+		"               [--retransmit P%%] [--starttls P%%] [--bdat P%%]\n"
 		"               [--rules-out R.rules N] [--markers-out F.tsv]\n"
 		"               [--format pcap|pcapng] [--link ethernet|sll|sll2|raw|null]\n"
 		"  --sessions N     sessions to write (default 100)\n"
 		"  --target-mb M    start sessions until the file will reach about M MiB;\n"
 		"                   --sessions, if also given, is then an upper bound\n"
-		"  --concurrency C  sessions active at once, interleaved per packet (default 10)\n");
+		"  --concurrency C  sessions active at once, interleaved per packet (default 10)\n"
+		"  --reorder P%%     swap adjacent data segments with chance P (default 0)\n"
+		"  --retransmit P%%  send a data segment again (same seq, same bytes) on the\n"
+		"                   session's next step with chance P (default 0)\n"
+		"  --starttls P%%    STARTTLS sessions: TLS records after the 220, no markers\n"
+		"                   (default 5)\n"
+		"  --bdat P%%        transactions sent with BDAT chunks instead of DATA (default 15)\n"
+		"  --ipv6 P%%        IPv6 sessions (default 0)\n"
+		"  --rules-out R N  write N rules to R: half on markers, the rest decoys\n"
+		"  --markers-out F  list the markers: buffer, marker, session, sid, client\n");
 }
 
 static int parse_num(const char *s, uint64_t max, uint64_t *out, bool pct)
@@ -982,6 +1337,9 @@ int main(int argc, char **argv)
 		{ "target-mb", required_argument, NULL, 't' },
 		{ "reorder", required_argument, NULL, 'r' },
 		{ "ipv6", required_argument, NULL, '6' },
+		{ "retransmit", required_argument, NULL, 'x' },
+		{ "starttls", required_argument, NULL, 'T' },
+		{ "bdat", required_argument, NULL, 'B' },
 		{ "rules-out", required_argument, NULL, 'R' },
 		{ "markers-out", required_argument, NULL, 'M' },
 		{ "format", required_argument, NULL, 'f' },
@@ -999,6 +1357,8 @@ int main(int argc, char **argv)
 
 	memset(&g, 0, sizeof(g));
 	g.seed = 1;
+	g.starttls_pct = 5;
+	g.bdat_pct = 15;
 	pcapw_opts_default(&wo);
 	wo.step_us = GEN_STEP_US;
 	wo.buf_size = 4u << 20;
@@ -1031,6 +1391,21 @@ int main(int argc, char **argv)
 			if (parse_num(optarg, 100, &v, true))
 				goto bad;
 			g.ipv6_pct = (unsigned)v;
+			break;
+		case 'x':
+			if (parse_num(optarg, 100, &v, true))
+				goto bad;
+			g.retransmit_pct = (unsigned)v;
+			break;
+		case 'T':
+			if (parse_num(optarg, 100, &v, true))
+				goto bad;
+			g.starttls_pct = (unsigned)v;
+			break;
+		case 'B':
+			if (parse_num(optarg, 100, &v, true))
+				goto bad;
+			g.bdat_pct = (unsigned)v;
 			break;
 		case 'R':
 			rules_path = optarg;
@@ -1134,7 +1509,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if ((rules_path || markers_path) &&
-	    write_markers_and_rules(markers_path, rules_path, (unsigned)nrules, g.started, g.seed))
+	    write_markers_and_rules(&g, markers_path, rules_path, (unsigned)nrules, g.started))
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
