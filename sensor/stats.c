@@ -204,6 +204,7 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				{ "pcre_window", g->pcre_window },
 				{ "probe_split", g->probe_split },
 				{ "delay_full", g->delay_full },
+				{ "match_pos_full", g->match_pos_full },
 			};
 			json_t *sj = json_object_get(ext, "signatures");
 

@@ -274,6 +274,10 @@ struct sig_thread_stats {
 					* the match they follow (no match) */
 	uint64_t delay_full;           /* a long isdataat could not wait (the
 					* flow's two slots were taken): no match */
+	uint64_t match_pos_full;       /* a match end that base64_decode,
+					* byte_test, a stream PCRE2 check or a long
+					* isdataat needed was not kept (over 32 in
+					* one scan): that rule part not decided */
 };
 
 struct sig_thread;

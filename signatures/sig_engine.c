@@ -457,6 +457,8 @@ static int build_index(struct build *b)
 		e->pat[i].b64 = b->pat[i].b64;
 		e->pat[i].probe = b->pat[i].probe;
 		e->pat[i].delay = b->pat[i].delay;
+		e->pat[i].pos = b->pat[i].b64 || b->pat[i].probe || b->pat[i].delay ||
+			(b->pat[i].confirm && sig_buf_is_stream(b->pat[i].buf));
 		if (b->pat[i].confirm) {
 			int ec;
 			PCRE2_SIZE eo;

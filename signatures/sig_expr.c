@@ -796,17 +796,6 @@ static int bsize_check(const struct sig_rule *r, char *err, size_t errlen)
 
 /* ---- bsize values --------------------------------------------------- */
 
-static int hexdig(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void skip_blank(const char **p, const char *end)
 {
 	while (*p < end && **p == ' ')
@@ -828,11 +817,11 @@ static bool u64_value(const char **pp, const char *end, uint64_t *out)
 	uint64_t v = 0;
 	int nd = 0;
 
-	if (end - p > 2 && p[0] == '0' && p[1] == 'x' && hexdig(p[2]) >= 0) {
-		for (p += 2; p < end && hexdig(*p) >= 0; p++) {
+	if (end - p > 2 && p[0] == '0' && p[1] == 'x' && sig_hexval(p[2]) >= 0) {
+		for (p += 2; p < end && sig_hexval(*p) >= 0; p++) {
 			if (v >> 60)
 				return false;
-			v = v << 4 | (uint64_t)hexdig(*p);
+			v = v << 4 | (uint64_t)sig_hexval(*p);
 		}
 		*pp = p;
 		*out = v;

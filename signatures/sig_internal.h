@@ -458,6 +458,9 @@ struct sig_pat {
 					  * pattern's match end starts, 0 none */
 	uint32_t probe;                  /* engine probe index + 1, 0 none */
 	uint32_t delay;                  /* sig_expr.delay */
+	bool pos;                        /* its match end is kept for the scan
+					  * (b64, probe, delay, or a PCRE2
+					  * candidate on a stream) */
 	void *re2;                       /* pcre2_code: confirms a prefilter match */
 	uint32_t inst_off, inst_n;       /* into sig_engine.pat_inst */
 };
@@ -565,6 +568,15 @@ void sig_cache_prune(struct sig_engine *e, const struct sig_set *s);
 #define SIG_PCRE_DEPTH_LIMIT 1500
 
 #define SIG_ID_MAX (1u << 30)
+
+/* Hex digit value, -1 for anything else. */
+static inline int sig_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
 
 /* A decimal number of at most 10 digits, up to max; false on anything else. */
 static inline bool sig_parse_uint(const char *p, size_t len, uint32_t max, uint32_t *out)

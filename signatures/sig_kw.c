@@ -237,14 +237,6 @@ int kw_filemagic(struct rp *rp, const struct opt *o)
 	return 0;
 }
 
-static int hex_nibble(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static int digest_cmp_len;
 
 static int digest_cmp(const void *a, const void *b)
@@ -303,11 +295,11 @@ int kw_filehash(struct rp *rp, const struct opt *o)
 			q++;
 		if (*q == '\0' || *q == '#')
 			continue;
-		for (; k < dlen[kind] * 2 && hex_nibble((unsigned char)q[k]) >= 0; k++)
+		for (; k < dlen[kind] * 2 && sig_hexval((unsigned char)q[k]) >= 0; k++)
 			if (k & 1)
-				d[k / 2] = (uint8_t)(d[k / 2] << 4 | hex_nibble((unsigned char)q[k]));
+				d[k / 2] = (uint8_t)(d[k / 2] << 4 | sig_hexval((unsigned char)q[k]));
 			else
-				d[k / 2] = (uint8_t)hex_nibble((unsigned char)q[k]);
+				d[k / 2] = (uint8_t)sig_hexval((unsigned char)q[k]);
 		if (k != dlen[kind] * 2 || (q[k] && !is_space(q[k]))) {
 			fclose(fp);
 			free(h.d);
@@ -452,8 +444,7 @@ static bool probe_num(const char *p, size_t len, int64_t lo, int64_t hi, int64_t
 		return false;
 	if (len > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		for (size_t i = 2; i < len; i++) {
-			int d = isdigit((unsigned char)p[i]) ? p[i] - '0' :
-				(p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f' ? (p[i] | 0x20) - 'a' + 10 : -1;
+			int d = sig_hexval((unsigned char)p[i]);
 
 			if (d < 0 || v > (UINT64_MAX >> 4))
 				return false;

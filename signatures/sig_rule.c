@@ -422,17 +422,6 @@ err:
 	return NULL;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * content:"..." — text with \" \; \\ \: escapes and |hex| blocks (hex
  * digit pairs, blanks allowed between bytes). The output is never longer
@@ -466,14 +455,14 @@ int sig_content_decode(struct rp *rp, const char *p, size_t len,
 				if (nib >= 0)
 					goto odd;
 				hex = c != '|';
-			} else if (hexval(c) < 0) {
+			} else if (sig_hexval(c) < 0) {
 				fail(rp, "invalid hex character '%c' in content",
 				     isprint((unsigned char)c) ? c : '?');
 				goto err;
 			} else if (nib < 0) {
-				nib = hexval(c);
+				nib = sig_hexval(c);
 			} else {
-				*w++ = (uint8_t)(nib << 4 | hexval(c));
+				*w++ = (uint8_t)(nib << 4 | sig_hexval(c));
 				nib = -1;
 			}
 		} else if (c == '|') {

@@ -129,6 +129,27 @@ void sig_drop_instance(const struct sig_engine *e, struct sig_flow *f, unsigned 
 
 /* ---- Hyperscan callback: record only -------------------------------- */
 
+/* A rejected prefilter match sets nothing off. */
+void sig_pos_forget(struct sig_thread *t, uint32_t pid)
+{
+	uint32_t w = 0;
+
+	for (uint32_t i = 0; i < t->npos; i++)
+		if (t->pos[i].pid != pid)
+			t->pos[w++] = t->pos[i];
+	t->npos = w;
+}
+
+/* Keep a match end for sig_scan_win.c (struct sig_thread.pos). */
+static inline void pos_keep(struct sig_thread *t, uint32_t pid, unsigned long long to)
+{
+	if (t->npos == SIG_POS_MAX) {
+		t->st.match_pos_full++;
+		return;
+	}
+	t->pos[t->npos++] = (struct mpos){ pid, to };
+}
+
 int sig_on_match(unsigned int id, unsigned long long from,
 		    unsigned long long to, unsigned int flags, void *ctx)
 {
@@ -142,26 +163,21 @@ int sig_on_match(unsigned int id, unsigned long long from,
 	 * start: a position-dependent pattern cannot be trusted. */
 	if (t->cur_gapped && t->e->pat[id].absolute)
 		return 0;
-	/* a long isdataat: the match counts when its bytes have arrived */
+	/* a long isdataat: the match counts when its bytes have arrived
+	 * (sig_delays_run), so it is not a match yet; its first end is kept */
 	if (t->e->pat[id].delay) {
-		for (uint32_t i = 0; i < t->ndtrig; i++)
-			if (t->dtrig[i].pid == id)
+		for (uint32_t i = 0; i < t->npos; i++)
+			if (t->pos[i].pid == id)
 				return 0;
-		if (t->ndtrig < sizeof(t->dtrig) / sizeof(t->dtrig[0]))
-			t->dtrig[t->ndtrig++] = (struct b64trig){ id, to };
+		pos_keep(t, id, to);
 		return 0;
 	}
 	w = &t->seen[id >> 6];
 	if (!(*w & bit)) {
 		*w |= bit;
 		t->mlist[t->nmatch++] = id;
-		/* the first match end in this scan opens the window */
-		if (t->e->pat[id].b64 && t->ntrig < sizeof(t->trig) / sizeof(t->trig[0]))
-			t->trig[t->ntrig++] = (struct b64trig){ id, to };
-		if (t->e->pat[id].re2 && t->nctrig < sizeof(t->ctrig) / sizeof(t->ctrig[0]))
-			t->ctrig[t->nctrig++] = (struct b64trig){ id, to };
-		if (t->e->pat[id].probe && t->nptrig < sizeof(t->ptrig) / sizeof(t->ptrig[0]))
-			t->ptrig[t->nptrig++] = (struct b64trig){ id, to };
+		if (t->e->pat[id].pos)
+			pos_keep(t, id, to);
 	}
 	(void)from;
 	(void)flags;
@@ -188,7 +204,8 @@ static void confirm(struct sig_thread *t, const uint8_t *data, size_t len)
 			if (rc < 0) {
 				if (rc != PCRE2_ERROR_NOMATCH)
 					t->st.pcre_limit++;
-				t->seen[pid >> 6] &= ~(1ull << (pid & 63));
+				seen_drop(t, pid);
+				sig_pos_forget(t, pid);
 				continue;
 			}
 		}
@@ -516,11 +533,8 @@ void sig_process(struct sig_thread *t, struct sig_flow *f, void *ctx)
 	}
 	if (t->npend)
 		fire_pending(t, f, ctx);
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t pid = t->mlist[i] & ~SIG_OLD_MATCH;
-
-		t->seen[pid >> 6] &= ~(1ull << (pid & 63));
-	}
+	for (uint32_t i = 0; i < n; i++)
+		seen_drop(t, t->mlist[i] & ~SIG_OLD_MATCH);
 	t->nmatch = 0;
 }
 
@@ -599,17 +613,14 @@ static void flow_stream_end(struct sig_thread *t, struct sig_flow *f,
 	t->cur_gapped = (f->gapped >> k) & 1;
 	stream_give(t, k, s, report);
 	t->cur_gapped = false;
-	t->ntrig = 0;      /* a window opened at the end would hold nothing */
-	t->nptrig = 0;
-	t->ndtrig = 0;
+	/* match ends at the stream's end open nothing (no bytes follow);
+	 * end-of-stream prefilter reports are not confirmable (stream
+	 * confirmation refuses end anchors: sig_expr.c) */
+	t->npos = 0;
 	if (f->ndel)
 		sig_delays_drop(t, f, (int)k);
-	if (t->tail[k]) {
-		/* end-of-stream prefilter reports are not confirmable here (no
-		 * bytes): stream confirmation refuses end anchors (sig_expr.c) */
-		t->nctrig = 0;
+	if (t->tail[k])
 		sig_confirm_end(t, f, k, report);
-	}
 	if (t->nmatch)
 		sig_process(t, f, ctx);
 	/* base64 windows still open end with the stream: decoded as they are
@@ -628,10 +639,6 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 	t->st.scans++;
 	t->st.bytes_scanned += len;
 	t->cur_gapped = (f->gapped >> k) & 1;
-	t->ntrig = 0;
-	t->nctrig = 0;
-	t->nptrig = 0;
-	t->ndtrig = 0;
 	while (len) {
 		/* Hyperscan lengths are unsigned int. */
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
@@ -644,14 +651,15 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 			sig_confirm_stream(t, f, k, f->soff[k], data, n);
 			sig_tail_push(t, f, k, data, n);
 		}
-		if (t->nptrig)
+		if (t->npos)
 			sig_probes_run(t, data, n, f->soff[k], false);
-		if (t->ndtrig || f->ndel)
-			sig_delays_run(t, f, (int)k, f->soff[k], n, false);
+		if (t->npos || f->ndel)
+			sig_delays_run(t, f, (int)k, f->soff[k], n);
 		if (t->nmatch)
 			sig_process(t, f, ctx);
 		if (t->e->nb64dec)
 			sig_b64_stream(t, f, k, f->soff[k], data, n, ctx);
+		t->npos = 0;
 		f->soff[k] += n;
 		data += n;
 		len -= n;
@@ -691,6 +699,7 @@ static void thread_release(struct sig_thread *t)
 		if (t->win[i].st)
 			hs_close_stream(t->win[i].st, NULL, NULL, NULL);
 	free(t->win);
+	free(t->wfree);
 	for (uint32_t d = 0; t->dpool && d < t->e->nb64dec; d++) {
 		for (uint32_t i = 0; i < t->dpool[d].nfree; i++)
 			hs_close_stream(t->dpool[d].free[i], NULL, NULL, NULL);
@@ -754,9 +763,12 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 	if (e->nb64dec) {
 		t->b64out = malloc(SIG_B64_CHUNK);
 		t->win = calloc(SIG_B64_WINDOWS, sizeof(*t->win));
+		t->wfree = malloc(SIG_B64_WINDOWS * sizeof(*t->wfree));
 		t->dpool = calloc(e->nb64dec, sizeof(*t->dpool));
-		if (!t->b64out || !t->win || !t->dpool)
+		if (!t->b64out || !t->win || !t->wfree || !t->dpool)
 			goto fail;
+		for (unsigned i = 0; i < SIG_B64_WINDOWS; i++)
+			t->wfree[t->nwfree++] = (uint16_t)(SIG_B64_WINDOWS - 1 - i);
 		for (uint32_t d = 0; d < e->nb64dec; d++) {
 			struct b64pool *p = &t->dpool[d];
 
@@ -954,31 +966,30 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 		len = UINT32_MAX;
 	t->st.scans++;
 	t->st.bytes_scanned += len;
-	t->ntrig = 0;
-	t->nptrig = 0;
-	t->ndtrig = 0;
 	rc = hs_scan(db, (const char *)data, (unsigned)len, 0, t->scratch,
 		     sig_on_match, t);
 	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
 		t->st.scan_errors++;
 		/* an incomplete scan cannot prove an absence */
 		for (uint32_t i = 0; i < t->nmatch; i++)
-			t->seen[t->mlist[i] >> 6] &= ~(1ull << (t->mlist[i] & 63));
+			seen_drop(t, t->mlist[i]);
 		t->nmatch = 0;
+		t->npos = 0;
 		return;
 	}
 	if (t->e->nconfirm)
 		confirm(t, data, len);
-	if (t->nptrig)
+	if (t->npos) {
 		sig_probes_run(t, data, len, 0, true);
-	if (t->ndtrig)
-		sig_delays_run(t, f, -1, 0, len, true);
+		sig_delays_run(t, f, -1, 0, len);
+	}
 	if (t->e->neg_n[b][dir])
 		neg_decide(t, f, b, dir, true, ctx);
 	if (t->nmatch)
 		sig_process(t, f, ctx);
 	if (t->e->nb64dec)
 		sig_b64_block(t, f, data, len, ctx);
+	t->npos = 0;
 }
 
 static const unsigned hash_len[SIG_HASH_COUNT] = { 16, 20, 32 };
@@ -1017,10 +1028,7 @@ void sig_scan_file_hashes(struct sig_thread *t, struct sig_flow *f,
 
 		if (!dig[h->kind] || hashlist_has(h, dig[h->kind]) == h->neg)
 			continue;
-		if (!seen_now(t, pid)) {
-			t->seen[pid >> 6] |= 1ull << (pid & 63);
-			t->mlist[t->nmatch++] = pid;
-		}
+		match_add(t, pid);
 	}
 	if (t->nmatch)
 		sig_process(t, f, ctx);

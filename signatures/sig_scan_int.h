@@ -16,10 +16,15 @@
 
 #define SIG_FLOW_SLOTS 48
 
+/* Match ends kept per scan (struct sig_thread.pos); more are counted
+ * (match_pos_full) and those patterns' extra work is not done. */
+#define SIG_POS_MAX 32
+
 /* base64_decode windows open at once, per worker, and Hyperscan streams
  * per decoder for them; a trigger that finds none free is counted
  * (base64_no_slot). A window holds no bytes (see win_decode). */
 #define SIG_B64_WINDOWS 1024
+#define SIG_B64_PER_FLOW 4          /* windows one flow holds at once */
 #define SIG_B64_PER_DEC 256
 #define SIG_B64_CHUNK 4096          /* decoded bytes scanned at a time */
 
@@ -75,7 +80,8 @@ struct sig_flow {
 	uint16_t fiset;                 /* ... and which are set */
 	uint64_t soff[SK_COUNT];        /* bytes scanned since each stream opened
 					 * (Hyperscan's offsets count from there) */
-	uint8_t nwin;                   /* base64 windows this flow holds */
+	uint8_t nwin;                   /* base64 windows this flow holds ... */
+	uint16_t wins[SIG_B64_PER_FLOW]; /* ... their slots in t->win */
 	uint16_t tlen[SK_COUNT];        /* bytes in the confirmation tail */
 	uint8_t ndel;                   /* long isdataat matches waiting */
 	uint32_t dpid[2];
@@ -111,12 +117,13 @@ struct sig_thread {
 	uint32_t *pend;
 	uint32_t npend, cappend;
 	bool in_process;
-	/* base64_decode: triggers seen by the scan that just returned
-	 * (pattern, match end), and the windows being collected. */
-	struct b64trig { uint32_t pid; uint64_t to; } trig[16];
-	uint32_t ntrig;
+	/* Match ends the scan that just returned reported for patterns that
+	 * need them (sig_pat.pos: base64_decode and byte_test triggers,
+	 * stream PCRE2 candidates, delayed matches): each pattern's first in
+	 * the scan. sig_scan_win.c reads them; scans clear them. */
+	struct mpos { uint32_t pid; uint64_t to; } pos[SIG_POS_MAX];
+	uint32_t npos;
 	struct b64win {
-		struct sig_flow *f;      /* NULL: free */
 		uint32_t dec;
 		uint8_t k;               /* SK_* it reads; SK_COUNT: block */
 		uint8_t bits;            /* decoder state: bits in acc */
@@ -127,6 +134,8 @@ struct sig_thread {
 		void *ctx;               /* the scan's, for the alert */
 		hs_stream_t *st;         /* from dpool[dec] */
 	} *win;                         /* SIG_B64_WINDOWS, when decoders exist */
+	uint16_t *wfree;                /* free slots of win, a stack */
+	uint32_t nwfree;
 	struct b64pool {
 		hs_stream_t **free;
 		uint32_t nfree;
@@ -136,12 +145,6 @@ struct sig_thread {
 	 * SIG_CONFIRM_TAIL bytes per flow slot, and the window's scratch */
 	uint8_t *tail[SK_COUNT];
 	uint8_t *csubj;
-	struct b64trig ctrig[8];        /* first match end of each candidate */
-	uint32_t nctrig;
-	struct b64trig ptrig[16];       /* probe (byte_test) positions */
-	uint32_t nptrig;
-	struct b64trig dtrig[8];        /* delayed patterns' first match ends */
-	uint32_t ndtrig;
 	uint32_t *mlist;                /* pattern ids matched by this scan */
 	uint64_t *seen;                 /* the same, as a bitmap */
 
@@ -177,16 +180,32 @@ static inline bool seen_now(const struct sig_thread *t, uint32_t pid)
 	return (t->seen[pid >> 6] >> (pid & 63)) & 1;
 }
 
+/* pid joins the scan's matches (once). */
+static inline void match_add(struct sig_thread *t, uint32_t pid)
+{
+	if (!seen_now(t, pid)) {
+		t->seen[pid >> 6] |= 1ull << (pid & 63);
+		t->mlist[t->nmatch++] = pid;
+	}
+}
+
+/* pid leaves the scan's seen set (the caller drops it from mlist). */
+static inline void seen_drop(struct sig_thread *t, uint32_t pid)
+{
+	t->seen[pid >> 6] &= ~(1ull << (pid & 63));
+}
+
 /* sig_scan.c */
 int sig_on_match(unsigned int id, unsigned long long from, unsigned long long to,
 		 unsigned int flags, void *ctx);
 void sig_process(struct sig_thread *t, struct sig_flow *f, void *ctx);
 void sig_drop_instance(const struct sig_engine *e, struct sig_flow *f, unsigned b);
+void sig_pos_forget(struct sig_thread *t, uint32_t pid);
 
 /* sig_scan_win.c: after a scan of bytes [off, off + len) of stream k (or a
  * block buffer: k -1, off 0), what its matches need around them. */
 void sig_delays_run(struct sig_thread *t, struct sig_flow *f, int k, uint64_t off,
-		    size_t len, bool block);
+		    size_t len);
 void sig_delays_drop(struct sig_thread *t, struct sig_flow *f, int k);
 void sig_probes_run(struct sig_thread *t, const uint8_t *data, size_t len, uint64_t off,
 		    bool whole);

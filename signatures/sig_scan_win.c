@@ -18,14 +18,6 @@
 
 /* ---- delayed matches (long isdataat) -------------------------------- */
 
-static void match_add(struct sig_thread *t, uint32_t pid)
-{
-	if (!seen_now(t, pid)) {
-		t->seen[pid >> 6] |= 1ull << (pid & 63);
-		t->mlist[t->nmatch++] = pid;
-	}
-}
-
 /*
  * After a scan of bytes [off, off + len) of a buffer (a block: off 0 and
  * whole; a stream chunk of kind k): delayed matches whose bytes have all
@@ -33,7 +25,7 @@ static void match_add(struct sig_thread *t, uint32_t pid)
  * only; a block buffer has no more bytes coming).
  */
 void sig_delays_run(struct sig_thread *t, struct sig_flow *f, int k, uint64_t off,
-		       size_t len, bool block)
+		    size_t len)
 {
 	const struct sig_engine *e = t->e;
 	uint64_t end = off + len;
@@ -48,17 +40,19 @@ void sig_delays_run(struct sig_thread *t, struct sig_flow *f, int k, uint64_t of
 		f->dtarget[w++] = f->dtarget[i];
 	}
 	f->ndel = (uint8_t)w;
-	for (uint32_t i = 0; i < t->ndtrig; i++) {
-		uint32_t pid = t->dtrig[i].pid;
-		uint64_t target = t->dtrig[i].to + e->pat[pid].delay;
+	for (uint32_t i = 0; i < t->npos; i++) {
+		uint32_t pid = t->pos[i].pid;
+		uint64_t target = t->pos[i].to + e->pat[pid].delay;
 		bool waiting = false;
 
+		if (!e->pat[pid].delay)
+			continue;
 		if (target <= end) {
 			match_add(t, pid);
 			continue;
 		}
-		if (block)
-			continue;
+		if (k < 0)
+			continue;      /* a block buffer: no more bytes come */
 		for (unsigned j = 0; j < f->ndel; j++)
 			waiting = waiting || f->dpid[j] == pid;
 		if (waiting)
@@ -70,7 +64,6 @@ void sig_delays_run(struct sig_thread *t, struct sig_flow *f, int k, uint64_t of
 		f->dpid[f->ndel] = pid;
 		f->dtarget[f->ndel++] = target;
 	}
-	t->ndtrig = 0;
 }
 
 /* Stream k ends or restarts: what waited there never gets its bytes. */
@@ -104,8 +97,7 @@ static bool probe_read(const struct sig_probe *p, const uint8_t *b, size_t avail
 	}
 	/* ASCII digits, up to nbytes of them; at least one */
 	for (unsigned i = 0; i < p->nbytes; i++) {
-		int d = b[i] >= '0' && b[i] <= '9' ? b[i] - '0' :
-			(b[i] | 0x20) >= 'a' && (b[i] | 0x20) <= 'f' ? (b[i] | 0x20) - 'a' + 10 : -1;
+		int d = sig_hexval(b[i]);
 
 		if (d < 0 || d >= p->base) {
 			if (i == 0)
@@ -163,31 +155,34 @@ void sig_probes_run(struct sig_thread *t, const uint8_t *data, size_t len, uint6
 {
 	const struct sig_engine *e = t->e;
 
-	for (uint32_t i = 0; i < t->nptrig; i++) {
-		const struct sig_eprobe *ep = &e->probes[e->pat[t->ptrig[i].pid].probe - 1];
-		const struct sig_probe *p = ep->p;
-		/* the reference: the match end, or (from the start) offset 0 */
-		int64_t base = p->relative ? (int64_t)t->ptrig[i].to : 0;
-		int64_t pos = base + p->offset - (int64_t)off;
+	for (uint32_t i = 0; i < t->npos; i++) {
+		const struct sig_eprobe *ep;
+		const struct sig_probe *p;
+		int64_t base, pos;
 
+		if (!e->pat[t->pos[i].pid].probe)
+			continue;
+		ep = &e->probes[e->pat[t->pos[i].pid].probe - 1];
+		p = ep->p;
+		/* the reference: the match end, or (from the start) offset 0 */
+		base = p->relative ? (int64_t)t->pos[i].to : 0;
+		pos = base + p->offset - (int64_t)off;
 		if (!whole && (pos < 0 || (uint64_t)pos + p->nbytes > len)) {
 			t->st.probe_split++;
 			continue;
 		}
-		if (probe_holds(p, data, len, pos, whole) && !seen_now(t, ep->vpid)) {
-			t->seen[ep->vpid >> 6] |= 1ull << (ep->vpid & 63);
-			t->mlist[t->nmatch++] = ep->vpid;
-		}
+		if (probe_holds(p, data, len, pos, whole))
+			match_add(t, ep->vpid);
 	}
-	t->nptrig = 0;
 }
 
 /* ---- stream confirmation -------------------------------------------- */
 
-
-static void seen_drop(struct sig_thread *t, uint32_t pid)
+/* The confirmation tail of stream k of f. */
+static inline uint8_t *flow_tail(const struct sig_thread *t, const struct sig_flow *f,
+				 unsigned k)
 {
-	t->seen[pid >> 6] &= ~(1ull << (pid & 63));
+	return t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL;
 }
 
 /*
@@ -200,16 +195,19 @@ void sig_confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
 			   uint64_t off, const uint8_t *data, size_t len)
 {
 	const struct sig_engine *e = t->e;
-	uint32_t pend[SIG_CONFIRM_PENDING], npend = f->ncpend, w = 0;
+	uint32_t pend[SIG_CONFIRM_PENDING], npend = f->ncpend, w = 0, cand = UINT32_MAX;
 	const uint8_t *subj;
 	size_t slen, tl = f->tlen[k];
 
+	for (uint32_t i = 0; i < t->npos && cand == UINT32_MAX; i++)
+		if (e->pat[t->pos[i].pid].re2)
+			cand = i;      /* the first candidate's match end */
+	if (cand == UINT32_MAX && !npend)
+		return;
 	memcpy(pend, f->cpend, sizeof(pend));
 	f->ncpend = 0;
-	if (!t->nctrig && !npend)
-		return;
 	if (tl + len <= SIG_CONFIRM_MAX) {
-		memcpy(t->csubj, t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL, tl);
+		memcpy(t->csubj, flow_tail(t, f, k), tl);
 		memcpy(t->csubj + tl, data, len);
 		subj = t->csubj;
 		slen = tl + len;
@@ -219,7 +217,7 @@ void sig_confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
 		slen = len;
 	} else {
 		/* a chunk larger than the window: around the first match */
-		uint64_t to = t->nctrig ? t->ctrig[0].to : off;
+		uint64_t to = cand != UINT32_MAX ? t->pos[cand].to : off;
 		size_t at = to > off ? (size_t)(to - off) : 0, s0;
 
 		s0 = at > SIG_CONFIRM_MAX / 2 ? at - SIG_CONFIRM_MAX / 2 : 0;
@@ -244,6 +242,7 @@ void sig_confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
 			continue;
 		}
 		seen_drop(t, pid);
+		sig_pos_forget(t, pid);
 		if (rc == PCRE2_ERROR_PARTIAL) {
 			if (f->ncpend < SIG_CONFIRM_PENDING)
 				f->cpend[f->ncpend++] = pid;
@@ -265,25 +264,18 @@ void sig_confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
 			continue;
 		}
 		rc = pcre2_match(e->pat[pid].re2, subj, slen, 0, 0, t->md, t->mctx);
-		if (rc >= 0) {
-			if (!seen_now(t, pid)) {
-				t->seen[pid >> 6] |= 1ull << (pid & 63);
-				t->mlist[t->nmatch++] = pid;
-			}
-		} else if (rc == PCRE2_ERROR_NOMATCH) {
-			;
-		} else {
+		if (rc >= 0)
+			match_add(t, pid);
+		else if (rc != PCRE2_ERROR_NOMATCH)
 			t->st.pcre_limit++;
-		}
 	}
-	t->nctrig = 0;
 }
 
 /* Keep the last SIG_CONFIRM_TAIL bytes of stream k. */
 void sig_tail_push(struct sig_thread *t, struct sig_flow *f, unsigned k,
 		      const uint8_t *data, size_t len)
 {
-	uint8_t *tl = t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL;
+	uint8_t *tl = flow_tail(t, f, k);
 	size_t have = f->tlen[k];
 
 	if (len >= SIG_CONFIRM_TAIL) {
@@ -314,14 +306,11 @@ void sig_confirm_end(struct sig_thread *t, struct sig_flow *f, unsigned k, bool 
 			f->cpend[w++] = pid;
 			continue;
 		}
-		if (decide && pcre2_match(p->re2, t->tail[k] + (size_t)f->idx * SIG_CONFIRM_TAIL,
-					  f->tlen[k], 0, 0, t->md, t->mctx) >= 0 &&
-		    !seen_now(t, pid)) {
-			t->seen[pid >> 6] |= 1ull << (pid & 63);
-			t->mlist[t->nmatch++] = pid;
-		} else if (!decide) {
+		if (!decide)
 			t->st.pcre_window++;
-		}
+		else if (pcre2_match(p->re2, flow_tail(t, f, k), f->tlen[k], 0, 0, t->md,
+				     t->mctx) >= 0)
+			match_add(t, pid);
 	}
 	f->ncpend = (uint8_t)w;
 	f->tlen[k] = 0;
@@ -341,6 +330,14 @@ static inline int b64val(uint8_t c)
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
 	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Scan n decoded bytes of w (t->b64out) with its decoder's database. */
+static void win_scan(struct sig_thread *t, struct b64win *w, size_t n)
+{
+	if (n && hs_scan_stream(w->st, (const char *)t->b64out, (unsigned)n, 0, t->scratch,
+				sig_on_match, t) != HS_SUCCESS)
+		t->st.scan_errors++;
 }
 
 /*
@@ -370,30 +367,31 @@ static void win_decode(struct sig_thread *t, struct b64win *w, const uint8_t *in
 			t->b64out[o++] = (uint8_t)(w->acc >> w->bits);
 		}
 		if (o == SIG_B64_CHUNK) {
-			hs_scan_stream(w->st, (const char *)t->b64out, (unsigned)o, 0, t->scratch,
-				       sig_on_match, t);
+			win_scan(t, w, o);
 			o = 0;
 		}
 	}
-	if (o && hs_scan_stream(w->st, (const char *)t->b64out, (unsigned)o, 0, t->scratch,
-				sig_on_match, t) != HS_SUCCESS)
-		t->st.scan_errors++;
+	win_scan(t, w, o);
 }
 
-static void win_finish(struct sig_thread *t, struct b64win *w, bool decide)
+/* Close f's window number j (in f->wins): its end is reported (decide) or
+ * not, its stream and slot go back. */
+static void win_finish(struct sig_thread *t, struct sig_flow *f, unsigned j, bool decide)
 {
-	struct sig_flow *f = w->f;
+	uint16_t slot = f->wins[j];
+	struct b64win *w = &t->win[slot];
 	struct b64pool *p = &t->dpool[w->dec];
+	void *ctx = w->ctx;
 
-	w->f = NULL;
-	f->nwin--;
+	f->wins[j] = f->wins[--f->nwin];
 	t->st.base64_decodes += decide;
 	/* the end of the decoded bytes (bsize, $ in base64_data) */
 	hs_reset_stream(w->st, 0, t->scratch, decide ? sig_on_match : NULL, t);
 	p->free[p->nfree++] = w->st;
 	w->st = NULL;
+	t->wfree[t->nwfree++] = slot;
 	if (t->nmatch)
-		sig_process(t, f, w->ctx);
+		sig_process(t, f, ctx);
 	sig_drop_instance(t->e, f, SIG_BUF_BASE64);
 }
 
@@ -401,11 +399,11 @@ static void win_finish(struct sig_thread *t, struct b64win *w, bool decide)
 static void win_feed(struct sig_thread *t, struct sig_flow *f, unsigned k, uint64_t off,
 		     const uint8_t *data, size_t len, void *ctx)
 {
-	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++) {
-		struct b64win *w = &t->win[i];
+	for (unsigned j = f->nwin; j-- > 0;) {
+		struct b64win *w = &t->win[f->wins[j]];
 		uint64_t from, to;
 
-		if (w->f != f || w->k != k)
+		if (w->k != k)
 			continue;
 		from = w->start + w->have;
 		to = w->start + w->want;
@@ -421,7 +419,7 @@ static void win_feed(struct sig_thread *t, struct sig_flow *f, unsigned k, uint6
 				sig_process(t, f, ctx);
 		}
 		if (w->have == w->want || w->eq)
-			win_finish(t, w, true);
+			win_finish(t, f, j, true);
 	}
 }
 
@@ -429,74 +427,67 @@ static void win_feed(struct sig_thread *t, struct sig_flow *f, unsigned k, uint6
  * after a gap, they are dropped) — or, k == SK_COUNT, every window of f. */
 void sig_win_end(struct sig_thread *t, struct sig_flow *f, unsigned k, bool decide)
 {
-	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++)
-		if (t->win[i].f == f && (k == SK_COUNT || t->win[i].k == k))
-			win_finish(t, &t->win[i], decide);
-}
-
-static bool win_busy(const struct sig_thread *t, const struct sig_flow *f, uint32_t dec)
-{
-	for (unsigned i = 0; f->nwin && i < SIG_B64_WINDOWS; i++)
-		if (t->win[i].f == f && t->win[i].dec == dec)
-			return true;
-	return false;
+	for (unsigned j = f->nwin; j-- > 0;)
+		if (k == SK_COUNT || t->win[f->wins[j]].k == k)
+			win_finish(t, f, j, decide);
 }
 
 /* A window for decoder dec at stream offset start (stream k; SK_COUNT: a
- * block buffer, fed at once), or NULL (counted). */
+ * block buffer, fed at once), or NULL (counted). The first trigger's
+ * window decides (Suricata): a decoder has one window per flow. */
 static struct b64win *win_open(struct sig_thread *t, struct sig_flow *f, uint32_t dec,
 			       unsigned k, uint64_t start, void *ctx)
 {
 	struct b64pool *p = &t->dpool[dec];
+	struct b64win *w;
+	uint16_t slot;
 
-	if (win_busy(t, f, dec))
-		return NULL;   /* the first trigger's window decides (Suricata) */
-	for (unsigned i = 0; p->nfree && i < SIG_B64_WINDOWS; i++) {
-		struct b64win *w = &t->win[i];
-
-		if (w->f)
-			continue;
-		memset(w, 0, sizeof(*w));
-		w->f = f;
-		w->dec = dec;
-		w->k = (uint8_t)k;
-		w->start = start;
-		w->want = t->e->b64dec[dec].bytes;
-		w->ctx = ctx;
-		w->st = p->free[--p->nfree];
-		f->nwin++;
-		/* a window is an instance of base64_data: its group's matches
-		 * are recorded as they stream in, and forgotten at its end */
-		sig_drop_instance(t->e, f, SIG_BUF_BASE64);
-		return w;
+	for (unsigned j = 0; j < f->nwin; j++)
+		if (t->win[f->wins[j]].dec == dec)
+			return NULL;
+	if (!p->nfree || !t->nwfree || f->nwin == SIG_B64_PER_FLOW) {
+		t->st.base64_no_slot++;
+		return NULL;
 	}
-	t->st.base64_no_slot++;
-	return NULL;
+	slot = t->wfree[--t->nwfree];
+	w = &t->win[slot];
+	memset(w, 0, sizeof(*w));
+	w->dec = dec;
+	w->k = (uint8_t)k;
+	w->start = start;
+	w->want = t->e->b64dec[dec].bytes;
+	w->ctx = ctx;
+	w->st = p->free[--p->nfree];
+	f->wins[f->nwin++] = slot;
+	/* a window is an instance of base64_data: its group's matches are
+	 * recorded as they stream in, and forgotten at its end */
+	sig_drop_instance(t->e, f, SIG_BUF_BASE64);
+	return w;
 }
 
 /* After a block scan: decode the windows it triggered straight from the
  * buffer. */
 void sig_b64_block(struct sig_thread *t, struct sig_flow *f, const uint8_t *data,
-		      size_t len, void *ctx)
+		   size_t len, void *ctx)
 {
 	const struct sig_engine *e = t->e;
-	uint32_t n = t->ntrig;
-	struct b64trig trig[sizeof(t->trig) / sizeof(t->trig[0])];
 
-	memcpy(trig, t->trig, n * sizeof(trig[0]));
-	t->ntrig = 0;
-	for (uint32_t j = 0; j < n; j++) {
-		uint32_t dec = e->pat[trig[j].pid].b64 - 1;
-		const struct sig_b64dec *d = &e->b64dec[dec];
-		uint64_t s0 = trig[j].to - d->from_start + d->offset;
+	for (uint32_t i = 0; i < t->npos; i++) {
+		uint32_t dec = e->pat[t->pos[i].pid].b64 - 1;
+		const struct sig_b64dec *d;
+		uint64_t s0;
 		struct b64win *w;
 
+		if (!e->pat[t->pos[i].pid].b64)
+			continue;
+		d = &e->b64dec[dec];
+		s0 = t->pos[i].to - d->from_start + d->offset;
 		if (s0 >= len || !(w = win_open(t, f, dec, SK_COUNT, s0, ctx)))
 			continue;
 		win_decode(t, w, data + s0, len - s0 < d->bytes ? (size_t)(len - s0) : d->bytes);
 		if (t->nmatch)
 			sig_process(t, f, ctx);
-		win_finish(t, w, true);
+		win_finish(t, f, f->nwin - 1, true);
 	}
 }
 
@@ -507,13 +498,16 @@ void sig_b64_stream(struct sig_thread *t, struct sig_flow *f, unsigned k, uint64
 {
 	const struct sig_engine *e = t->e;
 
-	for (uint32_t j = 0; j < t->ntrig; j++) {
-		uint32_t dec = e->pat[t->trig[j].pid].b64 - 1;
-		const struct sig_b64dec *d = &e->b64dec[dec];
+	for (uint32_t i = 0; i < t->npos; i++) {
+		uint32_t pid = t->pos[i].pid;
+		const struct sig_b64dec *d;
 
-		win_open(t, f, dec, k, t->trig[j].to - d->from_start + d->offset, ctx);
+		if (!e->pat[pid].b64)
+			continue;
+		d = &e->b64dec[e->pat[pid].b64 - 1];
+		win_open(t, f, e->pat[pid].b64 - 1, k, t->pos[i].to - d->from_start + d->offset,
+			 ctx);
 	}
-	t->ntrig = 0;
 	if (f->nwin)
 		win_feed(t, f, k, off, data, len, ctx);
 }
