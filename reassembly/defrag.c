@@ -37,6 +37,7 @@
  *     here), so expiry and eviction take from its head.
  */
 #include "defrag.h"
+#include "alloc_counted.h"
 #include "slot_table.h"
 
 #include <errno.h>
@@ -1162,20 +1163,6 @@ uint32_t defrag_insert(struct defrag *d, const struct decoded_frag *f, uint64_t 
 
 /* ---- create / destroy / stats --------------------------------------- */
 
-static void *alloc_counted(struct defrag *d, size_t n, size_t size, bool zero)
-{
-	void *p;
-
-	if (n == 0)
-		n = 1;
-	if (size && n > SIZE_MAX / size)
-		return NULL;
-	p = zero ? calloc(n, size) : malloc(n * size);
-	if (p)
-		d->memory += (uint64_t)n * size;
-	return p;
-}
-
 struct defrag *defrag_create(const struct defrag_config *cfg)
 {
 	struct defrag *d;
@@ -1225,25 +1212,25 @@ struct defrag *defrag_create(const struct defrag_config *cfg)
 	while (nslots < 2 * (uint64_t)cfg->max_datagrams)
 		nslots <<= 1;
 	d->slot_mask = (uint32_t)(nslots - 1);
-	d->slots = alloc_counted(d, nslots, sizeof(*d->slots), false);
-	d->dgrams = alloc_counted(d, cfg->max_datagrams, sizeof(*d->dgrams), true);
-	d->free_dgrams = alloc_counted(d, cfg->max_datagrams, sizeof(uint32_t), false);
-	d->pieces = alloc_counted(d, cfg->max_frags, sizeof(*d->pieces), false);
-	d->page_next = alloc_counted(d, npages, sizeof(uint32_t), false);
-	d->outs = alloc_counted(d, cfg->out_buffers, sizeof(*d->outs), true);
+	d->slots = alloc_counted(&d->memory, nslots, sizeof(*d->slots), false);
+	d->dgrams = alloc_counted(&d->memory, cfg->max_datagrams, sizeof(*d->dgrams), true);
+	d->free_dgrams = alloc_counted(&d->memory, cfg->max_datagrams, sizeof(uint32_t), false);
+	d->pieces = alloc_counted(&d->memory, cfg->max_frags, sizeof(*d->pieces), false);
+	d->page_next = alloc_counted(&d->memory, npages, sizeof(uint32_t), false);
+	d->outs = alloc_counted(&d->memory, cfg->out_buffers, sizeof(*d->outs), true);
 	if (!d->slots || !d->dgrams || !d->free_dgrams || !d->pieces || !d->page_next || !d->outs)
 		goto fail;
 #ifdef MT_POOL_MALLOC
-	d->page_ptrs = alloc_counted(d, npages, sizeof(*d->page_ptrs), true);
+	d->page_ptrs = alloc_counted(&d->memory, npages, sizeof(*d->page_ptrs), true);
 	d->memory += npages * PAGE_SIZE_ + (uint64_t)cfg->out_buffers * d->cfg.max_datagram_bytes;
 	if (!d->page_ptrs)
 		goto fail;
 #else
-	d->page_mem = alloc_counted(d, npages, PAGE_SIZE_, false);
+	d->page_mem = alloc_counted(&d->memory, npages, PAGE_SIZE_, false);
 	if (!d->page_mem)
 		goto fail;
 	for (uint32_t i = 0; i < cfg->out_buffers; i++) {
-		d->outs[i].buf = alloc_counted(d, d->cfg.max_datagram_bytes, 1, false);
+		d->outs[i].buf = alloc_counted(&d->memory, d->cfg.max_datagram_bytes, 1, false);
 		if (!d->outs[i].buf)
 			goto fail;
 	}

@@ -44,6 +44,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "alloc_counted.h"
 #include "reasm_int.h"
 
 #define US_PER_S UINT64_C(1000000)
@@ -645,20 +646,6 @@ uint64_t reasm_memory(const struct reasm *r)
 
 /* ---- create / destroy ---------------------------------------------- */
 
-static void *alloc_counted(struct reasm *r, size_t n, size_t size, bool zero)
-{
-	void *p;
-
-	if (n == 0)
-		n = 1;
-	if (size && n > SIZE_MAX / size)
-		return NULL;
-	p = zero ? calloc(n, size) : malloc(n * size);
-	if (p)
-		r->memory += (uint64_t)n * size;
-	return p;
-}
-
 struct reasm *reasm_create(const struct reasm_config *cfg,
 			   const struct reasm_ops *ops, void *user)
 {
@@ -702,16 +689,16 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 	while (nslots < 2 * (uint64_t)cfg->max_flows)
 		nslots <<= 1;
 	r->slot_mask = (uint32_t)(nslots - 1);
-	r->slots = alloc_counted(r, nslots, sizeof(*r->slots), false);
-	r->free_flows = alloc_counted(r, cfg->max_flows, sizeof(uint32_t), false);
+	r->slots = alloc_counted(&r->memory, nslots, sizeof(*r->slots), false);
+	r->free_flows = alloc_counted(&r->memory, cfg->max_flows, sizeof(uint32_t), false);
 #ifdef MT_POOL_MALLOC
-	r->flow_ptrs = alloc_counted(r, cfg->max_flows, sizeof(*r->flow_ptrs), true);
+	r->flow_ptrs = alloc_counted(&r->memory, cfg->max_flows, sizeof(*r->flow_ptrs), true);
 	r->memory += (uint64_t)cfg->max_flows * sizeof(struct reasm_flow);
 	if (!r->flow_ptrs)
 		goto fail;
 #else
 	/* calloc: pages of the pool become resident only when used. */
-	r->flows = alloc_counted(r, cfg->max_flows, sizeof(*r->flows), true);
+	r->flows = alloc_counted(&r->memory, cfg->max_flows, sizeof(*r->flows), true);
 	if (!r->flows)
 		goto fail;
 #endif
@@ -725,7 +712,7 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 	r->n_free_flows = cfg->max_flows;
 
 	nsegs = cfg->max_ooo_segments == REASM_NIL ? REASM_NIL - 1 : cfg->max_ooo_segments;
-	r->segs = alloc_counted(r, nsegs, sizeof(*r->segs), false);
+	r->segs = alloc_counted(&r->memory, nsegs, sizeof(*r->segs), false);
 	if (!r->segs)
 		goto fail;
 	r->seg_free = REASM_NIL;
@@ -750,16 +737,16 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 	r->hist_avail = (uint32_t)hist_chunks;
 	r->hist_per_dir = (uint32_t)hist_per_dir;
 	nchunks += hist_chunks;
-	r->chunk_next = alloc_counted(r, nchunks, sizeof(uint32_t), false);
+	r->chunk_next = alloc_counted(&r->memory, nchunks, sizeof(uint32_t), false);
 	if (!r->chunk_next)
 		goto fail;
 #ifdef MT_POOL_MALLOC
-	r->chunk_ptrs = alloc_counted(r, nchunks, sizeof(*r->chunk_ptrs), true);
+	r->chunk_ptrs = alloc_counted(&r->memory, nchunks, sizeof(*r->chunk_ptrs), true);
 	r->memory += nchunks * REASM_CHUNK_SIZE;
 	if (!r->chunk_ptrs)
 		goto fail;
 #else
-	r->chunk_mem = alloc_counted(r, nchunks, REASM_CHUNK_SIZE, false);
+	r->chunk_mem = alloc_counted(&r->memory, nchunks, REASM_CHUNK_SIZE, false);
 	if (!r->chunk_mem)
 		goto fail;
 #endif
