@@ -930,8 +930,6 @@ void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 	const struct smtp_tx *tx = &a->smtp.tx;
 	json_t *o, *al;
 
-	if (w->sig_quiet)       /* a reload closing the flow's state */
-		return;
 	o = app_event_new(w, a->flow, "alert", to_server, true);
 
 	/* A match outside any transaction (greeting, EHLO, QUIT after the

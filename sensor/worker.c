@@ -144,11 +144,19 @@ void worker_sig_open(struct worker *w, struct app_flow *a)
 		w->sig_flows++;
 }
 
+static void sig_forget(struct worker *w, struct app_flow *a);
+
 void worker_sig_close(struct worker *w, struct app_flow *a)
 {
 	if (!a->sig)
 		return;
 	sig_flow_close(a->sigt, a->sig, a);
+	sig_forget(w, a);
+}
+
+/* a->sig is gone: the generation it belonged to counts one flow less. */
+static void sig_forget(struct worker *w, struct app_flow *a)
+{
 	if (a->sigt == w->sig)
 		w->sig_flows--;
 	else if (a->sigt == w->sig_old)
@@ -175,29 +183,21 @@ void worker_sig_close(struct worker *w, struct app_flow *a)
 static void sig_reset_old(struct worker *w)
 {
 	struct sig_thread *t = w->sig_old;
-	static const enum sig_buf streams[] = { SIG_BUF_SMTP_DATA, SIG_BUF_EMAIL_BODY,
-						SIG_BUF_FILE_DATA };
 
-	w->sig_quiet = true;
 	for (uint32_t i = 0; i < w->app_fresh && w->sig_old_flows; i++) {
 		struct app_flow *a = &w->app_mem[i];
 
 		if (!a->sig || a->sigt != t)
 			continue;
-		/* Open streams are dropped unreported first (sig.h: a gap,
-		 * a new instance), then the state closed. */
-		sig_stream_gap(t, a->sig, SIG_DIR_TO_SERVER);
-		sig_stream_gap(t, a->sig, SIG_DIR_TO_CLIENT);
-		for (size_t k = 0; k < sizeof(streams) / sizeof(streams[0]); k++)
-			sig_stream_begin(t, a->sig, streams[k]);
-		worker_sig_close(w, a);
+		/* dropped, nothing decided: no end here is a buffer's end */
+		sig_flow_discard(t, a->sig);
+		sig_forget(w, a);
 		a->sig_reopen = true;
 		/* A connection closed both ways only waits for its timeout:
 		 * nothing of it was cut short. */
 		if (a->flow->state != FLOW_STATE_CLOSED)
 			w->st.reload_flows_reset++;
 	}
-	w->sig_quiet = false;
 	sig_retire(w, w->sig_old_gen, t);
 	w->sig_old = NULL;
 	w->sig_old_gen = NULL;

@@ -134,7 +134,6 @@ struct worker {
 					 * opened on it are still open */
 	struct reload_gen *sig_old_gen;
 	uint32_t sig_old_flows;
-	bool sig_quiet;             /* a reload closing flows: no alerts */
 	struct sig_thread_stats sig_retired; /* threads given back, summed */
 	struct mt_blockpool pool;
 	struct smtp_config smtp_cfg;

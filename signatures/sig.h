@@ -302,6 +302,12 @@ struct sig_flow *sig_flow_open(struct sig_thread *t, const struct sig_tuple *tup
  * return the state to the pool. */
 void sig_flow_close(struct sig_thread *t, struct sig_flow *f, void *ctx);
 
+/* Return the state to the pool without deciding anything that waits for
+ * an end (open streams, base64 windows, pending confirmations are dropped
+ * unreported, as after a gap): for a flow whose state must go while the
+ * flow goes on (a reload retiring old rules). No alert is raised. */
+void sig_flow_discard(struct sig_thread *t, struct sig_flow *f);
+
 /* Raw stream bytes, as they arrive (streaming mode). */
 void sig_scan_stream(struct sig_thread *t, struct sig_flow *f, enum sig_dir dir,
 		     const uint8_t *data, size_t len, void *ctx);

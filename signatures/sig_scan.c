@@ -885,6 +885,8 @@ struct sig_flow *sig_flow_open(struct sig_thread *t, const struct sig_tuple *tup
 	return f;
 }
 
+static void flow_release(struct sig_thread *t, struct sig_flow *f);
+
 void sig_flow_close(struct sig_thread *t, struct sig_flow *f, void *ctx)
 {
 	if (!t || !f || !f->live)
@@ -893,6 +895,23 @@ void sig_flow_close(struct sig_thread *t, struct sig_flow *f, void *ctx)
 		flow_stream_end(t, f, k, true, ctx);
 	if (f->nwin)
 		sig_win_end(t, f, SK_COUNT, true);
+	flow_release(t, f);
+}
+
+void sig_flow_discard(struct sig_thread *t, struct sig_flow *f)
+{
+	if (!t || !f || !f->live)
+		return;
+	/* as after a gap: nothing that waits for an end is decided */
+	for (unsigned k = 0; k < SK_COUNT; k++)
+		flow_stream_end(t, f, k, false, NULL);
+	if (f->nwin)
+		sig_win_end(t, f, SK_COUNT, false);
+	flow_release(t, f);
+}
+
+static void flow_release(struct sig_thread *t, struct sig_flow *f)
+{
 	f->live = false;
 	t->freeidx[t->nfree++] = f->idx;
 #ifdef MT_POOL_MALLOC

@@ -945,6 +945,44 @@ static void test_delay(void)
 	sig_engine_free(e);
 }
 
+/* sig_flow_discard: the state goes without deciding what waits for an end
+ * (an endswith on an open file, a negation, a base64 window); close decides. */
+static void test_flow_discard(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (file.data; content:\"END\"; endswith; sid:1;)",
+		"alert smtp any any -> any any (smtp.data; content:!\"zzz\"; sid:2;)",
+		"alert smtp any any -> any any (flow:to_server; content:\"|0d 0a 0d 0a|\"; "
+		"base64_decode:relative; base64_data; content:\"hi\"; bsize:2; sid:3;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
+	struct alerts al = { 0 };
+	struct sig_thread *t = e ? sig_thread_new(e, 2, on_alert, &al) : NULL;
+
+	if (!t) {
+		sig_engine_free(e);
+		return;
+	}
+	for (int discard = 1; discard >= 0; discard--) {
+		struct sig_flow *f = sig_flow_open(t, default_tuple());
+
+		al.n = 0;
+		sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+		sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"xEND", 4, NULL);
+		sig_data_begin(t, f);
+		scan_d(t, f, "abc");
+		scan_s(t, f, SIG_DIR_TO_SERVER, "x\r\n\r\naGk");
+		if (discard)
+			sig_flow_discard(t, f);
+		else
+			sig_flow_close(t, f, NULL);
+		CHECK_EQ_U(al.n, discard ? 0u : 2u);      /* sid 1 and 3; sid 2 needs its end */
+	}
+	CHECK_EQ_U(sig_thread_get_stats(t)->flows_no_state, 0);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
 /* ---- directions ----------------------------------------------------- */
 
 static void test_directions(void)
@@ -3053,6 +3091,7 @@ int main(void)
 	test_stream_confirm();
 	test_probes();
 	test_delay();
+	test_flow_discard();
 	test_app_events();
 	test_file_hashes();
 	test_base64();
