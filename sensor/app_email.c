@@ -3,7 +3,6 @@
  */
 #include "app_email.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -199,30 +198,14 @@ static void header(struct app_flow *a, const struct mime_event *ev)
 #undef IS
 }
 
-/* Hex digest text to bytes; NULL if absent or malformed. */
-static const uint8_t *digest_bytes(const char *hex, uint8_t *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return NULL;
-		out[i] = (uint8_t)v;
-	}
-	return hex[0] ? out : NULL;
-}
-
 /* A file is complete: file.magic, and the digest lists (filemd5 ...). */
 static void sig_file_facts(struct app_flow *a, const struct fileinfo_result *r)
 {
-	uint8_t md5[16], sha1[20], sha256[32];
-
 	if (r->magic[0])
 		sig_scan_buffer(a->sigt, a->sig, SIG_BUF_FILE_MAGIC, SIG_DIR_TO_SERVER,
 				(const uint8_t *)r->magic, strlen(r->magic), a);
-	sig_scan_file_hashes(a->sigt, a->sig, r->md5[0] ? digest_bytes(r->md5, md5, 16) : NULL,
-			     r->sha1[0] ? digest_bytes(r->sha1, sha1, 20) : NULL,
-			     r->sha256[0] ? digest_bytes(r->sha256, sha256, 32) : NULL, a);
+	sig_scan_file_hashes(a->sigt, a->sig, r->md5[0] ? r->md5_raw : NULL,
+			     r->sha1[0] ? r->sha1_raw : NULL, r->sha256[0] ? r->sha256_raw : NULL, a);
 }
 
 static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fileinfo_result *r,

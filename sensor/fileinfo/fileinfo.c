@@ -161,6 +161,9 @@ void fileinfo_close(struct fileinfo_pool *p, struct fileinfo_file *f,
 		    struct fileinfo_result *out)
 {
 	char *dst[FI_NDIGEST] = { out->md5, out->sha1, out->sha256 };
+	uint8_t *raw[FI_NDIGEST] = { out->md5_raw, out->sha1_raw, out->sha256_raw };
+	const size_t rawlen[FI_NDIGEST] = { sizeof(out->md5_raw), sizeof(out->sha1_raw),
+					    sizeof(out->sha256_raw) };
 
 	memset(out, 0, sizeof(*out));
 	if (!f)
@@ -170,8 +173,10 @@ void fileinfo_close(struct fileinfo_pool *p, struct fileinfo_file *f,
 		unsigned char d[EVP_MAX_MD_SIZE];
 		unsigned n = 0;
 
-		if (f->ctx[i] && EVP_DigestFinal_ex(f->ctx[i], d, &n))
+		if (f->ctx[i] && EVP_DigestFinal_ex(f->ctx[i], d, &n) && n == rawlen[i]) {
+			memcpy(raw[i], d, n);
 			hex(d, n, dst[i]);
+		}
 	}
 	if (p->magic) {
 		const char *m = magic_buffer(p->magic, f->head, f->head_len);

@@ -34,10 +34,12 @@ struct fileinfo_stats {
 };
 
 /* The result of one file; strings are NUL-terminated, "" when not
- * computed. */
+ * computed. The digests also as bytes (valid when the string is not
+ * empty), for whoever compares them (filemd5 lists). */
 struct fileinfo_result {
 	uint64_t size;
 	char md5[33], sha1[41], sha256[65];
+	uint8_t md5_raw[16], sha1_raw[20], sha256_raw[32];
 	char magic[FILEINFO_MAGIC_MAX];
 };
 
