@@ -215,20 +215,10 @@ int kw_filemagic(struct rp *rp, const struct opt *o)
 		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
 		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
 	};
-	const char *p = o->val;
-	size_t len = o->vlen;
 
 	if (rp->sticky_pending)
 		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
-	if (len && p[0] == '!') {
-		c.flags |= SIG_COND_NEGATED;
-		p++;
-		len--;
-		trim(&p, &len);
-	}
-	if (sig_new_group(rp, &c.group) != 0)
-		return -1;
-	if (sig_content_decode(rp, p, len, &c.bytes, &c.len) != 0)
+	if (sig_new_group(rp, &c.group) != 0 || sig_content_arg(rp, o, false, &c) != 0)
 		return -1;
 	if (sig_cond_push(rp, &c) != 0)
 		return -1;

@@ -75,6 +75,9 @@ static inline bool parse_u32(const char *p, size_t len, uint32_t *out)
 int sig_content_decode(struct rp *rp, const char *p, size_t len, uint8_t **out,
 		       uint32_t *outlen);
 int sig_cond_push(struct rp *rp, struct sig_cond *cp);
+/* A content-like option value: '!' sets SIG_COND_NEGATED in c, the rest
+ * (unquoted text too when bare) is decoded into c->bytes / c->len. */
+int sig_content_arg(struct rp *rp, const struct opt *o, bool bare, struct sig_cond *c);
 int sig_new_group(struct rp *rp, uint16_t *g);
 /* A length condition (bsize, filesize, isdataat) appended to the rule. */
 int sig_bsize_push(struct rp *rp, const struct sig_bsize *b);

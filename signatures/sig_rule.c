@@ -631,23 +631,45 @@ static int kw_flow(struct rp *rp, const struct opt *o)
 }
 
 
-static int kw_content(struct rp *rp, const struct opt *o)
+int sig_content_arg(struct rp *rp, const struct opt *o, bool bare, struct sig_cond *c)
 {
 	const char *p = o->val;
 	size_t len = o->vlen;
+	char *q = NULL;
+	int rc;
+
+	if (len && p[0] == '!') {
+		c->flags |= SIG_COND_NEGATED;
+		p++;
+		len--;
+		trim(&p, &len);
+	}
+	if (bare && (len == 0 || p[0] != '"')) {
+		/* unquoted: the same text as a quoted content */
+		q = malloc(len + 3);
+		if (!q)
+			return fail(rp, "out of memory");
+		q[0] = '"';
+		memcpy(q + 1, p, len);
+		q[len + 1] = '"';
+		q[len + 2] = '\0';
+		p = q;
+		len += 2;
+	}
+	rc = sig_content_decode(rp, p, len, &c->bytes, &c->len);
+	free(q);
+	return rc;
+}
+
+static int kw_content(struct rp *rp, const struct opt *o)
+{
 	struct sig_cond c = {
 		.buf = rp->cur_buf, .group = rp->cur_group, .xform = rp->xform,
 		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
 		.distance = SIG_COND_UNSET, .within = SIG_COND_UNSET,
 	};
 
-	if (len && p[0] == '!') {
-		c.flags |= SIG_COND_NEGATED;
-		p++;
-		len--;
-		trim(&p, &len);
-	}
-	if (sig_content_decode(rp, p, len, &c.bytes, &c.len) != 0)
+	if (sig_content_arg(rp, o, false, &c) != 0)
 		return -1;
 	return sig_cond_push(rp, &c);
 }
@@ -671,10 +693,6 @@ int sig_new_group(struct rp *rp, uint16_t *g)
 static int kw_filename(struct rp *rp, const struct opt *o)
 {
 	bool ext = tok_eq(o->name, o->nlen, "fileext");
-	const char *p = o->val;
-	size_t len = o->vlen;
-	char *q = NULL;
-	int rc;
 	struct sig_cond c = {
 		.buf = SIG_BUF_FILE_NAME, .flags = SIG_COND_NOCASE,
 		.depth = SIG_COND_UNSET, .offset = SIG_COND_UNSET,
@@ -683,27 +701,7 @@ static int kw_filename(struct rp *rp, const struct opt *o)
 
 	if (rp->sticky_pending && rp->cur_buf != SIG_BUF_FILE_NAME)
 		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
-	if (len && p[0] == '!') {
-		c.flags |= SIG_COND_NEGATED;
-		p++;
-		len--;
-		trim(&p, &len);
-	}
-	if (len == 0 || p[0] != '"') {
-		/* unquoted: the same text as a quoted content */
-		q = malloc(len + 3);
-		if (!q)
-			return fail(rp, "out of memory");
-		q[0] = '"';
-		memcpy(q + 1, p, len);
-		q[len + 1] = '"';
-		q[len + 2] = '\0';
-		p = q;
-		len += 2;
-	}
-	rc = sig_content_decode(rp, p, len, &c.bytes, &c.len);
-	free(q);
-	if (rc != 0)
+	if (sig_content_arg(rp, o, true, &c) != 0)
 		return -1;
 	if (ext) {
 		uint8_t *b;
