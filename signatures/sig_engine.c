@@ -122,6 +122,14 @@ static bool pat_eq(const struct bpat *bp, const struct sig_expr *x, uint8_t dir)
 		strcmp(bp->re, x->re) == 0;
 }
 
+/* A base64_decode trigger, a byte_test/byte_jump probe trigger and
+ * base64_data patterns belong to one rule's decoder or probe: never shared,
+ * so never in the hash (nor are virtual patterns). */
+static bool pat_shared(bool virt, bool trig, uint32_t probe, uint8_t buf)
+{
+	return !virt && !trig && !probe && buf != SIG_BUF_BASE64;
+}
+
 static int ht_grow(struct build *b)
 {
 	uint32_t cap = b->htcap ? b->htcap * 2 : 1024;
@@ -130,9 +138,10 @@ static int ht_grow(struct build *b)
 	if (!ht)
 		return -1;
 	for (uint32_t i = 0; i < b->npat; i++) {
-		uint32_t h = b->pat[i].hash & (cap - 1);
+		const struct bpat *bp = &b->pat[i];
+		uint32_t h = bp->hash & (cap - 1);
 
-		if (b->pat[i].virt)
+		if (!pat_shared(bp->virt, bp->trig, bp->rprobe, bp->buf))
 			continue;
 		while (ht[h])
 			h = (h + 1) & (cap - 1);
@@ -180,9 +189,7 @@ static int64_t pat_intern(struct build *b, const struct sig_expr *x, uint8_t dir
 {
 	uint32_t hash = pat_hash(x, dir), h;
 	struct bpat *bp;
-	/* A base64_decode trigger and base64_data patterns belong to one
-	 * rule's decoder: never shared. */
-	bool unique = x->b64 || x->probe || x->buf == SIG_BUF_BASE64;
+	bool unique = !pat_shared(false, x->b64, x->probe, x->buf);
 
 	if ((b->npat + 1) * 2 > b->htcap && ht_grow(b) != 0)
 		return -1;
@@ -274,14 +281,15 @@ static int push_inst(struct build *b, uint32_t ri, uint8_t dir, const uint32_t *
 }
 
 /*
- * The base64_decode decoder of rule ri in direction dir: its trigger is
+ * The base64_decode decoder of rule ri in the direction being added: its
+ * trigger is
  * the pattern of the expression flagged b64 (for a decode from the
  * buffer's start, the buffer's first byte: sig_expr.c), its base64_data
  * patterns are the rule's SIG_BUF_BASE64 patterns interned for this
  * direction (those from b->dec_from on). Patterns of both kinds are unique
  * to the rule (pat_intern), so they can carry the decoder index.
  */
-static int add_decoder(struct build *b, uint32_t ri, uint8_t dir)
+static int add_decoder(struct build *b, uint32_t ri)
 {
 	const struct sig_rule *r = &b->s->rules[ri];
 	struct sig_engine *e = b->e;
@@ -299,25 +307,17 @@ static int add_decoder(struct build *b, uint32_t ri, uint8_t dir)
 	}
 	d = &e->b64dec[k];
 	memset(d, 0, sizeof(*d));
-	d->rule = ri;
-	d->dir = dir;
-	d->buf = r->b64.buf;
 	d->offset = r->b64.offset;
 	d->from_start = !r->b64.relative;
 	d->bytes = r->b64.bytes;
-	d->trig_pid = UINT32_MAX;
 	for (uint32_t p = b->dec_from; p < b->npat; p++) {
 		if (b->pat[p].virt)
 			continue;
 		if (b->pat[p].buf == SIG_BUF_BASE64)
 			b->pat[p].dec = k + 1;
-		if (b->pat[p].trig) {
+		if (b->pat[p].trig)
 			b->pat[p].b64 = k + 1;
-			d->trig_pid = p;
-		}
 	}
-	if (d->bytes > e->b64_maxbytes)
-		e->b64_maxbytes = d->bytes;
 	e->nb64dec = k + 1;
 	return 0;
 }
@@ -402,7 +402,7 @@ static int add_instance(struct build *b, uint32_t ri, uint8_t dir)
 		e->need_hash |= (uint8_t)(1u << r->hl[k].kind);
 		rc[nrc++] = (uint32_t)id;
 	}
-	if (r->b64.on && add_decoder(b, ri, dir) != 0)
+	if (r->b64.on && add_decoder(b, ri) != 0)
 		goto out;
 	/* probes: a virtual pattern each ("it held"), set off by the unique
 	 * pattern of the expression whose match end it reads from */
@@ -453,7 +453,6 @@ static int build_index(struct build *b)
 			(b->pat[i].once && b->pat[i].buf == SIG_BUF_STREAM);
 		e->pat[i].absolute = b->pat[i].absolute;
 		e->pat[i].iscope = b->pat[i].iscope;
-		e->pat[i].virt = b->pat[i].virt;
 		e->pat[i].b64 = b->pat[i].b64;
 		e->pat[i].probe = b->pat[i].probe;
 		e->pat[i].delay = b->pat[i].delay;
@@ -552,16 +551,27 @@ static void report_pattern(struct build *b, uint32_t pid, const char *msg)
 }
 
 /*
- * Compile one database, or load it from the set's cache directory
- * (sig_cache.c) when an entry for exactly these inputs is there. On a
- * Hyperscan error, name the rule: the error usually carries the expression
- * index; when it does not (resource limits), compile each pattern alone to
- * find one that fails by itself.
+ * Compile one database: buffer buf in direction dir (dec 0), or decoder
+ * dec - 1's base64_data patterns (streaming: a window is decoded and
+ * scanned as its bytes arrive, sig_scan_win.c). A buffer's database is
+ * loaded from the set's cache directory (sig_cache.c) when an entry for
+ * exactly these inputs is there; a decoder's is not cached (a rule's few
+ * contents, quick to compile). On a Hyperscan error, name the rule: the
+ * error usually carries the expression index; when it does not (resource
+ * limits), compile each pattern alone to find one that fails by itself.
  */
-static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
+static bool db_has(const struct bpat *p, uint8_t buf, uint8_t dir, uint32_t dec)
+{
+	if (dec)
+		return p->dec == dec;
+	return p->buf == buf && p->dir == dir && !p->virt;
+}
+
+static int compile_db(struct build *b, uint8_t buf, uint8_t dir, uint32_t dec)
 {
 	struct sig_engine *e = b->e;
-	unsigned mode = sig_buf_is_stream(buf) ? HS_MODE_STREAM : HS_MODE_BLOCK;
+	unsigned mode = dec || sig_buf_is_stream(buf) ? HS_MODE_STREAM : HS_MODE_BLOCK;
+	bool use_cache = !dec && b->s->cache_dir[0];
 
 	unsigned n = 0, *flags = NULL, *ids = NULL;
 	char **expr = NULL;
@@ -574,7 +584,7 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 	int rc = -1;
 
 	for (uint32_t i = 0; i < b->npat; i++)
-		n += b->pat[i].buf == buf && b->pat[i].dir == dir && !b->pat[i].virt;
+		n += db_has(&b->pat[i], buf, dir, dec);
 	if (n == 0)
 		return 0;
 	expr = calloc(n, sizeof(*expr));
@@ -586,7 +596,7 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 		goto oom;
 	n = 0;
 	for (uint32_t i = 0; i < b->npat; i++) {
-		if (b->pat[i].buf != buf || b->pat[i].dir != dir || b->pat[i].virt)
+		if (!db_has(&b->pat[i], buf, dir, dec))
 			continue;
 		expr[n] = b->pat[i].re;
 		flags[n] = b->pat[i].flags;
@@ -601,14 +611,15 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 		extp[n] = (ext[n].flags) ? &ext[n] : NULL;
 		/* A prefilter pattern on a stream must report every match:
 		 * PCRE2 judges each against the bytes around it, and the
-		 * first may be rejected where a later one holds. */
-		if ((buf != SIG_BUF_STREAM && !(sig_buf_is_stream(buf) && b->pat[i].confirm)) ||
+		 * first may be rejected where a later one holds. A decoder's
+		 * patterns are plain contents: the first match decides. */
+		if (dec || (buf != SIG_BUF_STREAM && !(sig_buf_is_stream(buf) && b->pat[i].confirm)) ||
 		    b->pat[i].once)
 			flags[n] |= HS_FLAG_SINGLEMATCH;
 		ids[n] = i;
 		n++;
 	}
-	if (b->s->cache_dir[0]) {
+	if (use_cache) {
 		const struct sig_cache_req rq = {
 			.mode = mode, .n = n, .expr = (const char *const *)expr,
 			.flags = flags, .ids = ids,
@@ -635,6 +646,8 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 		}
 		if (bad >= 0 && (unsigned)bad < n)
 			report_pattern(b, ids[bad], cerr ? cerr->message : "compile failed");
+		else if (dec)
+			report_pattern(b, ids[0], cerr ? cerr->message : "compile failed");
 		else
 			berr(b, "buffer %s (%s): %s", sig_buf_name(buf),
 			     dir == SIG_DIR_TO_SERVER ? "to_server" : "to_client",
@@ -642,15 +655,18 @@ static int compile_db(struct build *b, uint8_t buf, uint8_t dir)
 		hs_free_compile_error(cerr);
 		goto out;
 	}
-	e->db[buf][dir] = (struct hs_database *)db;
-	if (b->s->cache_dir[0] && !cached)
+	if (dec)
+		e->b64dec[dec - 1].db = (struct hs_database *)db;
+	else
+		e->db[buf][dir] = (struct hs_database *)db;
+	if (use_cache && !cached)
 		sig_cache_store(e, b->s, key, (struct hs_database *)db);
 	{
 		size_t sz = 0;
 
 		if (hs_database_size(db, &sz) == HS_SUCCESS)
 			e->db_bytes += sz;
-		if (mode == HS_MODE_STREAM && hs_stream_size(db, &sz) == HS_SUCCESS)
+		if (!dec && mode == HS_MODE_STREAM && hs_stream_size(db, &sz) == HS_SUCCESS)
 			e->stream_size[buf][dir] = sz;
 	}
 	if (hs_alloc_scratch(db, (hs_scratch_t **)&e->proto) != HS_SUCCESS) {
@@ -667,81 +683,6 @@ out:
 	free(extp);
 	free(flags);
 	free(ids);
-	return rc;
-}
-
-/*
- * The database of decoder k: its base64_data patterns, streaming mode (a
- * window is decoded and scanned as its bytes arrive: sig_scan.c). Not
- * cached: these are a rule's few contents, quick to compile.
- */
-static int compile_dec(struct build *b, uint32_t k)
-{
-	struct sig_engine *e = b->e;
-	unsigned n = 0, *flags = NULL, *ids = NULL;
-	const char **expr = NULL;
-	hs_expr_ext_t *ext = NULL;
-	const hs_expr_ext_t **extp = NULL;
-	hs_compile_error_t *cerr = NULL;
-	hs_database_t *db = NULL;
-	int rc = -1;
-
-	for (uint32_t i = 0; i < b->npat; i++)
-		n += b->pat[i].dec == k + 1;
-	if (n == 0)
-		return 0;
-	expr = calloc(n, sizeof(*expr));
-	flags = calloc(n, sizeof(*flags));
-	ids = calloc(n, sizeof(*ids));
-	ext = calloc(n, sizeof(*ext));
-	extp = calloc(n, sizeof(*extp));
-	if (!expr || !flags || !ids || !ext || !extp) {
-		berr(b, "out of memory");
-		goto out;
-	}
-	n = 0;
-	for (uint32_t i = 0; i < b->npat; i++) {
-		if (b->pat[i].dec != k + 1)
-			continue;
-		expr[n] = b->pat[i].re;
-		flags[n] = b->pat[i].flags | HS_FLAG_SINGLEMATCH;
-		if (b->pat[i].min_off) {
-			ext[n].flags |= HS_EXT_FLAG_MIN_OFFSET;
-			ext[n].min_offset = b->pat[i].min_off;
-		}
-		if (b->pat[i].max_off) {
-			ext[n].flags |= HS_EXT_FLAG_MAX_OFFSET;
-			ext[n].max_offset = b->pat[i].max_off;
-		}
-		extp[n] = ext[n].flags ? &ext[n] : NULL;
-		ids[n++] = i;
-	}
-	if (hs_compile_ext_multi(expr, flags, ids, extp, n, HS_MODE_STREAM, NULL, &db,
-				 &cerr) != HS_SUCCESS) {
-		report_pattern(b, ids[cerr && cerr->expression >= 0 &&
-				      (unsigned)cerr->expression < n ? cerr->expression : 0],
-			       cerr ? cerr->message : "compile failed");
-		hs_free_compile_error(cerr);
-		goto out;
-	}
-	e->b64dec[k].db = (struct hs_database *)db;
-	{
-		size_t sz = 0;
-
-		if (hs_database_size(db, &sz) == HS_SUCCESS)
-			e->db_bytes += sz;
-	}
-	if (hs_alloc_scratch(db, (hs_scratch_t **)&e->proto) != HS_SUCCESS) {
-		berr(b, "hs_alloc_scratch failed");
-		goto out;
-	}
-	rc = 0;
-out:
-	free(expr);
-	free(flags);
-	free(ids);
-	free(ext);
-	free(extp);
 	return rc;
 }
 
@@ -816,10 +757,10 @@ int sig_engine_build(struct sig_set *s, struct sig_engine **out,
 	/* base64_data patterns: one small database per decoder instead */
 	for (uint8_t buf = 0; buf < SIG_BUF_COUNT; buf++)
 		for (uint8_t d = 0; d < 2; d++)
-			if (buf != SIG_BUF_BASE64 && compile_db(&b, buf, d) != 0)
+			if (buf != SIG_BUF_BASE64 && compile_db(&b, buf, d, 0) != 0)
 				goto fail;
 	for (uint32_t k = 0; k < b.e->nb64dec; k++)
-		if (compile_dec(&b, k) != 0)
+		if (compile_db(&b, SIG_BUF_BASE64, SIG_DIR_TO_SERVER, k + 1) != 0)
 			goto fail;
 	sig_cache_prune(b.e, s);
 	build_free(&b);

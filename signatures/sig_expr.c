@@ -238,13 +238,6 @@ static void sb_pcre(struct sb *b, const struct sig_cond *c, uint32_t skip, long 
 	sb_add(b, ")", 1);
 }
 
-static bool is_relative(const struct sig_cond *c)
-{
-	if (c->flags & (SIG_COND_PCRE | SIG_COND_ISDATAAT))
-		return (c->flags & SIG_COND_RELATIVE) != 0;
-	return c->distance != SIG_COND_UNSET || c->within != SIG_COND_UNSET;
-}
-
 static int efail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -260,6 +253,25 @@ static int efail(char *err, size_t errlen, const char *fmt, ...)
 
 static int try_compile_fl(const struct sig_expr *x, unsigned fl, char *err,
 			  size_t errlen);
+
+/* A new expression matching buffer buf's first byte (match end 1): what a
+ * base64_decode or a byte_test/byte_jump from the buffer's start is found
+ * through. NULL when out of memory. */
+static struct sig_expr *start_trigger(struct sig_rule *r, uint8_t buf, uint16_t group)
+{
+	struct sig_expr *x = &r->expr[r->nexpr];
+
+	memset(x, 0, sizeof(*x));
+	x->re = strdup("[\\x00-\\xff]");
+	if (!x->re)
+		return NULL;
+	r->nexpr++;
+	x->buf = buf;
+	x->group = group;
+	x->max_off = 1;
+	x->absolute = true;
+	return x;
+}
 
 /* Try the expression alone in its buffer's mode: what Hyperscan refuses
  * is a skipped rule, never an engine that fails to build. */
@@ -568,7 +580,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 	x->neg = (c0->flags & SIG_COND_NEGATED) != 0;
 	if (x->neg && !single)
 		CFAIL("relative match after a negated element not supported");
-	if (is_relative(c0))
+	if (sig_cond_is_relative(c0))
 		CFAIL("%s on the first element of buffer '%s' not supported",
 			     (c0->flags & SIG_COND_PCRE) ? "pcre R" : "distance/within",
 			     sig_buf_name(c0->buf));
@@ -781,7 +793,7 @@ static int bsize_check(const struct sig_rule *r, char *err, size_t errlen)
 			uint64_t need = c->len;
 
 			if (c->buf != a->buf || c->group != a->group ||
-			    (c->flags & (SIG_COND_NEGATED | SIG_COND_PCRE)) || is_relative(c))
+			    (c->flags & (SIG_COND_NEGATED | SIG_COND_PCRE)) || sig_cond_is_relative(c))
 				continue;
 			if (c->offset != SIG_COND_UNSET)
 				need += (uint64_t)c->offset;
@@ -962,7 +974,7 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 		uint32_t j = i + 1;
 
 		while (j < r->ncond && r->cond[j].buf == r->cond[i].buf &&
-		       r->cond[j].group == r->cond[i].group && is_relative(&r->cond[j]))
+		       r->cond[j].group == r->cond[i].group && sig_cond_is_relative(&r->cond[j]))
 			j++;
 		struct sig_expr *x = &r->expr[r->nexpr];
 
@@ -998,34 +1010,21 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 		/* base64_decode from the buffer's start: the trigger is its
 		 * first byte (match end 1), so the window is found like a
 		 * relative one's */
-		struct sig_expr *x = &r->expr[r->nexpr];
+		struct sig_expr *x = start_trigger(r, r->b64.buf, r->b64.group);
 
-		memset(x, 0, sizeof(*x));
-		x->re = strdup("[\\x00-\\xff]");
-		if (!x->re)
+		if (!x)
 			return efail(err, errlen, "out of memory");
-		r->nexpr++;
-		x->buf = r->b64.buf;
-		x->group = r->b64.group;
-		x->max_off = 1;
-		x->absolute = true;
 		x->b64 = true;
 	}
 	for (unsigned k = 0; k < r->nprobe; k++) {
 		/* a probe from the buffer's start: found through its first byte */
-		struct sig_expr *x = &r->expr[r->nexpr];
+		struct sig_expr *x;
 
 		if (r->probe[k].trig >= 0)
 			continue;
-		memset(x, 0, sizeof(*x));
-		x->re = strdup("[\\x00-\\xff]");
-		if (!x->re)
+		x = start_trigger(r, r->probe[k].buf, r->probe[k].group);
+		if (!x)
 			return efail(err, errlen, "out of memory");
-		r->nexpr++;
-		x->buf = r->probe[k].buf;
-		x->group = r->probe[k].group;
-		x->max_off = 1;
-		x->absolute = true;
 		x->probe = (uint8_t)(k + 1);
 	}
 	if (bsize_check(r, err, errlen) != 0)

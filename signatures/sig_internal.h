@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include <strings.h>
 
 #include "sig.h"
 
@@ -192,6 +194,15 @@ struct sig_cond {
 	int32_t depth, offset, distance, within;
 };
 
+/* A condition anchored to the previous one of its buffer: distance/within
+ * on a content, the R flag on a pcre, relative on an isdataat. */
+static inline bool sig_cond_is_relative(const struct sig_cond *c)
+{
+	if (c->flags & (SIG_COND_PCRE | SIG_COND_ISDATAAT))
+		return (c->flags & SIG_COND_RELATIVE) != 0;
+	return c->distance != SIG_COND_UNSET || c->within != SIG_COND_UNSET;
+}
+
 /*
  * Transforms (Suricata's strip_whitespace, compress_whitespace,
  * to_lowercase, to_uppercase) on a sticky buffer. They are per-byte, so a
@@ -310,7 +321,7 @@ static inline bool sig_fb_is_check(uint8_t op)
 
 /*
  * filemd5 / filesha1 / filesha256 list: the file's digest is (neg: is not)
- * one of n sorted digests of hash_len[kind] bytes. Decided per file by
+ * one of n sorted digests of sig_hash_len[kind] bytes. Decided per file by
  * sig_scan_file_hashes through a virtual pattern (no Hyperscan: a list of
  * a million digests is a binary search, not an expression).
  */
@@ -320,6 +331,9 @@ struct sig_hashlist {
 	uint32_t n;
 	uint8_t *d;                      /* n * digest length, sorted */
 };
+
+/* The digest length of each enum sig_hash, in bytes. */
+static const unsigned sig_hash_len[SIG_HASH_COUNT] = { 16, 20, 32 };
 
 /* suppress (threshold.config, sig_tconf.c): no alert from the rule when
  * the tracked address is in addrs (track none: never). */
@@ -453,7 +467,6 @@ struct sig_pat {
 	bool absolute;                   /* ignored on a raw stream after a gap */
 	bool iscope;                     /* instance-scoped (sig_expr.iscope):
 					  * forgotten when its instance ends */
-	bool virt;                       /* virtual: a group matched (no db) */
 	uint32_t b64;                    /* decoder index + 1 whose window this
 					  * pattern's match end starts, 0 none */
 	uint32_t probe;                  /* engine probe index + 1, 0 none */
@@ -509,15 +522,11 @@ struct sig_engine {
 	uint8_t need_hash;               /* bit per enum sig_hash */
 	/* base64_decode windows: one decoder per rule and direction. */
 	struct sig_b64dec {
-		uint32_t rule;
-		uint8_t buf, dir;
-		uint32_t trig_pid;
 		bool from_start;         /* the trigger is the buffer's first byte */
 		uint32_t offset, bytes;
 		struct hs_database *db;  /* its base64_data conditions */
 	} *b64dec;
 	uint32_t nb64dec;
-	uint32_t b64_maxbytes;           /* largest window of any decoder */
 	/* probes (byte_test/byte_jump): one per rule, direction and probe */
 	struct sig_eprobe {
 		const struct sig_probe *p;
@@ -597,6 +606,12 @@ static inline bool sig_parse_uint(const char *p, size_t len, uint32_t max, uint3
 }
 
 /* Rule-text white space, and trimming it from both ends of a slice. */
+/* p[0..len) is the word lit, in any case. */
+static inline bool tok_eq(const char *p, size_t len, const char *lit)
+{
+	return strlen(lit) == len && strncasecmp(p, lit, len) == 0;
+}
+
 static inline bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';

@@ -94,6 +94,25 @@ int kw_isdataat(struct rp *rp, const struct opt *o)
  */
 static int fb_push(struct rp *rp, uint16_t bit, uint8_t op, int32_t val);
 
+/* The index of name in names[0..*n) (flowbit or flowint names), added if
+ * new; -1 (rp->err set) past max names or out of memory. */
+static int32_t intern_name(struct rp *rp, char **names, uint32_t *n, uint32_t max,
+			   const char *what, const char *name, size_t len)
+{
+	uint32_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return (int32_t)i;
+	if (i == max)
+		return fail(rp, "more than %u %s names", max, what);
+	names[i] = strndup(name, len);
+	if (!names[i])
+		return fail(rp, "out of memory");
+	(*n)++;
+	return (int32_t)i;
+}
+
 int kw_flowbits(struct rp *rp, const struct opt *o)
 {
 	static const struct { const char *name; uint8_t op; } ops[] = {
@@ -103,7 +122,7 @@ int kw_flowbits(struct rp *rp, const struct opt *o)
 	const char *p = o->val, *comma = memchr(o->val, ',', o->vlen), *name;
 	size_t olen = comma ? (size_t)(comma - p) : o->vlen, nlen;
 	uint8_t op = 0;
-	uint32_t bit;
+	int32_t bit;
 
 	trim(&p, &olen);
 	if (tok_eq(p, olen, "noalert") && !comma) {
@@ -125,18 +144,10 @@ int kw_flowbits(struct rp *rp, const struct opt *o)
 	for (size_t i = 0; i < nlen; i++)
 		if (name[i] == '|' || name[i] == '&' || is_space(name[i]) || name[i] == ',')
 			return fail(rp, "flowbits with combined names not supported");
-	for (bit = 0; bit < rp->s->nfbname; bit++)
-		if (strlen(rp->s->fbname[bit]) == nlen &&
-		    memcmp(rp->s->fbname[bit], name, nlen) == 0)
-			break;
-	if (bit == rp->s->nfbname) {
-		if (bit == SIG_FLOWBITS_MAX)
-			return fail(rp, "more than %d flowbit names", SIG_FLOWBITS_MAX);
-		rp->s->fbname[bit] = strndup(name, nlen);
-		if (!rp->s->fbname[bit])
-			return fail(rp, "out of memory");
-		rp->s->nfbname++;
-	}
+	bit = intern_name(rp, rp->s->fbname, &rp->s->nfbname, SIG_FLOWBITS_MAX, "flowbit",
+			  name, nlen);
+	if (bit < 0)
+		return -1;
 	return fb_push(rp, (uint16_t)bit, op, 0);
 }
 
@@ -243,7 +254,6 @@ static int digest_cmp(const void *a, const void *b)
  */
 int kw_filehash(struct rp *rp, const struct opt *o)
 {
-	static const unsigned dlen[SIG_HASH_COUNT] = { 16, 20, 32 };
 	uint8_t kind = tok_eq(o->name, o->nlen, "filemd5") ? SIG_HASH_MD5 :
 		tok_eq(o->name, o->nlen, "filesha1") ? SIG_HASH_SHA1 : SIG_HASH_SHA256;
 	const char *p = o->val;
@@ -285,12 +295,12 @@ int kw_filehash(struct rp *rp, const struct opt *o)
 			q++;
 		if (*q == '\0' || *q == '#')
 			continue;
-		for (; k < dlen[kind] * 2 && sig_hexval((unsigned char)q[k]) >= 0; k++)
+		for (; k < sig_hash_len[kind] * 2 && sig_hexval((unsigned char)q[k]) >= 0; k++)
 			if (k & 1)
 				d[k / 2] = (uint8_t)(d[k / 2] << 4 | sig_hexval((unsigned char)q[k]));
 			else
 				d[k / 2] = (uint8_t)sig_hexval((unsigned char)q[k]);
-		if (k != dlen[kind] * 2 || (q[k] && !is_space(q[k]))) {
+		if (k != sig_hash_len[kind] * 2 || (q[k] && !is_space(q[k]))) {
 			fclose(fp);
 			free(h.d);
 			return fail(rp, "%s:%u: not a %s digest", path, lineno,
@@ -301,7 +311,7 @@ int kw_filehash(struct rp *rp, const struct opt *o)
 			uint8_t *nd;
 
 			cap = cap ? cap * 2 : 64;
-			nd = realloc(h.d, cap * dlen[kind]);
+			nd = realloc(h.d, cap * sig_hash_len[kind]);
 			if (!nd) {
 				fclose(fp);
 				free(h.d);
@@ -309,15 +319,15 @@ int kw_filehash(struct rp *rp, const struct opt *o)
 			}
 			h.d = nd;
 		}
-		memcpy(h.d + n++ * dlen[kind], d, dlen[kind]);
+		memcpy(h.d + n++ * sig_hash_len[kind], d, sig_hash_len[kind]);
 	}
 	fclose(fp);
 	if (n == 0) {
 		free(h.d);
 		return fail(rp, "%.*s list %s has no digest", show(o->nlen), o->name, path);
 	}
-	digest_cmp_len = (int)dlen[kind];
-	qsort(h.d, n, dlen[kind], digest_cmp);
+	digest_cmp_len = (int)sig_hash_len[kind];
+	qsort(h.d, n, sig_hash_len[kind], digest_cmp);
 	h.n = (uint32_t)n;
 	if (rp->r.nhl == UINT8_MAX || !(nh = realloc(rp->r.hl, (rp->r.nhl + 1u) * sizeof(*nh)))) {
 		free(h.d);
@@ -640,7 +650,8 @@ int kw_flowint(struct rp *rp, const struct opt *o)
 	size_t plen[3];
 	unsigned np = 0;
 	const char *p = o->val, *end = o->val + o->vlen;
-	uint32_t var, v = 0;
+	int32_t var;
+	uint32_t v = 0;
 	int code = -1;
 	bool needs = false;
 
@@ -672,17 +683,9 @@ int kw_flowint(struct rp *rp, const struct opt *o)
 	if (needs && (!parse_u32(part[2], plen[2], &v) || v > INT32_MAX))
 		return fail(rp, "flowint with a variable or an invalid number '%.*s' not supported",
 			    show(plen[2]), part[2]);
-	for (var = 0; var < rp->s->nfiname; var++)
-		if (strlen(rp->s->finame[var]) == plen[0] &&
-		    memcmp(rp->s->finame[var], part[0], plen[0]) == 0)
-			break;
-	if (var == rp->s->nfiname) {
-		if (var == SIG_FLOWINT_MAX)
-			return fail(rp, "more than %d flowint names", SIG_FLOWINT_MAX);
-		rp->s->finame[var] = strndup(part[0], plen[0]);
-		if (!rp->s->finame[var])
-			return fail(rp, "out of memory");
-		rp->s->nfiname++;
-	}
+	var = intern_name(rp, rp->s->finame, &rp->s->nfiname, SIG_FLOWINT_MAX, "flowint",
+			  part[0], plen[0]);
+	if (var < 0)
+		return -1;
 	return fb_push(rp, (uint16_t)var, (uint8_t)code, (int32_t)v);
 }

@@ -60,11 +60,6 @@ static inline int show(size_t len)
 	return (int)(len > SIG_NAME_SHOW ? SIG_NAME_SHOW : len);
 }
 
-static inline bool tok_eq(const char *p, size_t len, const char *lit)
-{
-	return strlen(lit) == len && strncasecmp(p, lit, len) == 0;
-}
-
 static inline bool parse_u32(const char *p, size_t len, uint32_t *out)
 {
 	return sig_parse_uint(p, len, UINT32_MAX, out);

@@ -630,7 +630,6 @@ static int kw_flow(struct rp *rp, const struct opt *o)
 	return 0;
 }
 
-
 int sig_content_arg(struct rp *rp, const struct opt *o, bool bare, struct sig_cond *c)
 {
 	const char *p = o->val;
@@ -942,29 +941,8 @@ int sig_bsize_push(struct rp *rp, const struct sig_bsize *b)
 	return 0;
 }
 
-
-
-
-/* ---- app-layer-event, file.magic, digest lists, filesize ------------ */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 static int kw_sticky(struct rp *rp, const struct opt *o);
 static int kw_requires(struct rp *rp, const struct opt *o);
-
-
-
 
 enum { KW_VAL_NONE, KW_VAL_REQ, KW_VAL_OPT };
 
@@ -1353,10 +1331,7 @@ static int finish_rule(struct rp *rp)
 
 		if (tg >= 0 && (uint32_t)tg + 1 < r->ncond && r->cond[tg + 1].buf == r->cond[tg].buf &&
 		    r->cond[tg + 1].group == r->cond[tg].group &&
-		    ((r->cond[tg + 1].flags & (SIG_COND_PCRE | SIG_COND_ISDATAAT)) ?
-		     (r->cond[tg + 1].flags & SIG_COND_RELATIVE) :
-		     (r->cond[tg + 1].distance != SIG_COND_UNSET ||
-		      r->cond[tg + 1].within != SIG_COND_UNSET)))
+		    sig_cond_is_relative(&r->cond[tg + 1]))
 			return fail(rp, "a relative match after byte_test/byte_jump not supported");
 		for (unsigned j = 0; j < k; j++)
 			if (r->probe[j].trig == tg && tg >= 0)

@@ -184,7 +184,6 @@ int sig_on_match(unsigned int id, unsigned long long from,
 	return 0;
 }
 
-
 /*
  * Prefilter matches of a block scan are confirmed by PCRE2 on the whole
  * buffer (bounded: a short buffer, and PCRE2's match limits); those PCRE
@@ -434,10 +433,11 @@ static void fire_now(struct sig_thread *t, struct sig_flow *f,
 static void fire(struct sig_thread *t, struct sig_flow *f,
 		 const struct sig_inst *in, void *ctx)
 {
-	if (t->in_process && t->npend < t->cappend) {
+	if (t->in_process) {
 		uint32_t ii = (uint32_t)(in - t->e->inst);
 
-		/* completed twice in one scan (two of its patterns new): once */
+		/* completed twice in one scan (two of its patterns new): once;
+		 * so pend never holds more than every instance */
 		for (uint32_t i = 0; i < t->npend; i++)
 			if (t->pend[i] == ii)
 				return;
@@ -734,8 +734,7 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 	if (e->proto && hs_clone_scratch(e->proto, &t->scratch) != HS_SUCCESS)
 		goto fail;
 	t->mlist = malloc((e->npat ? e->npat : 1) * sizeof(*t->mlist));
-	t->cappend = e->ninst * 2 + 16;
-	t->pend = malloc(t->cappend * sizeof(*t->pend));
+	t->pend = malloc((e->ninst ? e->ninst : 1) * sizeof(*t->pend));
 	t->seen = calloc(e->npat / 64 + 1, sizeof(*t->seen));
 	t->slot = calloc(nf, sizeof(*t->slot));
 	t->freeidx = malloc(nf * sizeof(*t->freeidx));
@@ -1011,11 +1010,9 @@ void sig_scan_buffer(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	t->npos = 0;
 }
 
-static const unsigned hash_len[SIG_HASH_COUNT] = { 16, 20, 32 };
-
 static bool hashlist_has(const struct sig_hashlist *h, const uint8_t *d)
 {
-	size_t lo = 0, hi = h->n, n = hash_len[h->kind];
+	size_t lo = 0, hi = h->n, n = sig_hash_len[h->kind];
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

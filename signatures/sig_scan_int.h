@@ -115,7 +115,7 @@ struct sig_thread {
 	 * order: pass rules, then the others, then those checking flowbits
 	 * (so a bit set by this scan is seen by a check in the same scan). */
 	uint32_t *pend;
-	uint32_t npend, cappend;
+	uint32_t npend;
 	bool in_process;
 	/* Match ends the scan that just returned reported for patterns that
 	 * need them (sig_pat.pos: base64_decode and byte_test triggers,

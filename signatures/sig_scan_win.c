@@ -191,6 +191,16 @@ static inline uint8_t *flow_tail(const struct sig_thread *t, const struct sig_fl
  * PCRE2 on the window tail + chunk. Confirmed ones stay in (or join) the
  * scan's match list; partial ones wait for the next chunk, once.
  */
+/* Keep pattern pid's confirmation for the next chunk; one that does not
+ * fit is lost, and counted. */
+static void cpend_push(struct sig_thread *t, struct sig_flow *f, uint32_t pid)
+{
+	if (f->ncpend < SIG_CONFIRM_PENDING)
+		f->cpend[f->ncpend++] = pid;
+	else
+		t->st.pcre_window++;
+}
+
 void sig_confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
 			   uint64_t off, const uint8_t *data, size_t len)
 {
@@ -244,10 +254,7 @@ void sig_confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
 		seen_drop(t, pid);
 		sig_pos_forget(t, pid);
 		if (rc == PCRE2_ERROR_PARTIAL) {
-			if (f->ncpend < SIG_CONFIRM_PENDING)
-				f->cpend[f->ncpend++] = pid;
-			else
-				t->st.pcre_window++;
+			cpend_push(t, f, pid);
 		} else if (rc != PCRE2_ERROR_NOMATCH) {
 			t->st.pcre_limit++;
 		}
@@ -259,8 +266,7 @@ void sig_confirm_stream(struct sig_thread *t, struct sig_flow *f, unsigned k,
 		int rc;
 
 		if (pat_kind(&e->pat[pid]) != (int)k) {
-			if (f->ncpend < SIG_CONFIRM_PENDING)
-				f->cpend[f->ncpend++] = pid;   /* another stream's */
+			cpend_push(t, f, pid);   /* another stream's */
 			continue;
 		}
 		rc = pcre2_match(e->pat[pid].re2, subj, slen, 0, 0, t->md, t->mctx);

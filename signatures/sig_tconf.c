@@ -64,17 +64,7 @@ static bool key_is(const struct field *f, const char *k)
 
 static bool num(const struct field *f, uint32_t *out)
 {
-	char b[16];
-
-	if (f->vl == 0 || f->vl >= sizeof(b))
-		return false;
-	memcpy(b, f->v, f->vl);
-	b[f->vl] = '\0';
-	for (size_t i = 0; i < f->vl; i++)
-		if (b[i] < '0' || b[i] > '9')
-			return false;
-	*out = (uint32_t)strtoul(b, NULL, 10);
-	return true;
+	return sig_parse_uint(f->v, f->vl, UINT32_MAX, out);
 }
 
 static int apply_line(struct sig_set *s, const char *line, char *err, size_t errlen,

@@ -26,11 +26,6 @@
 
 #include "sig_internal.h"
 
-static bool word(const char *p, size_t n, const char *w)
-{
-	return n == strlen(w) && strncasecmp(p, w, n) == 0;
-}
-
 int sig_threshold_parse(const char *v, size_t len, bool detection_filter,
 			struct sig_threshold *out, char *err, size_t errlen)
 {
@@ -44,7 +39,6 @@ int sig_threshold_parse(const char *v, size_t len, bool detection_filter,
 		size_t j = i, k, vs, ve;
 		const char *key;
 		size_t klen;
-		char num[24];
 
 		while (j < len && v[j] != ',')
 			j++;
@@ -62,38 +56,32 @@ int sig_threshold_parse(const char *v, size_t len, bool detection_filter,
 		ve = j;
 		while (ve > vs && is_space(v[ve - 1]))
 			ve--;
-		if (word(key, klen, "type") && !detection_filter) {
-			if (word(v + vs, ve - vs, "limit"))
+		if (tok_eq(key, klen, "type") && !detection_filter) {
+			if (tok_eq(v + vs, ve - vs, "limit"))
 				t.type = SIG_THR_LIMIT;
-			else if (word(v + vs, ve - vs, "threshold"))
+			else if (tok_eq(v + vs, ve - vs, "threshold"))
 				t.type = SIG_THR_THRESHOLD;
-			else if (word(v + vs, ve - vs, "both"))
+			else if (tok_eq(v + vs, ve - vs, "both"))
 				t.type = SIG_THR_BOTH;
 			else
 				goto bad;
 			have_type = true;
-		} else if (word(key, klen, "track")) {
-			if (word(v + vs, ve - vs, "by_src"))
+		} else if (tok_eq(key, klen, "track")) {
+			if (tok_eq(v + vs, ve - vs, "by_src"))
 				t.track = SIG_TRACK_SRC;
-			else if (word(v + vs, ve - vs, "by_dst"))
+			else if (tok_eq(v + vs, ve - vs, "by_dst"))
 				t.track = SIG_TRACK_DST;
-			else if (word(v + vs, ve - vs, "by_both"))
+			else if (tok_eq(v + vs, ve - vs, "by_both"))
 				t.track = SIG_TRACK_BOTH;
-			else if (word(v + vs, ve - vs, "by_rule"))
+			else if (tok_eq(v + vs, ve - vs, "by_rule"))
 				t.track = SIG_TRACK_RULE;
 			else
 				goto bad;
 			have_track = true;
-		} else if (word(key, klen, "count") || word(key, klen, "seconds")) {
-			char *end;
-			unsigned long x;
+		} else if (tok_eq(key, klen, "count") || tok_eq(key, klen, "seconds")) {
+			uint32_t x;
 
-			if (ve - vs == 0 || ve - vs >= sizeof(num))
-				goto bad;
-			memcpy(num, v + vs, ve - vs);
-			num[ve - vs] = '\0';
-			x = strtoul(num, &end, 10);
-			if (*end || num[0] == '-' || x > 1000000000ul)
+			if (!sig_parse_uint(v + vs, ve - vs, 1000000000u, &x))
 				goto bad;
 			if (key[0] == 'c' || key[0] == 'C') {
 				t.count = (uint32_t)x;
