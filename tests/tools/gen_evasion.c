@@ -113,15 +113,14 @@ static void say(struct pcapw_conn *c, enum pcapw_dir d, const char *text)
 	pcapw_clock_advance(c->w, 1000);
 }
 
-/* A new session (its own client port) up to the 354 after DATA. */
-static void smtp_open(struct gen *g, struct pcapw_conn *c)
+/* A new connection's dialogue up to the server's 354 (hello: HELO or EHLO). */
+static void smtp_to_data(struct pcapw_conn *c, const char *hello)
 {
-	uint16_t port = (uint16_t)(50000 + g->sessions);
+	char line[64];
 
-	g->sessions++;
-	conn_start(g, c, port, 1000000u * g->sessions, 7000000u + 1000000u * g->sessions);
+	snprintf(line, sizeof(line), "%s client.evasion.test\r\n", hello);
 	say(c, PCAPW_SERVER, "220 mx.evasion.test ESMTP\r\n");
-	say(c, PCAPW_CLIENT, "EHLO client.evasion.test\r\n");
+	say(c, PCAPW_CLIENT, line);
 	say(c, PCAPW_SERVER, "250 mx.evasion.test\r\n");
 	say(c, PCAPW_CLIENT, "MAIL FROM:<a@evasion.test>\r\n");
 	say(c, PCAPW_SERVER, "250 2.1.0 Ok\r\n");
@@ -129,6 +128,16 @@ static void smtp_open(struct gen *g, struct pcapw_conn *c)
 	say(c, PCAPW_SERVER, "250 2.1.5 Ok\r\n");
 	say(c, PCAPW_CLIENT, "DATA\r\n");
 	say(c, PCAPW_SERVER, "354 go ahead\r\n");
+}
+
+/* A new session (its own client port) up to the 354 after DATA. */
+static void smtp_open(struct gen *g, struct pcapw_conn *c)
+{
+	uint16_t port = (uint16_t)(50000 + g->sessions);
+
+	g->sessions++;
+	conn_start(g, c, port, 1000000u * g->sessions, 7000000u + 1000000u * g->sessions);
+	smtp_to_data(c, "EHLO");
 }
 
 /* After the message (already sent and accounted for): reply, QUIT, close. */
@@ -366,15 +375,7 @@ static void gen_port_reuse(struct gen *g)
 	say(&c, PCAPW_CLIENT, clean);
 	smtp_finish(&c);
 	conn_start(g, &c, port, 55000000u, 66000000u);
-	say(&c, PCAPW_SERVER, "220 mx.evasion.test ESMTP\r\n");
-	say(&c, PCAPW_CLIENT, "HELO client.evasion.test\r\n");
-	say(&c, PCAPW_SERVER, "250 mx.evasion.test\r\n");
-	say(&c, PCAPW_CLIENT, "MAIL FROM:<a@evasion.test>\r\n");
-	say(&c, PCAPW_SERVER, "250 2.1.0 Ok\r\n");
-	say(&c, PCAPW_CLIENT, "RCPT TO:<b@evasion.test>\r\n");
-	say(&c, PCAPW_SERVER, "250 2.1.5 Ok\r\n");
-	say(&c, PCAPW_CLIENT, "DATA\r\n");
-	say(&c, PCAPW_SERVER, "354 go ahead\r\n");
+	smtp_to_data(&c, "HELO");
 	say(&c, PCAPW_CLIENT, gen_body);
 	smtp_finish(&c);
 
@@ -398,15 +399,7 @@ static void gen_port_reuse(struct gen *g)
 	say(&c, PCAPW_CLIENT, clean);
 	say(&c, PCAPW_SERVER, "250 2.0.0 Ok: queued\r\n");
 	conn_start(g, &c, port, 77000000u, 88000000u);
-	say(&c, PCAPW_SERVER, "220 mx.evasion.test ESMTP\r\n");
-	say(&c, PCAPW_CLIENT, "HELO client.evasion.test\r\n");
-	say(&c, PCAPW_SERVER, "250 mx.evasion.test\r\n");
-	say(&c, PCAPW_CLIENT, "MAIL FROM:<a@evasion.test>\r\n");
-	say(&c, PCAPW_SERVER, "250 2.1.0 Ok\r\n");
-	say(&c, PCAPW_CLIENT, "RCPT TO:<b@evasion.test>\r\n");
-	say(&c, PCAPW_SERVER, "250 2.1.5 Ok\r\n");
-	say(&c, PCAPW_CLIENT, "DATA\r\n");
-	say(&c, PCAPW_SERVER, "354 go ahead\r\n");
+	smtp_to_data(&c, "HELO");
 	say(&c, PCAPW_CLIENT, gen_body);
 	smtp_finish(&c);
 }

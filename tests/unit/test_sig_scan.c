@@ -2253,6 +2253,11 @@ static void test_differential(void)
 
 /* ---- email.* and file.* buffers, aliases ---------------------------- */
 
+static bool is_stream_buf(enum sig_buf b)
+{
+	return b == SIG_BUF_SMTP_DATA || b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA;
+}
+
 /* One instance of buffer b: a block scan, or a whole stream split at
  * `split` (begin, two scans, end). */
 static void feed(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
@@ -2260,7 +2265,7 @@ static void feed(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 {
 	size_t len = strlen(data);
 
-	if (b == SIG_BUF_SMTP_DATA || b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA) {
+	if (is_stream_buf(b)) {
 		if (split > len)
 			split = len;
 		sig_stream_begin(t, f, b);
@@ -2270,11 +2275,6 @@ static void feed(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
 	} else {
 		sig_scan_buffer(t, f, b, SIG_DIR_TO_SERVER, (const uint8_t *)data, len, ctx);
 	}
-}
-
-static bool is_stream_buf(enum sig_buf b)
-{
-	return b == SIG_BUF_SMTP_DATA || b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA;
 }
 
 struct buf_case {
