@@ -60,7 +60,7 @@ def check(markers_path, eve_path, quiet=False):
     per_buf = collections.OrderedDict()
     missed, stray = [], []
     for sid, (buf, marker, cli) in sorted(planted.items()):
-        found, n = per_buf.setdefault(buf, [0, 0])
+        per_buf.setdefault(buf, [0, 0])
         per_buf[buf][1] += 1
         got = fired.get(sid, set())
         if cli in got:

@@ -12,16 +12,15 @@ caps and with small ones, and checks from mailtap's own stats that
     none lost silently;
   - every real session was reconstructed whole (COMPLETE, its sender).
 
-The peak resident memory of each run (getrusage) is printed, and bounded
-loosely (it includes the capture's mapped pages): the figures for
-benchmarks/RESULTS.md come from here.
+The peak resident memory of each run (wait4: that mailtap process alone)
+is printed, and bounded loosely (it includes the capture's mapped pages):
+the figures for benchmarks/RESULTS.md come from here.
 
   run_flood.py --mailtap BUILD/sensor/mailtap --gen BUILD/tests/tools/gen_flood
 """
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,21 +30,24 @@ CONCURRENT = 5000
 
 
 def run(mailtap, pcap, logdir, extra):
+    """Run mailtap on pcap; its events and the peak RSS (MiB) of that child
+    alone (wait4 on its pid, as benchmarks/run_rules's run_measured())."""
     os.makedirs(logdir, exist_ok=True)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     # meson sets MALLOC_PERTURB_, which writes every allocated byte: the
     # pools reserved at start-up (touched only as used) would all count as
     # resident. Measured without it, as the sensor runs.
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
-    r = subprocess.run([mailtap, "-q", "-r", pcap, "-l", logdir] + extra,
-                       capture_output=True, text=True, env=env)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if r.returncode != 0:
-        raise SystemExit(f"mailtap failed ({r.returncode}): {r.stderr}")
+    p = subprocess.Popen([mailtap, "-q", "-r", pcap, "-l", logdir] + extra,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    # read stderr before reaping, so a chatty child cannot block on the pipe
+    err = p.stderr.read().decode(errors="replace")
+    p.stderr.close()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise SystemExit(f"mailtap failed ({p.returncode}): {err}")
     events = [json.loads(l) for l in open(os.path.join(logdir, "eve.json"))]
-    # ru_maxrss of children is the max over all of them: take this run's
-    # only if it is the new maximum (the runs go from small to large).
-    return events, max(rss, before) // 1024
+    return events, ru.ru_maxrss // 1024
 
 
 NO_RSS_BOUND = False
@@ -117,7 +119,7 @@ def main():
             if enough != (pools["blocks"]["exhausted"] == 0):
                 problems.append(f"concurrent sessions, {blocks} blocks: exhausted "
                                 f"{pools['blocks']['exhausted']}")
-        # small caps first (ru_maxrss only grows), then the defaults
+        # small caps first, then the defaults
         small = ["--max-flows", "4096", "--set", "stream.max-ooo-bytes=4194304"]
         ev, rss = run(a.mailtap, syn, os.path.join(tmp, "1"), small)
         r = check("syn flood, 4096 flows", ev, rss, 4096, 4194304, 256, problems)

@@ -270,24 +270,26 @@ int main(int argc, char **argv)
 			sent = count - left;
 			while (!rc && sent >= next) {
 				for (unsigned i = 0; i < sessions && !rc; i++)
-					if (ss[i].step <= SESSION_STEPS && session_step(&ss[i]) == 1)
-						done++;
+					if (ss[i].step < SESSION_STEPS) {
+						int r = session_step(&ss[i]);
+
+						if (r < 0)
+							rc = r;
+					}
 				next += every;
 			}
 		}
 	}
 	for (unsigned i = 0; i < sessions && !rc; i++)
-		while (!rc && ss[i].step <= SESSION_STEPS) {
+		while (!rc && ss[i].step < SESSION_STEPS) {
 			int r = session_step(&ss[i]);
 
-			if (r == 1)
-				done++;
-			else
+			if (r < 0)
 				rc = r;
 		}
-	done = 0;
+	/* A session is done once its last step (the close) has run. */
 	for (unsigned i = 0; i < sessions; i++)
-		done += ss[i].step > SESSION_STEPS;
+		done += ss[i].step >= SESSION_STEPS;
 	free(ss);
 	{
 		unsigned long long pkts = pcapw_packets(w);

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -421,6 +423,80 @@ static void test_damaged_entries(void)
 	damaged(dir, "mode 0666", harm_mode, "writable by others");
 }
 
+/* The read-only directory case, run by a user that is not root: cdir is
+ * created and filled, made read-only (0555), then used. */
+static void readonly_checks(const char *cdir)
+{
+	struct built b;
+
+	b = build(cdir, 0, NULL);
+	sig_engine_free(b.e);
+	CHECK(chmod(cdir, 0555) == 0);
+	b = build(cdir, 0, NULL);
+	CHECK_EQ_U(b.set_rc, -EACCES);
+	CHECK_EQ_U(b.hits, ndb);
+	CHECK_EQ_U(b.errors, 0);
+	sig_engine_free(b.e);
+	b = build(cdir, 1, "alert smtp any any -> any any (msg:\"helo\"; smtp.helo; "
+		  "content:\"other\"; sid:2;)");
+	CHECK_EQ_U(b.misses, 1);
+	CHECK_EQ_U(b.errors, 0);
+	CHECK_EQ_U(entries(cdir, NULL, 0), ndb);
+	sig_engine_free(b.e);
+	CHECK(chmod(cdir, 0755) == 0);
+}
+
+#define NOBODY 65534
+
+/* As root: the same checks in a child that has become nobody, in a
+ * directory of its own (root's 0700 temp dir opened to 0711 for the lookup,
+ * every ancestor must already let others through). The child exits 1 on any
+ * failed check; the parent checks its exit status. */
+static void readonly_as_nobody(void)
+{
+	char own[300], cdir[320], anc[256];
+	struct stat st;
+	int status = -1;
+	pid_t pid;
+
+	/* every ancestor of root must let nobody through (/tmp: 1777) */
+	snprintf(anc, sizeof(anc), "%s", root);
+	for (char *sl = strrchr(anc, '/'); sl; sl = strrchr(anc, '/')) {
+		*sl = '\0';
+		if (stat(*anc ? anc : "/", &st) != 0 || !(st.st_mode & S_IXOTH)) {
+			printf("test_sig_cache: running as root and %s is closed to others: "
+			       "read-only directory case skipped\n", *anc ? anc : "/");
+			return;
+		}
+	}
+	snprintf(own, sizeof(own), "%s/nobody", root);
+	CHECK(chmod(root, 0711) == 0);
+	CHECK(mkdir(own, 0755) == 0);
+	CHECK(chown(own, NOBODY, NOBODY) == 0);
+	snprintf(cdir, sizeof(cdir), "%s/ro", own);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		unsigned failed = check_fail_;
+
+		if (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0 ||
+		    geteuid() != NOBODY) {
+			perror("test_sig_cache: becoming nobody");
+			_exit(2);
+		}
+		readonly_checks(cdir);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(check_fail_ != failed ? 1 : 0);
+	}
+	if (pid > 0)
+		CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(chmod(root, 0700) == 0);
+}
+
 static void test_unusable_dirs(void)
 {
 	char file[300], dir[400], cdir[300];
@@ -488,26 +564,13 @@ static void test_unusable_dirs(void)
 	sig_engine_free(b.e);
 
 	/* Read-only: entries are loaded, nothing written, no error. Root may
-	 * write anywhere, so only checked as another user. */
+	 * write anywhere, so as root the checks run as another user (nobody)
+	 * in a child process. */
 	if (geteuid() != 0) {
 		snprintf(cdir, sizeof(cdir), "%s/ro", root);
-		b = build(cdir, 0, NULL);
-		sig_engine_free(b.e);
-		CHECK(chmod(cdir, 0555) == 0);
-		b = build(cdir, 0, NULL);
-		CHECK_EQ_U(b.set_rc, -EACCES);
-		CHECK_EQ_U(b.hits, ndb);
-		CHECK_EQ_U(b.errors, 0);
-		sig_engine_free(b.e);
-		b = build(cdir, 1, "alert smtp any any -> any any (msg:\"helo\"; smtp.helo; "
-			  "content:\"other\"; sid:2;)");
-		CHECK_EQ_U(b.misses, 1);
-		CHECK_EQ_U(b.errors, 0);
-		CHECK_EQ_U(entries(cdir, NULL, 0), ndb);
-		sig_engine_free(b.e);
-		CHECK(chmod(cdir, 0755) == 0);
+		readonly_checks(cdir);
 	} else {
-		printf("test_sig_cache: running as root: read-only directory case skipped\n");
+		readonly_as_nobody();
 	}
 }
 
