@@ -266,6 +266,20 @@ def check(name, got, want, problems):
         problems.append(f"{name}: got {got!r}, want {want!r}")
 
 
+def check_sig_stats(scenario, events, want, problems):
+    """The last stats event's mailtap.signatures counters against want
+    (name -> value); that stats event, or None (a problem) when there is
+    none."""
+    st = stats_of(events)
+    if not st:
+        problems.append(f"{scenario}: no stats event")
+        return None
+    sig = st["mailtap"]["signatures"]
+    for name, value in want.items():
+        check(f"{scenario}: {name}", sig.get(name), value, problems)
+    return st
+
+
 def check_alerts(events, want, problems):
     got = alerts_by_session(events)
     for port, w in sorted(want.items()):
@@ -308,15 +322,12 @@ def scenario_swap(a, tmp, problems):
         41004: {(1001, 1), (1002, 1), (1004, 1)},
         41005: set(), 41006: {(1002, 2)}, 41007: {(1003, 1)}, 41008: set(),
     }, problems)
-    st = stats_of(events)
+    st = check_sig_stats("swap", events, {"reloads": 1, "reload_failures": 0,
+                                          "reload_flows_reset": 0, "rules_generation": 2},
+                         problems)
     if not st:
-        problems.append("swap: no stats event")
         return
     sig = st["mailtap"]["signatures"]
-    check("swap: reloads", sig.get("reloads"), 1, problems)
-    check("swap: reload_failures", sig.get("reload_failures"), 0, problems)
-    check("swap: reload_flows_reset", sig.get("reload_flows_reset"), 0, problems)
-    check("swap: rules_generation", sig.get("rules_generation"), 2, problems)
     # Summed over both generations' threads: every alert is there.
     check("swap: signatures.alerts", sig.get("alerts"), st["stats"]["detect"]["alert"], problems)
     check("swap: packets read", st["mailtap"]["capture"]["packets"], len(recs), problems)
@@ -354,14 +365,8 @@ def scenario_broken(a, tmp, problems):
     check("broken: exit code", rc, 0, problems)
     # The rules that were in force before the failed reloads still fire.
     check_alerts(events, {42001: {(1001, 1)}, 42002: {(1001, 1)}}, problems)
-    st = stats_of(events)
-    if not st:
-        problems.append("broken: no stats event")
-        return
-    sig = st["mailtap"]["signatures"]
-    check("broken: reloads", sig.get("reloads"), 0, problems)
-    check("broken: reload_failures", sig.get("reload_failures"), 3, problems)
-    check("broken: rules_generation", sig.get("rules_generation"), 1, problems)
+    check_sig_stats("broken", events, {"reloads": 0, "reload_failures": 3,
+                                       "rules_generation": 1}, problems)
     if "unsupported option 'nosuchoption'" not in s.stderr():
         problems.append(f"broken: the skipped rule's reason is not on stderr:\n{s.stderr()}")
 
@@ -404,14 +409,11 @@ def scenario_twice(a, tmp, problems):
     tx_alerts = sorted(e.get("tx_id", -1) for e in events
                        if e.get("event_type") == "alert" and client_port(e) == 43002)
     check("twice: tx_id of session 43002's alerts", tx_alerts, [1, 1], problems)
-    st = stats_of(events)
+    st = check_sig_stats("twice", events, {"reloads": 2, "reload_flows_reset": 1,
+                                           "rules_generation": 3}, problems)
     if not st:
-        problems.append("twice: no stats event")
         return
     sig = st["mailtap"]["signatures"]
-    check("twice: reloads", sig.get("reloads"), 2, problems)
-    check("twice: reload_flows_reset", sig.get("reload_flows_reset"), 1, problems)
-    check("twice: rules_generation", sig.get("rules_generation"), 3, problems)
     # Closing the state reports nothing: no alert was raised and dropped.
     check("twice: signatures.alerts", sig.get("alerts"), st["stats"]["detect"]["alert"], problems)
 
