@@ -1116,6 +1116,16 @@ bool mt_addr_is_v4(const struct mt_addr *a)
 	return memcmp(a->b, prefix, 12) == 0;
 }
 
+void mt_addr_mask(struct mt_addr *a, unsigned bits)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned keep = bits > 8 * i ? bits - 8 * i : 0;
+
+		if (keep < 8)
+			a->b[i] &= (uint8_t)(0xff00u >> keep);
+	}
+}
+
 /* inet_ntop(3) text (RFC 5952 form for IPv6); a mapped IPv4 address prints
  * as a dotted quad, as EVE's src_ip does. A buffer too small for the text
  * (INET6_ADDRSTRLEN = 46 always suffices) gets "" rather than a NULL the

@@ -245,6 +245,9 @@ char *mt_addr_format(const struct mt_addr *a, char *buf, size_t len);
 /* True if the address is an IPv4-mapped address. */
 bool mt_addr_is_v4(const struct mt_addr *a);
 
+/* Zero the bits of a past the first `bits` (a prefix's network part). */
+void mt_addr_mask(struct mt_addr *a, unsigned bits);
+
 /*
  * Parse "10.0.0.0/8", "192.0.2.7", "2001:db8::/32" (no slash: a host).
  * *a gets the address (IPv4 mapped), *plen the prefix length in the

@@ -78,6 +78,8 @@ struct dgram {
 	uint32_t npieces;
 	uint32_t npages;                /* pages taken, header page included */
 	uint16_t l3_len;                /* 0: no offset-0 header kept yet */
+	uint16_t nh_at;                 /* IPv6: the Next Header byte to
+					 * rewrite (hdr_usable, when kept) */
 	uint8_t version;
 	uint8_t proto;                  /* IPv4: part of the key */
 	uint8_t out_proto;              /* of the offset-0 fragment */
@@ -196,24 +198,6 @@ void defrag_config_default(struct defrag_config *c)
 	c->default_policy = DEFRAG_POLICY_BSD;
 }
 
-/* Zero the bits of a past `bits`. */
-static void prefix_mask(struct mt_addr *a, unsigned bits)
-{
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned keep = bits > 8 * i ? bits - 8 * i : 0;
-
-		if (keep < 8)
-			a->b[i] &= (uint8_t)(0xff00u >> keep);
-	}
-}
-
-static bool is_mapped_v4(const struct mt_addr *a)
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return memcmp(a->b, pfx, 12) == 0;
-}
-
 /* An IPv4 prefix (mapped, 96 bits or more) covers IPv4 addresses only,
  * an IPv6 one IPv6 addresses only: "::/0" is every IPv6 host, not every
  * host. */
@@ -221,7 +205,7 @@ static bool prefix_match(const struct defrag_prefix *p, const struct mt_addr *a)
 {
 	unsigned full = p->bits / 8, rest = p->bits % 8;
 
-	if ((p->bits >= 96 && is_mapped_v4(&p->addr)) != is_mapped_v4(a))
+	if ((p->bits >= 96 && mt_addr_is_v4(&p->addr)) != mt_addr_is_v4(a))
 		return false;
 	if (memcmp(p->addr.b, a->b, full) != 0)
 		return false;
@@ -264,7 +248,7 @@ static int parse_policy_entry(struct defrag_config *c, const char *s, size_t n)
 			return -EINVAL;
 		p.bits = (uint8_t)(plen + (mt_addr_is_v4(&p.addr) ? 96 : 0));
 	}
-	prefix_mask(&p.addr, p.bits);
+	mt_addr_mask(&p.addr, p.bits);
 	for (uint32_t i = 0; i < c->n_prefixes; i++) {
 		if (c->prefixes[i].bits == p.bits &&
 		    memcmp(c->prefixes[i].addr.b, p.addr.b, 16) == 0) {
@@ -638,12 +622,11 @@ static uint16_t ipv4_checksum(const uint8_t *h, uint32_t len)
 	return (uint16_t)~sum;
 }
 
-/* Fix the copied header of a datagram of `total` bytes at buf. */
+/* Fix the copied header of a datagram of `total` bytes at buf; nh_at
+ * (IPv6) is where hdr_usable found the Next Header byte. */
 static void hdr_fixup(uint8_t *buf, uint8_t version, uint32_t l3_len, uint32_t total,
-		      uint8_t proto)
+		      uint8_t proto, uint32_t nh_at)
 {
-	uint32_t nh_at = 6;
-
 	if (version == 4) {
 		wr16(buf + 2, total);
 		/* RFC 791 3.1: keep DF (and the reserved bit), clear MF
@@ -653,7 +636,6 @@ static void hdr_fixup(uint8_t *buf, uint8_t version, uint32_t l3_len, uint32_t t
 		wr16(buf + 10, ipv4_checksum(buf, l3_len));
 		return;
 	}
-	(void)hdr_usable(6, buf, l3_len, &nh_at);  /* checked when kept */
 	wr16(buf + 4, total - 40);
 	buf[nh_at] = proto;
 }
@@ -776,14 +758,14 @@ static const struct defrag_datagram *dgram_output(struct defrag *d, struct dgram
 
 		memcpy(o->buf + g->l3_len + off, page_at(d, g->page[off / PAGE_SIZE_]), n);
 	}
-	hdr_fixup(o->buf, g->version, g->l3_len, total, g->out_proto);
+	hdr_fixup(o->buf, g->version, g->l3_len, total, g->out_proto, g->nh_at);
 	return out_done(d, o, total, g->version, g->out_proto, g->policy, g->nfrags, false);
 }
 
 /* Offset 0 and no more fragments: a datagram in one piece. */
 static const struct defrag_datagram *atomic_output(struct defrag *d, const struct decoded_frag *f)
 {
-	uint32_t total = f->l3_len + f->data_len, nh_at;
+	uint32_t total = f->l3_len + f->data_len, nh_at = 6;
 	struct out_slot *o;
 
 	if (!hdr_usable(f->ip_version, f->l3, f->l3_len, &nh_at)) {
@@ -797,7 +779,7 @@ static const struct defrag_datagram *atomic_output(struct defrag *d, const struc
 	}
 	memcpy(o->buf, f->l3, f->l3_len);
 	memcpy(o->buf + f->l3_len, f->data, f->data_len);
-	hdr_fixup(o->buf, f->ip_version, f->l3_len, total, f->proto);
+	hdr_fixup(o->buf, f->ip_version, f->l3_len, total, f->proto, nh_at);
 	d->st.atomic++;
 	return out_done(d, o, total, f->ip_version, f->proto,
 			(uint8_t)defrag_policy_for(d, &f->dst), 1, true);
@@ -1010,9 +992,11 @@ static void place_fragment(struct defrag *d, struct dgram *g, const uint8_t *dat
 		put_region(d, g, &prev, cursor, ne, data + (cursor - no));
 }
 
-/* Keep f's header as the datagram's (f's bytes hold offset 0 now). The
- * header page, when one is needed, was reserved by the caller. */
-static void keep_header(struct defrag *d, struct dgram *g, const struct decoded_frag *f)
+/* Keep f's header as the datagram's (f's bytes hold offset 0 now), nh_at
+ * as hdr_usable found it. The header page, when one is needed, was
+ * reserved by the caller. */
+static void keep_header(struct defrag *d, struct dgram *g, const struct decoded_frag *f,
+			uint32_t nh_at)
 {
 	uint8_t *dst = g->l3;
 
@@ -1028,6 +1012,7 @@ static void keep_header(struct defrag *d, struct dgram *g, const struct decoded_
 	memcpy(dst, f->l3, f->l3_len);
 	g->l3_len = (uint16_t)f->l3_len;
 	g->out_proto = f->proto;
+	g->nh_at = (uint16_t)nh_at;
 }
 
 /* ---- insert -------------------------------------------------------- */
@@ -1048,7 +1033,7 @@ static bool frag_sane(const struct decoded_frag *f)
 uint32_t defrag_insert(struct defrag *d, const struct decoded_frag *f, uint64_t now_us,
 		       const struct defrag_datagram **out)
 {
-	uint32_t flags = 0, no, ne, len, nh_at;
+	uint32_t flags = 0, no, ne, len, nh_at = 6;
 	struct dgram *g;
 	struct plan pl;
 	bool hdr_page;
@@ -1145,7 +1130,7 @@ uint32_t defrag_insert(struct defrag *d, const struct decoded_frag *f, uint64_t 
 	}
 	place_fragment(d, g, f->data, no, ne);
 	if (no == 0 && pl.first_region == 0)
-		keep_header(d, g, f);
+		keep_header(d, g, f, nh_at);
 	if (!f->more) {
 		g->flags |= DG_HAVE_END;
 		g->end = ne;
@@ -1193,7 +1178,7 @@ struct defrag *defrag_create(const struct defrag_config *cfg)
 	 * (insertion sort: stable, so of equal prefixes the first added
 	 * stays first). */
 	for (uint32_t i = 0; i < d->cfg.n_prefixes; i++)
-		prefix_mask(&d->cfg.prefixes[i].addr, d->cfg.prefixes[i].bits);
+		mt_addr_mask(&d->cfg.prefixes[i].addr, d->cfg.prefixes[i].bits);
 	for (uint32_t i = 1; i < d->cfg.n_prefixes; i++) {
 		struct defrag_prefix p = d->cfg.prefixes[i];
 		uint32_t j = i;

@@ -172,16 +172,6 @@ const char *reasm_window_policy_name(int policy)
 	return policy >= 0 && policy < REASM_WINDOW_POLICY_COUNT ? window_names[policy] : NULL;
 }
 
-/* a with all bits past the first len cleared */
-static void addr_mask(struct mt_addr *a, unsigned len)
-{
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned keep = len >= 8 * (i + 1) ? 8 : len > 8 * i ? len - 8 * i : 0;
-
-		a->b[i] &= (uint8_t)(0xff00u >> keep);
-	}
-}
-
 int reasm_config_add_policy(struct reasm_config *c, const struct mt_addr *net,
 			    unsigned prefix_len, int policy)
 {
@@ -197,7 +187,7 @@ int reasm_config_add_policy(struct reasm_config *c, const struct mt_addr *net,
 		return -EINVAL;
 	}
 	e.net = *net;
-	addr_mask(&e.net, prefix_len);
+	mt_addr_mask(&e.net, prefix_len);
 	e.prefix_len = (uint8_t)prefix_len;
 	e.policy = (uint8_t)policy;
 	for (unsigned i = 0; i < c->n_policy_nets; i++) {
@@ -224,7 +214,7 @@ static int policy_lookup(const struct reasm_policy_net *nets, unsigned n, unsign
 
 		if ((int)nets[i].prefix_len <= best_len)
 			continue;
-		addr_mask(&m, nets[i].prefix_len);
+		mt_addr_mask(&m, nets[i].prefix_len);
 		if (memcmp(m.b, nets[i].net.b, 16) == 0) {
 			best = nets[i].policy;
 			best_len = nets[i].prefix_len;
@@ -502,16 +492,16 @@ static struct reasm_flow *flow_create(struct reasm *r, const struct decoded_pkt 
 
 /* Account one packet of f and run it through the TCP state machine. */
 static void flow_packet(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
-			const struct decoded_pkt *p, const struct tcp_extra *x)
+			const struct decoded_pkt *p)
 {
+	uint64_t idle_us = r->now - f->pub.last_us;
 	unsigned c;
 
-	r->idle_us = r->now - f->pub.last_us;
 	r->stats.pkts++;
 	f->pub.last_us = r->now;
 	f->pub.dir[d].pkts++;
 	f->pub.dir[d].bytes += p->frame_len;
-	tcp_stream_packet(r, f, d, p, x);
+	tcp_stream_packet(r, f, d, p, idle_us);
 
 	/* Move to the tail of its (possibly new) class list. */
 	c = class_of(f);
@@ -544,15 +534,8 @@ static bool reuse_confirmed(const struct reasm_flow *f, enum flow_dir d,
 
 void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us)
 {
-	reasm_packet_ex(r, p, 0, p->payload_len, now_us);
-}
-
-void reasm_packet_ex(struct reasm *r, const struct decoded_pkt *p, uint16_t urg_ptr,
-		     uint32_t wire_len, uint64_t now_us)
-{
 	struct reasm_flow *f = NULL;
 	enum flow_dir d = FLOW_TO_SERVER;
-	struct tcp_extra x = { urg_ptr, wire_len };
 	struct decoded_pkt syn;
 	bool with_syn = false;
 	uint32_t h, idx;
@@ -592,13 +575,11 @@ void reasm_packet_ex(struct reasm *r, const struct decoded_pkt *p, uint16_t urg_
 		f = flow_create(r, p, h, r->now, &d);
 		if (!f)
 			return;
-		if (with_syn) {
-			struct tcp_extra none = { 0, 0 };
-
-			tcp_stream_packet(r, f, (enum flow_dir)!d, &syn, &none);
-		}
+		/* (idle_us: a SYN is never a keep-alive) */
+		if (with_syn)
+			tcp_stream_packet(r, f, (enum flow_dir)!d, &syn, 0);
 	}
-	flow_packet(r, f, d, p, &x);
+	flow_packet(r, f, d, p);
 }
 
 void reasm_expire(struct reasm *r, uint64_t now_us)

@@ -95,7 +95,7 @@
  * answers it with a SYN-ACK), simultaneous open, keep-alives and
  * zero-window probes (never overlaps or retransmissions), urgent data
  * (reasm_urgent_policy), segments cut by the capture's snap length
- * (reasm_packet_ex: the missing bytes are a gap). A flow whose other side
+ * (wire_payload_len: the missing bytes are a gap). A flow whose other side
  * is never seen (one-sided SPAN) is delivered all the same; out-of-order
  * data waits within the per-flow cap, then the hole is given up (gap).
  *
@@ -409,6 +409,8 @@ struct reasm_stats {
 	uint64_t snapped_bytes;         /* their missing bytes (become gaps) */
 	uint64_t history_bytes_held;    /* gauge: history chunk bytes */
 	uint64_t history_no_memory;     /* history dropped: total cap reached */
+	uint64_t history_evicted_bytes; /* oldest history bytes dropped for
+					 * the per-direction cap */
 	uint64_t anomalies;             /* anomaly() calls */
 };
 
@@ -426,23 +428,18 @@ void reasm_destroy(struct reasm *r);
 /*
  * Process one decoded TCP packet at packet time now_us. May call any of the
  * ops, several times. Times that go backwards are treated as "now" = the
- * latest seen.
+ * latest seen. Besides the segment itself it reads:
+ *   p->urg_ptr           the TCP urgent pointer (host order), used when
+ *                        TCP_URG is set (urgent policy, anomaly
+ *                        tcp_urgent_data);
+ *   p->wire_payload_len  the TCP payload length the IP header gives: more
+ *                        than p->payload_len when the capture's snap length
+ *                        cut the frame. The missing bytes become a gap
+ *                        where they are reached (never data that later
+ *                        bytes would slide into); a value below payload_len
+ *                        (0 in a hand-built packet) is taken as payload_len.
  */
 void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us);
-
-/*
- * reasm_packet() for a caller that knows two more things about the packet:
- *   urg_ptr   the TCP urgent pointer (host order), used when TCP_URG is set
- *             (urgent policy, anomaly tcp_urgent_data);
- *   wire_len  the TCP payload length the IP header gives: more than
- *             p->payload_len when the capture's snap length cut the frame.
- *             The missing bytes become a gap where they are reached (never
- *             data that later bytes would slide into); a value below
- *             payload_len is taken as payload_len.
- * reasm_packet(r, p, t) is reasm_packet_ex(r, p, 0, p->payload_len, t).
- */
-void reasm_packet_ex(struct reasm *r, const struct decoded_pkt *p, uint16_t urg_ptr,
-		     uint32_t wire_len, uint64_t now_us);
 
 /* Expire flows idle past their timeout. Call once per burst or so. */
 void reasm_expire(struct reasm *r, uint64_t now_us);

@@ -167,8 +167,6 @@ struct reasm {
 	uint32_t ooo_per_flow;
 	uint8_t urgent_policy;
 	uint8_t window_policy;
-	uint64_t idle_us;               /* the current packet's flow was idle
-					 * this long before it */
 
 	struct slot *slots;
 	uint32_t slot_mask;
@@ -229,16 +227,11 @@ static inline unsigned reasm_dir_policy(const struct reasm_flow *f, enum flow_di
 
 /* ---- tcp_stream.c -------------------------------------------------- */
 
-/* What reasm_packet_ex() knows of a packet beyond decode.h. */
-struct tcp_extra {
-	uint16_t urg_ptr;       /* urgent pointer (with TCP_URG) */
-	uint32_t wire_len;      /* payload length as the IP header says */
-};
-
-/* One packet of flow f travelling in direction d: state, sequence numbers,
- * delivery. May call data/gap/eof/anomaly for f only. */
+/* One packet of flow f travelling in direction d, the flow having been
+ * idle idle_us before it: state, sequence numbers, delivery. May call
+ * data/gap/eof/anomaly for f only. */
 void tcp_stream_packet(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
-		       const struct decoded_pkt *p, const struct tcp_extra *x);
+		       const struct decoded_pkt *p, uint64_t idle_us);
 
 /* The flow ends: deliver direction d's held data with a gap before each
  * hole (and up to a known FIN), then eof(d), unless eof was already sent. */

@@ -23,9 +23,9 @@
  * Caps. The queue of a direction holds at most max_ooo_bytes_per_flow bytes
  * of chunks; all queues share the chunk and descriptor pools. History
  * chunks come from their own budget (max_history_bytes, and a per-direction
- * limit past which the oldest chunk goes); when it is empty a direction's
- * history is dropped and counted (history_no_memory), never out-of-order
- * room taken.
+ * limit past which the oldest chunk goes, counted in
+ * history_evicted_bytes); when it is empty a direction's history is
+ * dropped and counted (history_no_memory), never out-of-order room taken.
  */
 #include <assert.h>
 #include <string.h>
@@ -188,6 +188,8 @@ static void hist_append(struct reasm *r, struct reasm_dir *D, const uint8_t *p, 
 	if (keep_from > D->hist_start) {
 		uint64_t old_base = hist_base(D);
 
+		/* the held bytes [hist_start, off) below keep_from go */
+		r->stats.history_evicted_bytes += (keep_from < off ? keep_from : off) - D->hist_start;
 		if (keep_from >= off) {
 			tcp_hist_reset(r, D);
 			D->hist_start = keep_from;

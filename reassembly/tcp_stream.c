@@ -472,11 +472,11 @@ static bool handle_syn(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 /* ---- the packet ---------------------------------------------------- */
 
 void tcp_stream_packet(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
-		       const struct decoded_pkt *p, const struct tcp_extra *x)
+		       const struct decoded_pkt *p, uint64_t idle_us)
 {
 	struct reasm_dir *D = &f->dir[d];
 	uint8_t fl = p->tcp_flags;
-	uint32_t dseq = p->seq, n = p->payload_len, wire = x->wire_len;
+	uint32_t dseq = p->seq, n = p->payload_len, wire = p->wire_payload_len;
 	const uint8_t *data = p->payload;
 	int64_t rel, off, end;
 	struct tcp_seg s;
@@ -529,14 +529,14 @@ void tcp_stream_packet(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 	}
 	/* Keep-alive: 0 or 1 byte just before what was sent, after a pause. */
 	if (wire <= 1 && !(fl & (TCP_SYN | TCP_FIN)) && D->nxt > 0 && rel == -1 &&
-	    D->max_end <= D->nxt && r->idle_us >= KEEPALIVE_IDLE_US) {
+	    D->max_end <= D->nxt && idle_us >= KEEPALIVE_IDLE_US) {
 		r->stats.keepalives++;
 		return;
 	}
 	off = (int64_t)D->nxt + rel;
 	end = off + wire;
 	if ((fl & TCP_URG) && n)
-		note_urgent(r, f, d, off, x->urg_ptr);
+		note_urgent(r, f, d, off, p->urg_ptr);
 	if (wire && end > 0 && off >= (int64_t)D->nxt &&
 	    zero_window_probe(r, f, d, (uint64_t)off, data, n))
 		return;

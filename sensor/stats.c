@@ -33,14 +33,14 @@ static json_t *reasm_json(const struct reasm_stats *r)
 			"window_exceeded", "window_bytes_dropped", "keepalives",
 			"zero_window_probes", "urgent", "urgent_bytes_removed",
 			"snapped_segments", "snapped_bytes", "history_bytes_held",
-			"history_no_memory", "anomalies", "gaps_acked",
+			"history_no_memory", "history_evicted_bytes", "anomalies", "gaps_acked",
 		};
 		const uint64_t v[] = {
 			r->overlaps_replaced, r->port_reuse, r->simultaneous_open, r->rst_invalid,
 			r->window_exceeded, r->window_bytes_dropped, r->keepalives,
 			r->zero_window_probes, r->urgent, r->urgent_bytes_removed,
 			r->snapped_segments, r->snapped_bytes, r->history_bytes_held,
-			r->history_no_memory, r->anomalies, r->gaps_acked,
+			r->history_no_memory, r->history_evicted_bytes, r->anomalies, r->gaps_acked,
 		};
 
 		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)

@@ -364,7 +364,7 @@ static void worker_fragment(struct worker *w, const struct decoded_pkt *p, uint6
 	if (decode_ip(dg->ip, dg->len, &w->dopts, &q, &w->dstats) == DECODE_OK) {
 		q.vlan_count = p->vlan_count;
 		memcpy(q.vlan, p->vlan, sizeof(q.vlan));
-		reasm_packet_ex(w->reasm, &q, q.urg_ptr, q.wire_payload_len, ts_us);
+		reasm_packet(w->reasm, &q, ts_us);
 	} else {
 		w->st.decode_not_tcp++;
 	}
@@ -395,7 +395,7 @@ void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
 			w->st.decode_not_tcp++;
 			continue;
 		}
-		reasm_packet_ex(w->reasm, &p, p.urg_ptr, p.wire_payload_len, pkts[i].ts_us);
+		reasm_packet(w->reasm, &p, pkts[i].ts_us);
 	}
 	if (n) {
 		reasm_expire(w->reasm, w->now_us);

@@ -10,8 +10,8 @@
  * synthetic segment: the bytes are [flags][who][seq: 4 bytes][payload] on
  * one of four fixed connections (who bits 1-2; bit 0: server -> client;
  * with who bit 3, 8 more bytes follow seq: [ack: 4][window: 2][urgent
- * pointer][bytes the capture cut off], and it goes through
- * reasm_packet_ex()), 14 / 15 a synthetic IPv4 / IPv6 fragment: [sel][off hi][off lo][data],
+ * pointer][bytes the capture cut off], set in the packet's urg_ptr and
+ * wire_payload_len), 14 / 15 a synthetic IPv4 / IPv6 fragment: [sel][off hi][off lo][data],
  * sel bit 0 more fragments, bits 1-2 the id, bits 3-5 the destination
  * (10.0.0.1-8 / fd00::1-8: each has its own overlap policy), bit 6 UDP
  * instead of TCP, bit 7 a longer header (IPv4 options / an IPv6
@@ -56,6 +56,7 @@
 
 #include "decode.h"
 #include "defrag.h"
+#include "../unit/defrag_model.h"
 #include "reasm.h"
 
 #define MAX_FLOWS 4
@@ -283,19 +284,6 @@ static void datagram_out(struct fz *z, struct defrag *d, const struct defrag_dat
 		reasm_packet(r, &q, now);
 	}
 	defrag_release(d, dg);
-}
-
-static bool model_new_wins(int policy, uint32_t eo, uint32_t ee, uint32_t no, uint32_t ne)
-{
-	switch (policy) {
-	case DEFRAG_POLICY_FIRST: return false;
-	case DEFRAG_POLICY_LAST: return true;
-	case DEFRAG_POLICY_LINUX: return no <= eo;
-	case DEFRAG_POLICY_BSD: return no < eo;
-	case DEFRAG_POLICY_BSD_RIGHT: return ee < ne || (ee == ne && no <= eo);
-	case DEFRAG_POLICY_WINDOWS: return no < eo && ee < ne;
-	default: return no < eo && ee <= ne;     /* solaris */
-	}
 }
 
 static void model_reset(struct model *m)
@@ -538,9 +526,8 @@ static const int links[10] = {
 	DECODE_LINK_IPV4, DECODE_LINK_IPV6,
 };
 
-/* A synthetic segment; *urg and *wire as reasm_packet_ex takes them. */
-static void synthetic(struct decoded_pkt *p, const uint8_t *b, uint32_t n, uint16_t *urg,
-		      uint32_t *wire)
+/* A synthetic segment. */
+static void synthetic(struct decoded_pkt *p, const uint8_t *b, uint32_t n)
 {
 	unsigned who = n > 1 ? b[1] : 0, conn = (who >> 1) & 3;
 	bool to_client = who & 1;
@@ -557,18 +544,16 @@ static void synthetic(struct decoded_pkt *p, const uint8_t *b, uint32_t n, uint1
 	p->wscale = 0xff;
 	if (n >= 6)
 		p->seq = (uint32_t)b[2] << 24 | (uint32_t)b[3] << 16 | (uint32_t)b[4] << 8 | b[5];
-	*urg = 0;
-	*wire = 0;
 	if ((who & 8) && n >= 14) {
 		p->ack = (uint32_t)b[6] << 24 | (uint32_t)b[7] << 16 | (uint32_t)b[8] << 8 | b[9];
 		p->window = (uint16_t)(b[10] << 8 | b[11]);
-		*urg = b[12];
-		*wire = b[13];
+		p->urg_ptr = b[12];
+		p->wire_payload_len = b[13];
 		hdr = 14;
 	}
 	p->payload = b + (n >= hdr ? hdr : n);
 	p->payload_len = n >= hdr ? n - hdr : 0;
-	*wire += p->payload_len;
+	p->wire_payload_len += p->payload_len;
 	p->ip_len = 40 + p->payload_len;
 }
 
@@ -627,8 +612,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t len = (uint32_t)data[i + 1] << 8 | data[i + 2];
 		uint8_t *frame;
 		struct decoded_pkt p;
-		uint16_t urg = 0;
-		uint32_t wire = 0;
 		bool ok;
 
 		i += 3;
@@ -644,7 +627,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			synthetic_frag(&z, &x, kind == 15, frame, len, r, &opts, &dst, now);
 			ok = false;
 		} else if (kind >= 11) {
-			synthetic(&p, frame, len, &urg, &wire);
+			synthetic(&p, frame, len);
 			ok = true;
 		} else {
 			int link = kind < 10 ? links[kind] : 147;
@@ -671,10 +654,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (ok) {
 			z.fed += p.payload_len;
-			if (urg || wire > p.payload_len)
-				reasm_packet_ex(r, &p, urg, wire, now);
-			else
-				reasm_packet(r, &p, now);
+			reasm_packet(r, &p, now);
 		}
 		free(frame);
 		if (k) {

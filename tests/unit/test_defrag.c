@@ -20,6 +20,7 @@
 
 #include "check.h"
 #include "defrag.h"
+#include "defrag_model.h"
 
 #define S_US UINT64_C(1000000)
 
@@ -1060,21 +1061,8 @@ static void test_policy_table(void)
 /*
  * The model: per byte, which fragment gave it (-1: none). A held piece is
  * a maximal run of bytes from one fragment; a new fragment wins a piece's
- * overlap by the same rules (written again here from defrag.h's table).
+ * overlap by model_new_wins (defrag_model.h).
  */
-static bool model_new_wins(int policy, uint32_t eo, uint32_t ee, uint32_t no, uint32_t ne)
-{
-	switch (policy) {
-	case DEFRAG_POLICY_FIRST: return false;
-	case DEFRAG_POLICY_LAST: return true;
-	case DEFRAG_POLICY_LINUX: return no <= eo;
-	case DEFRAG_POLICY_BSD: return no < eo;
-	case DEFRAG_POLICY_BSD_RIGHT: return ee < ne || (ee == ne && no <= eo);
-	case DEFRAG_POLICY_WINDOWS: return no < eo && ee < ne;
-	default: return no < eo && ee <= ne;     /* solaris */
-	}
-}
-
 static uint64_t rng_state;
 
 static uint32_t rnd(uint32_t n)

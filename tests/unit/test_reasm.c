@@ -270,7 +270,7 @@ struct pk {
 	uint16_t win;
 	const void *data;
 	uint32_t len;
-	uint16_t urg;           /* urgent pointer (reasm_packet_ex) */
+	uint16_t urg;           /* urgent pointer */
 	uint32_t wire;          /* payload length on the wire; 0: len */
 	uint8_t wscale;         /* SYN option; 0 = none (0xff in the packet) */
 };
@@ -295,12 +295,11 @@ static void send_pk(struct reasm *r, const struct ep *e, bool to_client, const s
 	p.payload_len = k->len;
 	p.ip_len = 40 + (k->wire ? k->wire : k->len);
 	p.frame_len = 54 + k->len;  /* Ethernet + IPv4 + TCP headers */
+	p.urg_ptr = k->urg;
+	p.wire_payload_len = k->wire ? k->wire : k->len;
 	T.pkt_lo = k->data;
 	T.pkt_hi = k->data ? (const uint8_t *)k->data + k->len : NULL;
-	if (k->urg || k->wire)
-		reasm_packet_ex(r, &p, k->urg, k->wire ? k->wire : k->len, t);
-	else
-		reasm_packet(r, &p, t);
+	reasm_packet(r, &p, t);
 	T.pkt_lo = T.pkt_hi = NULL;
 }
 
