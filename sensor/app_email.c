@@ -169,13 +169,15 @@ static void header(struct app_flow *a, const struct mime_event *ev)
 	} else if (IS("reply-to") && !e->reply_to)
 		e->reply_to = keep(e, v, n);
 	else if (IS("subject") && !e->subject) {
+		struct fileinfo_file *subject_f;
+
 		e->subject = keep(e, v, n);
 		e->subject_raw = keep(e, ev->u.header.value.ptr, ev->u.header.value.len);
 		/* Suricata's subject_md5: of the value as written (undecoded). */
-		if (a->w->cfg->email_md5_subject && (e->subject_f = fileinfo_open(a->w->bodies))) {
-			fileinfo_update(a->w->bodies, e->subject_f,
+		if (a->w->cfg->email_md5_subject && (subject_f = fileinfo_open(a->w->bodies))) {
+			fileinfo_update(a->w->bodies, subject_f,
 					(const uint8_t *)ev->u.header.value.ptr, ev->u.header.value.len);
-			md5_close(a->w, &e->subject_f, e->subject_md5);
+			md5_close(a->w, &subject_f, e->subject_md5);
 		}
 		sig_buf(a, SIG_BUF_EMAIL_SUBJECT, v, n);
 	} else if (IS("message-id") && !e->message_id) {
@@ -243,11 +245,6 @@ static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fil
 	w->st.files++;
 }
 
-static void body_md5_close(struct worker *w, struct app_email *e)
-{
-	md5_close(w, &e->body, e->body_md5);
-}
-
 static void url_count(struct worker *w, const struct url_state *u)
 {
 	w->st.url_parts++;
@@ -301,8 +298,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 		/* text_md5: the first text body part alone (a text/plain
 		 * and its text/html alternative are two texts; hashing them
 		 * together would match no other tool's hash of either). */
-		if (d->is_text_body && !e->body && !e->body_md5[0] && !e->body_done &&
-		    w->cfg->email_md5_text) {
+		if (d->is_text_body && !e->body_done && w->cfg->email_md5_text) {
 			e->body = fileinfo_open(w->bodies);
 			e->body_done = true;
 		}
@@ -353,7 +349,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 				if (a->sig)
 					sig_stream_end(a->sigt, a->sig, SIG_BUF_EMAIL_BODY, a);
 			}
-			body_md5_close(w, e);
+			md5_close(w, &e->body, e->body_md5);
 		}
 		break;
 	case MIME_EV_ANOMALY:
@@ -410,6 +406,8 @@ void app_email_begin(struct worker *w, struct app_flow *a, uint32_t tx_id)
  * bytes are walked line by line (memchr to each LF), never hashed. */
 static void raw_body(struct worker *w, struct app_email *e, const uint8_t *p, size_t n)
 {
+	if (!w->cfg->email_md5_body)
+		return;
 	while (n && e->hdr_state != 3) {
 		uint8_t c = *p;
 
@@ -430,7 +428,7 @@ static void raw_body(struct worker *w, struct app_email *e, const uint8_t *p, si
 			e->hdr_state = 2;
 		else
 			e->hdr_state = 1;
-		if (e->hdr_state == 3 && w->cfg->email_md5_body)
+		if (e->hdr_state == 3)
 			e->raw = fileinfo_open(w->bodies);
 	}
 	if (n && e->raw)
@@ -505,7 +503,7 @@ void app_email_end(struct worker *w, struct app_flow *a)
 	mime_parser_end(e->mp);     /* closes open parts: their events come now */
 	e->mp = NULL;
 	md5_close(w, &e->raw, e->raw_md5);
-	body_md5_close(w, e);
+	md5_close(w, &e->body, e->body_md5);
 	if (a->sig && e->raw_md5[0])
 		sig_scan_buffer(a->sigt, a->sig, SIG_BUF_EMAIL_BODY_MD5, SIG_DIR_TO_SERVER,
 				(const uint8_t *)e->raw_md5, strlen(e->raw_md5), a);

@@ -71,7 +71,6 @@ struct app_email {
 	uint8_t hdr_state;
 	struct fileinfo_file *raw;
 	char raw_md5[33];
-	struct fileinfo_file *subject_f;
 	char subject_md5[33];
 	struct url_state url;       /* extractor of the current text part */
 	struct fileinfo_file *body; /* MD5 of the decoded text body */

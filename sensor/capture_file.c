@@ -69,6 +69,37 @@ static uint32_t rd32(const struct file_source *f, const uint8_t *p)
 	return f->swapped ? __builtin_bswap32(v) : v;
 }
 
+/* The pcap record at h (avail bytes from there on), for both readers: a
+ * whole one into *p, counted (snapped, bytes): 1; one cut short (header
+ * or data): 0, nothing counted; an impossible length: -1 (bad_records
+ * counted). The caller moves past the record (16 + p->caplen) and
+ * decides what an incomplete one means. */
+static int parse_record(struct file_source *f, const uint8_t *h, size_t avail, struct mt_pkt *p)
+{
+	uint32_t sec, frac, caplen, wirelen;
+
+	if (avail < 16)
+		return 0;
+	sec = rd32(f, h);
+	frac = rd32(f, h + 4);
+	caplen = rd32(f, h + 8);
+	wirelen = rd32(f, h + 12);
+	if (caplen > PCAP_MAX_RECORD) {
+		f->src.stats.bad_records++;
+		return -1;
+	}
+	if (avail - 16 < caplen)
+		return 0;
+	p->ts_us = (uint64_t)sec * 1000000u + (f->nanos ? frac / 1000u : frac);
+	p->data = h + 16;
+	p->caplen = caplen;
+	p->wirelen = wirelen;
+	if (caplen < wirelen)
+		f->src.stats.snapped++;
+	f->src.stats.bytes += caplen;
+	return 1;
+}
+
 /* Bytes read past before the pages behind are dropped from memory. */
 #define RELEASE_STEP (32u << 20)
 
@@ -88,37 +119,17 @@ static int mmap_rx_burst(struct capture_source *s, struct mt_pkt *pkts, unsigned
 	}
 
 	while (n < max) {
-		const uint8_t *h = f->map + f->pos;
-		uint32_t sec, frac, caplen, wirelen;
+		size_t avail = f->map_len - f->pos;
+		int rc = parse_record(f, f->map + f->pos, avail, &pkts[n]);
 
-		if (f->map_len - f->pos < 16) {
-			if (f->map_len != f->pos)
+		if (rc <= 0) {
+			/* a record cut short is the file's end */
+			if (rc == 0 && avail)
 				s->stats.truncated_file = 1;
 			f->pos = f->map_len;
 			break;
 		}
-		sec = rd32(f, h);
-		frac = rd32(f, h + 4);
-		caplen = rd32(f, h + 8);
-		wirelen = rd32(f, h + 12);
-		if (caplen > PCAP_MAX_RECORD) {
-			s->stats.bad_records++;
-			f->pos = f->map_len;
-			break;
-		}
-		if (f->map_len - f->pos - 16 < caplen) {
-			s->stats.truncated_file = 1;
-			f->pos = f->map_len;
-			break;
-		}
-		pkts[n].ts_us = (uint64_t)sec * 1000000u + (f->nanos ? frac / 1000u : frac);
-		pkts[n].data = h + 16;
-		pkts[n].caplen = caplen;
-		pkts[n].wirelen = wirelen;
-		if (caplen < wirelen)
-			s->stats.snapped++;
-		s->stats.bytes += caplen;
-		f->pos += 16 + (size_t)caplen;
+		f->pos += 16 + (size_t)pkts[n].caplen;
 		n++;
 	}
 	s->stats.packets += n;
@@ -142,31 +153,11 @@ static const struct capture_ops mmap_ops = {
  * impossible length: -1 (counted; the stream is given up, as a file is). */
 static int stream_record(struct file_source *f, struct mt_pkt *p)
 {
-	const uint8_t *h = f->sbuf + f->spos;
-	size_t avail = f->slen - f->spos;
-	uint32_t sec, frac, caplen, wirelen;
+	int rc = parse_record(f, f->sbuf + f->spos, f->slen - f->spos, p);
 
-	if (avail < 16)
-		return 0;
-	sec = rd32(f, h);
-	frac = rd32(f, h + 4);
-	caplen = rd32(f, h + 8);
-	wirelen = rd32(f, h + 12);
-	if (caplen > PCAP_MAX_RECORD) {
-		f->src.stats.bad_records++;
-		return -1;
-	}
-	if (avail - 16 < caplen)
-		return 0;
-	p->ts_us = (uint64_t)sec * 1000000u + (f->nanos ? frac / 1000u : frac);
-	p->data = h + 16;
-	p->caplen = caplen;
-	p->wirelen = wirelen;
-	if (caplen < wirelen)
-		f->src.stats.snapped++;
-	f->src.stats.bytes += caplen;
-	f->spos += 16 + (size_t)caplen;
-	return 1;
+	if (rc == 1)
+		f->spos += 16 + (size_t)p->caplen;
+	return rc;
 }
 
 static int stream_rx_burst(struct capture_source *s, struct mt_pkt *pkts, unsigned max)

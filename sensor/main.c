@@ -213,7 +213,6 @@ int main(int argc, char **argv)
 	struct alert_tally tally = {0};
 	struct mt_pkt burst[CAPTURE_BURST];
 	char err[1024], eve_path[4096];
-	unsigned problems = 0;
 	int c, rc, eve_fd = -1, status = EXIT_USAGE, optidx = 0;
 	bool test_rules = false, strict_rules = false, read_failed = false;
 	time_t started = time(NULL);
@@ -336,7 +335,7 @@ int main(int argc, char **argv)
 	/* Rules: every problem is reported; a file that cannot be read, or
 	 * rule files none of whose rules load, stop the start. The same
 	 * build serves each reload. */
-	rc = reload_build_engine(&cfg, reload_print_diag, &problems, false, &engine, &info,
+	rc = reload_build_engine(&cfg, reload_print_diag, NULL, false, &engine, &info,
 				 err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "mailtap: %s\n", err);
@@ -346,16 +345,7 @@ int main(int argc, char **argv)
 
 	/* Rules that need a file digest or libmagic turn it on (Suricata does
 	 * the same for filemd5): off, they would silently never match. */
-	if (sig_engine_needs_hash(engine, SIG_HASH_MD5))
-		cfg.hash_md5 = true;
-	if (sig_engine_needs_hash(engine, SIG_HASH_SHA1))
-		cfg.hash_sha1 = true;
-	if (sig_engine_needs_hash(engine, SIG_HASH_SHA256))
-		cfg.hash_sha256 = true;
-	if (sig_engine_has_buf(engine, SIG_BUF_FILE_MAGIC))
-		cfg.file_magic = true;
-	if (sig_engine_has_buf(engine, SIG_BUF_EMAIL_BODY_MD5))
-		cfg.email_md5_body = true;
+	reload_engine_enable(&cfg, engine);
 
 	/* --test-rules: the rules are parsed and compiled (so a Hyperscan
 	 * refusal shows too), nothing is read; --strict-rules: any rule

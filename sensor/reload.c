@@ -37,10 +37,7 @@ static uint64_t mono_us(void)
 void reload_print_diag(void *user, const char *file, unsigned line, uint32_t sid,
 		       const char *text)
 {
-	unsigned *count = user;
-
-	if (count)
-		(*count)++;
+	(void)user;
 	if (sid)
 		fprintf(stderr, "%s:%u: sid %" PRIu32 ": %s\n", file, line, sid, text);
 	else
@@ -59,18 +56,50 @@ static void file_list(const struct mt_config *cfg, char *err, size_t errlen, siz
 	}
 }
 
-const char *reload_engine_missing(const struct mt_config *cfg, const struct sig_engine *e)
+/* The features rules can need that are set up at start-up: a file
+ * digest (a hash the rules use) or a buffer (libmagic, body_md5); the
+ * mt_config bool that turns it on; and words for a message. */
+static const struct engine_need {
+	bool is_hash;
+	int what;                   /* enum sig_hash or enum sig_buf */
+	size_t cfg_off;             /* offsetof(struct mt_config, a bool) */
+	const char *desc;
+} engine_needs[] = {
+	{ true, SIG_HASH_MD5, offsetof(struct mt_config, hash_md5), "file MD5 digests (filemd5)" },
+	{ true, SIG_HASH_SHA1, offsetof(struct mt_config, hash_sha1),
+	  "file SHA-1 digests (filesha1)" },
+	{ true, SIG_HASH_SHA256, offsetof(struct mt_config, hash_sha256),
+	  "file SHA-256 digests (filesha256)" },
+	{ false, SIG_BUF_FILE_MAGIC, offsetof(struct mt_config, file_magic),
+	  "libmagic file types (file.magic)" },
+	{ false, SIG_BUF_EMAIL_BODY_MD5, offsetof(struct mt_config, email_md5_body),
+	  "the message body's MD5 (email.body_md5)" },
+};
+
+static bool engine_needs_one(const struct sig_engine *e, const struct engine_need *n)
 {
-	if (sig_engine_needs_hash(e, SIG_HASH_MD5) && !cfg->hash_md5)
-		return "file MD5 digests (filemd5)";
-	if (sig_engine_needs_hash(e, SIG_HASH_SHA1) && !cfg->hash_sha1)
-		return "file SHA-1 digests (filesha1)";
-	if (sig_engine_needs_hash(e, SIG_HASH_SHA256) && !cfg->hash_sha256)
-		return "file SHA-256 digests (filesha256)";
-	if (sig_engine_has_buf(e, SIG_BUF_FILE_MAGIC) && !cfg->file_magic)
-		return "libmagic file types (file.magic)";
-	if (sig_engine_has_buf(e, SIG_BUF_EMAIL_BODY_MD5) && !cfg->email_md5_body)
-		return "the message body's MD5 (email.body_md5)";
+	return n->is_hash ? sig_engine_needs_hash(e, (enum sig_hash)n->what)
+			  : sig_engine_has_buf(e, (enum sig_buf)n->what);
+}
+
+void reload_engine_enable(struct mt_config *cfg, const struct sig_engine *e)
+{
+	for (size_t i = 0; i < sizeof(engine_needs) / sizeof(engine_needs[0]); i++)
+		if (engine_needs_one(e, &engine_needs[i]))
+			*(bool *)((char *)cfg + engine_needs[i].cfg_off) = true;
+}
+
+/* A feature the engine's rules need that cfg has off (a file digest,
+ * libmagic), as words for a message, or NULL. */
+static const char *reload_engine_missing(const struct mt_config *cfg, const struct sig_engine *e)
+{
+	for (size_t i = 0; i < sizeof(engine_needs) / sizeof(engine_needs[0]); i++) {
+		const struct engine_need *n = &engine_needs[i];
+
+		if (engine_needs_one(e, n) &&
+		    !*(const bool *)((const char *)cfg + n->cfg_off))
+			return n->desc;
+	}
 	return NULL;
 }
 
@@ -333,10 +362,9 @@ static void reload_once(struct reload_ctl *c)
 	struct reload_info info = {0};
 	struct reload_gen *g;
 	char err[1024];
-	unsigned problems = 0;
 	int rc;
 
-	rc = reload_build_engine(c->cfg, reload_print_diag, &problems, true, &engine, &info,
+	rc = reload_build_engine(c->cfg, reload_print_diag, NULL, true, &engine, &info,
 				 err, sizeof(err));
 	if (rc != 0) {
 		reload_fail(c, err);
@@ -436,7 +464,9 @@ static void *reload_thread(void *arg)
 	return NULL;
 }
 
-void reload_request(struct reload_ctl *c)
+/* Ask for a reload as SIGHUP does. Several requests while one builds
+ * give one more build after it. */
+static void reload_request(struct reload_ctl *c)
 {
 	pthread_mutex_lock(&c->mu);
 	if (c->quit) {                  /* stopping: no more reloads */

@@ -70,16 +70,17 @@ struct reload_info {
  * ("FILE: cannot read rules: ..."); -EINVAL for a bad rule variable, no
  * rule loaded, or a compile failure (Hyperscan's message names the rule).
  */
-/* A feature the engine's rules need that cfg has off (a file digest,
- * libmagic), as words for a message, or NULL. */
-const char *reload_engine_missing(const struct mt_config *cfg, const struct sig_engine *e);
-
 int reload_build_engine(const struct mt_config *cfg, sig_diag_fn diag, void *diag_user,
 			bool refuse_empty, struct sig_engine **out,
 			struct reload_info *info, char *err, size_t errlen);
 
-/* A sig_diag_fn printing "FILE:LINE: sid N: TEXT" on stderr; user, if not
- * NULL, is an unsigned counter incremented per problem. */
+/* Turn on in cfg each feature set up at start-up (a file digest,
+ * libmagic, the message body's MD5) that the engine's rules need:
+ * off, those rules would silently never match. */
+void reload_engine_enable(struct mt_config *cfg, const struct sig_engine *e);
+
+/* A sig_diag_fn printing "FILE:LINE: sid N: TEXT" on stderr; user is
+ * unused. */
 void reload_print_diag(void *user, const char *file, unsigned line, uint32_t sid,
 		       const char *text);
 
@@ -116,10 +117,6 @@ int reload_signal_install(void);
 /* The packet loop, between bursts (and when the source is idle): if a
  * SIGHUP came, start a reload. No syscall unless one came. */
 void reload_poll(struct reload_ctl *c);
-
-/* Ask for a reload as SIGHUP does (a control channel; tests). Several
- * requests while one builds give one more build after it. */
-void reload_request(struct reload_ctl *c);
 
 /* Counters, for the stats event: reloads published, reloads refused. */
 void reload_ctl_counters(const struct reload_ctl *c, uint64_t *reloads, uint64_t *failures);

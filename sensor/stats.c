@@ -156,6 +156,7 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 	{
 		const struct mime_stats *m = &w->mime.stats;
 		const struct fileinfo_stats *fs = fileinfo_pool_stats(w->files);
+		const struct fileinfo_stats *bs = fileinfo_pool_stats(w->bodies);
 		json_t *an = json_object();
 
 		for (int i = 0; i < MIME_ANOM_COUNT; i++)
@@ -182,6 +183,9 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 			"events", J(w->st.files), "hashed", J(fs->files),
 			"no_slot", J(fs->no_slot), "bytes", J(fs->bytes),
 			"magic_errors", J(fs->magic_errors)));
+		/* the email digests' pool (subject, text and body MD5s) */
+		json_object_set_new(ext, "email", json_pack("{s:o,s:o,s:o}",
+			"hashed", J(bs->files), "no_slot", J(bs->no_slot), "bytes", J(bs->bytes)));
 		{
 			const struct tls_stats *t = &w->tls_stats;
 

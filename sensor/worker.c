@@ -312,8 +312,9 @@ void worker_anomaly_emit(struct worker *w, json_t *o, const char *type, const ch
 	w->st.anomalies++;
 }
 
-void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
-			   const struct mt_addr *dst, const char *name)
+/* An anomaly of a packet outside any flow (IP fragments). */
+static void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
+				  const struct mt_addr *dst, const char *name)
 {
 	unsigned id = worker_anomaly_count(w, name);
 	uint64_t *last = &w->anom_bucket_us[id];

@@ -203,9 +203,6 @@ void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name);
 unsigned worker_anomaly_count(struct worker *w, const char *name);
 void worker_anomaly_emit(struct worker *w, json_t *o, const char *type, const char *name,
 			 const char *layer, const char *app_proto);
-/* An anomaly of a packet outside any flow (IP fragments), worker.c. */
-void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
-			   const struct mt_addr *dst, const char *name);
 
 /* The reassembly callbacks the worker gives reasm (app_smtp.c). */
 extern const struct reasm_ops app_reasm_ops;

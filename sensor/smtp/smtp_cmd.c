@@ -181,28 +181,45 @@ static void mail_param(struct smtp_session *s, struct smtp_tx *tx,
 	/* Others (PRDR, MT-PRIORITY, ...) and RCPT's NOTIFY/ORCPT: not kept. */
 }
 
+/* One "KEY[=VALUE]" of p[0..n) from *i on (blanks before it skipped);
+ * false when none is left. */
+struct mail_kv {
+	const uint8_t *k, *v;
+	size_t kn, vn;
+	bool has_v;
+};
+
+static bool mail_param_next(const uint8_t *p, size_t n, size_t *i, struct mail_kv *kv)
+{
+	size_t b, eq;
+
+	while (*i < n && is_blank(p[*i]))
+		(*i)++;
+	for (b = *i; *i < n && !is_blank(p[*i]); (*i)++)
+		;
+	if (*i == b)
+		return false;
+	for (eq = b; eq < *i && p[eq] != '='; eq++)
+		;
+	kv->k = p + b;
+	kv->kn = eq - b;
+	kv->has_v = eq < *i;
+	kv->v = p + eq + kv->has_v;
+	kv->vn = kv->has_v ? *i - eq - 1 : 0;
+	return true;
+}
+
 /* p[0..n): what follows the reverse-path, "KEY[=VALUE]" separated by
  * blanks. The first of a repeated AUTH/ENVID counts; SIZE/BODY/RET the
  * last. */
 static void mail_params(struct smtp_session *s, struct smtp_tx *tx,
 			const uint8_t *p, size_t n)
 {
+	struct mail_kv kv;
 	size_t i = 0;
 
-	while (i < n) {
-		size_t b, eq;
-
-		while (i < n && is_blank(p[i]))
-			i++;
-		for (b = i; i < n && !is_blank(p[i]); i++)
-			;
-		if (i == b)
-			break;
-		for (eq = b; eq < i && p[eq] != '='; eq++)
-			;
-		mail_param(s, tx, p + b, eq - b, p + eq + (eq < i), eq < i ? i - eq - 1 : 0,
-			   eq < i);
-	}
+	while (mail_param_next(p, n, &i, &kv))
+		mail_param(s, tx, kv.k, kv.kn, kv.v, kv.vn, kv.has_v);
 }
 
 /* Length of the path at a[0..n): "<...>" up to and including '>', else
@@ -704,28 +721,21 @@ static uint64_t mail_line_room(const uint8_t *arg, size_t n)
 {
 	const uint8_t *path;
 	size_t plen, i;
+	struct mail_kv kv;
 	unsigned seen = 0;
 	uint64_t room = 0;
 
 	if (!path_arg(arg, n, "FROM:", &path, &plen))
 		return 0;
 	i = (size_t)(path - arg) + plen;
-	while (i < n) {
-		size_t b, k;
-
-		while (i < n && is_blank(arg[i]))
-			i++;
-		for (b = i; i < n && !is_blank(arg[i]); i++)
-			;
-		for (k = b; k < i && arg[k] != '='; k++)
-			;
-		if (word_eq(arg + b, k - b, "SIZE") && !(seen & 1u)) {
+	while (mail_param_next(arg, n, &i, &kv)) {
+		if (word_eq(kv.k, kv.kn, "SIZE") && !(seen & 1u)) {
 			seen |= 1u;
 			room += 26;
-		} else if (word_eq(arg + b, k - b, "SMTPUTF8") && !(seen & 2u)) {
+		} else if (word_eq(kv.k, kv.kn, "SMTPUTF8") && !(seen & 2u)) {
 			seen |= 2u;
 			room += 10;
-		} else if (word_eq(arg + b, k - b, "AUTH") && !(seen & 4u)) {
+		} else if (word_eq(kv.k, kv.kn, "AUTH") && !(seen & 4u)) {
 			seen |= 4u;
 			room += 500;
 		}

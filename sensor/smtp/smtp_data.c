@@ -83,8 +83,11 @@
 
 #include <string.h>
 
-bool smtp_size_limit(const struct smtp_session *s, const struct smtp_tx *tx,
-		     uint64_t *lim)
+/* The size the tx's message must not exceed: the MAIL SIZE= and the
+ * server's EHLO SIZE when nonzero (RFC 1870), the smaller of the two.
+ * false when neither is set. */
+static bool smtp_size_limit(const struct smtp_session *s, const struct smtp_tx *tx,
+			    uint64_t *lim)
 {
 	bool set = false;
 

@@ -195,11 +195,6 @@ void smtp_data_begin(struct smtp_session *s);
 size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n);
 /* A gap in the content: the line position is unknown. */
 void smtp_data_gap(struct smtp_session *s);
-/* The size the tx's message must not exceed: the MAIL SIZE= and the
- * server's EHLO SIZE when nonzero (RFC 1870), the smaller of the two.
- * false when neither is set. */
-bool smtp_size_limit(const struct smtp_session *s, const struct smtp_tx *tx,
-		     uint64_t *lim);
 /* BDAT command with its argument (RFC 3030 section 2): starts the chunk. */
 void smtp_bdat_command(struct smtp_session *s, const struct smtp_cmd *c);
 /* Chunk octets; returns the bytes used (at most s->bdat_left). */
