@@ -5,7 +5,7 @@
  *   smtpgen --out F.pcap [--seed N] [--sessions N] [--concurrency C]
  *           [--target-mb M] [--reorder P%] [--ipv6 P%]
  *           [--retransmit P%] [--starttls P%] [--bdat P%]
- *           [--rules-out R.rules N] [--markers-out F.tsv]
+ *           [--rules-out R.rules N] [--markers-out F.tsv] [--rule-buffers L]
  *           [--format pcap|pcapng] [--link ethernet|sll|sll2|raw|null]
  *
  * Each session is a full ESMTP conversation: handshake, 220 greeting, EHLO
@@ -70,9 +70,11 @@
  * with the marker's sticky buffer (none for stream), in turn as a plain
  * content, a lower-cased content with nocase, a pcre alone matching
  * exactly that marker, and a content prefix shared by all sessions plus
- * a case-insensitive pcre for the marker; the rest are decoys whose
- * content never occurs. benchmarks/check_recall.py checks a mailtap run
- * against the sidecar.
+ * a case-insensitive pcre for the marker; the rest are decoys, in the
+ * same four forms, whose content never occurs. --rule-buffers limits the
+ * rules (markers and decoys) to some buffers: "stream,file.data,file.name"
+ * gives a set Suricata 7 loads as well (benchmarks/run --suricata).
+ * benchmarks/check_recall.py checks a mailtap run against the sidecar.
  *
  * Speed: the base64 text of all attachments is encoded once per run into a
  * pool and attachments are slices of it; each session slot has fixed
@@ -1176,10 +1178,12 @@ static void write_marker_rule(FILE *rf, uint64_t k, unsigned kind, uint32_t sess
  * buffer, marker, session, sid (0 if no rule), client address.
  */
 static int write_markers_and_rules(const struct gen *g, const char *markers_path,
-				   const char *rules_path, unsigned nrules, uint32_t sessions)
+				   const char *rules_path, unsigned nrules, uint32_t sessions,
+				   uint32_t kinds_mask)
 {
 	uint32_t *msess = malloc(((size_t)sessions + 1) * sizeof(*msess)), nms = 0;
 	uint64_t total, real = nrules ? (nrules + 1u) / 2u : 0;
+	unsigned kinds[GEN_MARKER_KINDS], nk = 0, rank[GEN_MARKER_KINDS];
 	FILE *mf = NULL, *rf = NULL;
 	char m[48], ip[64];
 	int rc = 0;
@@ -1188,10 +1192,17 @@ static int write_markers_and_rules(const struct gen *g, const char *markers_path
 		fprintf(stderr, "smtpgen: out of memory\n");
 		return -1;
 	}
+	/* The kinds rules are written for (--rule-buffers), in marker order;
+	 * rank[kind] is a kind's place among them. */
+	for (unsigned kind = 0; kind < GEN_MARKER_KINDS; kind++) {
+		rank[kind] = nk;
+		if (kinds_mask & (1u << kind))
+			kinds[nk++] = kind;
+	}
 	for (uint32_t i = 0; i < sessions; i++)
 		if (!sess_is_tls(g->seed, g->starttls_pct, i))
 			msess[nms++] = i;
-	total = (uint64_t)nms * GEN_MARKER_KINDS;
+	total = (uint64_t)nms * nk;
 	if (real > total)
 		real = total;
 	if (markers_path && !(mf = fopen(markers_path, "w"))) {
@@ -1212,21 +1223,22 @@ static int write_markers_and_rules(const struct gen *g, const char *markers_path
 			nms, nrules, real);
 
 	/* Rule k < real targets marker mi = floor(k * total / real), markers
-	 * numbered kind-major (mi = kind * nms + i, session msess[i]): an
-	 * even spread over sessions and kinds, at most one rule per marker. */
+	 * of the chosen kinds numbered kind-major (mi = rank * nms + i,
+	 * session msess[i]): an even spread over sessions and kinds, at most
+	 * one rule per marker. */
 	for (uint64_t k = 0; rf && k < real; k++) {
 		uint64_t mi = k * total / real;
-		write_marker_rule(rf, k, (unsigned)(mi / nms), msess[mi % nms],
+		write_marker_rule(rf, k, kinds[mi / nms], msess[mi % nms],
 				  GEN_SID_BASE + (uint32_t)k);
 	}
 	for (uint32_t i = 0; mf && i < nms; i++) {
 		sess_client_ip(g->seed, g->ipv6_pct, msess[i], ip, sizeof(ip));
 		for (unsigned kind = 0; kind < GEN_MARKER_KINDS; kind++) {
 			/* The rule for marker mi, if any, is k = ceil(mi * real / total). */
-			uint64_t mi = (uint64_t)kind * nms + i;
+			uint64_t mi = (uint64_t)rank[kind] * nms + i;
 			uint64_t k = real ? (mi * real + total - 1) / total : 0;
-			uint32_t sid = real && k < real && k * total / real == mi ?
-				       GEN_SID_BASE + (uint32_t)k : 0;
+			uint32_t sid = (kinds_mask & (1u << kind)) && real && k < real &&
+				       k * total / real == mi ? GEN_SID_BASE + (uint32_t)k : 0;
 
 			marker_format(m, sizeof(m), kind, msess[i]);
 			fprintf(mf, "%s\t%s\t%" PRIu32 "\t%" PRIu32 "\t%s\n", marker_bufs[kind], m,
@@ -1234,25 +1246,45 @@ static int write_markers_and_rules(const struct gen *g, const char *markers_path
 		}
 	}
 	/* Decoys: plausible literals that never occur in the traffic (the
-	 * generator never writes "xq" followed by a lower-case run and '-'). */
+	 * generator never writes "xq" followed by a lower-case run and '-'),
+	 * in the four forms of the marker rules. */
 	if (rf) {
 		struct pcapw_rng r;
 		pcapw_rng_seed(&r, g->seed ^ 0x5eed5eed5eedull);
 		for (uint64_t k = real; k < nrules; k++) {
-			char lit[40];
-			unsigned len = 6 + (unsigned)pcapw_rng_below(&r, 14), kind = (unsigned)(k % GEN_MARKER_KINDS);
+			char lit[40], opts[160];
+			unsigned len = 6 + (unsigned)pcapw_rng_below(&r, 14), kind = kinds[k % nk];
 			lit[0] = 'x';
 			lit[1] = 'q';
 			for (unsigned i = 2; i < len; i++)
 				lit[i] = (char)('a' + pcapw_rng_below(&r, 26));
 			snprintf(lit + len, sizeof(lit) - len, "-%" PRIu64, k);
+			switch (k % 4) {
+			case 0:
+				snprintf(opts, sizeof(opts), "content:\"%s\";", lit);
+				break;
+			case 1:
+				snprintf(opts, sizeof(opts), "content:\"%s\"; nocase;", lit);
+				break;
+			case 2:
+				/* the literal's letters as a class run: no fixed
+				 * string beyond "xq" for a prefilter to key on */
+				snprintf(opts, sizeof(opts), "pcre:\"/xq[a-z]{%u}-%" PRIu64 "(?![0-9])/\";",
+					 len - 2, k);
+				break;
+			default:
+				lit[len] = '\0';
+				snprintf(opts, sizeof(opts), "content:\"%s\"; nocase; "
+					 "pcre:\"/%s-0*%" PRIu64 "(?!\\d)/i\";", lit, lit, k);
+				break;
+			}
 			if (kind == MK_STREAM)
 				fprintf(rf, "alert tcp any any -> any any (msg:\"smtpgen decoy %" PRIu64 "\"; "
-					"content:\"%s\"; sid:%" PRIu64 "; rev:1;)\n", k, lit, GEN_SID_BASE + k);
+					"%s sid:%" PRIu64 "; rev:1;)\n", k, opts, GEN_SID_BASE + k);
 			else
 				fprintf(rf, "alert smtp any any -> any any (msg:\"smtpgen decoy %" PRIu64 "\"; "
-					"%s; content:\"%s\"; sid:%" PRIu64 "; rev:1;)\n", k,
-					marker_bufs[kind], lit, GEN_SID_BASE + k);
+					"%s; %s sid:%" PRIu64 "; rev:1;)\n", k,
+					marker_bufs[kind], opts, GEN_SID_BASE + k);
 		}
 	}
 	free(msess);
@@ -1293,7 +1325,7 @@ static void usage(FILE *f)
 		"usage: smtpgen --out F.pcap [--seed N] [--sessions N] [--concurrency C]\n"
 		"               [--target-mb M] [--reorder P%%] [--ipv6 P%%]\n"
 		"               [--retransmit P%%] [--starttls P%%] [--bdat P%%]\n"
-		"               [--rules-out R.rules N] [--markers-out F.tsv]\n"
+		"               [--rules-out R.rules N] [--markers-out F.tsv] [--rule-buffers L]\n"
 		"               [--format pcap|pcapng] [--link ethernet|sll|sll2|raw|null]\n"
 		"  --sessions N     sessions to write (default 100)\n"
 		"  --target-mb M    start sessions until the file will reach about M MiB;\n"
@@ -1307,7 +1339,40 @@ static void usage(FILE *f)
 		"  --bdat P%%        transactions sent with BDAT chunks instead of DATA (default 15)\n"
 		"  --ipv6 P%%        IPv6 sessions (default 0)\n"
 		"  --rules-out R N  write N rules to R: half on markers, the rest decoys\n"
-		"  --markers-out F  list the markers: buffer, marker, session, sid, client\n");
+		"  --markers-out F  list the markers: buffer, marker, session, sid, client\n"
+		"  --rule-buffers L write rules only for the buffers in L, comma-separated\n"
+		"                   (e.g. stream,file.data,file.name: what Suricata 7 has);\n"
+		"                   default all\n");
+}
+
+/* --rule-buffers: a comma-separated list of marker buffers (the rule
+ * keyword, "stream" for the raw stream), "all" for every one. */
+static int parse_kinds(const char *s, uint32_t *mask)
+{
+	uint32_t m = 0;
+
+	if (strcmp(s, "all") == 0) {
+		*mask = (1u << GEN_MARKER_KINDS) - 1;
+		return 0;
+	}
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		unsigned kind;
+
+		for (kind = 0; kind < GEN_MARKER_KINDS; kind++)
+			if (strlen(marker_bufs[kind]) == n && strncmp(s, marker_bufs[kind], n) == 0)
+				break;
+		if (kind == GEN_MARKER_KINDS)
+			return -1;
+		m |= 1u << kind;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	if (!m)
+		return -1;
+	*mask = m;
+	return 0;
 }
 
 static int parse_num(const char *s, uint64_t max, uint64_t *out, bool pct)
@@ -1342,6 +1407,7 @@ int main(int argc, char **argv)
 		{ "bdat", required_argument, NULL, 'B' },
 		{ "rules-out", required_argument, NULL, 'R' },
 		{ "markers-out", required_argument, NULL, 'M' },
+		{ "rule-buffers", required_argument, NULL, 'K' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "link", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1354,6 +1420,7 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	int opt, rc, li = 0;
 	bool sessions_set = false;
+	uint32_t kinds_mask = (1u << GEN_MARKER_KINDS) - 1;
 
 	memset(&g, 0, sizeof(g));
 	g.seed = 1;
@@ -1416,6 +1483,10 @@ int main(int argc, char **argv)
 			optind++;
 			break;
 		case 'M': markers_path = optarg; break;
+		case 'K':
+			if (parse_kinds(optarg, &kinds_mask))
+				goto bad;
+			break;
 		case 'f':
 			if (strcmp(optarg, "pcap") == 0)
 				wo.format = PCAPW_FORMAT_PCAP;
@@ -1509,7 +1580,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if ((rules_path || markers_path) &&
-	    write_markers_and_rules(&g, markers_path, rules_path, (unsigned)nrules, g.started))
+	    write_markers_and_rules(&g, markers_path, rules_path, (unsigned)nrules, g.started,
+				    kinds_mask))
 		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
