@@ -49,6 +49,7 @@ struct file_source {
 	const uint8_t *map;
 	size_t map_len, pos;
 	size_t released;         /* pages before this offset were given back */
+	size_t populated;        /* page tables are filled up to this offset */
 	bool swapped, nanos;
 	/* libpcap reader */
 	pcap_t *pcap;
@@ -102,6 +103,8 @@ static int parse_record(struct file_source *f, const uint8_t *h, size_t avail, s
 
 /* Bytes read past before the pages behind are dropped from memory. */
 #define RELEASE_STEP (32u << 20)
+/* Pages mapped ahead of the reader per call (one call per 4 MiB). */
+#define POPULATE_STEP (4u << 20)
 
 static int mmap_rx_burst(struct capture_source *s, struct mt_pkt *pkts, unsigned max)
 {
@@ -117,6 +120,21 @@ static int mmap_rx_burst(struct capture_source *s, struct mt_pkt *pkts, unsigned
 		madvise((void *)(f->map + f->released), end - f->released, MADV_DONTNEED);
 		f->released = end;
 	}
+	/* Map the next step's pages in one call ahead of the reader instead of
+	 * taking a page fault every few pages (fault-around maps 16): a
+	 * tenth of a 0-rule run went to those faults. Kernels before 5.14
+	 * refuse MADV_POPULATE_READ; the faults then happen as before. */
+#ifdef MADV_POPULATE_READ
+	if (f->populated < f->map_len && f->pos + POPULATE_STEP >= f->populated) {
+		size_t from = f->populated & ~(size_t)4095, to = f->populated + POPULATE_STEP;
+
+		if (to > f->map_len)
+			to = f->map_len;
+		if (madvise((void *)(f->map + from), to - from, MADV_POPULATE_READ) != 0)
+			to = f->map_len;        /* unsupported: stop trying */
+		f->populated = to;
+	}
+#endif
 
 	while (n < max) {
 		size_t avail = f->map_len - f->pos;

@@ -16,6 +16,7 @@
  */
 #include "mime_int.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 /* base64 alphabet (RFC 2045 6.8): value, 64 = whitespace, 65 = '=',
@@ -245,6 +246,19 @@ static void qp_bad(struct mime_parser *p)
 	e->qp_invalid++;
 }
 
+/* Hands the o decoded bytes on (b64_decode's two output modes); returns
+ * the new fill, 0. */
+static size_t b64_flush(struct mime_parser *p, uint8_t *buf, size_t o, bool direct)
+{
+	if (direct) {
+		p->out_len = (uint16_t)o;
+		mime_out_flush(p);
+	} else if (o) {
+		text_out(p, buf, o);
+	}
+	return 0;
+}
+
 /* RFC 2045 6.8, tolerant: whitespace anywhere is skipped, other characters
  * outside the alphabet are skipped and counted, '=' closes the quantum so
  * data after mid-stream padding (concatenated encodings) still decodes. */
@@ -258,13 +272,18 @@ static void qp_bad(struct mime_parser *p)
 static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 {
 	uint8_t buf[3072];
-	size_t o = 0, i = 0;
+	/* Without the text filter, bytes are decoded straight into the
+	 * parser's output buffer (no copy); else into buf for text_out(). */
+	const bool direct = !mime_top(p)->uu_scan;
+	uint8_t *out = direct ? p->out : buf;
+	const size_t cap = direct ? MIME_OUT_SIZE : sizeof(buf);
+	size_t o = direct ? p->out_len : 0, i = 0;
 	uint32_t acc = p->b64_acc;
 	unsigned k = p->b64_n;
 
 	while (i < n) {
 		if (k == 0) {
-			while (i + 4 <= n && o + 3 <= sizeof(buf)) {
+			while (i + 4 <= n && o + 3 <= cap) {
 				uint8_t a = b64_val(d[i]), b = b64_val(d[i + 1]);
 				uint8_t c = b64_val(d[i + 2]), e = b64_val(d[i + 3]);
 				uint32_t q;
@@ -272,51 +291,53 @@ static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 				if ((a | b | c | e) & 0xc0)
 					break;
 				q = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | e;
-				buf[o++] = (uint8_t)(q >> 16);
-				buf[o++] = (uint8_t)(q >> 8);
-				buf[o++] = (uint8_t)q;
+				out[o++] = (uint8_t)(q >> 16);
+				out[o++] = (uint8_t)(q >> 8);
+				out[o++] = (uint8_t)q;
 				i += 4;
 			}
 			if (i >= n)
 				break;
+			if (o + 3 > cap) {
+				o = b64_flush(p, buf, o, direct);
+				continue;
+			}
 		}
 		uint8_t v = b64_val(d[i++]);
 
 		if (v < 64) {
 			acc = acc << 6 | v;
 			if (++k == 4) {
-				buf[o++] = (uint8_t)(acc >> 16);
-				buf[o++] = (uint8_t)(acc >> 8);
-				buf[o++] = (uint8_t)acc;
+				out[o++] = (uint8_t)(acc >> 16);
+				out[o++] = (uint8_t)(acc >> 8);
+				out[o++] = (uint8_t)acc;
 				k = 0;
 				acc = 0;
 			}
 		} else if (v == 65) {
 			if (k == 2) {
-				buf[o++] = (uint8_t)(acc >> 4);
+				out[o++] = (uint8_t)(acc >> 4);
 			} else if (k == 3) {
-				buf[o++] = (uint8_t)(acc >> 10);
-				buf[o++] = (uint8_t)(acc >> 2);
+				out[o++] = (uint8_t)(acc >> 10);
+				out[o++] = (uint8_t)(acc >> 2);
 			} else if (k == 1) {
+				o = b64_flush(p, buf, o, direct);
 				b64_bad(p);
 			}
 			k = 0;
 			acc = 0;
 		} else if (v == 66) {
-			if (o) {
-				text_out(p, buf, o);
-				o = 0;
-			}
+			o = b64_flush(p, buf, o, direct);
 			b64_bad(p);
 		}
-		if (o > sizeof(buf) - 3) {
-			text_out(p, buf, o);
-			o = 0;
-		}
+		if (o > cap - 3)
+			o = b64_flush(p, buf, o, direct);
 	}
 	p->b64_acc = acc;
 	p->b64_n = (uint8_t)k;
-	if (o)
+	if (direct)
+		p->out_len = (uint16_t)o;
+	else if (o)
 		text_out(p, buf, o);
 }
 
