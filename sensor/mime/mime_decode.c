@@ -15,6 +15,7 @@
  * file, not to the text.
  */
 #include "mime_int.h"
+#include "b64_simd.h"
 
 #include <stdbool.h>
 #include <string.h>
@@ -283,6 +284,17 @@ static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 
 	while (i < n) {
 		if (k == 0) {
+			const size_t i0 = i;
+			/* Whole vector blocks first (b64_simd.c), within
+			 * the output room; the loop below takes the rest of
+			 * the line four characters at a time. */
+			size_t lim = (cap - o) / 3 * 4, used;
+
+			if (lim > n - i)
+				lim = n - i;
+			used = mime_b64_block_decode(d + i, lim, out + o);
+			i += used;
+			o += used / 4 * 3;
 			while (i + 4 <= n && o + 3 <= cap) {
 				uint8_t a = b64_val(d[i]), b = b64_val(d[i + 1]);
 				uint8_t c = b64_val(d[i + 2]), e = b64_val(d[i + 3]);
@@ -296,12 +308,17 @@ static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 				out[o++] = (uint8_t)q;
 				i += 4;
 			}
+			/* The line end between two lines of quanta. */
+			while (i < n && (d[i] == '\r' || d[i] == '\n'))
+				i++;
 			if (i >= n)
 				break;
 			if (o + 3 > cap) {
 				o = b64_flush(p, buf, o, direct);
 				continue;
 			}
+			if (i > i0)
+				continue;       /* the next line: vector path */
 		}
 		uint8_t v = b64_val(d[i++]);
 
