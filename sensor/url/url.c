@@ -23,6 +23,9 @@
 
 #include <errno.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* The scheme tokens recognised, fanged and defanged. `canon` is what is
  * logged in place of the token and its separator. */
@@ -626,6 +629,66 @@ out:
 
 /* ---- API -------------------------------------------------------------- */
 
+/*
+ * Text in TS_SCAN only matters where a scheme's token meets the first byte
+ * of a separator (':' '[' '.' '(' '{', seps_* above): anything else ends
+ * the token and starts nothing. So the scan jumps from one such byte to
+ * the next (a vector compare, SSE2 being part of x86-64) and rebuilds the
+ * token state at the jump from the letters just before it, instead of a
+ * call per byte: a text body's cost is then mostly this search.
+ */
+static size_t url_sep_next(const uint8_t *d, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i c1 = _mm_set1_epi8(':'), c2 = _mm_set1_epi8('['),
+		      c3 = _mm_set1_epi8('.'), c4 = _mm_set1_epi8('('), c5 = _mm_set1_epi8('{');
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, c1), _mm_cmpeq_epi8(v, c2)),
+					 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, c3),
+								   _mm_cmpeq_epi8(v, c4)),
+						      _mm_cmpeq_epi8(v, c5)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	for (; i < n; i++)
+		if (d[i] == ':' || d[i] == '[' || d[i] == '.' || d[i] == '(' || d[i] == '{')
+			break;
+	return i;
+}
+
+/* The state url_text_byte() would leave after d[i..j), which holds no
+ * separator's first byte, with the scanner in TS_SCAN: only the letters
+ * that end right at j can be a token; the bytes before them are counted,
+ * not examined. */
+static void url_skip(struct url_state *st, const uint8_t *d, size_t i, size_t j)
+{
+	size_t r = j;
+
+	while (r > i && url_is_alpha(d[r - 1]) && j - r <= URL_TOK_MAX)
+		r--;
+	if (j - r > URL_TOK_MAX) {
+		/* a run of letters too long to be a scheme */
+		st->stats.work += j - i;
+		st->toklen = sizeof(st->tok) + 1;
+		st->prev = d[j - 1];
+		return;
+	}
+	if (r > i) {
+		/* d[r - 1] ended whatever token came before */
+		st->stats.work += r - i;
+		st->toklen = 0;
+		st->prev = d[r - 1];
+		i = r;
+	}
+	for (; i < j; i++)
+		url_text_byte(st, d[i]);
+}
+
 void url_feed(struct url_state *st, const uint8_t *data, size_t len)
 {
 	if (!st->cfg)
@@ -635,8 +698,21 @@ void url_feed(struct url_state *st, const uint8_t *data, size_t len)
 		for (size_t i = 0; i < len; i++)
 			url_html_byte(st, data[i]);
 	} else {
-		for (size_t i = 0; i < len; i++)
-			url_text_byte(st, data[i]);
+		size_t i = 0;
+
+		while (i < len) {
+			if (st->ts == TS_SCAN) {
+				size_t j = url_sep_next(data, i, len);
+
+				if (j - i > URL_TOK_MAX + 1) {
+					url_skip(st, data, i, j);
+					i = j;
+					if (i == len)
+						break;
+				}
+			}
+			url_text_byte(st, data[i++]);
+		}
 	}
 	/* Memory follows what is in flight: keep the block only while a URL
 	 * is open across the chunk boundary. */
