@@ -82,11 +82,15 @@
  * output buffer. Nothing is allocated per packet or per session.
  * Everything is a function of the seed (session content of the session's
  * own seed, interleaving of the scheduler's).
+ *
+ * The option table, base64, random bytes and word picks and the packets
+ * that open and close a connection are gen_common's, shared with lingen:
+ * their random draws are part of this output.
  */
+#include "gen_common.h"
 #include "pcapw.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -244,49 +248,6 @@ static struct slice sb_slice(const struct sbuf *b)
 	return (struct slice){ (const uint8_t *)b->p, b->len };
 }
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Base64 (RFC 2045 section 6.8) of n bytes into out; returns chars. */
-static size_t b64_encode(const uint8_t *in, size_t n, char *out)
-{
-	size_t o = 0, i = 0;
-
-	for (; i + 3 <= n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = b64_alphabet[(v >> 6) & 63];
-		out[o++] = b64_alphabet[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
-		out[o++] = b64_alphabet[v >> 18];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
-		out[o++] = '=';
-	}
-	return o;
-}
-
-static void rng_bytes(struct pcapw_rng *r, uint8_t *p, size_t n)
-{
-	while (n) {
-		uint64_t v = pcapw_rng_next(r);
-		size_t k = n < 8 ? n : 8;
-		memcpy(p, &v, k);
-		p += k;
-		n -= k;
-	}
-}
-
-static const char *pick(struct pcapw_rng *r, const char *const *list, size_t n)
-{
-	return list[pcapw_rng_below(r, n)];
-}
-
-#define PICK(r, list) pick((r), (list), sizeof(list) / sizeof((list)[0]))
-
 /* ------------------------------------------------------------------ */
 /* Vocabulary. */
 
@@ -378,9 +339,9 @@ static void text_line(struct sess *s, struct sbuf *b, size_t target, bool qp)
 		if (b->len > start)
 			sb_add(b, " ", 1);
 		if (qp && pcapw_rng_pct(&s->rng, 6))
-			sb_puts(b, PICK(&s->rng, qp_words));
+			sb_puts(b, GEN_PICK(&s->rng, qp_words));
 		else
-			sb_puts(b, PICK(&s->rng, words));
+			sb_puts(b, GEN_PICK(&s->rng, words));
 	}
 }
 
@@ -389,7 +350,7 @@ static void text_part_body(struct sess *s, struct sbuf *b, bool qp, bool marker)
 	unsigned paras = 1 + (unsigned)pcapw_rng_below(&s->rng, 4);
 	char m[48];
 
-	sb_printf(b, "Hello %s,\r\n\r\n", PICK(&s->rng, first_names));
+	sb_printf(b, "Hello %s,\r\n\r\n", GEN_PICK(&s->rng, first_names));
 	if (marker) {
 		/* The email.body marker, cut by a quoted-printable soft line
 		 * break (RFC 2045 section 6.7 rule 5): whole only once decoded. */
@@ -414,7 +375,7 @@ static void text_part_body(struct sess *s, struct sbuf *b, bool qp, bool marker)
 	}
 	if (pcapw_rng_pct(&s->rng, 10))
 		sb_puts(b, "..end of forwarded text\r\n");   /* dot-stuffed */
-	sb_printf(b, "\r\n-- \r\n%s\r\n", PICK(&s->rng, first_names));
+	sb_printf(b, "\r\n-- \r\n%s\r\n", GEN_PICK(&s->rng, first_names));
 }
 
 static void html_part_body(struct sess *s, struct sbuf *b, bool qp, bool marker)
@@ -429,7 +390,7 @@ static void html_part_body(struct sess *s, struct sbuf *b, bool qp, bool marker)
 		/* The email.url marker, in the path of an https link. */
 		marker_format(m, sizeof(m), MK_URL, s->id);
 		sb_printf(b, "<p><a href%s\"https://%s/%s/index.html\">details</a></p>\r\n",
-			  eq, PICK(&s->rng, url_hosts), m);
+			  eq, GEN_PICK(&s->rng, url_hosts), m);
 	}
 	for (unsigned p = 0; p < paras; p++) {
 		sb_puts(b, "<p>");
@@ -437,7 +398,7 @@ static void html_part_body(struct sess *s, struct sbuf *b, bool qp, bool marker)
 		sb_puts(b, "</p>\r\n");
 		if (pcapw_rng_pct(&s->rng, 70)) {
 			sb_printf(b, "<p><a href%s\"https://%s/%s/%" PRIu64 "?id%s%08" PRIx64 "\">",
-				  eq, PICK(&s->rng, url_hosts), PICK(&s->rng, words),
+				  eq, GEN_PICK(&s->rng, url_hosts), GEN_PICK(&s->rng, words),
 				  pcapw_rng_below(&s->rng, 100000), eq,
 				  pcapw_rng_next(&s->rng) & 0xffffffffu);
 			text_line(s, b, 10, false);
@@ -459,14 +420,14 @@ static void attachment_header(struct sess *s, struct sbuf *b, const char *bounda
 	if (marker)
 		marker_format(name, sizeof(name), MK_FILENAME, s->id);
 	else
-		snprintf(name, sizeof(name), "%s-%" PRIu32 "-%u", PICK(&s->rng, words), s->id, k);
+		snprintf(name, sizeof(name), "%s-%" PRIu32 "-%u", GEN_PICK(&s->rng, words), s->id, k);
 	sb_printf(b, "--%s\r\nContent-Type: %s; name=\"%s.%s\"\r\n"
 		  "Content-Transfer-Encoding: base64\r\n"
 		  "Content-Disposition: attachment; filename=\"%s.%s\"\r\n\r\n",
 		  boundary, t->ctype, name, t->ext, name, t->ext);
 	memcpy(raw, t->magic, t->magic_len);
-	rng_bytes(&s->rng, raw + t->magic_len, sizeof(raw) - t->magic_len);
-	b64_encode(raw, sizeof(raw), line);
+	gen_rng_bytes(&s->rng, raw + t->magic_len, sizeof(raw) - t->magic_len);
+	gen_b64_encode(raw, sizeof(raw), line);
 	sb_add(b, line, 76);
 	sb_add(b, "\r\n", 2);
 }
@@ -481,11 +442,11 @@ static void marker_attachment(struct sess *s, struct sbuf *b, const char *bounda
 	size_t pre = 16 + pcapw_rng_below(&s->rng, 48), n, len;
 	int ml;
 
-	rng_bytes(&s->rng, raw, sizeof(raw));
+	gen_rng_bytes(&s->rng, raw, sizeof(raw));
 	ml = marker_format((char *)raw + pre, sizeof(raw) - pre, MK_FILEDATA, s->id);
 	raw[pre + (size_t)ml] = '\n';     /* overwrite snprintf's NUL */
 	n = pre + (size_t)ml + 1 + pcapw_rng_below(&s->rng, 64);
-	len = b64_encode(raw, n, enc);
+	len = gen_b64_encode(raw, n, enc);
 	sb_printf(b, "--%s\r\nContent-Type: application/octet-stream; name=\"ref-%" PRIu32
 		  ".bin\"\r\nContent-Transfer-Encoding: base64\r\n"
 		  "Content-Disposition: attachment; filename=\"ref-%" PRIu32 ".bin\"\r\n\r\n",
@@ -504,8 +465,8 @@ static void attachment_last_line(struct sess *s, struct sbuf *b)
 	char line[80];
 	size_t n = 1 + pcapw_rng_below(&s->rng, GEN_B64_RAW_LINE - 1);
 
-	rng_bytes(&s->rng, raw, n);
-	sb_add(b, line, b64_encode(raw, n, line));
+	gen_rng_bytes(&s->rng, raw, n);
+	sb_add(b, line, gen_b64_encode(raw, n, line));
 	sb_add(b, "\r\n", 2);
 }
 
@@ -559,7 +520,7 @@ static void compose_message(struct gen *g, struct sess *s, const char *to,
 	sb_printf(h, "Received: from client.%s (client.%s [192.0.2.%u])\r\n"
 		  "\tby mx.example.net (Postfix) with ESMTPS id %08" PRIX64 "\r\n"
 		  "\tfor <%s>; %s\r\n",
-		  PICK(&s->rng, domains), PICK(&s->rng, domains),
+		  GEN_PICK(&s->rng, domains), GEN_PICK(&s->rng, domains),
 		  (unsigned)pcapw_rng_below(&s->rng, 250) + 1,
 		  pcapw_rng_next(&s->rng) & 0xffffffffu, to, date);
 	sb_printf(h, "Date: %s\r\n", date);
@@ -572,20 +533,20 @@ static void compose_message(struct gen *g, struct sess *s, const char *to,
 		 * display names, the Subject, and an X- header no email.*
 		 * buffer exposes (smtp.data). */
 		marker_format(m, sizeof(m), MK_HDRFROM, s->id);
-		sb_printf(h, "From: \"%s\" <%s@%s>\r\n", m, PICK(&s->rng, words),
-			  PICK(&s->rng, domains));
+		sb_printf(h, "From: \"%s\" <%s@%s>\r\n", m, GEN_PICK(&s->rng, words),
+			  GEN_PICK(&s->rng, domains));
 		marker_format(m, sizeof(m), MK_HDRTO, s->id);
 		sb_printf(h, "To: \"%s\" <%s>\r\n", m, to);
 		marker_format(m, sizeof(m), MK_BODY, s->id);
 		sb_printf(h, "X-Reference: %s\r\n", m);
 	} else {
-		sb_printf(h, "From: \"%s\" <%s@%s>\r\n", PICK(&s->rng, first_names),
-			  PICK(&s->rng, words), PICK(&s->rng, domains));
+		sb_printf(h, "From: \"%s\" <%s@%s>\r\n", GEN_PICK(&s->rng, first_names),
+			  GEN_PICK(&s->rng, words), GEN_PICK(&s->rng, domains));
 		sb_printf(h, "To: <%s>\r\n", to);
 	}
 	if (pcapw_rng_pct(&s->rng, 30))
-		sb_printf(h, "Cc: %s <%s.cc@%s>\r\n", PICK(&s->rng, first_names),
-			  PICK(&s->rng, words), PICK(&s->rng, domains));
+		sb_printf(h, "Cc: %s <%s.cc@%s>\r\n", GEN_PICK(&s->rng, first_names),
+			  GEN_PICK(&s->rng, words), GEN_PICK(&s->rng, domains));
 	sb_puts(h, "Subject: ");
 	text_line(s, h, 20 + pcapw_rng_below(&s->rng, 30), false);
 	if (first_tx) {
@@ -594,8 +555,8 @@ static void compose_message(struct gen *g, struct sess *s, const char *to,
 		sb_printf(h, " %s", m);
 	}
 	sb_printf(h, "\r\nMessage-ID: <%016" PRIx64 ".%" PRIu32 ".%u@%s>\r\n",
-		  pcapw_rng_next(&s->rng), s->id, s->tx_done, PICK(&s->rng, domains));
-	sb_printf(h, "X-Mailer: %s\r\n", PICK(&s->rng, mailers));
+		  pcapw_rng_next(&s->rng), s->id, s->tx_done, GEN_PICK(&s->rng, domains));
+	sb_printf(h, "X-Mailer: %s\r\n", GEN_PICK(&s->rng, mailers));
 	sb_printf(h, "MIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n"
 		  "\tboundary=\"%s\"\r\n\r\n"
 		  "This is a multi-part message in MIME format.\r\n\r\n", outer);
@@ -791,7 +752,7 @@ static void compose_tls(struct sess *s, enum pcapw_dir dir, bool first, bool las
 		s->tls_b[o + 2] = 0x03;
 		s->tls_b[o + 3] = (uint8_t)(len >> 8);
 		s->tls_b[o + 4] = (uint8_t)len;
-		rng_bytes(&s->rng, s->tls_b + o + 5, len);
+		gen_rng_bytes(&s->rng, s->tls_b + o + 5, len);
 		o += 5 + len;
 	}
 	struct slice sl = { s->tls_b, o };
@@ -811,10 +772,10 @@ static void compose_phase(struct gen *g, struct sess *s)
 		break;
 	case PH_EHLO:
 		if (s->tls)
-			sb_printf(b, "EHLO client%" PRIu32 ".%s\r\n", s->id, PICK(&s->rng, domains));
+			sb_printf(b, "EHLO client%" PRIu32 ".%s\r\n", s->id, GEN_PICK(&s->rng, domains));
 		else {
 			marker_format(m, sizeof(m), MK_HELO, s->id);
-			sb_printf(b, "EHLO %s.%s\r\n", m, PICK(&s->rng, domains));
+			sb_printf(b, "EHLO %s.%s\r\n", m, GEN_PICK(&s->rng, domains));
 		}
 		write_small(s, PCAPW_CLIENT);
 		break;
@@ -872,12 +833,13 @@ static void compose_phase(struct gen *g, struct sess *s)
 		s->bdat = g->bdat_pct && pcapw_rng_pct(&s->rng, g->bdat_pct);
 		if (s->tx_done == 0) {
 			marker_format(m, sizeof(m), MK_MAILFROM, s->id);
-			snprintf(from, sizeof(from), "%s@%s", m, PICK(&s->rng, domains));
+			snprintf(from, sizeof(from), "%s@%s", m, GEN_PICK(&s->rng, domains));
 		} else {
-			snprintf(from, sizeof(from), "%s.%s@%s", PICK(&s->rng, first_names),
-				 PICK(&s->rng, words), PICK(&s->rng, domains));
+			snprintf(from, sizeof(from), "%s.%s@%s", GEN_PICK(&s->rng, first_names),
+				 GEN_PICK(&s->rng, words), GEN_PICK(&s->rng, domains));
 		}
-		snprintf(to, sizeof(to), "%s@%s", PICK(&s->rng, first_names), PICK(&s->rng, domains));
+		snprintf(to, sizeof(to), "%s@%s", GEN_PICK(&s->rng, first_names),
+			 GEN_PICK(&s->rng, domains));
 		compose_message(g, s, to, pcapw_clock(g->w));
 		sb_printf(b, "MAIL FROM:<%s> SIZE=%" PRIu64 "%s\r\n", from, s->msg_len,
 			  pcapw_rng_pct(&s->rng, 50) ? " BODY=8BITMIME" : "");
@@ -886,10 +848,10 @@ static void compose_phase(struct gen *g, struct sess *s)
 			s->rcpt_rejected[i] = i > 0 && pcapw_rng_pct(&s->rng, 10);
 			if (i == 0 && s->tx_done == 0) {
 				marker_format(m, sizeof(m), MK_RCPTTO, s->id);
-				sb_printf(b, "RCPT TO:<%s@%s>\r\n", m, PICK(&s->rng, domains));
+				sb_printf(b, "RCPT TO:<%s@%s>\r\n", m, GEN_PICK(&s->rng, domains));
 			} else {
-				sb_printf(b, "RCPT TO:<%s@%s>\r\n", PICK(&s->rng, first_names),
-					  PICK(&s->rng, domains));
+				sb_printf(b, "RCPT TO:<%s@%s>\r\n", GEN_PICK(&s->rng, first_names),
+					  GEN_PICK(&s->rng, domains));
 			}
 		}
 		if (!s->bdat)
@@ -973,7 +935,7 @@ static enum phase next_phase(struct sess *s)
 static int sess_step(struct gen *g, struct sess *s)
 {
 	struct pcapw_conn *c = &s->conn;
-	int rc;
+	int rc, k;
 
 	if (s->rtx_len) {
 		uint32_t n = s->rtx_len;
@@ -993,38 +955,19 @@ static int sess_step(struct gen *g, struct sess *s)
 	if (s->wleft)
 		return write_segment(g, s);
 
-	switch (s->phase) {
-	case PH_SYN:
-		rc = pcapw_conn_syn(c, PCAPW_CLIENT);
-		break;
-	case PH_SYNACK:
-		rc = pcapw_conn_syn(c, PCAPW_SERVER);
-		break;
-	case PH_ACK:
-		rc = pcapw_conn_ack(c, PCAPW_CLIENT);
-		break;
-	case PH_FIN_SERVER:
-		rc = pcapw_conn_fin(c, PCAPW_SERVER);
-		break;
-	case PH_FIN_CLIENT:
-		rc = pcapw_conn_fin(c, PCAPW_CLIENT);
-		break;
-	case PH_LAST_ACK:
-		rc = pcapw_conn_ack(c, PCAPW_SERVER);
-		break;
-	default:
-		/* Unreachable: text phases always have bytes to write. */
+	/* No bytes to write: a packet of the handshake or of the close
+	 * (text phases always have bytes). */
+	if (s->phase <= PH_ACK)
+		k = GEN_CTL_SYN + (s->phase - PH_SYN);
+	else if (s->phase >= PH_FIN_SERVER && s->phase <= PH_LAST_ACK)
+		k = GEN_CTL_FIN_SERVER + (s->phase - PH_FIN_SERVER);
+	else
 		return -EINVAL;
-	}
+	rc = gen_conn_ctl(c, (enum gen_ctl)k);
 	s->phase = next_phase(s);
 	if (s->phase == PH_GREETING)
 		compose_phase(g, s);
 	return rc;
-}
-
-static uint64_t sess_seed(uint64_t seed, uint32_t id)
-{
-	return seed * 0x9e3779b97f4a7c15ull + id * 0xda942042e4dd58b5ull + 1;
 }
 
 /* Whether session id is a STARTTLS one: drawn from its own generator so
@@ -1033,7 +976,7 @@ static bool sess_is_tls(uint64_t seed, unsigned pct, uint32_t id)
 {
 	struct pcapw_rng r;
 
-	pcapw_rng_seed(&r, sess_seed(seed, id) ^ 0x7157a2d0c0ffeeull);
+	pcapw_rng_seed(&r, gen_sess_seed(seed, id) ^ 0x7157a2d0c0ffeeull);
 	return pct && pcapw_rng_pct(&r, pct);
 }
 
@@ -1042,12 +985,12 @@ static void sess_client_ip(uint64_t seed, unsigned ipv6_pct, uint32_t id, char *
 {
 	struct pcapw_rng r;
 
-	pcapw_rng_seed(&r, sess_seed(seed, id));
+	pcapw_rng_seed(&r, gen_sess_seed(seed, id));
 	if (pcapw_rng_pct(&r, ipv6_pct))
 		snprintf(out, len, "2001:db8:c00:0:0:0:%x:%x", (unsigned)(id >> 16),
 			 (unsigned)(id & 0xffff));
 	else {
-		uint32_t a = 0x0a000001u + id;
+		uint32_t a = gen_client_v4(id);
 		snprintf(out, len, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 	}
 }
@@ -1056,18 +999,19 @@ static void sess_start(struct gen *g, struct sess *s, uint32_t id)
 {
 	struct pcapw_endpoint cli, srv;
 	struct pcapw_conn_opts co;
-	struct pcapw_rng r;
+	uint16_t cport;
 	bool v6;
 
 	s->id = id;
 	s->bytes = 0;
-	pcapw_rng_seed(&s->rng, sess_seed(g->seed, id));
+	pcapw_rng_seed(&s->rng, gen_sess_seed(g->seed, id));
 	v6 = pcapw_rng_pct(&s->rng, g->ipv6_pct);
-	memset(&cli, 0, sizeof(cli));
-	memset(&srv, 0, sizeof(srv));
+	cport = (uint16_t)(32768 + (id * 7919u) % 28000u);
 	if (v6) {
 		static const uint8_t pfx_c[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x0c, 0x00 };
 		static const uint8_t pfx_s[6] = { 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x25 };
+		memset(&cli, 0, sizeof(cli));
+		memset(&srv, 0, sizeof(srv));
 		cli.family = srv.family = 6;
 		memcpy(cli.addr, pfx_c, 6);
 		memcpy(srv.addr, pfx_s, 6);
@@ -1076,28 +1020,16 @@ static void sess_start(struct gen *g, struct sess *s, uint32_t id)
 		cli.addr[14] = (uint8_t)(id >> 8);
 		cli.addr[15] = (uint8_t)id;
 		srv.addr[15] = (uint8_t)(1 + id % 8);
+		cli.port = cport;
+		srv.port = 25;
 	} else {
-		uint32_t a = 0x0a000001u + id;     /* 10.0.0.1 + id */
-		cli.family = srv.family = 4;
-		cli.addr[0] = (uint8_t)(a >> 24);
-		cli.addr[1] = (uint8_t)(a >> 16);
-		cli.addr[2] = (uint8_t)(a >> 8);
-		cli.addr[3] = (uint8_t)a;
-		srv.addr[0] = 192;
-		srv.addr[1] = 0;
-		srv.addr[2] = 2;
-		srv.addr[3] = (uint8_t)(1 + id % 8);
+		gen_endpoint_v4(&cli, gen_client_v4(id), cport);
+		gen_endpoint_v4(&srv, 0xc0000200u + 1 + id % 8, 25);   /* 192.0.2.1..8 */
 	}
-	cli.port = (uint16_t)(32768 + (id * 7919u) % 28000u);
-	srv.port = 25;
 
-	pcapw_conn_opts_default(&co);
-	r = s->rng;
-	co.isn[PCAPW_CLIENT] = (uint32_t)pcapw_rng_next(&r);
-	co.isn[PCAPW_SERVER] = (uint32_t)pcapw_rng_next(&r);
-	s->rng = r;
+	gen_conn_opts(&co, &s->rng);
 	co.mss = v6 ? 1440 : 1460;
-	co.syn_options = PCAPW_SYN_MSS | PCAPW_SYN_SACKOK | PCAPW_SYN_WSCALE;
+	co.syn_options |= PCAPW_SYN_WSCALE;
 	co.window[PCAPW_CLIENT] = 502;     /* scaled by 2^7 after the SYN */
 	co.window[PCAPW_SERVER] = 509;
 	(void)pcapw_conn_init(&s->conn, g->w, &cli, &srv, &co);   /* same family */
@@ -1311,8 +1243,8 @@ static int build_pool(struct gen *g)
 	pcapw_rng_seed(&r, g->seed ^ 0xa77ac4ull);
 	for (size_t i = 0; i < GEN_POOL_LINES; i++) {
 		char *line = (char *)g->pool + i * GEN_B64_LINE;
-		rng_bytes(&r, raw, sizeof(raw));
-		b64_encode(raw, sizeof(raw), line);
+		gen_rng_bytes(&r, raw, sizeof(raw));
+		gen_b64_encode(raw, sizeof(raw), line);
 		line[76] = '\r';
 		line[77] = '\n';
 	}
@@ -1375,52 +1307,37 @@ static int parse_kinds(const char *s, uint32_t *mask)
 	return 0;
 }
 
-static int parse_num(const char *s, uint64_t max, uint64_t *out, bool pct)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (pct && *end == '%')
-		end++;
-	if (errno || *end || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "sessions", required_argument, NULL, 'n' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "target-mb", required_argument, NULL, 't' },
-		{ "reorder", required_argument, NULL, 'r' },
-		{ "ipv6", required_argument, NULL, '6' },
-		{ "retransmit", required_argument, NULL, 'x' },
-		{ "starttls", required_argument, NULL, 'T' },
-		{ "bdat", required_argument, NULL, 'B' },
-		{ "rules-out", required_argument, NULL, 'R' },
-		{ "markers-out", required_argument, NULL, 'M' },
-		{ "rule-buffers", required_argument, NULL, 'K' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "link", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *out = NULL, *rules_path = NULL, *markers_path = NULL;
-	uint64_t sessions = 100, conc = 10, target_mb = 0, nrules = 0, v;
+	const char *rule_buffers = NULL, *format = NULL, *link = NULL;
+	uint64_t sessions = 100, conc = 10, target_mb = 0, nrules = 0;
 	struct pcapw_opts wo;
 	struct gen g;
 	struct timespec t0, t1;
-	int opt, rc, li = 0;
+	int rc;
 	bool sessions_set = false;
 	uint32_t kinds_mask = (1u << GEN_MARKER_KINDS) - 1;
+	const struct gen_opt opts[] = {
+		{ "out", GEN_OPT_STRING, .str = &out, .required = true },
+		{ "seed", GEN_OPT_NUMBER, .num = &g.seed, .max = UINT64_MAX },
+		{ "sessions", GEN_OPT_NUMBER, .num = &sessions, .max = UINT32_MAX,
+		  .seen = &sessions_set },
+		{ "concurrency", GEN_OPT_NUMBER, .num = &conc, .min = 1, .max = 20000 },
+		{ "target-mb", GEN_OPT_NUMBER, .num = &target_mb, .min = 1, .max = 1u << 20 },
+		{ "reorder", GEN_OPT_PERCENT, .pct = &g.reorder_pct },
+		{ "ipv6", GEN_OPT_PERCENT, .pct = &g.ipv6_pct },
+		{ "retransmit", GEN_OPT_PERCENT, .pct = &g.retransmit_pct },
+		{ "starttls", GEN_OPT_PERCENT, .pct = &g.starttls_pct },
+		{ "bdat", GEN_OPT_PERCENT, .pct = &g.bdat_pct },
+		{ "rules-out", GEN_OPT_FILE_COUNT, .str = &rules_path, .num = &nrules,
+		  .max = 10000000 },
+		{ "markers-out", GEN_OPT_STRING, .str = &markers_path },
+		{ "rule-buffers", GEN_OPT_STRING, .str = &rule_buffers },
+		{ "format", GEN_OPT_STRING, .str = &format },
+		{ "link", GEN_OPT_STRING, .str = &link },
+	};
+	static const char *const formats[] = { "pcap", "pcapng" };
 
 	memset(&g, 0, sizeof(g));
 	g.seed = 1;
@@ -1429,86 +1346,22 @@ int main(int argc, char **argv)
 	pcapw_opts_default(&wo);
 	wo.step_us = GEN_STEP_US;
 	wo.buf_size = 4u << 20;
-	while ((opt = getopt_long(argc, argv, "+h", lopts, &li)) != -1) {
-		switch (opt) {
-		case 'o': out = optarg; break;
-		case 's':
-			if (parse_num(optarg, UINT64_MAX, &g.seed, false))
-				goto bad;
-			break;
-		case 'n':
-			if (parse_num(optarg, UINT32_MAX, &sessions, false))
-				goto bad;
-			sessions_set = true;
-			break;
-		case 'c':
-			if (parse_num(optarg, 20000, &conc, false) || conc == 0)
-				goto bad;
-			break;
-		case 't':
-			if (parse_num(optarg, 1u << 20, &target_mb, false) || target_mb == 0)
-				goto bad;
-			break;
-		case 'r':
-			if (parse_num(optarg, 100, &v, true))
-				goto bad;
-			g.reorder_pct = (unsigned)v;
-			break;
-		case '6':
-			if (parse_num(optarg, 100, &v, true))
-				goto bad;
-			g.ipv6_pct = (unsigned)v;
-			break;
-		case 'x':
-			if (parse_num(optarg, 100, &v, true))
-				goto bad;
-			g.retransmit_pct = (unsigned)v;
-			break;
-		case 'T':
-			if (parse_num(optarg, 100, &v, true))
-				goto bad;
-			g.starttls_pct = (unsigned)v;
-			break;
-		case 'B':
-			if (parse_num(optarg, 100, &v, true))
-				goto bad;
-			g.bdat_pct = (unsigned)v;
-			break;
-		case 'R':
-			rules_path = optarg;
-			if (optind >= argc || parse_num(argv[optind], 10000000, &nrules, false)) {
-				fprintf(stderr, "smtpgen: --rules-out takes a file and a rule count\n");
-				return 2;
-			}
-			optind++;
-			break;
-		case 'M': markers_path = optarg; break;
-		case 'K':
-			if (parse_kinds(optarg, &kinds_mask))
-				goto bad;
-			break;
-		case 'f':
-			if (strcmp(optarg, "pcap") == 0)
-				wo.format = PCAPW_FORMAT_PCAP;
-			else if (strcmp(optarg, "pcapng") == 0)
-				wo.format = PCAPW_FORMAT_PCAPNG;
-			else
-				goto bad;
-			break;
-		case 'l': {
-			int l = pcapw_link_parse(optarg);
-			if (l < 0 || l == PCAPW_LINK_IPV4 || l == PCAPW_LINK_IPV6)
-				goto bad;
-			wo.link = (enum pcapw_link)l;
-			break;
-		}
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
+	rc = gen_opts_parse("smtpgen", argc, argv, opts, sizeof(opts) / sizeof(opts[0]), usage);
+	if (rc != GEN_OPTS_GO_ON)
+		return rc;
+	if (rule_buffers && parse_kinds(rule_buffers, &kinds_mask))
+		return gen_opt_bad("smtpgen", "rule-buffers", rule_buffers, usage);
+	if (format) {
+		rc = gen_opt_choice(format, formats, sizeof(formats) / sizeof(formats[0]));
+		if (rc < 0)
+			return gen_opt_bad("smtpgen", "format", format, usage);
+		wo.format = rc == 0 ? PCAPW_FORMAT_PCAP : PCAPW_FORMAT_PCAPNG;
 	}
-	if (!out || optind != argc) {
-		usage(stderr);
-		return 2;
+	if (link) {
+		rc = pcapw_link_parse(link);
+		if (rc < 0 || rc == PCAPW_LINK_IPV4 || rc == PCAPW_LINK_IPV6)
+			return gen_opt_bad("smtpgen", "link", link, usage);
+		wo.link = (enum pcapw_link)rc;
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -1593,9 +1446,4 @@ int main(int argc, char **argv)
 	free(g.active);
 	free(g.free_slots);
 	return 0;
-bad:
-	fprintf(stderr, "smtpgen: bad value for --%s: %s\n", lopts[li].name,
-		optarg ? optarg : "");
-	usage(stderr);
-	return 2;
 }
