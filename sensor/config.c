@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void port_map(uint8_t *map, const uint16_t *ports, unsigned n)
 {
@@ -46,6 +48,31 @@ void config_defaults(struct mt_config *c)
 	/* body_md5 hashes every message body again: opt-in, as Suricata's
 	 * body-md5 (a third of the time of a run that hashes everything). */
 	c->email_md5_subject = c->email_md5_text = true;
+	c->rules_cache_auto = true;
+}
+
+/*
+ * The rules cache when none is configured: /var/cache/mailtap for root,
+ * else $XDG_CACHE_HOME/mailtap or ~/.cache/mailtap (the XDG base directory
+ * rule). Suricata 8 caches its compiled Hyperscan databases by default the
+ * same way: a restart or reload with unchanged rules then skips the
+ * compile (0.4 s for 1,000 rules, 10 s for 10,000). Writes the path to buf
+ * and returns it, or NULL when there is no such directory to use.
+ */
+const char *config_rules_cache_default(char *buf, size_t len)
+{
+	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+	int n;
+
+	if (geteuid() == 0)
+		n = snprintf(buf, len, "/var/cache/mailtap");
+	else if (x && x[0] == '/')
+		n = snprintf(buf, len, "%s/mailtap", x);
+	else if (h && h[0] == '/')
+		n = snprintf(buf, len, "%s/.cache/mailtap", h);
+	else
+		return NULL;
+	return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
 /*

@@ -29,7 +29,10 @@ struct mt_config {
 					 * threshold lines (threshold.config) */
 	const char *rules_cache;        /* --rules-cache DIR: compiled rule
 					 * databases kept there (sig_set_cache_dir);
-					 * NULL: none (the default) */
+					 * NULL: none */
+	bool rules_cache_auto;          /* not set: the per-user default
+					 * (config_rules_cache_default), silently
+					 * skipped when unusable */
 	uint16_t smtp_ports[CONFIG_MAX_PORTS];          /* --smtp-ports */
 	unsigned smtp_port_count;
 	uint8_t smtp_port_map[65536 / 8];       /* derived from smtp_ports */
@@ -67,8 +70,13 @@ struct mt_config {
 	unsigned policy_count;
 };
 
-/* Defaults: ports 25, 587, 2525; 65536 flows; log dir ".". */
+/* Defaults: ports 25, 587, 2525; 65536 flows; log dir "."; the default
+ * rules cache. */
 void config_defaults(struct mt_config *c);
+
+/* The default rules cache directory for this user (config.c), written to
+ * buf; NULL when there is none. */
+const char *config_rules_cache_default(char *buf, size_t len);
 
 /* Parse "25,587,2525" into the SMTP ports (tls false) or the implicit-TLS
  * ports (tls true; "" allowed: none). Returns 0 or -EINVAL. */

@@ -171,10 +171,11 @@ static int set_threshold_file(struct mt_config *c, const char *v)
 	return 0;
 }
 
-/* "" turns the cache off again (a file's setting, from the command line). */
+/* "" or "none" turns the cache off (the default directory included). */
 static int set_rules_cache(struct mt_config *c, const char *v)
 {
-	c->rules_cache = *v ? keep(v) : NULL;
+	c->rules_cache = *v && strcmp(v, "none") != 0 ? keep(v) : NULL;
+	c->rules_cache_auto = false;
 	return 0;
 }
 
@@ -238,7 +239,7 @@ static int set_window(struct mt_config *c, const char *v)
 static const struct setting settings[] = {
 	{ "read", K_FN, 0, 0, 0, set_read, "a capture file" },
 	{ "rules", K_FN, 0, 0, 0, set_rules, "rule files" },
-	{ "rules-cache", K_FN, 0, 0, 0, set_rules_cache, "a directory (\"\" for none)" },
+	{ "rules-cache", K_FN, 0, 0, 0, set_rules_cache, "a directory (\"none\" or \"\" for none)" },
 	{ "threshold-file", K_FN, 0, 0, 0, set_threshold_file, "a threshold.config file" },
 	{ "log-dir", K_FN, 0, 0, 0, set_log_dir, "a directory" },
 	{ "smtp-ports", K_FN, 0, 0, 0, set_smtp_ports, "a port list" },

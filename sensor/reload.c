@@ -124,8 +124,16 @@ int reload_build_engine(const struct mt_config *cfg, sig_diag_fn diag, void *dia
 		anomaly_event_names(&names, &canon, &n);
 		sig_set_event_names(set, names, canon, n);
 	}
-	/* An optimisation only: a cache that cannot be used is a warning. */
-	if (cfg->rules_cache) {
+	/* An optimisation only: a cache that cannot be used is a warning,
+	 * or nothing when it is the default one. */
+	if (cfg->rules_cache_auto) {
+		char def[512];
+		const char *dir = config_rules_cache_default(def, sizeof(def));
+
+		/* unusable: off; unwritable: read only (sig_set_cache_dir) */
+		if (dir)
+			(void)sig_set_cache_dir(set, dir);
+	} else if (cfg->rules_cache) {
 		rc = sig_set_cache_dir(set, cfg->rules_cache);
 		if (rc == -EACCES || rc == -EROFS)
 			fprintf(stderr, "mailtap: warning: rules cache %s: %s; used read-only\n",
