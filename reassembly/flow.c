@@ -532,6 +532,22 @@ static bool reuse_confirmed(const struct reasm_flow *f, enum flow_dir d,
 	       p->ack == f->reuse_isn + 1;
 }
 
+void reasm_prefetch(const struct reasm *r, const struct decoded_pkt *p,
+		    enum reasm_prefetch what)
+{
+	uint32_t h = flow_hash(r, &p->src, p->sport, &p->dst, p->dport);
+	const struct slot *s = &r->slots[h & r->slot_mask];
+
+	if (what == REASM_PREFETCH_SLOT) {
+		__builtin_prefetch(s);
+	} else if (s->idx != REASM_NIL) {
+		const char *f = (const char *)reasm_flow_at(r, s->idx);
+
+		__builtin_prefetch(f);
+		__builtin_prefetch(f + 64);
+	}
+}
+
 void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us)
 {
 	struct reasm_flow *f = NULL;

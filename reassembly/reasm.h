@@ -441,6 +441,17 @@ void reasm_destroy(struct reasm *r);
  */
 void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us);
 
+/*
+ * Cache hints for a packet reasm_packet() will see soon, so a burst's
+ * lookups overlap their memory latency instead of paying it one after
+ * the other: REASM_PREFETCH_SLOT fetches its flow-table slot (a few packets
+ * ahead); REASM_PREFETCH_FLOW reads that slot, by then in cache, and
+ * fetches the flow it names (a packet or two ahead). Changes nothing.
+ */
+enum reasm_prefetch { REASM_PREFETCH_SLOT, REASM_PREFETCH_FLOW };
+void reasm_prefetch(const struct reasm *r, const struct decoded_pkt *p,
+		    enum reasm_prefetch what);
+
 /* Expire flows idle past their timeout. Call once per burst or so. */
 void reasm_expire(struct reasm *r, uint64_t now_us);
 

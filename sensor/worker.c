@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* Packets decoded ahead of reassembly in worker_burst(). */
+#define WORKER_GROUP 16
+
 int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 		const struct sig_engine *engine, int eve_fd)
 {
@@ -378,25 +381,38 @@ void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
 
 	if (w->rl)
 		worker_sig_adopt(w);
-	for (unsigned i = 0; i < n; i++) {
-		struct decoded_pkt p;
-		enum decode_result r;
+	/* In groups: decode all (decoding reads only the packet), hint the
+	 * flow-table slots of the group, then hand the packets over in
+	 * order with the flow of the packet two ahead being fetched. The
+	 * flow lookups' cache misses (a tenth of a run's time otherwise)
+	 * then overlap. */
+	for (unsigned g = 0; g < n; g += WORKER_GROUP) {
+		struct decoded_pkt p[WORKER_GROUP];
+		enum decode_result r[WORKER_GROUP];
+		unsigned m = n - g < WORKER_GROUP ? n - g : WORKER_GROUP;
 
-		if (i + 1 < n)
-			__builtin_prefetch(pkts[i + 1].data);
-		w->pkt_num++;
-		if (pkts[i].ts_us > w->now_us)
-			w->now_us = pkts[i].ts_us;
-		r = decode_packet(link, pkts[i].data, pkts[i].caplen, &w->dopts, &p, &w->dstats);
-		if (r == DECODE_FRAGMENT) {
-			worker_fragment(w, &p, pkts[i].ts_us);
-			continue;
+		for (unsigned i = 0; i < m; i++) {
+			r[i] = decode_packet(link, pkts[g + i].data, pkts[g + i].caplen, &w->dopts,
+					     &p[i], &w->dstats);
+			if (r[i] == DECODE_OK)
+				reasm_prefetch(w->reasm, &p[i], REASM_PREFETCH_SLOT);
 		}
-		if (r != DECODE_OK) {
-			w->st.decode_not_tcp++;
-			continue;
+		for (unsigned i = 0; i < m; i++) {
+			if (i + 2 < m && r[i + 2] == DECODE_OK)
+				reasm_prefetch(w->reasm, &p[i + 2], REASM_PREFETCH_FLOW);
+			w->pkt_num++;
+			if (pkts[g + i].ts_us > w->now_us)
+				w->now_us = pkts[g + i].ts_us;
+			if (r[i] == DECODE_FRAGMENT) {
+				worker_fragment(w, &p[i], pkts[g + i].ts_us);
+				continue;
+			}
+			if (r[i] != DECODE_OK) {
+				w->st.decode_not_tcp++;
+				continue;
+			}
+			reasm_packet(w->reasm, &p[i], pkts[g + i].ts_us);
 		}
-		reasm_packet(w->reasm, &p, pkts[i].ts_us);
 	}
 	if (n) {
 		reasm_expire(w->reasm, w->now_us);
