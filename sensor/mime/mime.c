@@ -115,7 +115,7 @@ static void ev_init(struct mime_event *ev, enum mime_event_type t,
 
 void mime_out_flush(struct mime_parser *p)
 {
-	if (!p->out_len)
+	if (!p->ctx->out_len)
 		return;
 	struct mime_entity *e = mime_top(p);
 	struct mime_event ev;
@@ -125,28 +125,28 @@ void mime_out_flush(struct mime_parser *p)
 		ev.index = p->uu_index;
 		ev.parent = e->index;
 		ev.u.body.is_file = 1;
-		p->uu_size += p->out_len;
+		p->uu_size += p->ctx->out_len;
 	} else {
 		ev.u.body.is_file = e->is_file;
-		e->size += p->out_len;
+		e->size += p->ctx->out_len;
 	}
-	ev.u.body.data = p->out;
-	ev.u.body.len = p->out_len;
-	p->ctx->stats.body_bytes += p->out_len;
-	p->out_len = 0;
+	ev.u.body.data = p->ctx->out;
+	ev.u.body.len = p->ctx->out_len;
+	p->ctx->stats.body_bytes += p->ctx->out_len;
+	p->ctx->out_len = 0;
 	p->cb(p->user, &ev);
 }
 
 void mime_out_put(struct mime_parser *p, const uint8_t *d, size_t n)
 {
 	while (n) {
-		size_t room = MIME_OUT_SIZE - p->out_len;
+		size_t room = MIME_OUT_SIZE - p->ctx->out_len;
 		size_t k = n < room ? n : room;
-		memcpy(p->out + p->out_len, d, k);
-		p->out_len += (uint16_t)k;
+		memcpy(p->ctx->out + p->ctx->out_len, d, k);
+		p->ctx->out_len += (uint16_t)k;
 		d += k;
 		n -= k;
-		if (p->out_len == MIME_OUT_SIZE)
+		if (p->ctx->out_len == MIME_OUT_SIZE)
 			mime_out_flush(p);
 	}
 }

@@ -182,17 +182,25 @@ typedef void (*mime_event_fn)(void *user, const struct mime_event *ev);
 
 struct mime_charsets;
 
+/* Decoded bytes per BODY event at most: a TCP segment's worth of base64
+ * decodes into one event. */
+#define MIME_OUT_SIZE 16384
+
 struct mime_ctx {
 	struct mime_config cfg;
 	struct mt_blockpool *pool;
 	struct mime_stats stats;
 	struct mime_charsets *cs;   /* iconv descriptors (opened at init) */
+	/* decoded bytes of the parser being fed, not yet delivered (empty
+	 * between calls: mime_int.h) */
+	uint16_t out_len;
+	uint8_t out[MIME_OUT_SIZE];
 };
 
 /*
  * Start-up: resolve cfg (NULL or zero fields = defaults, clamped to the hard
  * maxima) and open the iconv converters. pool->block_size must hold a
- * struct mime_parser (about 3.5 KiB; 4096 is enough).
+ * struct mime_parser (about 2.5 KiB; 4096 is enough).
  * Returns 0, -EINVAL (block size too small) or -ENOMEM.
  */
 int mime_ctx_init(struct mime_ctx *ctx, const struct mime_config *cfg,

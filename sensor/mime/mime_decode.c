@@ -252,7 +252,7 @@ static void qp_bad(struct mime_parser *p)
 static size_t b64_flush(struct mime_parser *p, uint8_t *buf, size_t o, bool direct)
 {
 	if (direct) {
-		p->out_len = (uint16_t)o;
+		p->ctx->out_len = (uint16_t)o;
 		mime_out_flush(p);
 	} else if (o) {
 		text_out(p, buf, o);
@@ -276,9 +276,9 @@ static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 	/* Without the text filter, bytes are decoded straight into the
 	 * parser's output buffer (no copy); else into buf for text_out(). */
 	const bool direct = !mime_top(p)->uu_scan;
-	uint8_t *out = direct ? p->out : buf;
+	uint8_t *out = direct ? p->ctx->out : buf;
 	const size_t cap = direct ? MIME_OUT_SIZE : sizeof(buf);
-	size_t o = direct ? p->out_len : 0, i = 0;
+	size_t o = direct ? p->ctx->out_len : 0, i = 0;
 	uint32_t acc = p->b64_acc;
 	unsigned k = p->b64_n;
 
@@ -353,7 +353,7 @@ static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 	p->b64_acc = acc;
 	p->b64_n = (uint8_t)k;
 	if (direct)
-		p->out_len = (uint16_t)o;
+		p->ctx->out_len = (uint16_t)o;
 	else if (o)
 		text_out(p, buf, o);
 }

@@ -8,15 +8,16 @@
  *
  * Invariants: the entity stack holds at most cfg.max_depth + 1 entries;
  * ent[n_ent - 1] is the entity whose bytes are being parsed. Decoded bytes
- * collect in out[] and are flushed as BODY before any other event and before
- * feed() returns, so nothing decoded outlives a feed() call.
+ * collect in the context's out[] (one per worker, not per parser) and are
+ * flushed as BODY before any other event and before feed() or end()
+ * returns, so nothing decoded outlives the call and parsers fed one after
+ * the other share the buffer.
  */
 #ifndef MT_MIME_INT_H
 #define MT_MIME_INT_H
 
 #include "mime.h"
 
-#define MIME_OUT_SIZE   1024
 #define MIME_UU_LINE    160     /* uuencoded lines are at most 62 bytes */
 #define MIME_NAME_MAX   1024    /* decoded filename / name, bytes */
 #define MIME_LP_SIZE    (2 + MIME_BOUNDARY_HARD_MAX + 2)
@@ -116,10 +117,6 @@ struct mime_parser {
 	uint32_t uu_index;
 	uint64_t uu_size;
 	uint32_t uu_invalid;
-
-	/* decoded bytes not yet delivered */
-	uint16_t out_len;
-	uint8_t out[MIME_OUT_SIZE];
 
 	struct mime_entity ent[MIME_DEPTH_HARD_MAX + 1];
 };
