@@ -214,9 +214,14 @@ static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fil
 			  const struct mime_part_end *end)
 {
 	struct app_email *e = &a->email;
-	json_t *o = app_event_new(w, a->flow, "fileinfo", true, false);
-	json_t *fi = json_object();
-	json_t *em = app_email_json(a, e->tx_id, NULL);
+	json_t *o, *fi, *em;
+
+	w->st.files++;
+	if (!w->cfg->eve_fileinfo)
+		return;         /* --eve-types: counted, not built */
+	o = app_event_new(w, a->flow, "fileinfo", true, false);
+	fi = json_object();
+	em = app_email_json(a, e->tx_id, NULL);
 
 	json_object_set_new(o, "tx_id", json_integer(e->tx_id));
 	json_object_set_new(o, "smtp", app_smtp_object(&a->smtp, &a->smtp.tx));
@@ -242,7 +247,15 @@ static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fil
 	}
 	json_object_set_new(o, "fileinfo", fi);
 	eve_emit(&w->eve, o);
-	w->st.files++;
+}
+
+void app_email_tx_drop(struct app_flow *a, uint32_t tx_id)
+{
+	if (!a->email_done || a->email_done_tx != tx_id)
+		return;
+	json_decref(a->email_done);
+	json_decref(a->email_done_ext);
+	a->email_done = a->email_done_ext = NULL;
 }
 
 static void url_count(struct worker *w, const struct url_state *u)

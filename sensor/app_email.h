@@ -109,4 +109,9 @@ void app_email_flow_end(struct app_flow *a);
 /* After the transaction's smtp event: drop the message's fields. */
 void app_email_reset(struct worker *w, struct app_flow *a);
 
+/* The email object kept for transaction tx_id's smtp event (a message that
+ * gave way to the next one, app_email_json), dropped when that event is
+ * not written (--eve-types). */
+void app_email_tx_drop(struct app_flow *a, uint32_t tx_id);
+
 #endif

@@ -109,7 +109,7 @@ static void tls_done(struct worker *w, struct app_flow *a)
 	if (!a->tls)
 		return;
 	tls_hs_end(a->tls);
-	if (tls_hs_verdict(a->tls, TLS_DIR_TO_SERVER) == TLS_HELLO)
+	if (tls_hs_verdict(a->tls, TLS_DIR_TO_SERVER) == TLS_HELLO && w->cfg->eve_tls)
 		emit_tls(w, a);
 	mt_block_put(&w->pool, a->tls);
 	a->tls = NULL;
@@ -423,8 +423,9 @@ static void on_stream_anomaly(void *user, struct flow *f, enum flow_dir dir, con
 	struct worker *w = user;
 
 	worker_anomaly_count(w, name);
-	worker_anomaly_emit(w, app_event_new(w, f, "anomaly", dir == FLOW_TO_SERVER, true),
-			    "stream", name, "reassembly", NULL);
+	if (w->cfg->eve_anomaly)
+		worker_anomaly_emit(w, app_event_new(w, f, "anomaly", dir == FLOW_TO_SERVER, true),
+				    "stream", name, "reassembly", NULL);
 }
 
 const struct reasm_ops app_reasm_ops = {
@@ -504,8 +505,21 @@ static json_t *flow_object(const struct flow *f)
 
 static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp_tx *tx)
 {
-	json_t *o = app_event_new(w, a->flow, "smtp", true, false);
-	json_t *ext = json_object(), *codes;
+	json_t *o, *ext, *codes;
+
+	if (!w->cfg->eve_smtp) {
+		/* --eve-types: what the event would have done besides
+		 * being written (the sender check's anomaly, the message's
+		 * state released) */
+		app_email_sender_check(w, a, tx);
+		app_email_tx_drop(a, tx->id);
+		w->st.smtp_tx_logged++;         /* done, if not written */
+		if (a->email.have && a->email.tx_id == tx->id)
+			app_email_reset(w, a);
+		return;
+	}
+	o = app_event_new(w, a->flow, "smtp", true, false);
+	ext = json_object();
 
 	json_object_set_new(o, "tx_id", json_integer(tx->id));
 	/* A message whose data never ended (connection lost): its headers
@@ -637,6 +651,8 @@ void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
 					anomaly_from_server(name) ? SIG_DIR_TO_CLIENT :
 					SIG_DIR_TO_SERVER, (const uint8_t *)ev, (size_t)n, a);
 	}
+	if (!w->cfg->eve_anomaly)
+		return;
 	o = app_event_new(w, a->flow, "anomaly", true, true);
 	json_object_set_new(o, "tx_id", json_integer(a->smtp.tx.id));
 	json_object_set_new(o, "app_proto", json_string("smtp"));
@@ -930,6 +946,14 @@ void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 	const struct smtp_tx *tx = &a->smtp.tx;
 	json_t *o, *al;
 
+	if (!w->cfg->eve_alert) {
+		/* --eve-types: counted (and summarised), not built */
+		a->alerts++;
+		w->st.alerts++;
+		if (w->alert_hook)
+			w->alert_hook(w->alert_hook_user, rule);
+		return;
+	}
 	o = app_event_new(w, a->flow, "alert", to_server, true);
 
 	/* A match outside any transaction (greeting, EHLO, QUIT after the

@@ -49,6 +49,8 @@ void config_defaults(struct mt_config *c)
 	 * body-md5 (a third of the time of a run that hashes everything). */
 	c->email_md5_subject = c->email_md5_text = true;
 	c->rules_cache_auto = true;
+	c->eve_alert = c->eve_smtp = c->eve_fileinfo = true;
+	c->eve_anomaly = c->eve_tls = c->eve_stats = true;
 }
 
 /*
@@ -128,6 +130,16 @@ int config_parse_email_md5(struct mt_config *c, const char *list)
 				&c->email_md5_text };
 
 	return parse_flag_list(list, names, flags, 3);
+}
+
+int config_parse_eve_types(struct mt_config *c, const char *list)
+{
+	static const char *const names[] = { "alert", "smtp", "fileinfo", "anomaly", "tls",
+					     "stats" };
+	bool *const flags[] = { &c->eve_alert, &c->eve_smtp, &c->eve_fileinfo,
+				&c->eve_anomaly, &c->eve_tls, &c->eve_stats };
+
+	return parse_flag_list(list, names, flags, 6);
 }
 
 int config_parse_ports(struct mt_config *c, const char *list, bool tls)

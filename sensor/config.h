@@ -30,6 +30,10 @@ struct mt_config {
 	const char *rules_cache;        /* --rules-cache DIR: compiled rule
 					 * databases kept there (sig_set_cache_dir);
 					 * NULL: none */
+	bool eve_alert, eve_smtp, eve_fileinfo, eve_anomaly, eve_tls, eve_stats;
+					/* --eve-types: the event types
+					 * written (all by default); counters
+					 * count what is not written too */
 	bool rules_cache_auto;          /* not set: the per-user default
 					 * (config_rules_cache_default), silently
 					 * skipped when unusable */
@@ -99,6 +103,10 @@ int config_load_yaml(struct mt_config *c, const char *path, char *err, size_t er
 
 /* Parse "body,subject,text" or "none" into the email MD5 flags. 0 or -EINVAL. */
 int config_parse_email_md5(struct mt_config *c, const char *list);
+
+/* "alert,smtp,fileinfo,anomaly,tls,stats" or a part of it, or "none": the
+ * EVE event types written. Returns 0 or -EINVAL (nothing changed). */
+int config_parse_eve_types(struct mt_config *c, const char *list);
 
 /* Parse "md5,sha1,sha256" or "none" into the hash flags. 0 or -EINVAL. */
 int config_parse_hashes(struct mt_config *c, const char *list);

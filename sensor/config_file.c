@@ -205,6 +205,11 @@ static int set_email_md5(struct mt_config *c, const char *v)
 	return config_parse_email_md5(c, v);
 }
 
+static int set_eve_types(struct mt_config *c, const char *v)
+{
+	return config_parse_eve_types(c, v);
+}
+
 static int set_url_schemes(struct mt_config *c, const char *v)
 {
 	struct url_config uc;
@@ -247,6 +252,8 @@ static const struct setting settings[] = {
 	{ "file-hash", K_FN, 0, 0, 0, set_hashes, "md5,sha1,sha256 or none" },
 	{ "file-magic", K_BOOL, OFF(file_magic), 0, 0, NULL, "true or false" },
 	{ "email-md5", K_FN, 0, 0, 0, set_email_md5, "body,subject,text or none" },
+	{ "eve-types", K_FN, 0, 0, 0, set_eve_types,
+	  "alert,smtp,fileinfo,anomaly,tls,stats or none" },
 	{ "url-schemes", K_FN, 0, 0, 0, set_url_schemes,
 	  "names from http,https,ftp,mailto,www" },
 	{ "validate-checksums", K_BOOL, OFF(validate_checksums), 0, 0, NULL, "true or false" },

@@ -44,6 +44,8 @@ static void usage(FILE *out)
 	      "      --file-hash LIST     digests of every file: md5,sha1,sha256 (default) or none\n"
 	      "      --no-file-magic      do not type files by content (libmagic)\n"
 	      "      --email-md5 LIST     email digests: body,subject,text or none (default subject,text)\n"
+	      "      --eve-types LIST     events written: alert,smtp,fileinfo,anomaly,tls,stats\n"
+	      "                           (default all) or none; the others are not built\n"
 	      "      --url-schemes LIST   URLs taken from text: http,https,ftp (default),mailto,www\n"
 	      "      --max-command-line N report command lines over N octets (default 512, 0 off)\n"
 	      "      --max-reply-line N   report reply lines over N octets (default 512, 0 off)\n"
@@ -187,6 +189,7 @@ int main(int argc, char **argv)
 		{"file-hash", required_argument, NULL, 1},
 		{"no-file-magic", no_argument, NULL, 3},
 		{"email-md5", required_argument, NULL, 1},
+		{"eve-types", required_argument, NULL, 1},
 		{"rules-cache", required_argument, NULL, 1},
 		{"threshold-file", required_argument, NULL, 1},
 		{"url-schemes", required_argument, NULL, 1},
@@ -429,7 +432,8 @@ int main(int argc, char **argv)
 	/* No generation is published after this: the worker can let go. */
 	reload_ctl_stop(rl);
 	worker_finish(&w);
-	eve_emit(&w.eve, stats_event(&w, src, (uint64_t)(time(NULL) - started)));
+	if (cfg.eve_stats)
+		eve_emit(&w.eve, stats_event(&w, src, (uint64_t)(time(NULL) - started)));
 	eve_flush(&w.eve);
 
 	if (!cfg.quiet) {

@@ -338,6 +338,8 @@ static void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
 		return;
 	}
 	(*tok)--;
+	if (!w->cfg->eve_anomaly)
+		return;         /* --eve-types: counted, not built */
 	o = json_object();
 	eve_format_ts(w->now_us, ts, sizeof(ts));
 	json_object_set_new(o, "timestamp", json_string(ts));
