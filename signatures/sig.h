@@ -222,6 +222,11 @@ void sig_engine_cache_stats(const struct sig_engine *e, unsigned *hits,
  * none. Valid while e lives. */
 const char *sig_engine_cache_note(const struct sig_engine *e);
 
+/* Expressions of s whose check by Hyperscan the cache spared (Hyperscan's
+ * verdict remembered from an earlier start: rule checking is most of a
+ * start whose databases come from the cache). */
+unsigned sig_set_verdict_hits(const struct sig_set *s);
+
 /*
  * app-layer-event names rules may use: names[i] is accepted in
  * `app-layer-event:NAME` and matches when the sensor scans canon[i] in

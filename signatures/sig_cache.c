@@ -202,10 +202,11 @@ int sig_set_cache_dir(struct sig_set *s, const char *dir)
 		return rc;
 	memcpy(s->cache_dir, dir, n + 1);
 	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0) {
+		rc = errno == EROFS ? -EROFS : -EACCES;
 		s->cache_ro = true;
-		return errno == EROFS ? -EROFS : -EACCES;
 	}
-	return 0;
+	sig_verdicts_load(s);
+	return rc;
 }
 
 /* Whether lookups may go on in this build; looks at the directory once. A
@@ -271,6 +272,69 @@ static int write_all(int fd, const void *buf, size_t n)
 /* ---- lookup ------------------------------------------------------------- */
 
 /*
+ * The bytes of the cache file at path, if it is one to trust: a regular
+ * file of at most max bytes, owned by us or root, writable by nobody else.
+ * NULL with *why set (NULL: the file does not exist); the caller frees.
+ * With touch, a file read refreshes its time (in use: not aged out).
+ */
+static uint8_t *read_trusted(const char *path, size_t min, uint64_t max, bool touch,
+			     size_t *size, const char **why)
+{
+	uint8_t *buf = NULL;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	*why = NULL;
+	if (fd < 0) {
+		if (errno != ENOENT)
+			*why = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < min ||
+	    (uint64_t)st.st_size > max)
+		*why = "not a cache entry (type or size)";
+	else if (st.st_uid != geteuid() && st.st_uid != 0)
+		*why = "owned by another user";
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		*why = "writable by others";
+	else if (!(buf = malloc((size_t)st.st_size)))
+		*why = "out of memory";
+	else if (read_all(fd, buf, (size_t)st.st_size) != 0)
+		*why = "truncated (read failed)";
+	if (*why) {
+		free(buf);
+		buf = NULL;
+	} else {
+		*size = (size_t)st.st_size;
+		if (touch)
+			(void)futimens(fd, NULL);
+	}
+	close(fd);
+	return buf;
+}
+
+/* The header of an entry (magic, key, blob length, blob checksum) against
+ * the file's bytes; the blob's length in *len. NULL or the reason. */
+static const char *entry_check(const uint8_t *buf, size_t size, const uint8_t key[32],
+			       uint64_t *len)
+{
+	uint8_t sum[32];
+
+	if (size < SIG_CACHE_HDR || memcmp(buf, SIG_CACHE_MAGIC, 8) != 0)
+		return "not a mailtap cache entry";
+	if (memcmp(buf + 8, key, 32) != 0)
+		return "key does not match its name";
+	*len = 0;
+	for (int i = 7; i >= 0; i--)
+		*len = (*len << 8) | buf[40 + i];
+	if (*len != size - SIG_CACHE_HDR)
+		return "truncated";
+	if (sha256(buf + SIG_CACHE_HDR, (size_t)*len, sum) != 0 || memcmp(sum, buf + 48, 32) != 0)
+		return "corrupt (checksum)";
+	return NULL;
+}
+
+/*
  * Check a file's bytes against key and mode and deserialize the blob.
  * NULL with the reason in *why when it is not to be trusted.
  */
@@ -279,30 +343,13 @@ static hs_database_t *entry_decode(const uint8_t *buf, size_t size, const uint8_
 {
 	const char *blob = (const char *)buf + SIG_CACHE_HDR;
 	uint64_t len = 0;
-	uint8_t sum[32];
 	char *info = NULL;
 	size_t dsz = 0;
 	hs_database_t *db = NULL;
 	bool mode_ok;
 
-	if (size < SIG_CACHE_HDR || memcmp(buf, SIG_CACHE_MAGIC, 8) != 0) {
-		*why = "not a mailtap cache entry";
+	if ((*why = entry_check(buf, size, key, &len)) != NULL)
 		return NULL;
-	}
-	if (memcmp(buf + 8, key, 32) != 0) {
-		*why = "key does not match its name";
-		return NULL;
-	}
-	for (int i = 7; i >= 0; i--)
-		len = (len << 8) | buf[40 + i];
-	if (len != size - SIG_CACHE_HDR) {
-		*why = "truncated";
-		return NULL;
-	}
-	if (sha256(blob, (size_t)len, sum) != 0 || memcmp(sum, buf + 48, 32) != 0) {
-		*why = "corrupt (checksum)";
-		return NULL;
-	}
 	/* Hyperscan's own description: version, features, mode. */
 	if (hs_serialized_database_info(blob, (size_t)len, &info) != HS_SUCCESS || !info) {
 		*why = "not a Hyperscan database of this version";
@@ -332,9 +379,8 @@ struct hs_database *sig_cache_load(struct sig_engine *e, const struct sig_set *s
 	char path[SIG_CACHE_PATH_MAX], name[65];
 	const char *why = NULL;
 	hs_database_t *db = NULL;
-	uint8_t *buf = NULL;
-	struct stat st;
-	int fd;
+	uint8_t *buf;
+	size_t size = 0;
 
 	if (e->cache_state & SIG_CACHE_OFF)
 		goto miss;
@@ -350,28 +396,13 @@ struct hs_database *sig_cache_load(struct sig_engine *e, const struct sig_set *s
 		goto miss;
 	hex(key, name);
 	snprintf(path, sizeof(path), "%s/%s.hsdb", s->cache_dir, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		if (errno != ENOENT)
-			cache_problem(e, "rules cache %s: %s; recompiled", path, strerror(errno));
-		goto miss;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < SIG_CACHE_HDR ||
-	    (uint64_t)st.st_size > SIG_CACHE_MAX_FILE)
-		why = "not a cache entry (type or size)";
-	else if (st.st_uid != geteuid() && st.st_uid != 0)
-		why = "owned by another user";
-	else if (st.st_mode & (S_IWGRP | S_IWOTH))
-		why = "writable by others";
-	else if (!(buf = malloc((size_t)st.st_size)))
-		why = "out of memory";
-	else if (read_all(fd, buf, (size_t)st.st_size) != 0)
-		why = "truncated (read failed)";
-	else
-		db = entry_decode(buf, (size_t)st.st_size, key, rq->mode, &why);
-	if (db)
-		(void)futimens(fd, NULL);       /* in use: keep it from ageing out */
-	close(fd);
+	/* a hit refreshes the file's time: in use, it does not age out (a
+	 * refused one is rewritten anyway) */
+	buf = read_trusted(path, SIG_CACHE_HDR, SIG_CACHE_MAX_FILE, true, &size, &why);
+	if (!buf && !why)
+		goto miss;              /* not there */
+	if (buf)
+		db = entry_decode(buf, size, key, rq->mode, &why);
 	free(buf);
 	if (!db) {
 		cache_problem(e, "rules cache %s: %s; recompiled", path, why);
@@ -386,36 +417,34 @@ miss:
 
 /* ---- store -------------------------------------------------------------- */
 
-void sig_cache_store(struct sig_engine *e, const struct sig_set *s,
-		     const uint8_t key[32], const struct hs_database *db)
+/* Whether this build may write entries. */
+static bool cache_writable(const struct sig_engine *e, const struct sig_set *s)
+{
+	return s->cache_dir[0] && !s->cache_ro &&
+	       !(e->cache_state & (SIG_CACHE_OFF | SIG_CACHE_NOWRITE)) &&
+	       (e->cache_state & SIG_CACHE_CHECKED);
+}
+
+/* Write the entry DIR/<key>.hsdb holding bytes[0..len): a temporary file
+ * renamed over it. A failure is noted once and ends this build's writes. */
+static void entry_write(struct sig_engine *e, const struct sig_set *s, const uint8_t key[32],
+			const char *suffix, const void *bytes, size_t len)
 {
 	char tmp[SIG_CACHE_PATH_MAX], path[SIG_CACHE_PATH_MAX], name[65];
 	uint8_t hdr[SIG_CACHE_HDR];
-	char *bytes = NULL;
-	size_t len = 0;
 	int fd, err = 0;
 
-	if (s->cache_ro || (e->cache_state & (SIG_CACHE_OFF | SIG_CACHE_NOWRITE)) ||
-	    !(e->cache_state & SIG_CACHE_CHECKED))
-		return;
-	if (hs_serialize_database((const hs_database_t *)db, &bytes, &len) != HS_SUCCESS ||
-	    !bytes) {
-		cache_problem(e, "rules cache %s: cannot serialize a database; not cached",
-			      s->cache_dir);
-		return;
-	}
 	memcpy(hdr, SIG_CACHE_MAGIC, 8);
 	memcpy(hdr + 8, key, 32);
 	for (int i = 0; i < 8; i++)
 		hdr[40 + i] = (uint8_t)((uint64_t)len >> (8 * i));
 	if (sha256(bytes, len, hdr + 48) != 0) {
-		free(bytes);
-		cache_problem(e, "rules cache %s: cannot checksum a database; not cached",
+		cache_problem(e, "rules cache %s: cannot checksum an entry; not cached",
 			      s->cache_dir);
 		return;
 	}
 	hex(key, name);
-	snprintf(path, sizeof(path), "%s/%s.hsdb", s->cache_dir, name);
+	snprintf(path, sizeof(path), "%s/%s%s", s->cache_dir, name, suffix);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", s->cache_dir, name);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
@@ -432,7 +461,6 @@ void sig_cache_store(struct sig_engine *e, const struct sig_set *s,
 		if (err)
 			unlink(tmp);
 	}
-	free(bytes);
 	if (err) {
 		/* Most likely the same for every database: say it once. */
 		cache_problem(e, "rules cache %s: cannot write: %s; not cached", s->cache_dir,
@@ -441,15 +469,195 @@ void sig_cache_store(struct sig_engine *e, const struct sig_set *s,
 	}
 }
 
+void sig_cache_store(struct sig_engine *e, const struct sig_set *s,
+		     const uint8_t key[32], const struct hs_database *db)
+{
+	char *bytes = NULL;
+	size_t len = 0;
+
+	if (!cache_writable(e, s))
+		return;
+	if (hs_serialize_database((const hs_database_t *)db, &bytes, &len) != HS_SUCCESS ||
+	    !bytes) {
+		cache_problem(e, "rules cache %s: cannot serialize a database; not cached",
+			      s->cache_dir);
+		return;
+	}
+	entry_write(e, s, key, ".hsdb", bytes, len);
+	free(bytes);
+}
+
+/* ---- verdicts ------------------------------------------------------------ */
+
+/* At most this many remembered expressions (16 MiB): past it the file
+ * starts again from the keys of the latest rule set. */
+#define SIG_VERDICTS_MAX (1u << 20)
+
+/* The verdict file's key: its format and Hyperscan's version (a verdict
+ * does not depend on the CPU, only on the library). */
+static int verdicts_file_key(uint8_t key[32])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned olen = 0;
+	int ok;
+
+	if (!c)
+		return -1;
+	ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) && h_str(c, "mailtap-verdicts-1") &&
+		h_str(c, hs_version()) && h_u64(c, sizeof(void *)) &&
+		EVP_DigestFinal_ex(c, key, &olen) && olen == 32;
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+int sig_verdict_key(const char *re, unsigned flags, uint64_t min_off, uint64_t max_off,
+		    bool stream, uint8_t key[16])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	uint8_t full[32];
+	unsigned olen = 0;
+	int ok;
+
+	if (!c)
+		return -1;
+	ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) && h_str(c, hs_version()) &&
+		h_str(c, re) && h_u64(c, flags) && h_u64(c, min_off) && h_u64(c, max_off) &&
+		h_u64(c, stream) && EVP_DigestFinal_ex(c, full, &olen) && olen == 32;
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return -1;
+	memcpy(key, full, 16);
+	return 0;
+}
+
+static bool key_zero(const uint8_t k[16])
+{
+	uint8_t z = 0;
+
+	for (int i = 0; i < 16; i++)
+		z |= k[i];
+	return z == 0;
+}
+
+/* The slot of key k: where it is, or the free slot it would go to. */
+static uint32_t vslot(const struct sig_set *s, const uint8_t k[16])
+{
+	uint32_t h;
+
+	memcpy(&h, k, 4);
+	for (h &= s->vcap - 1; !key_zero(s->vkey[h]) && memcmp(s->vkey[h], k, 16) != 0;
+	     h = (h + 1) & (s->vcap - 1))
+		;
+	return h;
+}
+
+bool sig_verdict_known(struct sig_set *s, const uint8_t key[16])
+{
+	if (!s->vcap || key_zero(key) || key_zero(s->vkey[vslot(s, key)]))
+		return false;
+	s->vhits++;
+	return true;
+}
+
+/* Add without marking the set changed; false when out of room or memory. */
+static bool vinsert(struct sig_set *s, const uint8_t key[16])
+{
+	uint32_t i;
+
+	if (key_zero(key) || s->vcount >= SIG_VERDICTS_MAX)
+		return false;
+	if ((s->vcount + 1) * 2 > s->vcap) {
+		uint32_t ncap = s->vcap ? s->vcap * 2 : 1024, ocap = s->vcap;
+		uint8_t (*old)[16] = s->vkey;
+
+		s->vkey = calloc(ncap, 16);
+		if (!s->vkey) {
+			s->vkey = old;
+			return false;
+		}
+		s->vcap = ncap;
+		for (uint32_t j = 0; j < ocap; j++)
+			if (!key_zero(old[j]))
+				memcpy(s->vkey[vslot(s, old[j])], old[j], 16);
+		free(old);
+	}
+	i = vslot(s, key);
+	if (!key_zero(s->vkey[i]))
+		return true;            /* already there */
+	memcpy(s->vkey[i], key, 16);
+	s->vcount++;
+	return true;
+}
+
+void sig_verdict_add(struct sig_set *s, const uint8_t key[16])
+{
+	uint32_t before = s->vcount;
+
+	if (vinsert(s, key) && s->vcount != before)
+		s->vdirty = true;
+}
+
+unsigned sig_set_verdict_hits(const struct sig_set *s)
+{
+	return s ? s->vhits : 0;
+}
+
+void sig_verdicts_load(struct sig_set *s)
+{
+	char path[SIG_CACHE_PATH_MAX], name[65];
+	const char *why;
+	uint8_t key[32], *buf;
+	uint64_t len = 0;
+	size_t size = 0;
+
+	if (!s->cache_dir[0] || verdicts_file_key(key) != 0)
+		return;
+	hex(key, name);
+	snprintf(path, sizeof(path), "%s/%s.hsvd", s->cache_dir, name);
+	buf = read_trusted(path, SIG_CACHE_HDR, SIG_CACHE_HDR + (uint64_t)SIG_VERDICTS_MAX * 16,
+			   false, &size, &why);
+	/* Anything wrong with it: the expressions are checked again (and
+	 * the file rewritten after the build). */
+	if (buf && !entry_check(buf, size, key, &len) && len % 16 == 0)
+		for (uint64_t i = 0; i < len; i += 16)
+			if (!vinsert(s, buf + SIG_CACHE_HDR + i))
+				break;
+	free(buf);
+}
+
+void sig_verdicts_store(struct sig_engine *e, const struct sig_set *s)
+{
+	uint8_t key[32], (*keys)[16];
+	uint32_t n = 0;
+
+	if (verdicts_file_key(key) != 0)
+		return;
+	/* the file is this build's too: pruning keeps it */
+	if (e->ncache_key < sizeof(e->cache_key) / sizeof(e->cache_key[0]))
+		memcpy(e->cache_key[e->ncache_key++], key, 32);
+	if (!s->vdirty || !s->vcount || !cache_writable(e, s))
+		return;
+	keys = malloc((size_t)s->vcount * 16);
+	if (!keys)
+		return;
+	for (uint32_t i = 0; i < s->vcap; i++)
+		if (!key_zero(s->vkey[i]))
+			memcpy(keys[n++], s->vkey[i], 16);
+	entry_write(e, s, key, ".hsvd", keys, (size_t)n * 16);
+	free(keys);
+}
+
 /* ---- prune -------------------------------------------------------------- */
 
-/* "<64 hex>.hsdb" (*key_hex set) or ".<64 hex>.XXXXXX" (a temporary). */
+/* "<64 hex>.hsdb" or "<64 hex>.hsvd" (the verdicts; *key_hex set), or
+ * ".<64 hex>.XXXXXX" (a temporary). */
 static bool our_name(const char *nm, const char **key_hex)
 {
 	size_t n = strlen(nm);
 
 	*key_hex = NULL;
-	if (n == 69 && is_hex64(nm) && strcmp(nm + 64, ".hsdb") == 0) {
+	if (n == 69 && is_hex64(nm) &&
+	    (strcmp(nm + 64, ".hsdb") == 0 || strcmp(nm + 64, ".hsvd") == 0)) {
 		*key_hex = nm;
 		return true;
 	}

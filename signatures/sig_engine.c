@@ -762,6 +762,7 @@ int sig_engine_build(struct sig_set *s, struct sig_engine **out,
 	for (uint32_t k = 0; k < b.e->nb64dec; k++)
 		if (compile_db(&b, SIG_BUF_BASE64, SIG_DIR_TO_SERVER, k + 1) != 0)
 			goto fail;
+	sig_verdicts_store(b.e, s);
 	sig_cache_prune(b.e, s);
 	build_free(&b);
 	b.e->set = s;

@@ -251,8 +251,8 @@ static int efail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-static int try_compile_fl(const struct sig_expr *x, unsigned fl, char *err,
-			  size_t errlen);
+static int try_compile_fl(const struct sig_expr *x, unsigned fl, struct sig_set *s,
+			  char *err, size_t errlen);
 
 /* A new expression matching buffer buf's first byte (match end 1): what a
  * base64_decode or a byte_test/byte_jump from the buffer's start is found
@@ -275,9 +275,9 @@ static struct sig_expr *start_trigger(struct sig_rule *r, uint8_t buf, uint16_t 
 
 /* Try the expression alone in its buffer's mode: what Hyperscan refuses
  * is a skipped rule, never an engine that fails to build. */
-static int try_compile(const struct sig_expr *x, char *err, size_t errlen)
+static int try_compile(const struct sig_expr *x, struct sig_set *s, char *err, size_t errlen)
 {
-	return try_compile_fl(x, x->hsflags, err, errlen);
+	return try_compile_fl(x, x->hsflags, s, err, errlen);
 }
 
 /*
@@ -291,7 +291,8 @@ static int try_compile(const struct sig_expr *x, char *err, size_t errlen)
  * a match must fit in that window, and the pattern must not depend on
  * where the buffer starts or ends (a window has neither).
  */
-static int try_confirm(struct sig_expr *x, unsigned npcre, bool end_anchor, char *err,
+static int try_confirm(struct sig_expr *x, unsigned npcre, bool end_anchor, struct sig_set *s,
+		       char *err,
 		       size_t errlen)
 {
 	char hserr[128];
@@ -315,7 +316,7 @@ static int try_confirm(struct sig_expr *x, unsigned npcre, bool end_anchor, char
 		return efail(err, errlen, "invalid pcre: %s", (const char *)msg);
 	}
 	pcre2_code_free(re);
-	if (try_compile_fl(x, x->hsflags | HS_FLAG_PREFILTER, err, errlen) != 0)
+	if (try_compile_fl(x, x->hsflags | HS_FLAG_PREFILTER, s, err, errlen) != 0)
 		return -1;
 	x->hsflags |= HS_FLAG_PREFILTER;
 	x->confirm = true;
@@ -358,7 +359,8 @@ static bool heavy_expr(const char *re)
  * difference between a second and ten. Expressions whose resource limits
  * only a compile finds (long ones, large bounded repeats) are compiled.
  */
-static int try_compile_fl(const struct sig_expr *x, unsigned fl, char *err, size_t errlen)
+static int try_compile_fl(const struct sig_expr *x, unsigned fl, struct sig_set *s,
+			  char *err, size_t errlen)
 {
 	hs_database_t *db = NULL;
 	hs_compile_error_t *ce = NULL;
@@ -368,6 +370,12 @@ static int try_compile_fl(const struct sig_expr *x, unsigned fl, char *err, size
 	unsigned id = 0;
 	int rc = 0;
 
+	uint8_t vk[16];
+	bool keyed = s && sig_verdict_key(x->re, fl, x->min_off, x->max_off,
+					  sig_buf_is_stream(x->buf), vk) == 0;
+
+	if (keyed && sig_verdict_known(s, vk))
+		return 0;
 	if (x->min_off) {
 		ext.flags |= HS_EXT_FLAG_MIN_OFFSET;
 		ext.min_offset = x->min_off;
@@ -389,13 +397,18 @@ static int try_compile_fl(const struct sig_expr *x, unsigned fl, char *err, size
 			     "buffer; use HS_FLAG_ALLOWEMPTY to enable support.");
 	}
 	free(info);
-	if (!heavy_expr(x->re))
+	if (!heavy_expr(x->re)) {
+		if (keyed)
+			sig_verdict_add(s, vk);
 		return 0;
+	}
 	if (hs_compile_ext_multi((const char *const *)&x->re, &fl, &id, exts, 1,
 				 sig_buf_is_stream(x->buf) ? HS_MODE_STREAM : HS_MODE_BLOCK,
 				 NULL, &db, &ce) != HS_SUCCESS) {
 		rc = efail(err, errlen, "not supported by Hyperscan: %s",
 			   ce ? ce->message : "compile failed");
+	} else if (keyed) {
+		sig_verdict_add(s, vk);
 	}
 	hs_free_compile_error(ce);
 	hs_free_database(db);
@@ -502,7 +515,7 @@ static int build_tail(struct sb *b, const struct tail *tin, bool rawstream, uint
  * whitespace run for each space (compress), in any case (lower, upper).
  */
 static int build_xform(const struct sig_cond *c, bool single, struct sig_expr *x,
-		       char *err, size_t errlen)
+		       struct sig_set *s, char *err, size_t errlen)
 {
 	struct sb b = { 0 };
 	bool nocase = (c->flags & SIG_COND_NOCASE) || (c->xform & (SIG_XF_LOWER | SIG_XF_UPPER));
@@ -547,7 +560,7 @@ static int build_xform(const struct sig_cond *c, bool single, struct sig_expr *x
 	x->re = b.p;
 	if (nocase)
 		x->hsflags |= HS_FLAG_CASELESS;
-	if (try_compile(x, err, errlen) != 0) {
+	if (try_compile(x, s, err, errlen) != 0) {
 		free(x->re);
 		x->re = NULL;
 		return -1;
@@ -560,7 +573,7 @@ static int build_xform(const struct sig_cond *c, bool single, struct sig_expr *x
 
 /* One chain cond[i..j) (same buffer; every element after i relative). */
 static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
-		       struct sig_expr *x, char *err, size_t errlen)
+		       struct sig_expr *x, struct sig_set *s, char *err, size_t errlen)
 {
 	const struct sig_cond *c0 = &cv[i];
 	bool single = j == i + 1, literal = true;
@@ -573,7 +586,7 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 	bool end_anchor = false;         /* some element looks at the end */
 
 	if (c0->xform || (j > i + 1 && cv[i + 1].xform))
-		return build_xform(c0, single, x, err, errlen);
+		return build_xform(c0, single, x, s, err, errlen);
 	memset(x, 0, sizeof(*x));
 	x->buf = c0->buf;
 	x->group = c0->group;
@@ -754,9 +767,9 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 	if (b.oom || !b.p)
 		CFAIL("out of memory");
 	x->re = b.p;
-	if (!literal && try_compile(x, err, errlen) != 0 &&
+	if (!literal && try_compile(x, s, err, errlen) != 0 &&
 	    (!has_pcre || x->min_off || x->max_off ||
-	     try_confirm(x, has_pcre, end_anchor, err, errlen) != 0)) {
+	     try_confirm(x, has_pcre, end_anchor, s, err, errlen) != 0)) {
 		free(x->re);
 		x->re = NULL;
 		return -1;
@@ -963,7 +976,7 @@ void sig_rule_exprs_free(struct sig_rule *r)
 	r->nexpr = 0;
 }
 
-int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
+int sig_rule_exprs(struct sig_rule *r, struct sig_set *s, char *err, size_t errlen)
 {
 	sig_rule_exprs_free(r);
 	r->neg_buf = -1;
@@ -978,7 +991,7 @@ int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen)
 			j++;
 		struct sig_expr *x = &r->expr[r->nexpr];
 
-		if (build_chain(r->cond, i, j, x, err, errlen) != 0)
+		if (build_chain(r->cond, i, j, x, s, err, errlen) != 0)
 			return -1;
 		r->nexpr++;     /* owned by the rule from here (freed on failure) */
 		for (unsigned k = 0; k < r->nprobe; k++) {

@@ -403,6 +403,14 @@ struct sig_set {
 	 * exists but is not writable; entries are only loaded. */
 	char cache_dir[SIG_CACHE_DIR_MAX];
 	bool cache_ro;
+	/* Expressions Hyperscan is known to accept (sig_cache.c, verdicts):
+	 * 16-byte keys in an open-addressing set (vcap 0 or a power of two,
+	 * an all-zero key is free), loaded with the cache directory and
+	 * written back to it after a build that added some. */
+	uint8_t (*vkey)[16];
+	uint32_t vcap, vcount;
+	bool vdirty;
+	uint32_t vhits;                  /* analyses the set spared */
 };
 
 /* Session-scoped buffers (smtp.helo) survive sig_flow_tx_end(). */
@@ -416,7 +424,7 @@ bool sig_buf_is_session(enum sig_buf b);
  * mode). Returns 0, or -1 with the reason in err; r->expr is freed by
  * sig_rule_exprs_free in every case.
  */
-int sig_rule_exprs(struct sig_rule *r, char *err, size_t errlen);
+int sig_rule_exprs(struct sig_rule *r, struct sig_set *s, char *err, size_t errlen);
 void sig_rule_exprs_free(struct sig_rule *r);
 
 /*
@@ -570,6 +578,25 @@ void sig_cache_store(struct sig_engine *e, const struct sig_set *s,
 		     const uint8_t key[32], const struct hs_database *db);
 /* After a successful build: delete stale entries (see sig.h). */
 void sig_cache_prune(struct sig_engine *e, const struct sig_set *s);
+
+/*
+ * Hyperscan's verdict on one expression, remembered: checking a rule's
+ * expressions (hs_expression_ext_info, sig_expr.c) is most of a start-up
+ * whose databases come from the cache. sig_verdict_key() names an
+ * expression as compiled (pattern, flags, offsets, mode, Hyperscan's
+ * version); sig_verdict_known() says whether it passed before (counted in
+ * s->vhits), sig_verdict_add() records one that passed now. Only passes
+ * are kept: a refusal is always asked again, with its message. The set
+ * comes from the cache directory (sig_verdicts_load, called by
+ * sig_set_cache_dir) and goes back to it with sig_verdicts_store() after
+ * a build, as a cache entry of its own (same checks, same atomic write).
+ */
+int sig_verdict_key(const char *re, unsigned flags, uint64_t min_off, uint64_t max_off,
+		    bool stream, uint8_t key[16]);
+bool sig_verdict_known(struct sig_set *s, const uint8_t key[16]);
+void sig_verdict_add(struct sig_set *s, const uint8_t key[16]);
+void sig_verdicts_load(struct sig_set *s);
+void sig_verdicts_store(struct sig_engine *e, const struct sig_set *s);
 
 /* PCRE2 match limits for confirmations (Suricata's defaults are 3500 /
  * 1500; a confirmation that hits one is a non-match, counted). */

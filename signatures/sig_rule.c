@@ -273,6 +273,7 @@ void sig_set_free(struct sig_set *s)
 	for (uint32_t i = 0; i < s->nfiname; i++)
 		free(s->finame[i]);
 	free(s->sidhash);
+	free(s->vkey);
 	free(s);
 }
 
@@ -1345,7 +1346,7 @@ static int finish_rule(struct rp *rp)
 		if (!data)
 			return fail(rp, "base64_decode without base64_data contents");
 	}
-	if (sig_rule_exprs(r, rp->err, sizeof(rp->err)) != 0)
+	if (sig_rule_exprs(r, rp->s, rp->err, sizeof(rp->err)) != 0)
 		return -1;
 	for (uint32_t i = 0; i < r->nexpr; i++)
 		if (r->expr[i].buf != SIG_BUF_STREAM && r->expr[i].buf != SIG_BUF_APP_EVENT &&

@@ -6,7 +6,8 @@
  * damaged entries (truncated, bytes flipped, another entry's bytes, empty,
  * writable by others) are counted, recompiled and rewritten; an unusable or
  * read-only directory never fails a build; stale entries are pruned and
- * nothing else in the directory is touched.
+ * nothing else in the directory is touched; Hyperscan's verdicts on the
+ * rules' expressions are remembered beside the databases.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -61,6 +62,7 @@ static void print_diag(void *user, const char *file, unsigned line, uint32_t sid
 struct built {
 	struct sig_engine *e;
 	unsigned hits, misses, errors;
+	unsigned vhits;                 /* expression checks the cache spared */
 	int set_rc;                     /* sig_set_cache_dir's return */
 };
 
@@ -82,6 +84,7 @@ static struct built build(const char *dir, unsigned swap, const char *other)
 		sig_set_add_rule(s, other && i == swap ? other : base_rules[i], "cache.rules",
 				 i + 1, print_diag, &bad);
 	CHECK_EQ_U(bad, 0);
+	r.vhits = sig_set_verdict_hits(s);
 	if (sig_engine_build(s, &r.e, err, sizeof(err)) != 0) {
 		fprintf(stderr, "build failed: %s\n", err);
 		CHECK(0);
@@ -164,6 +167,27 @@ static unsigned entries(const char *dir, char *first, size_t len)
 		n++;
 		if (first && (!first[0] || strcmp(de->d_name, first) < 0))
 			snprintf(first, len, "%s", de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Number of verdict files ("<64 hex>.hsvd") in dir; the last name in name. */
+static unsigned verdict_files(const char *dir, char *name, size_t len)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (l == 69 && strcmp(de->d_name + 64, ".hsvd") == 0) {
+			n++;
+			snprintf(name, len, "%s", de->d_name);
+		}
 	}
 	closedir(d);
 	return n;
@@ -291,6 +315,44 @@ static void test_miss_then_hit(void)
 	CHECK_EQ_U(entries(dir, NULL, 0), ndb);
 	sig_engine_free(a.e);
 	sig_engine_free(b.e);
+}
+
+/*
+ * Hyperscan's verdicts on the rules' expressions: a build leaves them in
+ * the directory (one "<key>.hsvd" file, not counted as a database), the
+ * next set checks none of those expressions again and matches the same; a
+ * damaged verdict file only costs the checks, and the build after rewrites
+ * it. Without a cache nothing is remembered.
+ */
+static void test_verdicts(void)
+{
+	char dir[300], name[80] = "", p[400];
+	struct built a, b, c, d, n;
+
+	snprintf(dir, sizeof(dir), "%s/verdicts", root);
+	a = build(dir, 0, NULL);
+	CHECK_EQ_U(a.vhits, 0);
+	CHECK_EQ_U(verdict_files(dir, name, sizeof(name)), 1);
+	CHECK_EQ_U(entries(dir, NULL, 0), a.misses);
+	b = build(dir, 0, NULL);
+	CHECK(b.vhits >= 2);            /* the pcre (sid 4) and the chain (sid 5) */
+	CHECK_EQ_U(scan_all(b.e), EXPECT_MASK);
+	path_in(p, sizeof(p), dir, name);
+	flip_byte(p, file_size(p) - 1);
+	c = build(dir, 0, NULL);
+	CHECK_EQ_U(c.vhits, 0);
+	CHECK_EQ_U(c.errors, 0);        /* the databases are fine */
+	CHECK_EQ_U(scan_all(c.e), EXPECT_MASK);
+	d = build(dir, 0, NULL);
+	CHECK_EQ_U(d.vhits, b.vhits);
+	CHECK_EQ_U(scan_all(d.e), EXPECT_MASK);
+	n = build(NULL, 0, NULL);
+	CHECK_EQ_U(n.vhits, 0);
+	sig_engine_free(a.e);
+	sig_engine_free(b.e);
+	sig_engine_free(c.e);
+	sig_engine_free(d.e);
+	sig_engine_free(n.e);
 }
 
 /* One rule changed: only its database is compiled. */
@@ -659,6 +721,7 @@ int main(void)
 	}
 	test_no_cache();
 	test_miss_then_hit();
+	test_verdicts();
 	if (ndb) {
 		test_one_rule_changed();
 		test_damaged_entries();
