@@ -221,6 +221,48 @@ static size_t b64_decode_avx2(const uint8_t *in, size_t n, uint8_t *out)
 	return i;
 }
 
+/* Its line end at in[i] (CRLF or LF), if one starts there: its length. */
+static inline size_t b64_eol(const uint8_t *in, size_t i, size_t n)
+{
+	if (i < n && in[i] == '\n')
+		return 1;
+	return i + 1 < n && in[i] == '\r' && in[i + 1] == '\n' ? 2 : 0;
+}
+
+/* b64_decode_avx2 over a run of lines: a block that stops at a line end
+ * on a quantum boundary goes on after it, without leaving the loop (a
+ * MIME line of 76 is two full blocks and one that stops at its CR). */
+__attribute__((target("avx2")))
+static size_t b64_lines_avx2(const uint8_t *in, size_t n, uint8_t *out, size_t *out_len)
+{
+	size_t i = 0, o = 0;
+
+	for (;;) {
+		unsigned k, full;
+
+		if (i + 32 <= n) {
+			k = b64_block32(in + i, out + o);
+			full = 32;
+		} else if (i + 16 <= n) {
+			k = b64_block16(in + i, out + o);
+			full = 16;
+		} else {
+			break;
+		}
+		i += k;
+		o += k / 4 * 3;
+		if (k < full) {
+			size_t e = b64_eol(in, i, n);
+
+			if (!e)
+				break;
+			i += e;
+		}
+	}
+	*out_len = o;
+	return i;
+}
+
 static enum mime_b64_impl b64_impl_detect(void)
 {
 	__builtin_cpu_init();
@@ -278,4 +320,33 @@ size_t mime_b64_block_decode_impl(enum mime_b64_impl impl, const uint8_t *in,
 size_t mime_b64_block_decode(const uint8_t *in, size_t n, uint8_t *out)
 {
 	return mime_b64_block_decode_impl(mime_b64_impl_best(), in, n, out);
+}
+
+size_t mime_b64_lines_decode_impl(enum mime_b64_impl impl, const uint8_t *in, size_t n,
+				  uint8_t *out, size_t *out_len)
+{
+	size_t i = 0, o = 0;
+
+	if (impl > mime_b64_impl_best())
+		impl = mime_b64_impl_best();
+#if defined(__x86_64__) || defined(__i386__)
+	if (impl == MIME_B64_IMPL_AVX2)
+		return b64_lines_avx2(in, n, out, out_len);
+#endif
+	for (;;) {
+		size_t k = mime_b64_block_decode_impl(impl, in + i, n - i, out + o), e;
+
+		i += k;
+		o += k / 4 * 3;
+		if (!(e = b64_eol(in, i, n)))
+			break;
+		i += e;
+	}
+	*out_len = o;
+	return i;
+}
+
+size_t mime_b64_lines_decode(const uint8_t *in, size_t n, uint8_t *out, size_t *out_len)
+{
+	return mime_b64_lines_decode_impl(mime_b64_impl_best(), in, n, out, out_len);
 }

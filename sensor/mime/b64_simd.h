@@ -41,6 +41,17 @@ enum mime_b64_impl {
 	MIME_B64_IMPL_AVX2,
 };
 
+/*
+ * mime_b64_block_decode() over a run of MIME lines: a line end (CRLF or
+ * LF) met where a quantum ends is consumed too and decoding goes on after
+ * it, so a body of lines whose lengths are multiples of 4 (76 in practice)
+ * decodes in one call. Returns the input consumed (alphabet characters and
+ * those line ends); *out_len gets the bytes written, 3 per 4 alphabet
+ * characters (out needs room for (n / 4) * 3). Stops, as the block decoder
+ * does, before anything else, and before a tail the blocks do not cover.
+ */
+size_t mime_b64_lines_decode(const uint8_t *in, size_t n, uint8_t *out, size_t *out_len);
+
 /* The implementation mime_b64_block_decode() uses on this CPU, chosen on
  * the first call (any thread) and fixed for the life of the process. */
 enum mime_b64_impl mime_b64_impl_best(void);
@@ -49,5 +60,7 @@ enum mime_b64_impl mime_b64_impl_best(void);
  * benchmarks: an impl the CPU lacks is lowered to mime_b64_impl_best(). */
 size_t mime_b64_block_decode_impl(enum mime_b64_impl impl, const uint8_t *in,
 				  size_t n, uint8_t *out);
+size_t mime_b64_lines_decode_impl(enum mime_b64_impl impl, const uint8_t *in, size_t n,
+				  uint8_t *out, size_t *out_len);
 
 #endif

@@ -285,16 +285,17 @@ static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 	while (i < n) {
 		if (k == 0) {
 			const size_t i0 = i;
-			/* Whole vector blocks first (b64_simd.c), within
-			 * the output room; the loop below takes the rest of
-			 * the line four characters at a time. */
-			size_t lim = (cap - o) / 3 * 4, used;
+			/* Whole vector blocks first, line after line
+			 * (b64_simd.c), within the output room; the loop
+			 * below takes what they leave four characters at a
+			 * time. */
+			size_t lim = (cap - o) / 3 * 4, used, w;
 
 			if (lim > n - i)
 				lim = n - i;
-			used = mime_b64_block_decode(d + i, lim, out + o);
+			used = mime_b64_lines_decode(d + i, lim, out + o, &w);
 			i += used;
-			o += used / 4 * 3;
+			o += w;
 			while (i + 4 <= n && o + 3 <= cap) {
 				uint8_t a = b64_val(d[i]), b = b64_val(d[i + 1]);
 				uint8_t c = b64_val(d[i + 2]), e = b64_val(d[i + 3]);

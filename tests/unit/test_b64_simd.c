@@ -267,6 +267,82 @@ static void test_mime_lines(void)
 	CHECK_EQ_U(mime_b64_block_decode(body, 0, NULL), 0);
 }
 
+/*
+ * mime_b64_lines_decode over bodies of lines: lengths mostly multiples of
+ * 4 (now and then not), ends CRLF or LF (now and then a bare CR or a
+ * space), a bad byte now and then. The consumed prefix must hold only
+ * alphabet characters and line ends each at a quantum boundary, its
+ * decode must equal the reference decode of its characters, and a body of
+ * clean lines must be consumed to within the last 16 bytes.
+ */
+static void test_lines(void)
+{
+	static uint8_t in[4096], out[4096], chars[4096], ref[4096];
+
+	for (int rep = 0; rep < 4000; rep++) {
+		size_t n = 0;
+		bool clean = true;
+
+		while (n < sizeof(in) - 200) {
+			size_t len = 4 * (rng() % 31);
+			unsigned r = (unsigned)(rng() % 50);
+
+			if (r == 0) {
+				len += 1 + rng() % 3;
+				clean = false;
+			}
+			fill_valid(in + n, len);
+			n += len;
+			if (r == 1) {
+				in[n++] = '\r';
+				clean = false;
+			} else if (r == 2) {
+				in[n++] = ' ';
+				clean = false;
+			} else if (r == 3) {
+				in[n - (len ? 1 : 0)] = '=';
+				clean = false;
+			} else if (rng() & 1) {
+				in[n++] = '\n';
+			} else {
+				in[n++] = '\r';
+				in[n++] = '\n';
+			}
+			if (rng() % 8 == 0)
+				break;
+		}
+		for (int impl = 0; impl < impl_count; impl++) {
+			size_t w = SIZE_MAX, c, nc = 0, q = 0;
+			bool ok = true;
+
+			c = mime_b64_lines_decode_impl((enum mime_b64_impl)impl, in, n, out, &w);
+			for (size_t i = 0; i < c && ok; i++) {
+				if (ref_tab[in[i]] >= 0) {
+					chars[nc++] = in[i];
+					q++;
+				} else if (in[i] == '\n' && q % 4 == 0) {
+					continue;
+				} else if (in[i] == '\r' && i + 1 < c && in[i + 1] == '\n' && q % 4 == 0) {
+					i++;
+				} else {
+					ok = false;
+				}
+			}
+			ok = ok && c <= n && nc % 4 == 0 && w == nc / 4 * 3;
+			if (ok) {
+				ref_decode(chars, nc, ref);
+				ok = memcmp(out, ref, w) == 0;
+			}
+			if (ok && clean)
+				ok = c + 16 > n;
+			if (!ok)
+				fprintf(stderr, "%s lines rep %d n=%zu: consumed %zu, wrote %zu\n",
+					impl_name[impl], rep, n, c, w);
+			CHECK(ok);
+		}
+	}
+}
+
 /* A readable known answer (RFC 4648 section 10 and a classic). */
 static void test_known(void)
 {
@@ -306,6 +382,7 @@ int main(void)
 	       impl_name[mime_b64_impl_best()]);
 
 	test_known();
+	test_lines();
 	test_valid_lengths();
 	test_large();
 	test_planted();
