@@ -39,10 +39,12 @@
  * immutable after sig_engine_build returns.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <hs.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -551,14 +553,13 @@ static void report_pattern(struct build *b, uint32_t pid, const char *msg)
 }
 
 /*
- * Compile one database: buffer buf in direction dir (dec 0), or decoder
- * dec - 1's base64_data patterns (streaming: a window is decoded and
- * scanned as its bytes arrive, sig_scan_win.c). A buffer's database is
- * loaded from the set's cache directory (sig_cache.c) when an entry for
- * exactly these inputs is there; a decoder's is not cached (a rule's few
- * contents, quick to compile). On a Hyperscan error, name the rule: the
- * error usually carries the expression index; when it does not (resource
- * limits), compile each pattern alone to find one that fails by itself.
+ * The databases (compile_dbs): one per buffer and direction (dec 0), and
+ * one per base64 decoder dec - 1 for its base64_data patterns (streaming:
+ * a window is decoded and scanned as its bytes arrive, sig_scan_win.c). A
+ * buffer's database is loaded from the set's cache directory (sig_cache.c)
+ * when an entry for exactly these inputs is there; a decoder's is not
+ * cached (a rule's few contents, quick to compile). The rest compile in
+ * parallel; on a Hyperscan error the rule is named (job_finish).
  */
 static bool db_has(const struct bpat *p, uint8_t buf, uint8_t dir, uint32_t dec)
 {
@@ -567,122 +568,234 @@ static bool db_has(const struct bpat *p, uint8_t buf, uint8_t dir, uint32_t dec)
 	return p->buf == buf && p->dir == dir && !p->virt;
 }
 
-static int compile_db(struct build *b, uint8_t buf, uint8_t dir, uint32_t dec)
-{
-	struct sig_engine *e = b->e;
-	unsigned mode = dec || sig_buf_is_stream(buf) ? HS_MODE_STREAM : HS_MODE_BLOCK;
-	bool use_cache = !dec && b->s->cache_dir[0];
-
-	unsigned n = 0, *flags = NULL, *ids = NULL;
-	char **expr = NULL;
-	hs_expr_ext_t *ext = NULL;
-	const hs_expr_ext_t **extp = NULL;
-	hs_compile_error_t *cerr = NULL;
-	hs_database_t *db = NULL;
+/* One database to build (compile_db): its inputs, then its result. */
+struct db_job {
+	uint8_t buf, dir;
+	uint32_t dec;
+	unsigned mode;
+	bool use_cache, cached;
+	unsigned n;                      /* patterns; 0: no database */
+	char **expr;
+	unsigned *flags, *ids;
+	hs_expr_ext_t *ext;
+	const hs_expr_ext_t **extp;
 	uint8_t key[32];
-	bool cached = false;
-	int rc = -1;
+	hs_database_t *db;
+	hs_compile_error_t *cerr;
+	hs_error_t hrc;
+};
 
+static void job_free(struct db_job *j)
+{
+	free(j->expr);
+	free(j->ext);
+	free(j->extp);
+	free(j->flags);
+	free(j->ids);
+	hs_free_compile_error(j->cerr);
+	hs_free_database(j->db);        /* NULL once installed */
+	memset(j, 0, sizeof(*j));
+}
+
+/* The job's pattern list, and its database from the cache when there.
+ * -1 only when out of memory (reported). */
+static int job_prepare(struct build *b, struct db_job *j, uint8_t buf, uint8_t dir,
+		       uint32_t dec)
+{
+	unsigned n = 0;
+
+	memset(j, 0, sizeof(*j));
+	j->buf = buf;
+	j->dir = dir;
+	j->dec = dec;
+	j->mode = dec || sig_buf_is_stream(buf) ? HS_MODE_STREAM : HS_MODE_BLOCK;
+	j->use_cache = !dec && b->s->cache_dir[0];
 	for (uint32_t i = 0; i < b->npat; i++)
 		n += db_has(&b->pat[i], buf, dir, dec);
 	if (n == 0)
 		return 0;
-	expr = calloc(n, sizeof(*expr));
-	flags = calloc(n, sizeof(*flags));
-	ids = calloc(n, sizeof(*ids));
-	ext = calloc(n, sizeof(*ext));
-	extp = calloc(n, sizeof(*extp));
-	if (!expr || !flags || !ids || !ext || !extp)
-		goto oom;
-	n = 0;
+	j->expr = calloc(n, sizeof(*j->expr));
+	j->flags = calloc(n, sizeof(*j->flags));
+	j->ids = calloc(n, sizeof(*j->ids));
+	j->ext = calloc(n, sizeof(*j->ext));
+	j->extp = calloc(n, sizeof(*j->extp));
+	if (!j->expr || !j->flags || !j->ids || !j->ext || !j->extp) {
+		berr(b, "out of memory");
+		return -1;
+	}
 	for (uint32_t i = 0; i < b->npat; i++) {
 		if (!db_has(&b->pat[i], buf, dir, dec))
 			continue;
-		expr[n] = b->pat[i].re;
-		flags[n] = b->pat[i].flags;
+		j->expr[j->n] = b->pat[i].re;
+		j->flags[j->n] = b->pat[i].flags;
 		if (b->pat[i].min_off) {
-			ext[n].flags |= HS_EXT_FLAG_MIN_OFFSET;
-			ext[n].min_offset = b->pat[i].min_off;
+			j->ext[j->n].flags |= HS_EXT_FLAG_MIN_OFFSET;
+			j->ext[j->n].min_offset = b->pat[i].min_off;
 		}
 		if (b->pat[i].max_off) {
-			ext[n].flags |= HS_EXT_FLAG_MAX_OFFSET;
-			ext[n].max_offset = b->pat[i].max_off;
+			j->ext[j->n].flags |= HS_EXT_FLAG_MAX_OFFSET;
+			j->ext[j->n].max_offset = b->pat[i].max_off;
 		}
-		extp[n] = (ext[n].flags) ? &ext[n] : NULL;
+		j->extp[j->n] = (j->ext[j->n].flags) ? &j->ext[j->n] : NULL;
 		/* A prefilter pattern on a stream must report every match:
 		 * PCRE2 judges each against the bytes around it, and the
 		 * first may be rejected where a later one holds. A decoder's
 		 * patterns are plain contents: the first match decides. */
 		if (dec || (buf != SIG_BUF_STREAM && !(sig_buf_is_stream(buf) && b->pat[i].confirm)) ||
 		    b->pat[i].once)
-			flags[n] |= HS_FLAG_SINGLEMATCH;
-		ids[n] = i;
-		n++;
+			j->flags[j->n] |= HS_FLAG_SINGLEMATCH;
+		j->ids[j->n] = i;
+		j->n++;
 	}
-	if (use_cache) {
+	if (j->use_cache) {
 		const struct sig_cache_req rq = {
-			.mode = mode, .n = n, .expr = (const char *const *)expr,
-			.flags = flags, .ids = ids,
-			.ext = (const struct hs_expr_ext *const *)extp,
+			.mode = j->mode, .n = j->n, .expr = (const char *const *)j->expr,
+			.flags = j->flags, .ids = j->ids,
+			.ext = (const struct hs_expr_ext *const *)j->extp,
 		};
 
-		db = (hs_database_t *)sig_cache_load(e, b->s, &rq, key);
-		cached = db != NULL;
+		j->db = (hs_database_t *)sig_cache_load(b->e, b->s, &rq, j->key);
+		j->cached = j->db != NULL;
 	}
-	if (!db && hs_compile_ext_multi((const char *const *)expr, flags, ids, extp, n,
-					mode, NULL, &db, &cerr) != HS_SUCCESS) {
-		int bad = cerr ? cerr->expression : -1;
+	return 0;
+}
 
-		for (unsigned i = 0; bad < 0 && i < n; i++) {
+/* Hyperscan's compile of a job not found in the cache: no shared state, so
+ * jobs compile in parallel (hs_compile is thread-safe). */
+static void job_compile(struct db_job *j)
+{
+	if (j->n && !j->db)
+		j->hrc = hs_compile_ext_multi((const char *const *)j->expr, j->flags, j->ids,
+					      j->extp, j->n, j->mode, NULL, &j->db, &j->cerr);
+}
+
+struct compile_pool {
+	struct db_job *jobs;
+	unsigned njobs, next;            /* next: taken atomically */
+};
+
+static void *compile_worker(void *arg)
+{
+	struct compile_pool *p = arg;
+
+	for (;;) {
+		unsigned i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+
+		if (i >= p->njobs)
+			return NULL;
+		job_compile(&p->jobs[i]);
+	}
+}
+
+/* Compile the jobs on up to one thread per CPU (at most 8; start-up and
+ * reload only, never the packet path): a rule set's databases are
+ * independent, and compiling is most of a start without a cache. Fewer
+ * threads when they cannot be made; the calling thread is one of them. */
+static void compile_all(struct db_job *jobs, unsigned njobs)
+{
+	struct compile_pool p = { jobs, njobs, 0 };
+	pthread_t th[7];
+	unsigned want = 0, started = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (unsigned i = 0; i < njobs; i++)
+		want += jobs[i].n && !jobs[i].db;
+	if (cpus < 1)
+		cpus = 1;
+	if (want > (unsigned)cpus)
+		want = (unsigned)cpus;
+	if (want > 8)
+		want = 8;
+	while (started + 1 < want && pthread_create(&th[started], NULL, compile_worker, &p) == 0)
+		started++;
+	compile_worker(&p);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+}
+
+/*
+ * Install a compiled (or cached) job's database, or report why it failed:
+ * the error usually carries the expression index; when it does not
+ * (resource limits), compile each pattern alone to find one that fails by
+ * itself. Jobs are finished in order, so the first failure reported is the
+ * one a one-by-one build would have met.
+ */
+static int job_finish(struct build *b, struct db_job *j)
+{
+	struct sig_engine *e = b->e;
+	hs_database_t *db = j->db;
+	size_t sz = 0;
+
+	if (j->n == 0)
+		return 0;
+	if (!db) {
+		int bad = j->cerr ? j->cerr->expression : -1;
+
+		for (unsigned i = 0; bad < 0 && i < j->n; i++) {
 			hs_database_t *one = NULL;
 			hs_compile_error_t *e1 = NULL;
 
-			if (hs_compile_ext_multi((const char *const *)&expr[i], &flags[i],
-						 &ids[i], &extp[i], 1, mode, NULL, &one,
+			if (hs_compile_ext_multi((const char *const *)&j->expr[i], &j->flags[i],
+						 &j->ids[i], &j->extp[i], 1, j->mode, NULL, &one,
 						 &e1) != HS_SUCCESS)
 				bad = (int)i;
 			hs_free_database(one);
 			hs_free_compile_error(e1);
 		}
-		if (bad >= 0 && (unsigned)bad < n)
-			report_pattern(b, ids[bad], cerr ? cerr->message : "compile failed");
-		else if (dec)
-			report_pattern(b, ids[0], cerr ? cerr->message : "compile failed");
+		if (bad >= 0 && (unsigned)bad < j->n)
+			report_pattern(b, j->ids[bad], j->cerr ? j->cerr->message : "compile failed");
+		else if (j->dec)
+			report_pattern(b, j->ids[0], j->cerr ? j->cerr->message : "compile failed");
 		else
-			berr(b, "buffer %s (%s): %s", sig_buf_name(buf),
-			     dir == SIG_DIR_TO_SERVER ? "to_server" : "to_client",
-			     cerr ? cerr->message : "compile failed");
-		hs_free_compile_error(cerr);
-		goto out;
+			berr(b, "buffer %s (%s): %s", sig_buf_name(j->buf),
+			     j->dir == SIG_DIR_TO_SERVER ? "to_server" : "to_client",
+			     j->cerr ? j->cerr->message : "compile failed");
+		return -1;
 	}
-	if (dec)
-		e->b64dec[dec - 1].db = (struct hs_database *)db;
+	j->db = NULL;                   /* the engine's from here */
+	if (j->dec)
+		e->b64dec[j->dec - 1].db = (struct hs_database *)db;
 	else
-		e->db[buf][dir] = (struct hs_database *)db;
-	if (use_cache && !cached)
-		sig_cache_store(e, b->s, key, (struct hs_database *)db);
-	{
-		size_t sz = 0;
-
-		if (hs_database_size(db, &sz) == HS_SUCCESS)
-			e->db_bytes += sz;
-		if (!dec && mode == HS_MODE_STREAM && hs_stream_size(db, &sz) == HS_SUCCESS)
-			e->stream_size[buf][dir] = sz;
-	}
+		e->db[j->buf][j->dir] = (struct hs_database *)db;
+	if (j->use_cache && !j->cached)
+		sig_cache_store(e, b->s, j->key, (struct hs_database *)db);
+	if (hs_database_size(db, &sz) == HS_SUCCESS)
+		e->db_bytes += sz;
+	if (!j->dec && j->mode == HS_MODE_STREAM && hs_stream_size(db, &sz) == HS_SUCCESS)
+		e->stream_size[j->buf][j->dir] = sz;
 	if (hs_alloc_scratch(db, (hs_scratch_t **)&e->proto) != HS_SUCCESS) {
 		berr(b, "hs_alloc_scratch failed");
-		goto out;
+		return -1;
 	}
-	rc = 0;
-	goto out;
-oom:
-	berr(b, "out of memory");
-out:
-	free(expr);
-	free(ext);
-	free(extp);
-	free(flags);
-	free(ids);
+	return 0;
+}
+
+/* Every database of the build: the buffers' (but the base64 decoders'
+ * buffer, which has one small database per decoder instead), then the
+ * decoders'. */
+static int compile_dbs(struct build *b)
+{
+	unsigned nj = 0, max = SIG_BUF_COUNT * 2 + b->e->nb64dec;
+	struct db_job *jobs = calloc(max ? max : 1, sizeof(*jobs));
+	int rc = 0;
+
+	if (!jobs) {
+		berr(b, "out of memory");
+		return -1;
+	}
+	for (uint8_t buf = 0; buf < SIG_BUF_COUNT && !rc; buf++)
+		for (uint8_t d = 0; d < 2 && !rc; d++)
+			if (buf != SIG_BUF_BASE64)
+				rc = job_prepare(b, &jobs[nj++], buf, d, 0);
+	for (uint32_t k = 0; k < b->e->nb64dec && !rc; k++)
+		rc = job_prepare(b, &jobs[nj++], SIG_BUF_BASE64, SIG_DIR_TO_SERVER, k + 1);
+	if (!rc)
+		compile_all(jobs, nj);
+	for (unsigned i = 0; i < nj && !rc; i++)
+		rc = job_finish(b, &jobs[i]);
+	for (unsigned i = 0; i < nj; i++)
+		job_free(&jobs[i]);
+	free(jobs);
 	return rc;
 }
 
@@ -754,14 +867,8 @@ int sig_engine_build(struct sig_set *s, struct sig_engine **out,
 		berr(&b, "out of memory");
 		goto fail;
 	}
-	/* base64_data patterns: one small database per decoder instead */
-	for (uint8_t buf = 0; buf < SIG_BUF_COUNT; buf++)
-		for (uint8_t d = 0; d < 2; d++)
-			if (buf != SIG_BUF_BASE64 && compile_db(&b, buf, d, 0) != 0)
-				goto fail;
-	for (uint32_t k = 0; k < b.e->nb64dec; k++)
-		if (compile_db(&b, SIG_BUF_BASE64, SIG_DIR_TO_SERVER, k + 1) != 0)
-			goto fail;
+	if (compile_dbs(&b) != 0)
+		goto fail;
 	sig_verdicts_store(b.e, s);
 	sig_cache_prune(b.e, s);
 	build_free(&b);
