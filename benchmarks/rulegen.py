@@ -130,13 +130,12 @@ MIX = [("url", 18), ("url_host", 10), ("mail_from", 10), ("email_from", 4), ("rc
        ("stream", 12), ("stream_tc", 1), ("data", 5), ("body", 7), ("file_name", 6),
        ("file_data", 4)]
 
-MARKER_RULE = {
-    "smtp.helo": "smtp.helo; content:\"{m}\";",
-    "smtp.mail_from": "smtp.mail_from; content:\"{m}\";",
-    "smtp.rcpt_to": "smtp.rcpt_to; content:\"{m}\";",
-    "stream": "content:\"{m}\";",
-    "smtp.data": "smtp.data; content:\"{m}\";",
-}
+
+
+def marker_rule(buf, m):
+    """The options of a rule on marker m: its sticky buffer (the sidecar's
+    first column is the rule keyword; "stream" is the raw stream, none)."""
+    return f"content:\"{m}\";" if buf == "stream" else f"{buf}; content:\"{m}\";"
 
 
 def main():
@@ -169,13 +168,12 @@ def main():
     for buf, m, sess, *_ in markers:
         proto = "tcp" if buf == "stream" else "smtp"
         out.append(f"alert {proto} any any -> any any (msg:\"rulegen marker {m}\"; "
-                   f"{MARKER_RULE[buf].format(m=m)} classtype:misc-activity; sid:{sid}; rev:1;)\n")
+                   f"{marker_rule(buf, m)} classtype:misc-activity; sid:{sid}; rev:1;)\n")
         sid += 1
     for i in range(a.count - len(markers)):
         kind = g.r.choices(kinds, weights)[0]
         body = g.rule(kind)
-        proto = "smtp"
-        out.append(f"alert {proto} any any -> any any (msg:\"rulegen {kind} {i}\"; {body} "
+        out.append(f"alert smtp any any -> any any (msg:\"rulegen {kind} {i}\"; {body} "
                    f"classtype:{g.r.choice(CLASSES)}; sid:{sid}; rev:1;)\n")
         sid += 1
     with open(a.out, "w") as f:
