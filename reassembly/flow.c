@@ -532,10 +532,13 @@ static bool reuse_confirmed(const struct reasm_flow *f, enum flow_dir d,
 	       p->ack == f->reuse_isn + 1;
 }
 
-void reasm_prefetch(const struct reasm *r, const struct decoded_pkt *p,
-		    enum reasm_prefetch what)
+uint32_t reasm_flow_hash(const struct reasm *r, const struct decoded_pkt *p)
 {
-	uint32_t h = flow_hash(r, &p->src, p->sport, &p->dst, p->dport);
+	return flow_hash(r, &p->src, p->sport, &p->dst, p->dport);
+}
+
+void reasm_prefetch(const struct reasm *r, uint32_t h, enum reasm_prefetch what)
+{
 	const struct slot *s = &r->slots[h & r->slot_mask];
 
 	if (what == REASM_PREFETCH_SLOT) {
@@ -550,15 +553,20 @@ void reasm_prefetch(const struct reasm *r, const struct decoded_pkt *p,
 
 void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us)
 {
+	reasm_packet_hashed(r, p, reasm_flow_hash(r, p), now_us);
+}
+
+void reasm_packet_hashed(struct reasm *r, const struct decoded_pkt *p, uint32_t h,
+			 uint64_t now_us)
+{
 	struct reasm_flow *f = NULL;
 	enum flow_dir d = FLOW_TO_SERVER;
 	struct decoded_pkt syn;
 	bool with_syn = false;
-	uint32_t h, idx;
+	uint32_t idx;
 
 	if (now_us > r->now)
 		r->now = now_us;
-	h = flow_hash(r, &p->src, p->sport, &p->dst, p->dport);
 	idx = table_find(r, h, p, &d);
 	if (idx != REASM_NIL) {
 		f = reasm_flow_at(r, idx);

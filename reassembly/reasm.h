@@ -442,15 +442,20 @@ void reasm_destroy(struct reasm *r);
 void reasm_packet(struct reasm *r, const struct decoded_pkt *p, uint64_t now_us);
 
 /*
- * Cache hints for a packet reasm_packet() will see soon, so a burst's
- * lookups overlap their memory latency instead of paying it one after
- * the other: REASM_PREFETCH_SLOT fetches its flow-table slot (a few packets
- * ahead); REASM_PREFETCH_FLOW reads that slot, by then in cache, and
- * fetches the flow it names (a packet or two ahead). Changes nothing.
+ * For a caller that looks a burst up ahead: reasm_flow_hash() is the
+ * packet's flow-table hash, reasm_packet_hashed() is reasm_packet() given
+ * it (h must be reasm_flow_hash(r, p)), so it is computed once. The cache
+ * hints let a burst's lookups overlap their memory latency instead of
+ * paying it one after the other: REASM_PREFETCH_SLOT fetches the slot (a
+ * few packets ahead); REASM_PREFETCH_FLOW reads that slot, by then in
+ * cache, and fetches the flow it names (a packet or two ahead). Hints
+ * change nothing.
  */
+uint32_t reasm_flow_hash(const struct reasm *r, const struct decoded_pkt *p);
+void reasm_packet_hashed(struct reasm *r, const struct decoded_pkt *p, uint32_t h,
+			 uint64_t now_us);
 enum reasm_prefetch { REASM_PREFETCH_SLOT, REASM_PREFETCH_FLOW };
-void reasm_prefetch(const struct reasm *r, const struct decoded_pkt *p,
-		    enum reasm_prefetch what);
+void reasm_prefetch(const struct reasm *r, uint32_t h, enum reasm_prefetch what);
 
 /* Expire flows idle past their timeout. Call once per burst or so. */
 void reasm_expire(struct reasm *r, uint64_t now_us);

@@ -391,17 +391,20 @@ void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
 	for (unsigned g = 0; g < n; g += WORKER_GROUP) {
 		struct decoded_pkt p[WORKER_GROUP];
 		enum decode_result r[WORKER_GROUP];
+		uint32_t h[WORKER_GROUP];
 		unsigned m = n - g < WORKER_GROUP ? n - g : WORKER_GROUP;
 
 		for (unsigned i = 0; i < m; i++) {
 			r[i] = decode_packet(link, pkts[g + i].data, pkts[g + i].caplen, &w->dopts,
 					     &p[i], &w->dstats);
-			if (r[i] == DECODE_OK)
-				reasm_prefetch(w->reasm, &p[i], REASM_PREFETCH_SLOT);
+			if (r[i] == DECODE_OK) {
+				h[i] = reasm_flow_hash(w->reasm, &p[i]);
+				reasm_prefetch(w->reasm, h[i], REASM_PREFETCH_SLOT);
+			}
 		}
 		for (unsigned i = 0; i < m; i++) {
 			if (i + 2 < m && r[i + 2] == DECODE_OK)
-				reasm_prefetch(w->reasm, &p[i + 2], REASM_PREFETCH_FLOW);
+				reasm_prefetch(w->reasm, h[i + 2], REASM_PREFETCH_FLOW);
 			w->pkt_num++;
 			if (pkts[g + i].ts_us > w->now_us)
 				w->now_us = pkts[g + i].ts_us;
@@ -413,7 +416,7 @@ void worker_burst(struct worker *w, const struct mt_pkt *pkts, unsigned n)
 				w->st.decode_not_tcp++;
 				continue;
 			}
-			reasm_packet(w->reasm, &p[i], pkts[g + i].ts_us);
+			reasm_packet_hashed(w->reasm, &p[i], h[i], pkts[g + i].ts_us);
 		}
 	}
 	if (n) {
