@@ -503,28 +503,13 @@ static json_t *flow_object(const struct flow *f)
 			 "start", ts);
 }
 
-static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp_tx *tx)
+/* The smtp event of a transaction (emit_smtp_tx). */
+static void smtp_tx_event(struct worker *w, struct app_flow *a, const struct smtp_tx *tx)
 {
-	json_t *o, *ext, *codes;
-
-	if (!w->cfg->eve_smtp) {
-		/* --eve-types: what the event would have done besides
-		 * being written (the sender check's anomaly, the message's
-		 * state released) */
-		app_email_sender_check(w, a, tx);
-		app_email_tx_drop(a, tx->id);
-		w->st.smtp_tx_logged++;         /* done, if not written */
-		if (a->email.have && a->email.tx_id == tx->id)
-			app_email_reset(w, a);
-		return;
-	}
-	o = app_event_new(w, a->flow, "smtp", true, false);
-	ext = json_object();
+	json_t *o = app_event_new(w, a->flow, "smtp", true, false);
+	json_t *ext = json_object(), *codes;
 
 	json_object_set_new(o, "tx_id", json_integer(tx->id));
-	/* A message whose data never ended (connection lost): its headers
-	 * are what they are now. */
-	app_email_sender_check(w, a, tx);
 	json_t *mt = json_object();
 	json_t *email = app_email_json(a, tx->id, mt);
 
@@ -624,6 +609,19 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 	json_object_set_new(mt, "smtp", ext);
 	json_object_set_new(o, "mailtap", mt);
 	eve_emit(&w->eve, o);
+}
+
+/* A transaction is done: its smtp event (unless --eve-types leaves it out:
+ * then the email object kept for it is dropped), and its message released. */
+static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp_tx *tx)
+{
+	/* A message whose data never ended (connection lost): its headers
+	 * are what they are now. */
+	app_email_sender_check(w, a, tx);
+	if (w->cfg->eve_smtp)
+		smtp_tx_event(w, a, tx);
+	else
+		app_email_tx_drop(a, tx->id);
 	w->st.smtp_tx_logged++;
 	if (a->email.have && a->email.tx_id == tx->id)
 		app_email_reset(w, a);
@@ -937,23 +935,13 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 	}
 }
 
-void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
-		   enum sig_dir dir)
+/* The alert event of one match (app_sig_alert). */
+static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_rule_meta *rule,
+		       bool to_server)
 {
-	struct worker *w = user;
-	struct app_flow *a = ctx;
-	bool to_server = dir == SIG_DIR_TO_SERVER;
 	const struct smtp_tx *tx = &a->smtp.tx;
 	json_t *o, *al;
 
-	if (!w->cfg->eve_alert) {
-		/* --eve-types: counted (and summarised), not built */
-		a->alerts++;
-		w->st.alerts++;
-		if (w->alert_hook)
-			w->alert_hook(w->alert_hook_user, rule);
-		return;
-	}
 	o = app_event_new(w, a->flow, "alert", to_server, true);
 
 	/* A match outside any transaction (greeting, EHLO, QUIT after the
@@ -982,6 +970,17 @@ void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 	json_object_set_new(o, "direction", json_string(to_server ? "to_server" : "to_client"));
 	json_object_set_new(o, "flow", flow_object(a->flow));
 	eve_emit(&w->eve, o);
+}
+
+void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
+		   enum sig_dir dir)
+{
+	struct worker *w = user;
+	struct app_flow *a = ctx;
+
+	/* --eve-types without alert: counted (and summarised), not built */
+	if (w->cfg->eve_alert)
+		emit_alert(w, a, rule, dir == SIG_DIR_TO_SERVER);
 	a->alerts++;
 	w->st.alerts++;
 	if (w->alert_hook)
