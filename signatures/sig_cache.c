@@ -489,8 +489,9 @@ void sig_cache_store(struct sig_engine *e, const struct sig_set *s,
 
 /* ---- verdicts ------------------------------------------------------------ */
 
-/* At most this many remembered expressions (16 MiB): past it the file
- * starts again from the keys of the latest rule set. */
+/* At most this many remembered expressions (16 MiB of keys, far above a
+ * real rule set's): past it new verdicts are not kept, and their
+ * expressions are checked at every start, as without the file. */
 #define SIG_VERDICTS_MAX (1u << 20)
 
 /* The verdict file's key: its format and Hyperscan's version (a verdict
