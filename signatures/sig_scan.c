@@ -886,27 +886,27 @@ struct sig_flow *sig_flow_open(struct sig_thread *t, const struct sig_tuple *tup
 
 static void flow_release(struct sig_thread *t, struct sig_flow *f);
 
-void sig_flow_close(struct sig_thread *t, struct sig_flow *f, void *ctx)
+/* End every stream and window of f, deciding what waits for an end
+ * (decide) or dropping it as after a gap, and give f back. */
+static void flow_finish(struct sig_thread *t, struct sig_flow *f, bool decide, void *ctx)
 {
 	if (!t || !f || !f->live)
 		return;
 	for (unsigned k = 0; k < SK_COUNT; k++)
-		flow_stream_end(t, f, k, true, ctx);
+		flow_stream_end(t, f, k, decide, ctx);
 	if (f->nwin)
-		sig_win_end(t, f, SK_COUNT, true);
+		sig_win_end(t, f, SK_COUNT, decide);
 	flow_release(t, f);
+}
+
+void sig_flow_close(struct sig_thread *t, struct sig_flow *f, void *ctx)
+{
+	flow_finish(t, f, true, ctx);
 }
 
 void sig_flow_discard(struct sig_thread *t, struct sig_flow *f)
 {
-	if (!t || !f || !f->live)
-		return;
-	/* as after a gap: nothing that waits for an end is decided */
-	for (unsigned k = 0; k < SK_COUNT; k++)
-		flow_stream_end(t, f, k, false, NULL);
-	if (f->nwin)
-		sig_win_end(t, f, SK_COUNT, false);
-	flow_release(t, f);
+	flow_finish(t, f, false, NULL);
 }
 
 static void flow_release(struct sig_thread *t, struct sig_flow *f)
