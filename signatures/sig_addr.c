@@ -94,15 +94,8 @@ static void perr(struct rparse *ps, const char *fmt, ...)
 
 static int rl_push(struct rlist *l, struct sig_u128 lo, struct sig_u128 hi)
 {
-	if (l->n == l->cap) {
-		uint32_t cap = l->cap ? l->cap * 2 : 4;
-		struct sig_range *r = realloc(l->r, cap * sizeof(*r));
-
-		if (!r)
-			return -1;
-		l->r = r;
-		l->cap = cap;
-	}
+	if (sig_reserve(&l->r, &l->cap, l->n + 1, sizeof(*l->r), 4) != 0)
+		return -1;
 	l->r[l->n].lo = lo;
 	l->r[l->n].hi = hi;
 	l->n++;

@@ -160,15 +160,8 @@ static struct bpat *pat_new(struct build *b)
 {
 	if (b->npat >= SIG_ID_MAX)
 		return NULL;
-	if (b->npat == b->cappat) {
-		uint32_t cap = b->cappat ? b->cappat * 2 : 256;
-		struct bpat *np = realloc(b->pat, cap * sizeof(*np));
-
-		if (!np)
-			return NULL;
-		b->pat = np;
-		b->cappat = cap;
-	}
+	if (sig_reserve(&b->pat, &b->cappat, b->npat + 1, sizeof(*b->pat), 256) != 0)
+		return NULL;
 	memset(&b->pat[b->npat], 0, sizeof(b->pat[0]));
 	return &b->pat[b->npat];
 }
@@ -244,18 +237,8 @@ static int push_inst(struct build *b, uint32_t ri, uint8_t dir, const uint32_t *
 
 	if (b->ninst >= SIG_ID_MAX)
 		return -1;
-	if (b->ncond + n > b->capcond) {
-		uint32_t cap = b->capcond ? b->capcond * 2 : 1024;
-		uint32_t *nc;
-
-		while (cap < b->ncond + n)
-			cap *= 2;
-		nc = realloc(b->cond, cap * sizeof(*nc));
-		if (!nc)
-			return -1;
-		b->cond = nc;
-		b->capcond = cap;
-	}
+	if (sig_reserve(&b->cond, &b->capcond, b->ncond + n, sizeof(*b->cond), 1024) != 0)
+		return -1;
 	memcpy(b->cond + off, conds, n * sizeof(*conds));
 	qsort(b->cond + off, n, sizeof(uint32_t), u32_cmp);
 	for (uint32_t i = 0; i < n; i++)
@@ -263,15 +246,8 @@ static int push_inst(struct build *b, uint32_t ri, uint8_t dir, const uint32_t *
 			b->cond[off + k++] = b->cond[off + i];
 	b->ncond += k;
 
-	if (b->ninst == b->capinst) {
-		uint32_t cap = b->capinst ? b->capinst * 2 : 256;
-		struct sig_inst *ni = realloc(b->inst, cap * sizeof(*ni));
-
-		if (!ni)
-			return -1;
-		b->inst = ni;
-		b->capinst = cap;
-	}
+	if (sig_reserve(&b->inst, &b->capinst, b->ninst + 1, sizeof(*b->inst), 256) != 0)
+		return -1;
 	in = &b->inst[b->ninst++];
 	in->rule = ri;
 	in->dir = dir;
@@ -298,15 +274,8 @@ static int add_decoder(struct build *b, uint32_t ri)
 	struct sig_b64dec *d;
 	uint32_t k = e->nb64dec;
 
-	if (k == b->capdec) {
-		uint32_t cap = b->capdec ? b->capdec * 2 : 8;
-		struct sig_b64dec *nd = realloc(e->b64dec, cap * sizeof(*nd));
-
-		if (!nd)
-			return -1;
-		e->b64dec = nd;
-		b->capdec = cap;
-	}
+	if (sig_reserve(&e->b64dec, &b->capdec, k + 1, sizeof(*e->b64dec), 8) != 0)
+		return -1;
 	d = &e->b64dec[k];
 	memset(d, 0, sizeof(*d));
 	d->offset = r->b64.offset;

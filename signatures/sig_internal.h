@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -37,6 +38,33 @@
 struct sig_u128 {
 	uint64_t hi, lo;
 };
+
+/*
+ * Room for need elements of elem bytes in the growing array whose pointer
+ * is at *pp (any element type) and capacity at *cap: doubled from first
+ * until it fits. 0, or -1 when out of memory or past UINT32_MAX elements
+ * (nothing changed). Start-up code: rule parsing and engine building.
+ */
+static inline int sig_reserve(void *pp, uint32_t *cap, uint32_t need, size_t elem,
+			      uint32_t first)
+{
+	uint64_t c = *cap ? *cap : first;
+	void *p, *np;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	if (c > UINT32_MAX)
+		return -1;
+	memcpy(&p, pp, sizeof(p));      /* the pointer, whatever it points to */
+	np = realloc(p, (size_t)c * elem);
+	if (!np)
+		return -1;
+	memcpy(pp, &np, sizeof(np));
+	*cap = (uint32_t)c;
+	return 0;
+}
 
 static inline int sig_u128_cmp(struct sig_u128 a, struct sig_u128 b)
 {

@@ -136,16 +136,9 @@ static int var_store(struct sig_set *s, const char *name, const char *value)
 			return 0;
 		}
 	}
-	if (s->nvars == s->capvars) {
-		uint32_t cap = s->capvars ? s->capvars * 2 : 32;
-		struct sig_var *nv = realloc(s->vars, cap * sizeof(*nv));
-
-		if (!nv) {
-			free(v);
-			return -ENOMEM;
-		}
-		s->vars = nv;
-		s->capvars = cap;
+	if (sig_reserve(&s->vars, &s->capvars, s->nvars + 1, sizeof(*s->vars), 32) != 0) {
+		free(v);
+		return -ENOMEM;
 	}
 	s->vars[s->nvars].name = strdup(name);
 	if (!s->vars[s->nvars].name) {
@@ -304,15 +297,8 @@ static const char *file_intern(struct sig_set *s, const char *file)
 	for (uint32_t i = s->nfiles; i-- > 0;)
 		if (strcmp(s->files[i], file) == 0)
 			return s->files[i];
-	if (s->nfiles == s->capfiles) {
-		uint32_t cap = s->capfiles ? s->capfiles * 2 : 4;
-		char **nf = realloc(s->files, cap * sizeof(*nf));
-
-		if (!nf)
-			return NULL;
-		s->files = nf;
-		s->capfiles = cap;
-	}
+	if (sig_reserve(&s->files, &s->capfiles, s->nfiles + 1, sizeof(*s->files), 4) != 0)
+		return NULL;
 	f = strdup(file);
 	if (!f)
 		return NULL;
@@ -1243,15 +1229,8 @@ static int split_options(struct rp *rp, const char *open, struct split *sp)
 			q++;    /* the ';' */
 		if (o.nlen == 0)
 			return fail(rp, "empty option name");
-		if (sp->nopts == sp->capopts) {
-			unsigned cap = sp->capopts ? sp->capopts * 2 : 32;
-			struct opt *no = realloc(sp->opts, cap * sizeof(*no));
-
-			if (!no)
-				return fail(rp, "out of memory");
-			sp->opts = no;
-			sp->capopts = cap;
-		}
+		if (sig_reserve(&sp->opts, &sp->capopts, sp->nopts + 1, sizeof(*sp->opts), 32) != 0)
+			return fail(rp, "out of memory");
 		sp->opts[sp->nopts++] = o;
 	}
 	return 0;
@@ -1449,16 +1428,9 @@ int sig_set_add_rule(struct sig_set *s, const char *text, const char *file,
 	rp.r.meta.line = line;
 	if (parse_rule(&rp, text, &diag_sid) != 0)
 		goto skip;
-	if (s->nrules == s->caprules) {
-		uint32_t cap = s->caprules ? s->caprules * 2 : 64;
-		struct sig_rule *nr = realloc(s->rules, cap * sizeof(*nr));
-
-		if (!nr) {
-			snprintf(rp.err, sizeof(rp.err), "out of memory");
-			goto skip;
-		}
-		s->rules = nr;
-		s->caprules = cap;
+	if (sig_reserve(&s->rules, &s->caprules, s->nrules + 1, sizeof(*s->rules), 64) != 0) {
+		snprintf(rp.err, sizeof(rp.err), "out of memory");
+		goto skip;
 	}
 	s->rules[s->nrules] = rp.r;
 	if (sid_insert(s, s->nrules) != 0) {
