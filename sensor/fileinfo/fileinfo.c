@@ -13,7 +13,6 @@ enum { FI_MD5, FI_SHA1, FI_SHA256, FI_NDIGEST };
 
 struct fileinfo_file {
 	EVP_MD_CTX *ctx[FI_NDIGEST];
-	uint64_t size;
 	uint32_t head_len;
 	struct fileinfo_file *next_free;
 	uint8_t head[FILEINFO_MAGIC_BYTES];
@@ -25,6 +24,7 @@ struct fileinfo_pool {
 	magic_t magic;
 	struct fileinfo_file *slots;
 	struct fileinfo_file *free_list;
+	bool work;                  /* a digest or libmagic to feed */
 	struct fileinfo_stats st;
 };
 
@@ -80,6 +80,9 @@ struct fileinfo_pool *fileinfo_pool_new(const struct fileinfo_config *cfg,
 			goto fail;
 		}
 	}
+	p->work = p->magic != NULL;
+	for (int i = 0; i < FI_NDIGEST; i++)
+		p->work |= p->md[i] != NULL;
 	return p;
 nomem:
 	snprintf(err, errlen, "out of memory");
@@ -117,7 +120,6 @@ struct fileinfo_file *fileinfo_open(struct fileinfo_pool *p)
 		return NULL;
 	}
 	p->free_list = f->next_free;
-	f->size = 0;
 	f->head_len = 0;
 	for (int i = 0; i < FI_NDIGEST; i++)
 		if (f->ctx[i])
@@ -131,6 +133,9 @@ void fileinfo_update(struct fileinfo_pool *p, struct fileinfo_file *f,
 {
 	if (!f || len == 0)
 		return;
+	p->st.bytes += len;
+	if (!p->work)
+		return;
 	for (int i = 0; i < FI_NDIGEST; i++)
 		if (f->ctx[i])
 			EVP_DigestUpdate(f->ctx[i], data, len);
@@ -142,8 +147,6 @@ void fileinfo_update(struct fileinfo_pool *p, struct fileinfo_file *f,
 		memcpy(f->head + f->head_len, data, n);
 		f->head_len += (uint32_t)n;
 	}
-	f->size += len;
-	p->st.bytes += len;
 }
 
 static void hex(const unsigned char *d, unsigned n, char *out)
@@ -168,7 +171,6 @@ void fileinfo_close(struct fileinfo_pool *p, struct fileinfo_file *f,
 	memset(out, 0, sizeof(*out));
 	if (!f)
 		return;
-	out->size = f->size;
 	for (int i = 0; i < FI_NDIGEST; i++) {
 		unsigned char d[EVP_MAX_MD_SIZE];
 		unsigned n = 0;

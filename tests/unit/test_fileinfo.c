@@ -1,7 +1,8 @@
 /*
  * test_fileinfo — digests against published test vectors (RFC 1321 for
  * MD5, FIPS 180 examples for SHA-1/SHA-256), fed whole and in every split,
- * file type by content, and slot exhaustion.
+ * file type by content, slot exhaustion, and a pool with nothing to
+ * compute.
  */
 #include <string.h>
 
@@ -38,11 +39,12 @@ int main(void)
 		/* Whole, then split at every offset: the same digests. */
 		for (size_t cut = 0; cut <= n; cut++) {
 			struct fileinfo_file *f = fileinfo_open(p);
+			uint64_t before = fileinfo_pool_stats(p)->bytes;
 
 			fileinfo_update(p, f, vectors[v].in, cut);
 			fileinfo_update(p, f, vectors[v].in + cut, n - cut);
 			fileinfo_close(p, f, &r);
-			CHECK_EQ_U(r.size, n);
+			CHECK_EQ_U(fileinfo_pool_stats(p)->bytes - before, n);
 			CHECK_STR(r.md5, vectors[v].md5);
 			CHECK_STR(r.sha1, vectors[v].sha1);
 			CHECK_STR(r.sha256, vectors[v].sha256);
@@ -83,5 +85,28 @@ int main(void)
 		fileinfo_close(p, c, &r);
 	}
 	fileinfo_pool_free(p);
+
+	/* Nothing to compute (--file-hash none --no-file-magic): slots are
+	 * still handed out and bytes counted, the results are empty. */
+	{
+		struct fileinfo_config none = { .slots = 1 };
+		struct fileinfo_file *f;
+
+		p = fileinfo_pool_new(&none, err, sizeof(err));
+		CHECK(p != NULL);
+		if (!p)
+			return check_summary("test_fileinfo");
+		f = fileinfo_open(p);
+		CHECK(f != NULL);
+		fileinfo_update(p, f, "abc", 3);
+		fileinfo_update(p, f, "de", 2);
+		fileinfo_close(p, f, &r);
+		CHECK_EQ_U(fileinfo_pool_stats(p)->bytes, 5);
+		CHECK_EQ_U(fileinfo_pool_stats(p)->files, 1);
+		CHECK_STR(r.md5, "");
+		CHECK_STR(r.sha256, "");
+		CHECK_STR(r.magic, "");
+		fileinfo_pool_free(p);
+	}
 	return check_summary("test_fileinfo");
 }
