@@ -13,6 +13,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "sig_scan_int.h"
 
@@ -285,7 +288,21 @@ void sig_tail_push(struct sig_thread *t, struct sig_flow *f, unsigned k,
 	size_t have = f->tlen[k];
 
 	if (len >= SIG_CONFIRM_TAIL) {
+#ifdef __SSE2__
+		/* The usual case (a full packet): the tail is written for
+		 * every packet and read back only on a prefilter match, so
+		 * write around the cache instead of fetching eight cold
+		 * lines of a flow's slot first (a slot is 16-aligned:
+		 * malloc'd, SIG_CONFIRM_TAIL a multiple of 16). This thread
+		 * alone reads the slot, so no fence is needed. */
+		const uint8_t *src = data + len - SIG_CONFIRM_TAIL;
+
+		for (size_t i = 0; i < SIG_CONFIRM_TAIL; i += 16)
+			_mm_stream_si128((__m128i *)(void *)(tl + i),
+					 _mm_loadu_si128((const __m128i *)(const void *)(src + i)));
+#else
 		memcpy(tl, data + len - SIG_CONFIRM_TAIL, SIG_CONFIRM_TAIL);
+#endif
 		f->tlen[k] = SIG_CONFIRM_TAIL;
 		return;
 	}
