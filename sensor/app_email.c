@@ -210,17 +210,91 @@ static void sig_file_facts(struct app_flow *a, const struct fileinfo_result *r)
 			     r->sha1[0] ? r->sha1_raw : NULL, r->sha256[0] ? r->sha256_raw : NULL, a);
 }
 
+/* One file as EVE's fileinfo object (the fileinfo event's, and an item of
+ * an alert's files[]); state OPEN, CLOSED or TRUNCATED. */
+static json_t *file_json(const struct app_email *e, const char *name, bool gaps,
+			 const char *state, uint64_t size, const char *md5, const char *sha1,
+			 const char *sha256, const char *magic)
+{
+	json_t *fi = json_object();
+
+	json_object_set_new(fi, "filename", eve_string(name ? name : "", name ? strlen(name) : 0));
+	json_object_set_new(fi, "gaps", json_boolean(gaps));
+	json_object_set_new(fi, "state", json_string(state));
+	json_object_set_new(fi, "stored", json_false());
+	json_object_set_new(fi, "size", json_integer((json_int_t)size));
+	json_object_set_new(fi, "tx_id", json_integer(e->tx_id));
+	if (md5 && md5[0])
+		json_object_set_new(fi, "md5", json_string(md5));
+	if (sha1 && sha1[0])
+		json_object_set_new(fi, "sha1", json_string(sha1));
+	if (sha256 && sha256[0])
+		json_object_set_new(fi, "sha256", json_string(sha256));
+	if (magic && magic[0])
+		json_object_set_new(fi, "magic", eve_string(magic, strlen(magic)));
+	return fi;
+}
+
+/* Keep a closed file for the files[] of later alerts on the message. */
+static void file_keep(struct app_email *e, const struct fileinfo_result *r,
+		      const struct mime_part_end *end)
+{
+	struct email_file *f;
+
+	if (e->nfiles >= EMAIL_LIST_MAX ||
+	    !(f = mt_arena_alloc(&e->arena, sizeof(*f)))) {
+		e->files_dropped++;
+		return;
+	}
+	memset(f, 0, sizeof(*f));
+	f->name = e->file_name;
+	f->size = end->size;
+	f->truncated = end->truncated;
+	f->gaps = e->gaps;
+	if (r) {
+		memcpy(f->md5, r->md5, sizeof(f->md5));
+		memcpy(f->sha1, r->sha1, sizeof(f->sha1));
+		memcpy(f->sha256, r->sha256, sizeof(f->sha256));
+		if (r->magic[0])
+			f->magic = keep(e, r->magic, strlen(r->magic));
+	}
+	if (e->files_tail)
+		e->files_tail->next = f;
+	else
+		e->files = f;
+	e->files_tail = f;
+	e->nfiles++;
+}
+
+json_t *app_email_files_json(struct app_flow *a, uint32_t tx_id)
+{
+	const struct app_email *e = &a->email;
+	json_t *arr;
+
+	if (!e->have || e->tx_id != tx_id || (!e->files && !e->in_file))
+		return NULL;
+	arr = json_array();
+	for (const struct email_file *f = e->files; f; f = f->next)
+		json_array_append_new(arr, file_json(e, f->name, f->gaps,
+						     f->truncated ? "TRUNCATED" : "CLOSED", f->size,
+						     f->md5, f->sha1, f->sha256, f->magic));
+	if (e->in_file)
+		json_array_append_new(arr, file_json(e, e->file_name, e->gaps, "OPEN",
+						     e->file_bytes, NULL, NULL, NULL, NULL));
+	return arr;
+}
+
 static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fileinfo_result *r,
 			  const struct mime_part_end *end)
 {
 	struct app_email *e = &a->email;
-	json_t *o, *fi, *em;
+	json_t *o, *em;
 
 	w->st.files++;
+	file_keep(e, r, end);
 	if (!w->cfg->eve_fileinfo)
 		return;         /* --eve-types: counted, not built */
 	o = app_event_new(w, a->flow, "fileinfo", true, false);
-	fi = json_object();
 	em = app_email_json(a, e->tx_id, NULL);
 
 	json_object_set_new(o, "tx_id", json_integer(e->tx_id));
@@ -228,24 +302,11 @@ static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fil
 	if (em)
 		json_object_set_new(o, "email", em);
 	json_object_set_new(o, "app_proto", json_string("smtp"));
-	json_object_set_new(fi, "filename", eve_string(e->file_name ? e->file_name : "",
-							e->file_name ? strlen(e->file_name) : 0));
-	json_object_set_new(fi, "gaps", json_boolean(e->gaps));
-	json_object_set_new(fi, "state", json_string(end->truncated ? "TRUNCATED" : "CLOSED"));
-	json_object_set_new(fi, "stored", json_false());
-	json_object_set_new(fi, "size", json_integer((json_int_t)end->size));
-	json_object_set_new(fi, "tx_id", json_integer(e->tx_id));
-	if (r) {
-		if (r->md5[0])
-			json_object_set_new(fi, "md5", json_string(r->md5));
-		if (r->sha1[0])
-			json_object_set_new(fi, "sha1", json_string(r->sha1));
-		if (r->sha256[0])
-			json_object_set_new(fi, "sha256", json_string(r->sha256));
-		if (r->magic[0])
-			json_object_set_new(fi, "magic", eve_string(r->magic, strlen(r->magic)));
-	}
-	json_object_set_new(o, "fileinfo", fi);
+	json_object_set_new(o, "fileinfo",
+			    file_json(e, e->file_name, e->gaps,
+				      end->truncated ? "TRUNCATED" : "CLOSED", end->size,
+				      r ? r->md5 : NULL, r ? r->sha1 : NULL, r ? r->sha256 : NULL,
+				      r ? r->magic : NULL));
 	eve_emit(&w->eve, o);
 }
 
@@ -289,6 +350,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 			break;
 		if (d->is_file) {
 			e->in_file = true;
+			e->file_bytes = 0;
 			e->file = fileinfo_open(w->files);
 			e->file_name = d->filename.len ? keep(e, d->filename.ptr, d->filename.len) : NULL;
 			if (d->filename.len) {
@@ -319,6 +381,7 @@ static void on_mime(void *user, const struct mime_event *ev)
 	}
 	case MIME_EV_BODY:
 		if (e->in_file) {
+			e->file_bytes += ev->u.body.len;
 			fileinfo_update(w->files, e->file, ev->u.body.data, ev->u.body.len);
 			if (a->sig)
 				sig_stream_scan(a->sigt, a->sig, SIG_BUF_FILE_DATA,
@@ -595,11 +658,12 @@ json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext)
 			json_object_set_new(x, "sender", snd);
 		}
 		if (e->to.dropped || e->cc.dropped || e->received.dropped ||
-		    e->attachment.dropped || e->urls.dropped)
-			json_object_set_new(x, "dropped", json_pack("{s:i,s:i,s:i,s:i,s:i}",
+		    e->attachment.dropped || e->urls.dropped || e->files_dropped)
+			json_object_set_new(x, "dropped", json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}",
 				"to", e->to.dropped, "cc", e->cc.dropped,
 				"received", e->received.dropped,
-				"attachment", e->attachment.dropped, "url", e->urls.dropped));
+				"attachment", e->attachment.dropped, "url", e->urls.dropped,
+				"alert_files", e->files_dropped));
 		if (json_object_size(x))
 			json_object_set_new(ext, "email", x);
 		else

@@ -45,6 +45,17 @@ struct email_list {
 	uint32_t count, dropped;
 };
 
+/* A file of the message once it is closed (app_email.c file_keep), for
+ * the files[] of alerts: strings in the message's arena. */
+struct email_file {
+	struct email_file *next;
+	const char *name;           /* NULL: no name */
+	uint64_t size;
+	bool truncated, gaps;
+	char md5[33], sha1[41], sha256[65];
+	const char *magic;          /* NULL: not typed */
+};
+
 struct app_email {
 	struct mime_parser *mp;     /* message being parsed, NULL if none */
 	struct mt_arena arena;      /* the strings below */
@@ -60,6 +71,10 @@ struct app_email {
 	struct fileinfo_file *file; /* NULL: not a file or no slot */
 	bool in_file;
 	const char *file_name;
+	uint64_t file_bytes;        /* decoded bytes of the open file so far */
+	struct email_file *files, *files_tail; /* closed files, in order */
+	uint32_t nfiles, files_dropped;        /* kept; not kept (arena full
+						* or EMAIL_LIST_MAX) */
 	bool url_on;
 	bool in_body;               /* a text part's email.body stream is open */
 	bool body_done;             /* the text part for text_md5 was chosen */
@@ -104,6 +119,10 @@ void app_email_sender_check(struct worker *w, struct app_flow *a,
  * seen for it); mailtap's extra fields go to ext (the event's `mailtap`
  * object) as ext.email, when ext is not NULL. */
 json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext);
+/* The files[] of an alert on tx_id: the message's closed files, then the
+ * one being decoded (state OPEN, its size so far); NULL when there are
+ * none or the message is not tx_id's. */
+json_t *app_email_files_json(struct app_flow *a, uint32_t tx_id);
 /* The flow ends: drop a kept email object whose transaction never came. */
 void app_email_flow_end(struct app_flow *a);
 /* After the transaction's smtp event: drop the message's fields. */

@@ -14,8 +14,11 @@
  * the pool empty is counted and passed over (its bytes are not parsed),
  * which is marked by pointing flow->app at a shared sentinel.
  */
+#include <ctype.h>
 #include <stddef.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "worker.h"
 
@@ -348,7 +351,11 @@ static void app_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
 		a->cli_len = len;
 		a->cli_scanned = 0;
 	}
+	if (!a->fr_stream[dir])
+		a->fr_stream[dir] = ++a->fr_next;
+	a->fr_base[dir] = data;
 	smtp_session_feed(&a->smtp, (enum smtp_dir)dir, data, len);
+	a->fr_off[dir] += len;
 	if (dir == FLOW_TO_SERVER) {
 		if (a->sig && !a->smtp.tls && a->cli_scanned < len)
 			sig_scan_stream(a->sigt, a->sig, SIG_DIR_TO_SERVER,
@@ -369,6 +376,7 @@ static void on_gap(void *user, struct flow *f, enum flow_dir dir, uint64_t len)
 		return;
 	}
 	smtp_session_gap(&a->smtp, (enum smtp_dir)dir, len);
+	a->fr_off[dir] += len;
 	if (dir == FLOW_TO_SERVER && a->email.mp)
 		app_email_gap(w, a, len);
 	/* No raw-stream pattern may match across the lost bytes. */
@@ -403,6 +411,7 @@ static void on_flow_end(void *user, struct flow *f, enum flow_end_reason why)
 	 * stream still see the session's envelope. The transactions that
 	 * smtp_session_finish() ends then only produce smtp events. */
 	worker_sig_close(w, a);
+	app_frame_flush(w, a);
 	tls_done(w, a);
 	smtp_session_finish(&a->smtp);
 	app_email_reset(w, a);
@@ -802,6 +811,102 @@ static void commands_json(const struct app_flow *a, json_t *ext)
 	}
 }
 
+/* ---- frames -------------------------------------------------------------
+ *
+ * Suricata's SMTP frames, for frame: rules and the frame{} of their alerts:
+ * each client line outside message data and each server line (the parser's
+ * SMTP_EV_CLIENT_LINE / SERVER_LINE, line end included), the message as
+ * sent (SMTP_EV_DATA_RAW, or a BDAT chunk's bytes), and each direction's
+ * raw stream. A line is scanned as one instance of its frame buffer: a
+ * rule on it fires per line. An AUTH line is scanned, but its bytes are
+ * never logged (no payload in its alerts): it carries a credential.
+ */
+static void frame_line(struct app_flow *a, const struct smtp_event *ev)
+{
+	bool to_server = ev->kind == SMTP_EV_CLIENT_LINE;
+	int d = to_server ? FLOW_TO_SERVER : FLOW_TO_CLIENT;
+	uint64_t end = a->fr_off[d] + (uint64_t)(ev->end - a->fr_base[d]);
+	struct app_frame fr = {
+		.type = to_server ? SIG_FRAME_COMMAND_LINE : SIG_FRAME_RESPONSE_LINE,
+		.to_server = to_server, .complete = !ev->truncated,
+		.credential = ev->verb == SMTP_VERB_AUTH,
+		.id = a->fr_next++, .tx_id = a->smtp.tx.id,
+		.off = end >= ev->wire_len ? end - ev->wire_len : 0, .len = ev->wire_len,
+		.p = ev->data, .plen = ev->len,
+	};
+
+	if (!a->sig || !ev->len)
+		return;
+	a->fr_cur = &fr;
+	sig_scan_buffer(a->sigt, a->sig, to_server ? SIG_BUF_FRAME_COMMAND_LINE :
+			SIG_BUF_FRAME_RESPONSE_LINE, to_server ? SIG_DIR_TO_SERVER :
+			SIG_DIR_TO_CLIENT, ev->data, ev->len, a);
+	a->fr_cur = NULL;
+}
+
+static void frame_data(struct app_flow *a, const struct smtp_event *ev)
+{
+	if (!a->fr_data_on || !ev->len)
+		return;
+	if (!a->fr_data_len && ev->data >= a->fr_base[FLOW_TO_SERVER])
+		a->fr_data_off = a->fr_off[FLOW_TO_SERVER] +
+				 (uint64_t)(ev->data - a->fr_base[FLOW_TO_SERVER]);
+	a->fr_data_len += ev->len;
+	if (a->sig)
+		sig_stream_scan(a->sigt, a->sig, SIG_BUF_FRAME_DATA, ev->data, ev->len, a);
+}
+
+/* EVE's frame{} of an alert of a frame rule (NULL: not known). Payloads
+ * are logged up to FRAME_PAYLOAD_MAX bytes, for line frames. */
+#define FRAME_PAYLOAD_MAX 4096
+
+static json_t *frame_object(struct app_flow *a, const struct sig_rule_meta *rule, bool to_server)
+{
+	const struct app_frame *f = a->fr_cur;
+	int d = to_server ? FLOW_TO_SERVER : FLOW_TO_CLIENT;
+	json_t *o;
+
+	switch (rule->frame) {
+	case SIG_FRAME_COMMAND_LINE:
+	case SIG_FRAME_RESPONSE_LINE:
+		if (!f)
+			return NULL;
+		o = json_pack("{s:s,s:I,s:s,s:I,s:I,s:b,s:I}", "type", sig_frame_name(f->type),
+			      "id", (json_int_t)f->id, "direction",
+			      f->to_server ? "to_server" : "to_client",
+			      "stream_offset", (json_int_t)f->off, "length", (json_int_t)f->len,
+			      "complete", f->complete, "tx_id", (json_int_t)f->tx_id);
+		if (o && !f->credential) {
+			size_t n = f->plen < FRAME_PAYLOAD_MAX ? f->plen : FRAME_PAYLOAD_MAX;
+			unsigned char b64[(FRAME_PAYLOAD_MAX + 2) / 3 * 4 + 1];
+			char pr[FRAME_PAYLOAD_MAX + 1];
+
+			EVP_EncodeBlock(b64, f->p, (int)n);
+			/* Suricata's payload_printable: CR and LF as they are */
+			for (size_t i = 0; i < n; i++)
+				pr[i] = (char)(isprint(f->p[i]) || f->p[i] == '\r' ||
+					       f->p[i] == '\n' ? f->p[i] : '.');
+			json_object_set_new(o, "payload", json_string((const char *)b64));
+			json_object_set_new(o, "payload_printable", json_stringn(pr, n));
+		}
+		return o;
+	case SIG_FRAME_DATA:
+		return json_pack("{s:s,s:I,s:s,s:I,s:I,s:b,s:I}", "type", "data",
+				 "id", (json_int_t)a->fr_data_id, "direction", "to_server",
+				 "stream_offset", (json_int_t)a->fr_data_off,
+				 "length", (json_int_t)a->fr_data_len, "complete", !a->fr_data_on,
+				 "tx_id", (json_int_t)a->smtp.tx.id);
+	case SIG_FRAME_STREAM:
+		return json_pack("{s:s,s:I,s:s,s:I,s:I,s:b}", "type", "stream",
+				 "id", (json_int_t)(a->fr_stream[d] ? a->fr_stream[d] - 1 : 0),
+				 "direction", to_server ? "to_server" : "to_client",
+				 "stream_offset", (json_int_t)0,
+				 "length", (json_int_t)a->fr_off[d], "complete", false);
+	default:
+		return NULL;
+	}
+}
+
 void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event *ev)
 {
 	struct worker *w = user;
@@ -853,14 +958,28 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 			sig_scan_buffer(st, sf, SIG_BUF_SMTP_RCPT_TO, SIG_DIR_TO_SERVER,
 					ev->data, ev->len, a);
 		break;
+	case SMTP_EV_CLIENT_LINE:
+	case SMTP_EV_SERVER_LINE:
+		frame_line(a, ev);
+		break;
+	case SMTP_EV_DATA_RAW:
+		frame_data(a, ev);
+		break;
 	case SMTP_EV_DATA_BEGIN:
-		if (sf)
+		a->fr_data_on = true;
+		a->fr_data_id = a->fr_next++;
+		a->fr_data_len = 0;
+		if (sf) {
 			sig_data_begin(st, sf);
+			sig_stream_begin(st, sf, SIG_BUF_FRAME_DATA);
+		}
 		app_email_begin(w, a, ev->tx ? ev->tx->id : 0);
 		break;
 	case SMTP_EV_DATA:
 		if (sf)
 			sig_scan_data(st, sf, ev->data, ev->len, a);
+		if (ev->verb == SMTP_VERB_BDAT)
+			frame_data(a, ev);      /* a chunk is sent as it is */
 		app_email_data(w, a, ev->data, ev->len);
 		break;
 	case SMTP_EV_DATA_END:
@@ -877,10 +996,14 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 						upto - a->cli_scanned, a);
 			a->cli_scanned = upto;
 		}
-		if (sf)
+		if (sf) {
 			sig_data_end(st, sf, a);
+			sig_stream_end(st, sf, SIG_BUF_FRAME_DATA, a);
+		}
 		app_email_end(w, a);
 		app_email_sender_check(w, a, ev->tx);
+		a->fr_data_on = false;
+		app_frame_flush(w, a);
 		break;
 	case SMTP_EV_TX_END:
 		/* ev->tx, not s->tx: a message waiting for its verdict while
@@ -889,6 +1012,7 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		 * event. */
 		if (!config_is_smtps_port(w->cfg, a->flow->server_port) || a->cleartext)
 			emit_smtp_tx(w, a, ev->tx);
+		app_frame_flush(w, a);
 		if (sf && ev->tx == &s->tx) {
 			sig_flow_tx_end(st, sf);
 			a->sig_scope = 0;
@@ -957,6 +1081,12 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 		       "category", rule->category ? rule->category : "",
 		       "severity", (int)rule->priority);
 	json_object_set_new(o, "alert", al);
+	if (rule->frame) {
+		json_t *fo = frame_object(a, rule, to_server);
+
+		if (fo)
+			json_object_set_new(o, "frame", fo);
+	}
 	json_object_set_new(o, "smtp", app_smtp_object(&a->smtp, &a->smtp.tx));
 	{
 		/* What of the message is known when the rule fired (Suricata
@@ -965,11 +1095,38 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 
 		if (em)
 			json_object_set_new(o, "email", em);
+		/* Suricata's files[]: the message's files known now */
+		if (tx->state == SMTP_TX_OPEN && tx->data_seen &&
+		    (em = app_email_files_json(a, tx->id)))
+			json_object_set_new(o, "files", em);
 	}
 	json_object_set_new(o, "app_proto", json_string("smtp"));
 	json_object_set_new(o, "direction", json_string(to_server ? "to_server" : "to_client"));
 	json_object_set_new(o, "flow", flow_object(a->flow));
 	eve_emit(&w->eve, o);
+}
+
+static void alert_out(struct worker *w, struct app_flow *a, const struct sig_rule_meta *rule,
+		      bool to_server)
+{
+	/* --eve-types without alert: counted (and summarised), not built */
+	if (w->cfg->eve_alert)
+		emit_alert(w, a, rule, to_server);
+	a->alerts++;
+	w->st.alerts++;
+	if (w->alert_hook)
+		w->alert_hook(w->alert_hook_user, rule);
+}
+
+/* The held alerts of smtp.data frame rules, once the message ended (or
+ * before the rules they point into may go: worker.c sig_reset_old). */
+void app_frame_flush(struct worker *w, struct app_flow *a)
+{
+	uint8_t n = a->fr_nheld;
+
+	a->fr_nheld = 0;
+	for (uint8_t i = 0; i < n; i++)
+		alert_out(w, a, a->fr_held[i].rule, a->fr_held[i].to_server);
 }
 
 void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
@@ -978,11 +1135,13 @@ void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 	struct worker *w = user;
 	struct app_flow *a = ctx;
 
-	/* --eve-types without alert: counted (and summarised), not built */
-	if (w->cfg->eve_alert)
-		emit_alert(w, a, rule, dir == SIG_DIR_TO_SERVER);
-	a->alerts++;
-	w->st.alerts++;
-	if (w->alert_hook)
-		w->alert_hook(w->alert_hook_user, rule);
+	/* A message frame is inspected as it arrives; its alert waits for
+	 * the message's end (Suricata inspects a complete frame), so that
+	 * it carries the message's files. */
+	if (rule->frame == SIG_FRAME_DATA && a->fr_data_on && a->fr_nheld < APP_FRAME_HELD) {
+		a->fr_held[a->fr_nheld].rule = rule;
+		a->fr_held[a->fr_nheld++].to_server = dir == SIG_DIR_TO_SERVER;
+		return;
+	}
+	alert_out(w, a, rule, dir == SIG_DIR_TO_SERVER);
 }

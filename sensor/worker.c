@@ -192,7 +192,10 @@ static void sig_reset_old(struct worker *w)
 
 		if (!a->sig || a->sigt != t)
 			continue;
-		/* dropped, nothing decided: no end here is a buffer's end */
+		/* dropped, nothing decided: no end here is a buffer's end;
+		 * alerts held for the message's end go out now, while the
+		 * rules they name still exist */
+		app_frame_flush(w, a);
 		sig_flow_discard(t, a->sig);
 		sig_forget(w, a);
 		a->sig_reopen = true;

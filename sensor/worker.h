@@ -84,6 +84,40 @@ struct app_flow {
 	uint8_t *cmd_notes;
 	uint16_t cmd_notes_len;
 	uint8_t n_unknown, n_xclient, n_xforward;
+	/*
+	 * Frames (frame: rules, app_smtp.c). Per direction, the cleartext
+	 * SMTP bytes fed before the chunk being parsed and where that chunk
+	 * starts (stream_offset); frame ids in order of creation (the two
+	 * raw streams at their first byte, +1; then each line and message);
+	 * the message frame; the line frame being scanned, for its alerts;
+	 * and the alerts of smtp.data frame rules, held until the message
+	 * ends so that they carry its files (at most APP_FRAME_HELD, then
+	 * logged at once).
+	 */
+	uint64_t fr_off[2];
+	const uint8_t *fr_base[2];
+	uint32_t fr_next, fr_stream[2];
+	uint32_t fr_data_id;
+	uint64_t fr_data_off, fr_data_len;
+	bool fr_data_on;
+	const struct app_frame *fr_cur;
+	uint8_t fr_nheld;
+	struct {
+		const struct sig_rule_meta *rule;
+		bool to_server;
+	} fr_held[4];
+};
+
+#define APP_FRAME_HELD 4
+
+/* A line frame being scanned (app_smtp.c frame_line). */
+struct app_frame {
+	uint8_t type;               /* enum sig_frame */
+	bool to_server, complete, credential;
+	uint32_t id, tx_id;
+	uint64_t off, len;
+	const uint8_t *p;           /* its bytes (plen of them) */
+	size_t plen;
 };
 
 enum app_probe { PROBE_NONE = 0, PROBE_GREETING, PROBE_CLIENT };
@@ -208,6 +242,8 @@ void worker_anomaly_emit(struct worker *w, json_t *o, const char *type, const ch
 extern const struct reasm_ops app_reasm_ops;
 /* The SMTP event and signature alert handlers (app_smtp.c). */
 void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event *ev);
+/* Alerts of smtp.data frame rules held for the message's end, now. */
+void app_frame_flush(struct worker *w, struct app_flow *a);
 void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 		   enum sig_dir dir);
 

@@ -89,6 +89,21 @@ enum sig_buf {
 				 * decoded; internal (sig_scan.c feeds it) */
 	SIG_BUF_EMAIL_BODY_MD5, /* "email.body_md5": the message body's MD5, 32
 				 * lowercase hex digits (Suricata 8) */
+	/* Frames (Suricata 7+'s `frame:` keyword): slices of the raw stream
+	 * the SMTP parser delimits. A rule on a line frame fires once per
+	 * frame (once per line), not once per transaction. */
+	SIG_BUF_FRAME_COMMAND_LINE,  /* frame:smtp.command_line: each client
+				      * line outside message data (commands,
+				      * AUTH responses) as sent, line end
+				      * included; multi */
+	SIG_BUF_FRAME_RESPONSE_LINE, /* frame:smtp.response_line: each server
+				      * reply line with its line end; the only
+				      * to_client buffer besides the raw stream
+				      * and app-layer-event; multi */
+	SIG_BUF_FRAME_DATA,          /* frame:smtp.data: the message as sent
+				      * (dot-stuffed) through its terminating
+				      * ".\r\n"; a BDAT message's chunk
+				      * payloads; stream */
 	SIG_BUF_COUNT,
 };
 
@@ -100,6 +115,20 @@ enum sig_dir {
 /* Name used in rules for a buffer, e.g. "smtp.helo"; "stream" for raw. */
 const char *sig_buf_name(enum sig_buf b);
 
+/* The frame a rule inspects (`frame:`), reported in its alerts. The
+ * smtp.stream frame is the raw stream of the rule's direction(s). */
+enum sig_frame {
+	SIG_FRAME_NONE = 0,
+	SIG_FRAME_COMMAND_LINE,
+	SIG_FRAME_RESPONSE_LINE,
+	SIG_FRAME_DATA,
+	SIG_FRAME_STREAM,
+};
+
+/* "command_line", "response_line", "data", "stream" (EVE frame.type);
+ * "" for SIG_FRAME_NONE. */
+const char *sig_frame_name(enum sig_frame f);
+
 /* What an alert reports. Points into the engine; valid while it lives. */
 struct sig_rule_meta {
 	uint32_t sid, gid, rev;
@@ -110,6 +139,7 @@ struct sig_rule_meta {
 	const char *action;         /* "alert" */
 	const char *file;           /* where the rule came from */
 	unsigned line;
+	uint8_t frame;              /* enum sig_frame: the rule's frame */
 };
 
 /* One problem with one rule: file, line, sid (0 if unknown), and a text

@@ -281,6 +281,7 @@ static int add_decoder(struct build *b, uint32_t ri)
 	d->offset = r->b64.offset;
 	d->from_start = !r->b64.relative;
 	d->bytes = r->b64.bytes;
+	d->stop = r->b64.stop;
 	for (uint32_t p = b->dec_from; p < b->npat; p++) {
 		if (b->pat[p].virt)
 			continue;

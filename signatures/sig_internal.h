@@ -179,6 +179,9 @@ struct sig_b64 {
 					  * window follows, -1: buffer start */
 	uint32_t bytes, offset;
 	uint32_t at;                     /* cond[] entries before base64_decode */
+	bool stop;                       /* from_base64's RFC 4648 mode: the data
+					  * ends at the first byte outside the
+					  * alphabet (base64_decode skips them) */
 };
 
 /* Unset numeric modifier (depth, offset, distance, within). */
@@ -469,7 +472,7 @@ int sig_bsize_parse(const char *p, size_t len, struct sig_bsize *out,
 static inline bool sig_buf_is_stream(unsigned b)
 {
 	return b == SIG_BUF_STREAM || b == SIG_BUF_SMTP_DATA ||
-		b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA;
+		b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA || b == SIG_BUF_FRAME_DATA;
 }
 
 /* Multi-instance block buffers: each sticky keyword is its own group. */
@@ -479,7 +482,8 @@ static inline bool sig_buf_is_multi(unsigned b)
 		b == SIG_BUF_EMAIL_CC || b == SIG_BUF_EMAIL_RECEIVED ||
 		b == SIG_BUF_EMAIL_URL || b == SIG_BUF_FILE_NAME ||
 		b == SIG_BUF_SMTP_COMMAND || b == SIG_BUF_FILE_MAGIC ||
-		b == SIG_BUF_APP_EVENT || b == SIG_BUF_BASE64;
+		b == SIG_BUF_APP_EVENT || b == SIG_BUF_BASE64 ||
+		b == SIG_BUF_FRAME_COMMAND_LINE || b == SIG_BUF_FRAME_RESPONSE_LINE;
 }
 
 /* Buffers with several instances per transaction (multi-instance block
@@ -559,6 +563,7 @@ struct sig_engine {
 	/* base64_decode windows: one decoder per rule and direction. */
 	struct sig_b64dec {
 		bool from_start;         /* the trigger is the buffer's first byte */
+		bool stop;               /* struct sig_b64 stop */
 		uint32_t offset, bytes;
 		struct hs_database *db;  /* its base64_data conditions */
 	} *b64dec;

@@ -351,6 +351,30 @@ int kw_filesize(struct rp *rp, const struct opt *o)
 	return sig_bsize_push(rp, &b);
 }
 
+/* The "bytes N" and "offset M" options of base64_decode and from_base64
+ * (q: one trimmed option): 1 taken, 0 not one of them, -1 invalid. */
+static int b64_size_opt(struct rp *rp, const char *kw, const char *q, size_t ql,
+			struct sig_b64 *b)
+{
+	bool bytes = ql > 6 && strncmp(q, "bytes", 5) == 0 && is_space(q[5]);
+	bool offset = ql > 7 && strncmp(q, "offset", 6) == 0 && is_space(q[6]);
+	const char *n = q + (bytes ? 6 : 7);
+	size_t nl = ql - (bytes ? 6 : 7);
+	uint32_t v;
+
+	if (!bytes && !offset)
+		return 0;
+	trim(&n, &nl);
+	if (!parse_u32(n, nl, &v) || (bytes && v == 0) || v > SIG_B64_MAX)
+		return fail(rp, "invalid %s %s '%.*s'", kw, bytes ? "bytes" : "offset",
+			    show(nl), n);
+	if (bytes)
+		b->bytes = v;
+	else
+		b->offset = v;
+	return 1;
+}
+
 /*
  * base64_decode[:bytes N][,offset M][,relative] (see struct sig_b64) and
  * base64_data, which makes the contents after it inspect the decoded bytes.
@@ -371,27 +395,14 @@ int kw_base64_decode(struct rp *rp, const struct opt *o)
 	while (p < end) {
 		const char *comma = memchr(p, ',', (size_t)(end - p)), *q = p;
 		size_t ql = (size_t)((comma ? comma : end) - p);
-		uint32_t v;
+		int rc;
 
 		trim(&q, &ql);
 		if (tok_eq(q, ql, "relative")) {
 			b->relative = true;
-		} else if (ql > 6 && strncmp(q, "bytes", 5) == 0 && is_space(q[5])) {
-			const char *n = q + 6;
-			size_t nl = ql - 6;
-
-			trim(&n, &nl);
-			if (!parse_u32(n, nl, &v) || v == 0 || v > SIG_B64_MAX)
-				return fail(rp, "invalid base64_decode bytes '%.*s'", show(nl), n);
-			b->bytes = v;
-		} else if (ql > 7 && strncmp(q, "offset", 6) == 0 && is_space(q[6])) {
-			const char *n = q + 7;
-			size_t nl = ql - 7;
-
-			trim(&n, &nl);
-			if (!parse_u32(n, nl, &v) || v > SIG_B64_MAX)
-				return fail(rp, "invalid base64_decode offset '%.*s'", show(nl), n);
-			b->offset = v;
+		} else if ((rc = b64_size_opt(rp, "base64_decode", q, ql, b)) != 0) {
+			if (rc < 0)
+				return -1;
 		} else if (ql) {
 			return fail(rp, "unsupported base64_decode option '%.*s'", show(ql), q);
 		}
@@ -426,6 +437,119 @@ int kw_base64_data(struct rp *rp, const struct opt *o)
 	if (sig_new_group(rp, &rp->cur_group) != 0)
 		return -1;
 	rp->sticky_pending = "base64_data";
+	rp->last = -1;
+	return 0;
+}
+
+/*
+ * frame:[smtp.]NAME (Suricata 7+): the rule inspects one kind of frame of
+ * the SMTP parser. command_line, response_line and data are buffers of
+ * their own (sig.h); stream is the raw stream. A frame rule inspects its
+ * frame only (finish_rule), so frame: comes before the rule's contents.
+ */
+int kw_frame(struct rp *rp, const struct opt *o)
+{
+	static const struct {
+		const char *name;
+		uint8_t frame, buf;
+	} frames[] = {
+		{ "command_line", SIG_FRAME_COMMAND_LINE, SIG_BUF_FRAME_COMMAND_LINE },
+		{ "response_line", SIG_FRAME_RESPONSE_LINE, SIG_BUF_FRAME_RESPONSE_LINE },
+		{ "data", SIG_FRAME_DATA, SIG_BUF_FRAME_DATA },
+		{ "stream", SIG_FRAME_STREAM, SIG_BUF_STREAM },
+	};
+	const char *v = o->val;
+	size_t n = o->vlen;
+
+	trim(&v, &n);
+	if (rp->sticky_pending)
+		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
+	if (rp->r.meta.frame)
+		return fail(rp, "more than one frame");
+	if (rp->r.ncond || rp->r.nbsz)
+		return fail(rp, "frame after a content not supported");
+	if (n > 5 && memcmp(v, "smtp.", 5) == 0) {
+		v += 5;
+		n -= 5;
+	} else if (memchr(v, '.', n)) {
+		return fail(rp, "frame '%.*s' is not an SMTP frame", show(n), v);
+	}
+	for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
+		if (!tok_eq(v, n, frames[i].name))
+			continue;
+		rp->r.meta.frame = frames[i].frame;
+		rp->frame_buf = frames[i].buf;
+		rp->cur_buf = frames[i].buf;
+		rp->cur_group = 0;
+		rp->xform = 0;
+		if (sig_buf_is_multi(frames[i].buf) && sig_new_group(rp, &rp->cur_group) != 0)
+			return -1;
+		rp->sticky_pending = "frame";
+		rp->last = -1;
+		return 0;
+	}
+	return fail(rp, "unknown SMTP frame '%.*s'", show(n), v);
+}
+
+/*
+ * from_base64[:bytes N][,offset M][,mode rfc4648|rfc2045] (Suricata 8's
+ * transform) on the sticky buffer just named: the contents after it
+ * inspect the buffer decoded from offset M, as base64_decode (from the
+ * buffer's start) followed by base64_data, the window's first N bytes
+ * (at most SIG_B64_MAX). Mode rfc4648 (the default) ends the data at the
+ * first byte outside the alphabet, rfc2045 skips such bytes (as
+ * base64_decode does); strict (nothing decoded if any byte is invalid)
+ * is refused: a streaming decode cannot take back what it has scanned.
+ */
+int kw_from_base64(struct rp *rp, const struct opt *o)
+{
+	struct sig_b64 *b = &rp->r.b64;
+	const char *p = o->has_val ? o->val : "", *end = p + (o->has_val ? o->vlen : 0);
+
+	if (rp->cur_buf == SIG_BUF_STREAM || rp->cur_buf == SIG_BUF_BASE64 || !rp->sticky_pending)
+		return fail(rp, "transform 'from_base64' needs a sticky buffer just before it");
+	if (rp->xform)
+		return fail(rp, "from_base64 after another transform not supported");
+	if (b->on)
+		return fail(rp, "more than one base64_decode/from_base64");
+	b->bytes = SIG_B64_MAX;
+	b->stop = true;
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p)), *q = p;
+		size_t ql = (size_t)((comma ? comma : end) - p);
+		int rc;
+
+		trim(&q, &ql);
+		if ((rc = b64_size_opt(rp, "from_base64", q, ql, b)) != 0) {
+			if (rc < 0)
+				return -1;
+		} else if (ql > 4 && strncmp(q, "mode", 4) == 0 &&
+			   (is_space(q[4]) || q[4] == ':')) {
+			const char *n = q + 5;
+			size_t nl = ql - 5;
+
+			trim(&n, &nl);
+			if (tok_eq(n, nl, "rfc4648"))
+				b->stop = true;
+			else if (tok_eq(n, nl, "rfc2045"))
+				b->stop = false;
+			else
+				return fail(rp, "from_base64 mode '%.*s' not supported", show(nl), n);
+		} else if (ql) {
+			return fail(rp, "unsupported from_base64 option '%.*s'", show(ql), q);
+		}
+		p = comma ? comma + 1 : end;
+	}
+	b->trig = -1;
+	b->on = true;
+	b->at = rp->r.ncond;
+	b->buf = rp->cur_buf;
+	b->group = rp->cur_group;
+	/* then base64_data */
+	rp->cur_buf = SIG_BUF_BASE64;
+	if (sig_new_group(rp, &rp->cur_group) != 0)
+		return -1;
+	rp->sticky_pending = "from_base64";
 	rp->last = -1;
 	return 0;
 }

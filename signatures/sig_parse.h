@@ -36,6 +36,7 @@ struct rp {
 	uint16_t fname_group;         /* the rule's first file.name group, 0 none */
 	const char *sticky_pending;   /* sticky buffer still waiting for content */
 	uint8_t xform;                /* transforms on the current sticky buffer */
+	uint8_t frame_buf;            /* the buffer frame: chose (r.meta.frame) */
 	bool have_sid, have_rev, have_gid, have_msg, have_class, have_prio, have_flow;
 	uint32_t prio;
 	const struct sig_class *cls;
@@ -89,5 +90,7 @@ int kw_base64_decode(struct rp *rp, const struct opt *o);
 int kw_base64_data(struct rp *rp, const struct opt *o);
 int kw_probe(struct rp *rp, const struct opt *o);
 int kw_xform(struct rp *rp, const struct opt *o);
+int kw_frame(struct rp *rp, const struct opt *o);
+int kw_from_base64(struct rp *rp, const struct opt *o);
 
 #endif

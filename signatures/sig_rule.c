@@ -11,8 +11,8 @@
  *
  * Safety rule of this file: a keyword absent from the table is reported
  * as "unsupported option 'X'" and the rule is skipped. Every keyword that
- * changes what matches and is not honoured (lua, byte_extract, frame,
- * from_base64, dataset, ...) is therefore refused; a rule is never loaded
+ * changes what matches and is not honoured (lua, byte_extract, dataset,
+ * ...) is therefore refused; a rule is never loaded
  * in a weaker form. The keywords beyond content and pcre (isdataat,
  * byte_test, base64_decode, transforms, flowbits, flowint, app-layer-event,
  * the file keywords) are sig_kw.c's; the parser state they share is
@@ -67,7 +67,22 @@ static const char *const sig_buf_names[SIG_BUF_COUNT] = {
 	[SIG_BUF_APP_EVENT] = "app-layer-event",
 	[SIG_BUF_BASE64] = "base64_data",
 	[SIG_BUF_EMAIL_BODY_MD5] = "email.body_md5",
+	/* not sticky keywords: `frame:` names them (kw_frame) */
+	[SIG_BUF_FRAME_COMMAND_LINE] = "frame:smtp.command_line",
+	[SIG_BUF_FRAME_RESPONSE_LINE] = "frame:smtp.response_line",
+	[SIG_BUF_FRAME_DATA] = "frame:smtp.data",
 };
+
+const char *sig_frame_name(enum sig_frame f)
+{
+	static const char *const names[] = {
+		[SIG_FRAME_NONE] = "", [SIG_FRAME_COMMAND_LINE] = "command_line",
+		[SIG_FRAME_RESPONSE_LINE] = "response_line", [SIG_FRAME_DATA] = "data",
+		[SIG_FRAME_STREAM] = "stream",
+	};
+
+	return (unsigned)f <= SIG_FRAME_STREAM ? names[f] : "";
+}
 
 const char *sig_buf_name(enum sig_buf b)
 {
@@ -975,6 +990,8 @@ static const struct kw sig_keywords[] = {
 	{ "filesize", kw_filesize, KW_VAL_REQ },
 	{ "base64_decode", kw_base64_decode, KW_VAL_OPT },
 	{ "base64_data", kw_base64_data, KW_VAL_NONE },
+	{ "frame", kw_frame, KW_VAL_REQ },
+	{ "from_base64", kw_from_base64, KW_VAL_OPT },
 	{ "byte_test", kw_probe, KW_VAL_REQ },
 	{ "strip_whitespace", kw_xform, KW_VAL_NONE },
 	{ "compress_whitespace", kw_xform, KW_VAL_NONE },
@@ -1317,6 +1334,21 @@ static int finish_rule(struct rp *rp)
 			if (r->probe[j].trig == tg && tg >= 0)
 				return fail(rp, "two byte_test/byte_jump after one match not supported");
 	}
+	/* A frame rule inspects its frame and nothing else (as Suricata's
+	 * frame rules do): one frame at a time, so no other buffer could be
+	 * combined with it per frame. */
+	if (r->meta.frame) {
+		for (uint32_t i = 0; i < r->ncond; i++)
+			if (r->cond[i].buf != rp->frame_buf && r->cond[i].buf != SIG_BUF_BASE64)
+				return fail(rp, "buffer '%s' in a frame rule not supported",
+					    sig_buf_names[r->cond[i].buf]);
+		for (uint32_t i = 0; i < r->nbsz; i++)
+			if (r->bsz[i].buf != rp->frame_buf && r->bsz[i].buf != SIG_BUF_BASE64)
+				return fail(rp, "bsize on buffer '%s' in a frame rule not supported",
+					    sig_buf_names[r->bsz[i].buf]);
+		if (r->nhl)
+			return fail(rp, "file digest lists in a frame rule not supported");
+	}
 	if (r->b64.on) {
 		bool data = false;
 
@@ -1334,7 +1366,12 @@ static int finish_rule(struct rp *rp)
 	if (r->nhl && !smtp_buf)
 		smtp_buf = SIG_BUF_FILE_DATA;
 	r->dirs = rp->flow_dirs ? rp->flow_dirs : SIG_DM_BOTH;
-	if (smtp_buf) {
+	if (smtp_buf == SIG_BUF_FRAME_RESPONSE_LINE) {
+		if (r->dirs == SIG_DM_TO_SERVER)
+			return fail(rp, "frame:smtp.response_line is to_client only but rule "
+				    "has flow:to_server");
+		r->dirs = SIG_DM_TO_CLIENT;
+	} else if (smtp_buf) {
 		/* The smtp.*, email.* and file.* buffers are client data: the
 		 * rule can only complete in the to_server direction. */
 		if (r->dirs == SIG_DM_TO_CLIENT)

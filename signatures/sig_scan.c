@@ -245,6 +245,20 @@ static bool hdr_match(const struct sig_rule *r, const struct sig_flow *f,
 
 static void fire(struct sig_thread *t, struct sig_flow *f,
 		 const struct sig_inst *in, void *ctx);
+
+/* Whether rule ri fired in this tx and may not again: a rule on a line
+ * frame fires once per frame (each scan of the buffer is one frame), any
+ * other once per transaction. */
+static inline bool fired_once(const struct sig_thread *t, const struct sig_flow *f,
+			      uint32_t ri)
+{
+	uint8_t fr = t->e->set->rules[ri].meta.frame;
+
+	if (fr == SIG_FRAME_COMMAND_LINE || fr == SIG_FRAME_RESPONSE_LINE)
+		return false;
+	return ent_has(f, ri << 2 | ENT_FIRED);
+}
+
 static void group_matched(struct sig_thread *t, struct sig_flow *f,
 			  const struct sig_inst *in, void *ctx);
 
@@ -253,11 +267,10 @@ static void check_instance(struct sig_thread *t, struct sig_flow *f,
 {
 	const struct sig_engine *e = t->e;
 	const struct sig_inst *in = &e->inst[ii];
-	uint32_t fired = in->rule << 2 | ENT_FIRED;
 
 	/* Rules with a negated condition are decided when their buffer's
 	 * inspection ends (neg_decide), not on a match. */
-	if (in->neg_buf >= 0 || ent_has(f, fired))
+	if (in->neg_buf >= 0 || fired_once(t, f, in->rule))
 		return;
 	for (uint32_t j = 0; in->ncond > 1 && j < in->ncond; j++) {
 		uint32_t c = e->inst_cond[in->cond_off + j];
@@ -384,13 +397,16 @@ static void fire_now(struct sig_thread *t, struct sig_flow *f,
 {
 	const struct sig_rule *r = &t->e->set->rules[in->rule];
 
-	if (f->passed || ent_has(f, in->rule << 2 | ENT_FIRED))
+	bool per_frame = r->meta.frame == SIG_FRAME_COMMAND_LINE ||
+			 r->meta.frame == SIG_FRAME_RESPONSE_LINE;
+
+	if (f->passed || fired_once(t, f, in->rule))
 		return;
 	if (!r->hdr_any && !hdr_match(r, f, in->dir))
 		return;
 	if (r->fb_check && !fb_checks(r, f))
 		return;
-	if (!ent_add(f, in->rule << 2 | ENT_FIRED))
+	if (!per_frame && !ent_add(f, in->rule << 2 | ENT_FIRED))
 		t->st.match_state_full++;
 	if (r->nfb)
 		fb_actions(r, f);
@@ -480,7 +496,7 @@ static void neg_decide(struct sig_thread *t, struct sig_flow *f, unsigned b,
 		const struct sig_inst *in = &e->inst[e->neg_inst[off + k]];
 		bool ok = true;
 
-		if (ent_has(f, in->rule << 2 | ENT_FIRED))
+		if (fired_once(t, f, in->rule))
 			continue;
 		for (uint32_t j = 0; ok && j < in->ncond; j++) {
 			uint32_t c = e->inst_cond[in->cond_off + j];
@@ -809,6 +825,7 @@ struct sig_thread *sig_thread_new(const struct sig_engine *e,
 	t->sp[SK_DATA].db = e->db[SIG_BUF_SMTP_DATA][SIG_DIR_TO_SERVER];
 	t->sp[SK_BODY].db = e->db[SIG_BUF_EMAIL_BODY][SIG_DIR_TO_SERVER];
 	t->sp[SK_FILE].db = e->db[SIG_BUF_FILE_DATA][SIG_DIR_TO_SERVER];
+	t->sp[SK_FDATA].db = e->db[SIG_BUF_FRAME_DATA][SIG_DIR_TO_SERVER];
 	for (unsigned k = 0; k < SK_COUNT; k++) {
 		struct stream_pool *p = &t->sp[k];
 

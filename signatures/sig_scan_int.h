@@ -39,8 +39,8 @@
 enum { ENT_SESS = 0, ENT_TX = 1, ENT_FIRED = 2, ENT_KIND_MASK = 3 };
 
 /* Streams a flow can hold: raw stream per direction, message data, the
- * current text part, the current file. */
-enum { SK_STREAM_TS = 0, SK_STREAM_TC = 1, SK_DATA, SK_BODY, SK_FILE, SK_COUNT };
+ * current text part, the current file, the message as sent (frame). */
+enum { SK_STREAM_TS = 0, SK_STREAM_TC = 1, SK_DATA, SK_BODY, SK_FILE, SK_FDATA, SK_COUNT };
 
 /* Stream kind of a to_server streaming buffer other than the raw stream,
  * -1 for other buffers. */
@@ -50,6 +50,7 @@ static inline int sk_of(unsigned b)
 	case SIG_BUF_SMTP_DATA: return SK_DATA;
 	case SIG_BUF_EMAIL_BODY: return SK_BODY;
 	case SIG_BUF_FILE_DATA: return SK_FILE;
+	case SIG_BUF_FRAME_DATA: return SK_FDATA;
 	default: return -1;
 	}
 }

@@ -381,8 +381,13 @@ static void win_decode(struct sig_thread *t, struct b64win *w, const uint8_t *in
 			w->eq = true;
 			break;
 		}
-		if ((v = b64val(in[i])) < 0)
+		if ((v = b64val(in[i])) < 0) {
+			if (t->e->b64dec[w->dec].stop) {
+				w->eq = true;
+				break;
+			}
 			continue;
+		}
 		w->acc = (w->acc << 6 | (uint32_t)v) & 0xffffff;
 		w->bits = (uint8_t)(w->bits + 6);
 		if (w->bits >= 8) {

@@ -628,13 +628,52 @@ static void srv_line(struct smtp_session *s, const uint8_t *p, size_t len,
 	smtp_reply_line(s, p, len, truncated);
 }
 
+/* The line frame of a complete line (SMTP_EV_CLIENT_LINE/SERVER_LINE):
+ * its LF follows the view in the packet, or is added to the line's
+ * block when there is room; a cut or lost line goes as what was kept. */
+static void line_frame(struct smtp_session *s, enum smtp_event_kind kind,
+		       const struct line_view *lv, const uint8_t *end)
+{
+	const struct smtp_line *l = &s->line[kind == SMTP_EV_CLIENT_LINE ?
+					     SMTP_DIR_TO_SERVER : SMTP_DIR_TO_CLIENT];
+	struct smtp_event ev = {
+		.kind = kind, .tx = smtp_current_tx(s), .data = lv->ptr, .len = lv->len,
+		.wire_len = lv->wire_len, .end = end, .truncated = lv->truncated,
+		/* a credential: scanned, never logged */
+		.verb = s->auth_wipe ? SMTP_VERB_AUTH : SMTP_VERB_NONE,
+	};
+
+	if (lv->lost || !s->cfg->on_event)
+		return;
+	if (!lv->truncated) {
+		if (lv->ptr != l->buf)
+			ev.len++;               /* the LF is next in the packet */
+		else if (l->len < s->cfg->pool->block_size)
+			l->buf[ev.len++] = '\n';
+		else
+			ev.truncated = true;
+	}
+	s->cfg->on_event(s->cfg->user, s, &ev);
+}
+
+/* Message bytes as sent, from raw_at up to end (DATA_RAW). */
+void smtp_data_raw(struct smtp_session *s, const uint8_t *end)
+{
+	if (s->raw_at && end > s->raw_at)
+		smtp_emit(s, SMTP_EV_DATA_RAW, SMTP_VERB_DATA, 0, s->raw_at,
+			  (size_t)(end - s->raw_at), &s->tx);
+	s->raw_at = NULL;
+}
+
 static void cli_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n && !s->tls) {
 		if (s->cli_state == SMTP_CLI_DATA) {
+			s->raw_at = p + i;
 			i += smtp_data_feed(s, p + i, n - i);
+			smtp_data_raw(s, p + i);        /* unless the end gave them */
 		} else if (s->cli_state == SMTP_CLI_BDAT) {
 			i += smtp_bdat_feed(s, p + i, n - i);
 		} else if (s->cli_state == SMTP_CLI_CMD ||
@@ -647,6 +686,7 @@ static void cli_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 				struct smtp_line *l = &s->line[SMTP_DIR_TO_SERVER];
 
 				cli_line(s, &lv);
+				line_frame(s, SMTP_EV_CLIENT_LINE, &lv, p + i);
 				/* An AUTH line carries a credential: the copy
 				 * goes back to the pool wiped. */
 				if (s->auth_wipe && l->buf)
@@ -671,6 +711,8 @@ static void srv_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 		i += line_next(s, SMTP_DIR_TO_CLIENT, p + i, n - i, &lv, &ready);
 		if (!ready)
 			continue;
+		if (!s->gap_to_client)
+			line_frame(s, SMTP_EV_SERVER_LINE, &lv, p + i);
 		/* A lost reply line cannot be told continuation from final:
 		 * skipped (no_memory was raised). */
 		if (!lv.lost)

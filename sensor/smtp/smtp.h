@@ -202,6 +202,19 @@ enum smtp_event_kind {
 	/* A 2xx reply to EHLO was parsed: the session's ehlo_* fields hold
 	 * its capabilities (after the REPLY and the HELO event). */
 	SMTP_EV_EHLO_CAPS,
+	/* Frames (Suricata's smtp.command_line / response_line / data): a
+	 * client line outside message data (a command or an AUTH response,
+	 * after it was parsed) and a server line (before it is parsed: the
+	 * reply that ends a transaction is still in it). data/len = the line
+	 * as sent with its line end, or its kept start when it was cut
+	 * (truncated) or its end is not in the bytes being fed; wire_len = its
+	 * length on the wire; end = just past its LF in the bytes being fed. */
+	SMTP_EV_CLIENT_LINE,
+	SMTP_EV_SERVER_LINE,
+	/* data/len = message bytes as sent, dot-stuffing and the terminating
+	 * line included, before their SMTP_EV_DATA_END (DATA only: a BDAT
+	 * chunk's bytes are its SMTP_EV_DATA). */
+	SMTP_EV_DATA_RAW,
 };
 
 struct smtp_event {
@@ -212,6 +225,10 @@ struct smtp_event {
 	size_t len;
 	const struct smtp_tx *tx;   /* current tx, NULL if none */
 	const char *anomaly;
+	/* line frames only */
+	uint64_t wire_len;
+	const uint8_t *end;
+	bool truncated;
 };
 
 struct smtp_session;
@@ -305,6 +322,8 @@ struct smtp_session {
 	bool ehlo;                         /* last greeting was EHLO */
 	bool gap_to_server, gap_to_client; /* resynchronising after a gap */
 	uint8_t dot_state;                 /* DATA end-of-data matcher state */
+	const uint8_t *raw_at;             /* DATA bytes fed not yet given as
+					    * SMTP_EV_DATA_RAW (smtp.c) */
 	/* SMTP smuggling, private to smtp_data.c: the command matcher at
 	 * the line after a non-canonical end-of-data (smug_pos: 0 idle,
 	 * else bytes matched + 1; smug_mask: words still possible) and

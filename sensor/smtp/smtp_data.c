@@ -168,6 +168,8 @@ static void data_end(struct smtp_session *s, const uint8_t *end)
 	s->smug_cmd_seen = false;
 	s->cli_state = SMTP_CLI_CMD;
 	s->tx.data_done = true;
+	if (end)
+		smtp_data_raw(s, end);
 	smtp_emit(s, SMTP_EV_DATA_END, SMTP_VERB_DATA, 0, end, 0, &s->tx);
 	/* Its reply is the message's verdict. */
 	smtp_pending_push(s, SMTP_VERB_DATA_END);

@@ -193,6 +193,8 @@ void smtp_data_begin(struct smtp_session *s);
 /* Message content; returns the bytes used (up to and including the final
  * <CRLF>.<CRLF>, or all of them). */
 size_t smtp_data_feed(struct smtp_session *s, const uint8_t *p, size_t n);
+/* SMTP_EV_DATA_RAW for the DATA bytes fed since s->raw_at, up to end. */
+void smtp_data_raw(struct smtp_session *s, const uint8_t *end);
 /* A gap in the content: the line position is unknown. */
 void smtp_data_gap(struct smtp_session *s);
 /* BDAT command with its argument (RFC 3030 section 2): starts the chunk. */

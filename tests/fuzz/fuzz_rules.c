@@ -97,7 +97,8 @@ static void scan_all(struct sig_thread *t, struct sig_flow *f,
 	sig_scan_stream(t, f, SIG_DIR_TO_SERVER, data, half, NULL);
 	sig_scan_stream(t, f, SIG_DIR_TO_CLIENT, data, size, NULL);
 	for (unsigned b = SIG_BUF_SMTP_HELO; b < SIG_BUF_COUNT; b++) {
-		if (b == SIG_BUF_SMTP_DATA || b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA) {
+		if (b == SIG_BUF_SMTP_DATA || b == SIG_BUF_EMAIL_BODY || b == SIG_BUF_FILE_DATA ||
+		    b == SIG_BUF_FRAME_DATA) {
 			stream_chunks(t, f, (enum sig_buf)b, data, size, 7, true, true);
 			stream_chunks(t, f, (enum sig_buf)b, data, half, 3, true, true);
 			stream_chunks(t, f, (enum sig_buf)b, data + half, size - half, 11, true, true);

@@ -30,9 +30,14 @@
  *    authzid, XOAUTH2, OAUTHBEARER). Unless the input holds PW_MARK in
  *    clear (any case), PW_MARK must never appear in the session's
  *    auth_user (unless the mechanism is LOGIN, whose first answer is the
- *    user name whatever it says): it is the only string decoded from
- *    base64. The COMMAND event of an AUTH line has at most two words (no
- *    initial response).
+ *    user name whatever it says), unless an AUTH line the client sent
+ *    (its frame, SMTP_EV_CLIENT_LINE) decodes to a user field holding it
+ *    (the framing can glue a token's password where a user name goes):
+ *    it is the only string decoded from base64. The COMMAND event of an
+ *    AUTH line has at most two words (no initial response). Frames: the
+ *    DATA_RAW bytes are the same stream whatever the chunking; a line
+ *    frame ends with its LF unless cut, and is never longer than the
+ *    line on the wire.
  */
 #include "smtp.h"
 
@@ -55,12 +60,14 @@ struct fz {
 	uint64_t h;             /* hash of the event stream */
 	uint64_t dh;            /* hash of DATA bytes since the last event */
 	uint64_t dlen;
+	uint64_t rh, rlen;      /* DATA_RAW bytes (the frame): the whole run's */
 	uint64_t dsum[256];     /* DATA bytes per tx id % 256 */
 	uint32_t dsum_id[256];
 	uint8_t logged[8192];   /* TX_END seen, bit per tx id */
 	uint64_t tx_events;
 	size_t max_line;
 	bool check_pw;
+	bool user_mark, user_mark_sent; /* marker in auth_user; sent as a user */
 	/* BDAT per tx id % 256 (valid for bsum_id): sizes announced, chunk
 	 * commands, BDAT bytes seen, and whether the tally is exact. */
 	uint32_t bsum_id[256];
@@ -134,6 +141,102 @@ static bool input_has_mark(const uint8_t *p, size_t n)
 	return false;
 }
 
+static int b64v(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Base64 of p[0..n) into out (at most cap bytes): bytes outside the
+ * alphabet end it (skip false) or are skipped (skip true). */
+static size_t b64dec(const uint8_t *p, size_t n, bool skip, uint8_t *out, size_t cap)
+{
+	uint32_t acc = 0, bits = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o < cap; i++) {
+		int v = b64v(p[i]);
+
+		if (v < 0) {
+			if (skip && p[i] != '=')
+				continue;
+			break;
+		}
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	return o;
+}
+
+/* Whether a user field of decoded response d[0..n) holds the marker:
+ * PLAIN's authcid (between the first and second NUL), XOAUTH2's user=,
+ * OAUTHBEARER's a=. */
+static bool user_field_mark(const uint8_t *d, size_t n)
+{
+	const uint8_t *nul = memchr(d, 0, n), *end;
+
+	if (nul) {
+		end = memchr(nul + 1, 0, n - (size_t)(nul + 1 - d));
+		if (has_mark(nul + 1, (size_t)((end ? end : d + n) - (nul + 1))))
+			return true;
+	}
+	for (const char *const *k = (const char *const[]){ "user=", "a=", NULL }; *k; k++) {
+		const uint8_t *u = memmem(d, n, *k, strlen(*k));
+
+		if (u) {
+			u += strlen(*k);
+			end = u;
+			while (end < d + n && *end != 1 && *end != ',')
+				end++;
+			if (has_mark(u, (size_t)(end - u)))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* An AUTH line's frame (the command with an initial response, or a
+ * response): did the client send the marker as a user name? Pieces of
+ * credential tokens glued by the framing can put a token's password
+ * where a user name goes: then the parser rightly reports it. */
+static bool auth_line_user_mark(const uint8_t *p, size_t n)
+{
+	uint8_t d[1024];
+	size_t w = 0;
+
+	while (n && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+		n--;
+	if (n > 5 && (p[0] & 0xdf) == 'A' && (p[1] & 0xdf) == 'U' && (p[2] & 0xdf) == 'T' &&
+	    (p[3] & 0xdf) == 'H' && p[4] == ' ') {
+		/* AUTH MECH [initial-response] */
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == ' ' && i + 1 < n && p[i + 1] != ' ' && ++w == 2) {
+				p += i + 1;
+				n -= i + 1;
+				break;
+			}
+		}
+		if (w < 2)
+			return false;
+	}
+	for (int skip = 0; skip < 2; skip++) {
+		size_t k = b64dec(p, n, skip, d, sizeof(d));
+
+		if (user_field_mark(d, k))
+			return true;
+	}
+	return false;
+}
+
 static bool login(const struct smtp_session *s)
 {
 	return s->auth_mech.ptr && strcmp(s->auth_mech.ptr, "LOGIN") == 0;
@@ -188,7 +291,10 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 	 * only the mechanisms whose answer has a separate password field
 	 * are checked. */
 	if (z->check_pw && !login(s) && has_mark(s->auth_user.ptr, s->auth_user.len))
-		abort();
+		z->user_mark = true;            /* judged at the end of the run */
+	if (ev->kind == SMTP_EV_CLIENT_LINE && ev->verb == SMTP_VERB_AUTH &&
+	    auth_line_user_mark(ev->data, ev->len))
+		z->user_mark_sent = true;
 	/* An AUTH command line is shown up to its mechanism: never an
 	 * initial response (a credential, in base64). */
 	if (ev->kind == SMTP_EV_COMMAND && ev->verb == SMTP_VERB_AUTH) {
@@ -199,6 +305,26 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 			    (i == 0 || ev->data[i - 1] == ' ' || ev->data[i - 1] == '\t'))
 				words++;
 		if (words > 2)
+			abort();
+	}
+	/* The message frame: its bytes as one stream, whatever the chunks
+	 * (its events follow each chunk's other events, so their place in
+	 * the event order depends on the chunking). */
+	if (ev->kind == SMTP_EV_DATA_RAW) {
+		if (!ev->len || ev->verb != SMTP_VERB_DATA)
+			abort();
+		z->rh = fnv(z->rh, ev->data, ev->len);
+		z->rlen += ev->len;
+		return;
+	}
+	/* A line frame: the line as sent with its LF, unless cut; never
+	 * longer than the wire line; an AUTH line comes marked. */
+	if (ev->kind == SMTP_EV_CLIENT_LINE || ev->kind == SMTP_EV_SERVER_LINE) {
+		if (!ev->len || ev->len > ev->wire_len ||
+		    (!ev->truncated && (ev->data[ev->len - 1] != '\n' ||
+					ev->len != ev->wire_len)))
+			abort();
+		if (ev->kind == SMTP_EV_SERVER_LINE && ev->verb != SMTP_VERB_NONE)
 			abort();
 	}
 	if (ev->kind == SMTP_EV_DATA) {
@@ -357,6 +483,7 @@ static uint64_t run(const uint8_t *data, size_t size, struct mt_blockpool *pool,
 	memset(&z, 0, sizeof(z));
 	z.check_pw = check_pw;
 	z.dh = 0xcbf29ce484222325ull;
+	z.rh = 0xcbf29ce484222325ull;
 	z.h = 0xcbf29ce484222325ull;
 	z.max_line = cfg.max_line ? cfg.max_line : pool->block_size;
 	cfg.user = &z;
@@ -409,7 +536,9 @@ static uint64_t run(const uint8_t *data, size_t size, struct mt_blockpool *pool,
 		abort();
 	if (pool->in_use != 0)
 		abort();
-	return z.h;
+	if (z.user_mark && !z.user_mark_sent)
+		abort();
+	return fnv_u64(fnv_u64(z.h, z.rh), z.rlen);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

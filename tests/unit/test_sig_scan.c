@@ -662,6 +662,136 @@ static void test_base64(void)
 	sig_engine_free(e);
 }
 
+/*
+ * frame: (Suricata 7+). A line frame rule fires once per line, however
+ * many lines of the transaction match; response_line is to_client; the
+ * data frame is a stream fired once per transaction; smtp.stream is the
+ * raw stream; a frame rule reports its frame in the meta. from_base64
+ * decodes the buffer from its start: RFC 4648 stops at the first byte
+ * outside the alphabet, rfc2045 skips it. What cannot be honoured is
+ * refused.
+ */
+static struct sig_rule_meta last_meta;
+
+static void on_alert_meta(void *user, void *ctx, const struct sig_rule_meta *rule,
+			  enum sig_dir dir)
+{
+	last_meta = *rule;
+	on_alert(user, ctx, rule, dir);
+}
+
+static void scan_dir(struct sig_thread *t, struct sig_flow *f, enum sig_buf b,
+		     enum sig_dir dir, const char *s)
+{
+	sig_scan_buffer(t, f, b, dir, (const uint8_t *)s, strlen(s), NULL);
+}
+
+static void test_frames(void)
+{
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (frame:smtp.command_line; content:\"MAIL|20|FROM:\"; "
+		"startswith; content:\">|0d 0a|\"; endswith; sid:1;)",
+		"alert smtp any any -> any any (frame:smtp.response_line; content:\"250 ok\"; "
+		"startswith; sid:2;)",
+		"alert smtp any any -> any any (frame:smtp.data; content:\"|0d 0a|..hidden\"; sid:3;)",
+		"alert smtp any any -> any any (frame:smtp.stream; content:\"|0d 0a|.|0d 0a|\"; sid:4;)",
+		"alert smtp any any -> any any (frame:command_line; from_base64; content:\"galunt\"; "
+		"sid:5;)",
+		"alert smtp any any -> any any (frame:smtp.command_line; from_base64:mode rfc2045; "
+		"content:\"galunt\"; sid:6;)",
+		"alert smtp any any -> any any (smtp.command; content:\"MAIL\"; sid:7;)",
+	};
+	static const char *const refused[] = {
+		/* another protocol's frame; an unknown SMTP frame */
+		"alert smtp any any -> any any (frame:http1.request; content:\"x\"; sid:10;)",
+		"alert smtp any any -> any any (frame:smtp.pdu; content:\"x\"; sid:11;)",
+		/* a frame rule inspects its frame only */
+		"alert smtp any any -> any any (frame:smtp.command_line; content:\"x\"; "
+		"smtp.helo; content:\"y\"; sid:12;)",
+		"alert smtp any any -> any any (content:\"x\"; frame:smtp.command_line; "
+		"content:\"y\"; sid:13;)",
+		/* response lines are server data */
+		"alert smtp any any -> any any (flow:to_server; frame:smtp.response_line; "
+		"content:\"250\"; sid:14;)",
+		/* from_base64 strict; on the raw stream; twice */
+		"alert smtp any any -> any any (frame:smtp.command_line; from_base64:mode strict; "
+		"content:\"x\"; sid:15;)",
+		"alert smtp any any -> any any (from_base64; content:\"x\"; sid:16;)",
+		"alert smtp any any -> any any (frame:smtp.command_line; from_base64; from_base64; "
+		"content:\"x\"; sid:17;)",
+		"alert smtp any any -> any any (frame:smtp.command_line; sid:18;)",
+	};
+	struct sig_engine *e;
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct sig_set *s = sig_set_new();
+		unsigned bad = 0;
+
+		CHECK_EQ_U(sig_set_add_rule(s, refused[i], "frames.rules", (unsigned)i + 1,
+					    print_diag, &bad),
+			   (uint64_t)(int64_t)-EINVAL);
+		sig_set_free(s);
+	}
+	e = ENGINE(rules);
+	t = e ? sig_thread_new(e, 4, on_alert_meta, &al) : NULL;
+	if (!t) {
+		sig_engine_free(e);
+		return;
+	}
+	CHECK(sig_engine_has_buf(e, SIG_BUF_FRAME_COMMAND_LINE));
+	CHECK(sig_engine_has_buf(e, SIG_BUF_FRAME_RESPONSE_LINE));
+	CHECK(sig_engine_has_buf(e, SIG_BUF_FRAME_DATA));
+	f = sig_flow_open(t, default_tuple());
+	/* three 250 lines in one transaction: three alerts */
+	scan_dir(t, f, SIG_BUF_FRAME_RESPONSE_LINE, SIG_DIR_TO_CLIENT, "220 hi\r\n");
+	scan_dir(t, f, SIG_BUF_FRAME_RESPONSE_LINE, SIG_DIR_TO_CLIENT, "250 ok\r\n");
+	CHECK_EQ_U(last_meta.frame, SIG_FRAME_RESPONSE_LINE);
+	scan_dir(t, f, SIG_BUF_FRAME_RESPONSE_LINE, SIG_DIR_TO_CLIENT, "250 ok\r\n");
+	scan_dir(t, f, SIG_BUF_FRAME_RESPONSE_LINE, SIG_DIR_TO_CLIENT, "250 ok\r\n");
+	/* the same bytes sent by the client are not a response line */
+	scan_dir(t, f, SIG_BUF_FRAME_RESPONSE_LINE, SIG_DIR_TO_SERVER, "250 ok\r\n");
+	CHECK_EQ_U(count_sid(&al, 2), 3);
+	/* command lines: with the line end; each line is a frame */
+	scan_dir(t, f, SIG_BUF_FRAME_COMMAND_LINE, SIG_DIR_TO_SERVER, "MAIL FROM:<a@b>\r\n");
+	scan_dir(t, f, SIG_BUF_FRAME_COMMAND_LINE, SIG_DIR_TO_SERVER, "MAIL FROM:<a@b> X\r\n");
+	scan_dir(t, f, SIG_BUF_FRAME_COMMAND_LINE, SIG_DIR_TO_SERVER, "MAIL FROM:<c@d>\r\n");
+	CHECK_EQ_U(count_sid(&al, 1), 2);
+	CHECK_EQ_U(last_meta.frame, SIG_FRAME_COMMAND_LINE);
+	/* an ordinary buffer's rule still fires once per transaction */
+	scan_b(t, f, SIG_BUF_SMTP_COMMAND, "MAIL FROM:<a@b>");
+	scan_b(t, f, SIG_BUF_SMTP_COMMAND, "MAIL FROM:<c@d>");
+	CHECK_EQ_U(count_sid(&al, 7), 1);
+	CHECK_EQ_U(last_meta.frame, SIG_FRAME_NONE);
+	/* from_base64: "Z2FsdW50" is "galunt"; RFC 4648 stops at the CR, so
+	 * what follows it is not decoded; rfc2045 skips it */
+	scan_dir(t, f, SIG_BUF_FRAME_COMMAND_LINE, SIG_DIR_TO_SERVER, "Z2FsdW50\r\n");
+	CHECK_EQ_U(count_sid(&al, 5), 1);
+	CHECK_EQ_U(count_sid(&al, 6), 1);
+	scan_dir(t, f, SIG_BUF_FRAME_COMMAND_LINE, SIG_DIR_TO_SERVER, "Z2Fs\r\ndW50\r\n");
+	CHECK_EQ_U(count_sid(&al, 5), 1);
+	/* data frame: as sent, dot-stuffing included; once per transaction */
+	sig_stream_begin(t, f, SIG_BUF_FRAME_DATA);
+	sig_stream_scan(t, f, SIG_BUF_FRAME_DATA, (const uint8_t *)"x\r\n.", 4, NULL);
+	sig_stream_scan(t, f, SIG_BUF_FRAME_DATA, (const uint8_t *)".hidden\r\n..hidden", 17, NULL);
+	sig_stream_end(t, f, SIG_BUF_FRAME_DATA, NULL);
+	CHECK_EQ_U(count_sid(&al, 3), 1);
+	CHECK_EQ_U(last_meta.frame, SIG_FRAME_DATA);
+	/* smtp.stream: the raw stream */
+	scan_s(t, f, SIG_DIR_TO_SERVER, "body\r\n.\r\n");
+	CHECK_EQ_U(count_sid(&al, 4), 1);
+	CHECK_EQ_U(last_meta.frame, SIG_FRAME_STREAM);
+	sig_flow_tx_end(t, f);
+	/* the next transaction: per-tx rules fire again */
+	scan_b(t, f, SIG_BUF_SMTP_COMMAND, "MAIL FROM:<a@b>");
+	CHECK_EQ_U(count_sid(&al, 7), 2);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
 /* flowint: a counter added to once per transaction, checked by another
  * rule; unset variables fail comparisons. */
 static void test_flowint(void)
@@ -3095,6 +3225,7 @@ int main(void)
 	test_app_events();
 	test_file_hashes();
 	test_base64();
+	test_frames();
 	test_new_buffers();
 	test_filename_resets_sticky();
 	test_instances();

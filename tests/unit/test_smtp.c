@@ -185,6 +185,15 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 {
 	struct log *l = user;
 
+	/* Frames are the bytes as sent, credentials included: an AUTH line
+	 * must come marked (verb AUTH) so that its payload is never logged. */
+	if (ev->kind == SMTP_EV_CLIENT_LINE || ev->kind == SMTP_EV_SERVER_LINE ||
+	    ev->kind == SMTP_EV_DATA_RAW) {
+		if (ev->len && memmem(ev->data, ev->len, PW_MARK, strlen(PW_MARK)) &&
+		    ev->verb != SMTP_VERB_AUTH)
+			l->errors++;
+		return;
+	}
 	if (ev->len && memmem(ev->data, ev->len, PW_MARK, strlen(PW_MARK)))
 		l->errors++;
 	if (s->auth_user.ptr && strstr(s->auth_user.ptr, PW_MARK))
@@ -270,6 +279,9 @@ static void on_event(void *user, struct smtp_session *s, const struct smtp_event
 		log_bytes(l, ev->data, ev->len);
 		break;
 	case SMTP_EV_DATA:
+	case SMTP_EV_CLIENT_LINE:
+	case SMTP_EV_SERVER_LINE:
+	case SMTP_EV_DATA_RAW:
 		break;
 	}
 	log_printf(l, "\n");
@@ -834,6 +846,108 @@ static void test_string_cut(void)
 	pool = saved;
 }
 
+/*
+ * Frames: the client's line frames, its DATA bytes as sent (DATA_RAW) and
+ * its BDAT chunks (DATA events of verb BDAT) are, in order, exactly the
+ * bytes it sent; the server's line frames exactly the server's bytes —
+ * fed whole and cut at every offset. Every line frame ends with its LF;
+ * the AUTH lines (a password among them) come marked verb AUTH, and no
+ * other frame carries the password.
+ */
+struct frames {
+	char cli[2048], srv[2048];
+	size_t ncli, nsrv;
+	unsigned lines, auth_lines, errors;
+};
+
+static void frames_add(char *buf, size_t *n, const uint8_t *p, size_t len,
+		       unsigned *errors)
+{
+	if (*n + len > 2048) {
+		(*errors)++;
+		return;
+	}
+	memcpy(buf + *n, p, len);
+	*n += len;
+}
+
+static void on_frame(void *user, struct smtp_session *s, const struct smtp_event *ev)
+{
+	struct frames *fr = user;
+	bool pw = ev->len && memmem(ev->data, ev->len, PW_MARK, strlen(PW_MARK));
+
+	(void)s;
+	switch (ev->kind) {
+	case SMTP_EV_CLIENT_LINE:
+	case SMTP_EV_SERVER_LINE:
+		fr->lines++;
+		if (!ev->len || ev->data[ev->len - 1] != '\n' || ev->truncated ||
+		    ev->wire_len != ev->len)
+			fr->errors++;
+		if (ev->verb == SMTP_VERB_AUTH)
+			fr->auth_lines++;
+		else if (pw)
+			fr->errors++;
+		if (ev->kind == SMTP_EV_CLIENT_LINE)
+			frames_add(fr->cli, &fr->ncli, ev->data, ev->len, &fr->errors);
+		else
+			frames_add(fr->srv, &fr->nsrv, ev->data, ev->len, &fr->errors);
+		break;
+	case SMTP_EV_DATA_RAW:
+		frames_add(fr->cli, &fr->ncli, ev->data, ev->len, &fr->errors);
+		break;
+	case SMTP_EV_DATA:
+		if (ev->verb == SMTP_VERB_BDAT)
+			frames_add(fr->cli, &fr->ncli, ev->data, ev->len, &fr->errors);
+		break;
+	default:
+		if (pw)
+			fr->errors++;
+		break;
+	}
+}
+
+static void test_frames(void)
+{
+	static const char cli[] =
+		"EHLO me\r\nAUTH LOGIN\r\ndXNlcg==\r\n" PW_MARK "\r\n"
+		"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
+		"Subject: x\r\n\r\n..stuffed\r\nli\nne\r\n.\r\n"
+		"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 5 LAST\r\nab\r\ncQUIT\r\n";
+	static const char srv[] =
+		"220 hi\r\n250-me\r\n250 CHUNKING\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n"
+		"235 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n250 ok\r\n250 ok\r\n"
+		"250 ok\r\n221 bye\r\n";
+	size_t ncli = strlen(cli);
+
+	/* the client's bytes cut at every offset (ncli: whole), after the
+	 * server's */
+	for (size_t cut = 0; cut <= ncli; cut++) {
+		struct frames fr = { 0 };
+		struct smtp_config cfg = {
+			.pool = &pool, .max_line = 512, .max_rcpt = 10, .max_tx_blocks = 8,
+			.on_event = on_frame, .user = &fr,
+		};
+		struct smtp_session s;
+
+		smtp_session_init(&s, &cfg, &stats);
+		smtp_session_feed(&s, SMTP_DIR_TO_CLIENT, (const uint8_t *)srv, strlen(srv));
+		smtp_session_feed(&s, SMTP_DIR_TO_SERVER, (const uint8_t *)cli, cut);
+		smtp_session_feed(&s, SMTP_DIR_TO_SERVER, (const uint8_t *)cli + cut, ncli - cut);
+		smtp_session_finish(&s);
+		CHECK_EQ_U(fr.errors, 0);
+		CHECK_EQ_U(fr.ncli, ncli);
+		CHECK(fr.ncli == ncli && memcmp(fr.cli, cli, ncli) == 0);
+		CHECK(fr.nsrv == strlen(srv) && memcmp(fr.srv, srv, fr.nsrv) == 0);
+		/* AUTH LOGIN and its two responses */
+		CHECK_EQ_U(fr.auth_lines, 3);
+		CHECK_EQ_U(fr.lines, 11 + 14);
+		if (fr.errors || fr.ncli != ncli)
+			break;
+	}
+	CHECK_EQ_U(pool.in_use, 0);
+}
+
 int main(void)
 {
 	size_t ncases = sizeof(cases) / sizeof(cases[0]);
@@ -852,6 +966,7 @@ int main(void)
 	test_big_bdat();
 	test_helo_replaced();
 	test_string_cut();
+	test_frames();
 	test_pool_exhaustion();
 	CHECK(strcmp(smtp_verb_name(SMTP_VERB_DATA_END), "DATA_END") == 0);
 	CHECK(strcmp(smtp_verb_name(SMTP_VERB_XFORWARD), "XFORWARD") == 0);
