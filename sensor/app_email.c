@@ -291,7 +291,6 @@ static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fil
 	json_t *o, *em;
 
 	w->st.files++;
-	file_keep(e, r, end);
 	if (!w->cfg->eve_fileinfo)
 		return;         /* --eve-types: counted, not built */
 	o = app_event_new(w, a->flow, "fileinfo", true, false);
@@ -402,6 +401,10 @@ static void on_mime(void *user, const struct mime_event *ev)
 
 			if (e->file)
 				fileinfo_close(w->files, e->file, &r);
+			/* complete: the alerts decided at its end list it
+			 * closed, with its digests */
+			file_keep(e, e->file ? &r : NULL, &ev->u.end);
+			e->in_file = false;
 			if (a->sig) {
 				sig_stream_end(a->sigt, a->sig, SIG_BUF_FILE_DATA, a);
 				if (e->file)
@@ -409,7 +412,6 @@ static void on_mime(void *user, const struct mime_event *ev)
 			}
 			emit_fileinfo(w, a, e->file ? &r : NULL, &ev->u.end);
 			e->file = NULL;
-			e->in_file = false;
 			e->file_name = NULL;
 		}
 		else {

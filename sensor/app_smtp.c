@@ -310,6 +310,44 @@ static void cleartext_resume(struct worker *w, struct app_flow *a)
 	app_emit_anomaly(w, a, "cleartext_after_starttls");
 }
 
+/*
+ * After STARTTLS (or on an implicit-TLS port): walk the direction's TLS
+ * record headers (RFC 8446 5.1, RFC 5246 6.2.1: type, version, 16-bit
+ * length). True once an application_data record (type 23) has begun
+ * before this chunk: what follows is encrypted. A byte that cannot start
+ * a record (type outside 20..24, a length over 2^14 + 2048) means the
+ * bytes are not TLS: the direction is never taken as encrypted. TLS 1.3
+ * sends everything after the ServerHello as type 23, so its encrypted
+ * handshake is not scanned either.
+ */
+static bool tls_records(struct app_flow *a, enum flow_dir dir, const uint8_t *p, uint32_t n)
+{
+	struct app_tlsrec *r = &a->tlsrec[dir];
+	bool was = r->encrypted;
+
+	for (uint32_t i = 0; i < n && !r->encrypted && !r->not_tls;) {
+		if (r->left) {
+			uint32_t k = n - i < r->left ? n - i : r->left;
+
+			r->left -= k;
+			i += k;
+			continue;
+		}
+		r->hdr[r->nhdr++] = p[i++];
+		if (r->nhdr == 1 && (r->hdr[0] < 20 || r->hdr[0] > 24))
+			r->not_tls = true;
+		if (r->nhdr < 5)
+			continue;
+		r->nhdr = 0;
+		r->left = (uint32_t)r->hdr[3] << 8 | r->hdr[4];
+		if (r->hdr[1] != 3 || r->left > 16384 + 2048)
+			r->not_tls = true;
+		else if (r->hdr[0] == 23)
+			r->encrypted = true;
+	}
+	return was;
+}
+
 static void app_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
 		     const uint8_t *data, uint32_t len)
 {
@@ -331,6 +369,12 @@ static void app_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
 			if (tls_hs_finished(a->tls))
 				tls_done(w, a);
 		}
+		/* Raw-stream rules go on seeing a direction's bytes until its
+		 * first encrypted record (Suricata's default encryption
+		 * handling inspects the handshake, then stops): a session that
+		 * only says STARTTLS and sends something else stays inspected. */
+		if (a->sig && !tls_records(a, dir, data, len))
+			sig_scan_stream(a->sigt, a->sig, (enum sig_dir)dir, data, len, a);
 		return;
 	}
 	/*
@@ -825,7 +869,10 @@ static void frame_line(struct app_flow *a, const struct smtp_event *ev)
 {
 	bool to_server = ev->kind == SMTP_EV_CLIENT_LINE;
 	int d = to_server ? FLOW_TO_SERVER : FLOW_TO_CLIENT;
-	uint64_t end = a->fr_off[d] + (uint64_t)(ev->end - a->fr_base[d]);
+	/* the end of the line in the direction's stream (a line cut by
+	 * the end of the direction ends with what was fed) */
+	uint64_t end = ev->end ? a->fr_off[d] + (uint64_t)(ev->end - a->fr_base[d]) :
+			       a->fr_off[d];
 	struct app_frame fr = {
 		.type = to_server ? SIG_FRAME_COMMAND_LINE : SIG_FRAME_RESPONSE_LINE,
 		.to_server = to_server, .complete = !ev->truncated,

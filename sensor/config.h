@@ -62,7 +62,7 @@ struct mt_config {
 	uint32_t max_app_flows;         /* flows with SMTP state at once */
 	uint64_t stats_interval_us;     /* periodic stats events; 0 = only at exit */
 	bool hash_md5, hash_sha1, hash_sha256;  /* --file-hash */
-	bool file_magic;                /* file type by content (--no-file-magic) */
+	bool file_magic;                /* file type by content (--file-magic) */
 	bool email_md5_body, email_md5_subject, email_md5_text;  /* --email-md5 */
 	const char *url_schemes;        /* --url-schemes, NULL: the default */
 	/* Rule variables (vars.address-groups.X / vars.port-groups.X). */

@@ -42,7 +42,8 @@ static void usage(FILE *out)
 	      "      --detect-any-port    also find SMTP on other ports, by its greeting and EHLO/HELO\n"
 	      "      --no-midstream       ignore sessions whose handshake was not captured\n"
 	      "      --file-hash LIST     digests of every file: md5,sha1,sha256 (default) or none\n"
-	      "      --no-file-magic      do not type files by content (libmagic)\n"
+	      "      --file-magic         type every file by content (libmagic); by default\n"
+	      "                           only when a rule uses file.magic (--no-file-magic)\n"
 	      "      --email-md5 LIST     email digests: body,subject,text or none (default subject,text)\n"
 	      "      --eve-types LIST     events written: alert,smtp,fileinfo,anomaly,tls,stats\n"
 	      "                           (default all) or none; the others are not built\n"
@@ -187,6 +188,7 @@ int main(int argc, char **argv)
 		{"smtp-ports", required_argument, NULL, 1},
 		{"smtps-ports", required_argument, NULL, 1},
 		{"file-hash", required_argument, NULL, 1},
+		{"file-magic", no_argument, NULL, 2},
 		{"no-file-magic", no_argument, NULL, 3},
 		{"email-md5", required_argument, NULL, 1},
 		{"eve-types", required_argument, NULL, 1},

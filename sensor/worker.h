@@ -60,6 +60,14 @@ struct app_flow {
 	struct tls_hs *tls;         /* after STARTTLS / on an implicit-TLS port:
 	                             * the handshake being read (a pool block) */
 	bool tls_done;              /* its tls event was logged (or given up) */
+	/* TLS record walk per direction after STARTTLS (app_smtp.c
+	 * tls_records): raw-stream inspection stops at the first encrypted
+	 * record. */
+	struct app_tlsrec {
+		uint8_t hdr[5], nhdr;
+		bool encrypted, not_tls;
+		uint32_t left;      /* bytes of the current record still to skip */
+	} tlsrec[2];
 	bool cleartext;             /* went on in clear where TLS was due */
 	/* The client chunk being parsed, and how much of it the raw-stream
 	 * scan has seen (app_data, SMTP_EV_DATA_END). */

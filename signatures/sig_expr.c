@@ -140,6 +140,7 @@ static void sb_gap(struct sb *b, long lo, long hi)
 /* What a pcre's text contains, outside character classes. */
 struct re_scan {
 	bool caret, lead_caret, end_anchor, start_anchor, top_alt;
+	bool end_z;                   /* \z \Z: the subject's end, whatever m says */
 	bool look_back;               /* \b \B: look at the byte before */
 	bool lookbehind;              /* (?<= (?<! */
 	/* Offset of a trailing positive lookahead "(?=...)" that closes the
@@ -169,7 +170,7 @@ static void re_scan(const uint8_t *p, uint32_t len, struct re_scan *rs)
 			uint8_t n = p[++i];
 
 			if (!cls && (n == 'z' || n == 'Z'))
-				rs->end_anchor = true;
+				rs->end_anchor = rs->end_z = true;
 			if (!cls && (n == 'A' || n == 'G'))
 				rs->start_anchor = true;
 			if (!cls && (n == 'b' || n == 'B'))
@@ -662,7 +663,11 @@ static int build_chain(const struct sig_cond *cv, uint32_t i, uint32_t j,
 			has_pcre++;
 			re_scan(c->bytes, c->len, &rs);
 			end_anchor = end_anchor || rs.end_anchor;
-			if (rs.end_anchor && c->buf == SIG_BUF_STREAM)
+			/* With m, '$' is the end of a line, which the raw stream
+			 * has (and its end, for Hyperscan, is the flow's); \z
+			 * and a '$' without m look for an end it does not have. */
+			if (c->buf == SIG_BUF_STREAM &&
+			    (rs.end_z || (rs.end_anchor && !(c->pflags & SIG_PCRE_M))))
 				CFAIL("pcre end anchor on the raw stream not supported "
 					     "(it has no end to anchor at)");
 			/* the last element: its match end is not looked at */

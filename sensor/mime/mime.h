@@ -47,15 +47,15 @@
 #include "blockpool.h"
 
 /* Hard ceilings the configuration is clamped to (fixed field sizes). */
-#define MIME_DEPTH_HARD_MAX     32
+#define MIME_DEPTH_HARD_MAX     48
 #define MIME_BOUNDARY_HARD_MAX  256
 
 struct mime_config {
-	uint32_t max_depth;         /* deepest entity (default 20) */
+	uint32_t max_depth;         /* deepest entity (default 48) */
 	uint32_t max_header_line;   /* physical header line (default 998, RFC 5322 2.1.1) */
 	uint32_t max_header_bytes;  /* header section per entity (default 65536) */
 	uint32_t max_boundary;      /* boundary length (default 70, RFC 2046 5.1.1) */
-	uint32_t max_parts;         /* entities per message (default 1000) */
+	uint32_t max_parts;         /* entities per message (default 10000) */
 };
 
 /* Stable anomaly ids; names via mime_anomaly_name(). */

@@ -656,6 +656,21 @@ static void line_frame(struct smtp_session *s, enum smtp_event_kind kind,
 	s->cfg->on_event(s->cfg->user, s, &ev);
 }
 
+/* The line frame of a line cut by the end of its direction (no LF came):
+ * what was kept, marked truncated; end NULL (the end of what was fed). */
+static void line_frame_cut(struct smtp_session *s, enum smtp_event_kind kind,
+			   const struct smtp_line *l)
+{
+	struct smtp_event ev = {
+		.kind = kind, .tx = smtp_current_tx(s), .data = l->buf, .len = l->len,
+		.wire_len = l->seen, .truncated = true,
+		.verb = s->auth_wipe ? SMTP_VERB_AUTH : SMTP_VERB_NONE,
+	};
+
+	if (l->buf && l->len && s->cfg->on_event)
+		s->cfg->on_event(s->cfg->user, s, &ev);
+}
+
 /* Message bytes as sent, from raw_at up to end (DATA_RAW). */
 void smtp_data_raw(struct smtp_session *s, const uint8_t *end)
 {
@@ -850,6 +865,8 @@ void smtp_session_eof(struct smtp_session *s, enum smtp_dir dir)
 			smtp_cmd_line(s, l->buf, len, l->overflow, l->seen);
 		else if (partial && s->cli_state == SMTP_CLI_AUTH)
 			smtp_auth_line(s, l->overflow && !l->buf ? NULL : l->buf, len);
+		if (partial && (s->cli_state == SMTP_CLI_CMD || s->cli_state == SMTP_CLI_AUTH))
+			line_frame_cut(s, SMTP_EV_CLIENT_LINE, l);
 		if (l->buf)
 			memset(l->buf, 0, l->len);
 		s->auth_wipe = false;
@@ -858,8 +875,10 @@ void smtp_session_eof(struct smtp_session *s, enum smtp_dir dir)
 	} else {
 		if (s->srv_state == SMTP_SRV_CLOSED)
 			return;
-		if (partial)
+		if (partial) {
+			line_frame_cut(s, SMTP_EV_SERVER_LINE, l);
 			srv_line(s, l->buf, len, l->overflow, l->seen, false);
+		}
 		s->srv_state = SMTP_SRV_CLOSED;
 		srv_gone(s);
 	}

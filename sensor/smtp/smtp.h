@@ -208,7 +208,9 @@ enum smtp_event_kind {
 	 * reply that ends a transaction is still in it). data/len = the line
 	 * as sent with its line end, or its kept start when it was cut
 	 * (truncated) or its end is not in the bytes being fed; wire_len = its
-	 * length on the wire; end = just past its LF in the bytes being fed. */
+	 * length on the wire; end = just past its LF in the bytes being fed.
+	 * A line the end of its direction cut short (no LF) comes too, at
+	 * smtp_session_eof(): truncated, end NULL. */
 	SMTP_EV_CLIENT_LINE,
 	SMTP_EV_SERVER_LINE,
 	/* data/len = message bytes as sent, dot-stuffing and the terminating

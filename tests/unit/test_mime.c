@@ -759,6 +759,51 @@ static void test_pool_exhaustion(void)
 	mt_blockpool_destroy(&tiny);
 }
 
+/* The default limits: an attachment 45 containers deep, and the last of
+ * 2,000 parts, are decoded files (Suricata follows both; a limit hit
+ * there would be a blind spot an attacker picks). */
+static void test_default_limits(void)
+{
+	struct mime_ctx ctx;
+	struct log l;
+	size_t cap = 400000, n = 0;
+	char *m = malloc(cap);
+
+	CHECK_EQ_U(mime_ctx_init(&ctx, NULL, &pool), 0);
+	if (!m)
+		return;
+	for (int d = 0; d < 45; d++)
+		n += (size_t)snprintf(m + n, cap - n,
+				      "Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n",
+				      d, d);
+	n += (size_t)snprintf(m + n, cap - n,
+			      "Content-Type: application/octet-stream; name=deep.bin\r\n"
+			      "Content-Transfer-Encoding: base64\r\n\r\nZGVlcGVzdA==\r\n");
+	for (int d = 44; d >= 0; d--)
+		n += (size_t)snprintf(m + n, cap - n, "--b%d--\r\n", d);
+	run(&ctx, m, n, NULL, 0, &l, 0);
+	CHECK(strstr(l.s, "mime_depth_exceeded") == NULL);
+	CHECK(strstr(l.s, "fn=deep.bin") != NULL);
+	CHECK(strstr(l.s, "[deepest]") != NULL);
+	log_free(&l);
+
+	n = (size_t)snprintf(m, cap, "Content-Type: multipart/mixed; boundary=p\r\n\r\n");
+	for (int i = 0; i < 2000; i++)
+		n += (size_t)snprintf(m + n, cap - n,
+				      "--p\r\nContent-Type: application/octet-stream; name=f%d\r\n"
+				      "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n", i,
+				      i == 1999 ? "bGFzdHBhcnQ=" : "eA==");
+	n += (size_t)snprintf(m + n, cap - n, "--p--\r\n");
+	run(&ctx, m, n, NULL, 0, &l, 0);
+	CHECK(strstr(l.s, "mime_too_many_parts") == NULL);
+	CHECK(strstr(l.s, "fn=f1999") != NULL);
+	CHECK(strstr(l.s, "[lastpart]") != NULL);
+	log_free(&l);
+	free(m);
+	CHECK_EQ_U(pool.in_use, 0);
+	mime_ctx_destroy(&ctx);
+}
+
 /* A gap marks the open part truncated. */
 static void test_gap(void)
 {
@@ -851,6 +896,7 @@ int main(void)
 	test_cases();
 	test_stats();
 	test_pool_exhaustion();
+	test_default_limits();
 	test_gap();
 	test_eml_dir();
 	mt_blockpool_destroy(&pool);

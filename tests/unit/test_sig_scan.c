@@ -671,6 +671,19 @@ static void test_base64(void)
  * outside the alphabet, rfc2045 skips it. What cannot be honoured is
  * refused.
  */
+/* Each rule is skipped (its reason printed). */
+static void check_refused(const char *const *rules, size_t n, const char *file)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sig_set *s = sig_set_new();
+		unsigned bad = 0;
+
+		CHECK_EQ_U(sig_set_add_rule(s, rules[i], file, (unsigned)i + 1, print_diag, &bad),
+			   (uint64_t)(int64_t)-EINVAL);
+		sig_set_free(s);
+	}
+}
+
 static struct sig_rule_meta last_meta;
 
 static void on_alert_meta(void *user, void *ctx, const struct sig_rule_meta *rule,
@@ -726,15 +739,7 @@ static void test_frames(void)
 	struct sig_thread *t;
 	struct sig_flow *f;
 
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-		struct sig_set *s = sig_set_new();
-		unsigned bad = 0;
-
-		CHECK_EQ_U(sig_set_add_rule(s, refused[i], "frames.rules", (unsigned)i + 1,
-					    print_diag, &bad),
-			   (uint64_t)(int64_t)-EINVAL);
-		sig_set_free(s);
-	}
+	check_refused(refused, sizeof(refused) / sizeof(refused[0]), "frames.rules");
 	e = ENGINE(rules);
 	t = e ? sig_thread_new(e, 4, on_alert_meta, &al) : NULL;
 	if (!t) {
@@ -787,6 +792,49 @@ static void test_frames(void)
 	/* the next transaction: per-tx rules fire again */
 	scan_b(t, f, SIG_BUF_SMTP_COMMAND, "MAIL FROM:<a@b>");
 	CHECK_EQ_U(count_sid(&al, 7), 2);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
+/*
+ * pcre with m on the raw stream: '$' is the end of a line, which the
+ * stream has, so the rule loads and matches before a line end, across
+ * packets; without m, or with \z, it looks for the stream's end and is
+ * refused (ET's server-greeting rules use /^220 ...$/m).
+ */
+static void test_stream_multiline_dollar(void)
+{
+	static const char *const rules[] = {
+		"alert tcp any any -> any any (flow:to_client; "
+		"pcre:\"/^220 [^\\r\\n]+ badhost\\r?$/mi\"; sid:1;)",
+	};
+	static const char *const refused[] = {
+		"alert tcp any any -> any any (pcre:\"/badhost$/\"; sid:2;)",
+		"alert tcp any any -> any any (pcre:\"/badhost\\z/m\"; sid:3;)",
+	};
+	struct sig_engine *e;
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+
+	check_refused(refused, sizeof(refused) / sizeof(refused[0]), "m.rules");
+	e = ENGINE(rules);
+	t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+	if (!t) {
+		sig_engine_free(e);
+		return;
+	}
+	/* not at a line end: no match; then a greeting split across two
+	 * packets, its CRLF in the second */
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_CLIENT, "220 mx.example.org badhost ESMTP\r\n");
+	CHECK_EQ_U(count_sid(&al, 1), 0);
+	sig_flow_close(t, f, NULL);
+	f = sig_flow_open(t, default_tuple());
+	scan_s(t, f, SIG_DIR_TO_CLIENT, "220 mx.example.org BadHost");
+	scan_s(t, f, SIG_DIR_TO_CLIENT, "\r\n250 ok\r\n");
+	CHECK_EQ_U(count_sid(&al, 1), 1);
 	sig_flow_close(t, f, NULL);
 	sig_thread_free(t);
 	sig_engine_free(e);
@@ -3226,6 +3274,7 @@ int main(void)
 	test_file_hashes();
 	test_base64();
 	test_frames();
+	test_stream_multiline_dollar();
 	test_new_buffers();
 	test_filename_resets_sticky();
 	test_instances();
