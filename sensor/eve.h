@@ -1,8 +1,10 @@
 /*
  * eve — EVE JSON event output (Suricata's format, one object per line).
  *
- * Each worker owns a `struct eve_buf`: events are serialised with jansson
- * straight into it, and whole lines are written to the shared file
+ * Each worker owns a `struct eve_buf`: events are built as jansson trees
+ * and serialised straight into it (eve.c's own writer, byte for byte
+ * jansson's compact form; jansson itself for what it cannot write), and
+ * whole lines are written to the shared file
  * descriptor when it fills or at flush. The file is opened O_APPEND and
  * every write() carries complete lines only, so lines from different
  * workers never interleave and no lock is taken.
