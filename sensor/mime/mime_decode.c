@@ -394,12 +394,26 @@ static void qp_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = d[i];
 		switch (p->qp_state) {
-		case 0:
-			if (c == '=')
+		case 0: {
+			/* literal bytes up to the next '=' go out as one run:
+			 * buffered when they fit, else straight from the input */
+			const uint8_t *eq = memchr(d + i, '=', n - i);
+			size_t run = (eq ? (size_t)(eq - d) : n) - i;
+
+			if (run > sizeof(buf) - 24 - o) {
+				if (o)
+					text_out(p, buf, o);
+				o = 0;
+				text_out(p, d + i, run);
+			} else {
+				memcpy(buf + o, d + i, run);
+				o += run;
+			}
+			i += run;
+			if (eq)
 				p->qp_state = 1;
-			else
-				buf[o++] = c;
 			break;
+		}
 		case 1:
 			if (c == '\n') {
 				p->qp_state = 0;                /* soft break */
