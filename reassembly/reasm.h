@@ -302,7 +302,9 @@ struct reasm_config {
 	uint32_t max_flows;             /* flow pool size */
 	uint32_t max_ooo_segments;      /* segment descriptors in the pool */
 	uint64_t max_ooo_bytes;         /* bytes held out of order, all flows */
-	uint32_t max_ooo_bytes_per_flow;/* per direction */
+	uint32_t max_ooo_bytes_per_flow;/* per direction: the bytes of its
+					 * queued segments, each counted as at
+					 * least 256 (tcp_queue.c seg_charge) */
 	uint64_t timeout_new_us;        /* SYN seen, not established */
 	uint64_t timeout_established_us;
 	uint64_t timeout_closed_us;     /* after FIN both ways / RST */

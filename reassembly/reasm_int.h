@@ -125,6 +125,8 @@ struct reasm_dir {
 	uint32_t isn;           /* the SYN's sequence number (REASM_DIR_SYN) */
 	uint32_t q_head, q_tail;/* out-of-order queue */
 	uint32_t q_bytes;       /* chunk bytes held by the queue */
+	uint32_t q_charge;      /* what it counts against the per-flow cap
+				 * (tcp_queue.c seg_charge) */
 	uint32_t hist_head, hist_tail;  /* history chunk chain */
 	uint16_t hist_chunks;
 	uint16_t flags;

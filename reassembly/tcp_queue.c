@@ -106,21 +106,40 @@ static void ooo_chunk_put_chain(struct reasm *r, uint32_t c)
 	}
 }
 
-static void held_add(struct reasm *r, struct reasm_dir *D, uint32_t nchunks)
+/*
+ * What a queued segment counts against the per-flow cap: its bytes, at
+ * least SEG_CHARGE_MIN. Counting whole chunks let 512 segments of 20 bytes
+ * behind one hole fill 1 MiB, after which the hole was given up with
+ * everything behind it (an independent generator's tiny reversed
+ * segments); counting bytes alone would let one flow of 1-byte segments
+ * take a chunk each up to the pool's end. With the floor a direction holds
+ * at most ooo_per_flow / SEG_CHARGE_MIN segments, in at most 8x the cap of
+ * chunk memory (SEG_CHARGE_MIN = CS / 8); the pool bounds the total.
+ */
+#define SEG_CHARGE_MIN (CS / 8)
+
+static inline uint32_t seg_charge(uint32_t len, bool lost)
+{
+	return lost ? 0 : len < SEG_CHARGE_MIN ? SEG_CHARGE_MIN : len;
+}
+
+static void held_add(struct reasm *r, struct reasm_dir *D, uint32_t nchunks, uint32_t charge)
 {
 	uint32_t b = nchunks * CS;
 
+	D->q_charge += charge;
 	D->q_bytes += b;
 	r->stats.ooo_bytes_held += b;
 	if (r->stats.ooo_bytes_held > r->stats.ooo_bytes_peak)
 		r->stats.ooo_bytes_peak = r->stats.ooo_bytes_held;
 }
 
-static void held_sub(struct reasm *r, struct reasm_dir *D, uint32_t nchunks)
+static void held_sub(struct reasm *r, struct reasm_dir *D, uint32_t nchunks, uint32_t charge)
 {
 	uint32_t b = nchunks * CS;
 
-	assert(D->q_bytes >= b && r->stats.ooo_bytes_held >= b);
+	assert(D->q_bytes >= b && r->stats.ooo_bytes_held >= b && D->q_charge >= charge);
+	D->q_charge -= charge;
 	D->q_bytes -= b;
 	r->stats.ooo_bytes_held -= b;
 }
@@ -271,7 +290,7 @@ static void seg_pop_head(struct reasm *r, struct reasm_dir *D)
 	D->q_head = S->next;
 	if (D->q_head == REASM_NIL)
 		D->q_tail = REASM_NIL;
-	held_sub(r, D, seg_chunks(S));
+	held_sub(r, D, seg_chunks(S), seg_charge(S->len, S->flags & REASM_SEG_LOST));
 	ooo_chunk_put_chain(r, S->chunk);
 	S->next = r->seg_free;
 	r->seg_free = s;
@@ -611,7 +630,7 @@ static uint32_t seg_insert(struct reasm *r, struct reasm_dir *D, uint32_t prev, 
 		left -= k;
 	}
 	S->len -= left;
-	held_add(r, D, seg_chunks(S));
+	held_add(r, D, seg_chunks(S), seg_charge(S->len, lost));
 
 	S->next = next;
 	if (prev == REASM_NIL)
@@ -637,7 +656,7 @@ static bool queue_range(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 	struct reasm_dir *D = &f->dir[d];
 	uint64_t end = s->off + s->n;
 	uint32_t first_prev = REASM_NIL, first = D->q_head;
-	uint64_t need_chunks = 0;
+	uint64_t need_chunks = 0, need_charge = 0;
 	uint32_t need_segs = 0;
 	bool differ = false;
 
@@ -666,6 +685,7 @@ static bool queue_range(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 			if (!S || S->off >= end) {
 				if (pass == 0) {
 					need_chunks += lost ? 0 : chunks_for(end - pos);
+					need_charge += seg_charge((uint32_t)(end - pos), lost);
 					need_segs++;
 				} else {
 					seg_insert(r, D, prev, c, s, pos, end, lost);
@@ -675,6 +695,7 @@ static bool queue_range(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 			if (S->off > pos) {
 				if (pass == 0) {
 					need_chunks += lost ? 0 : chunks_for(S->off - pos);
+					need_charge += seg_charge((uint32_t)(S->off - pos), lost);
 					need_segs++;
 				} else {
 					prev = seg_insert(r, D, prev, c, s, pos, S->off, lost);
@@ -707,7 +728,7 @@ static bool queue_range(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 				v->differ = true;
 			if (need_segs == 0 && !differ)
 				return true;    /* all of it was queued already */
-			if (D->q_bytes + need_chunks * CS > r->ooo_per_flow) {
+			if (D->q_charge + need_charge > r->ooo_per_flow) {
 				r->stats.ooo_drop_flow_cap++;
 				return false;
 			}
@@ -762,7 +783,7 @@ unsigned tcp_queue_trim_to(struct reasm *r, struct reasm_dir *D, uint64_t limit)
 				struct reasm_seg *R = seg_at(r, rest);
 				uint32_t next = R->next;
 
-				held_sub(r, D, seg_chunks(R));
+				held_sub(r, D, seg_chunks(R), seg_charge(R->len, R->flags & REASM_SEG_LOST));
 				ooo_chunk_put_chain(r, R->chunk);
 				R->next = r->seg_free;
 				r->seg_free = rest;
@@ -782,7 +803,8 @@ unsigned tcp_queue_trim_to(struct reasm *r, struct reasm_dir *D, uint64_t limit)
 					c = r->chunk_next[c];
 				ooo_chunk_put_chain(r, r->chunk_next[c]);
 				r->chunk_next[c] = REASM_NIL;
-				held_sub(r, D, have - want);
+				held_sub(r, D, have - want,
+					 seg_charge(S->len, false) - seg_charge(keep, false));
 			}
 			S->orig_post += S->len - keep;
 			S->len = keep;

@@ -913,7 +913,7 @@ static void test_caps(void)
 		struct reasm *r;
 		const struct reasm_stats *st;
 
-		c.max_ooo_bytes_per_flow = 4096;        /* two chunks */
+		c.max_ooo_bytes_per_flow = 2048;        /* two 1000-byte segments */
 		r = mk(&c);
 		st = reasm_get_stats(r);
 		handshake(r, &EP, ISN_C, ISN_S, 1);
@@ -934,6 +934,42 @@ static void test_caps(void)
 		CHECK_EQ_U(st->segs_retransmitted, 1);
 		sendp(r, &EP, false, "PA", ISN_C + 1 + 5000, big + 5000, 100, 3);
 		CHECK_EQ_U(T.total_bytes[0], 3100);
+		done(r);
+	}
+	/* tiny segments behind a hole count their bytes, at least 256 each,
+	 * not a 2 KiB chunk each: 1,000 segments of 20 bytes wait within a
+	 * 1 MiB cap (they filled it at 512 when chunks counted), the hole is
+	 * filled and everything goes out in order */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r;
+		const struct reasm_stats *st;
+
+		c.max_ooo_bytes_per_flow = 1 << 20;
+		c.max_ooo_bytes = 4u << 20;
+		c.max_ooo_segments = 2048;
+		r = mk(&c);
+		st = reasm_get_stats(r);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		for (uint32_t i = 1000; i-- > 1;)
+			sendp(r, &EP, false, "PA", ISN_C + 1 + 20 * i, big + 20 * i, 20, 2);
+		CHECK_EQ_U(st->ooo_drop_flow_cap, 0);
+		CHECK_EQ_U(T.total_bytes[0], 0);
+		sendp(r, &EP, false, "PA", ISN_C + 1, big, 20, 2);
+		CHECK_EQ_U(T.total_bytes[0], 20000);
+		CHECK_EQ_U(st->gaps, 0);
+		CHECK_EQ_U(st->ooo_bytes_held, 0);
+		/* the 4,097th such segment passes the cap: refused (the pool
+		 * has room for more: 8 MiB of chunks, 8,192 segments) */
+		done(r);
+		c.max_ooo_bytes = 16u << 20;
+		c.max_ooo_segments = 8192;
+		r = mk(&c);
+		st = reasm_get_stats(r);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		for (uint32_t i = 1; i <= 4097 && i * 20 + 20 <= sizeof(big); i++)
+			sendp(r, &EP, false, "PA", ISN_C + 1 + 20 * i, big + 20 * i, 20, 2);
+		CHECK_EQ_U(st->ooo_drop_flow_cap, 1);
 		done(r);
 	}
 	/* a segment bigger than the per-flow cap */
@@ -2130,7 +2166,7 @@ static void test_one_sided(void)
 
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)('a' + i % 26);
-	c.max_ooo_bytes_per_flow = 4096;
+	c.max_ooo_bytes_per_flow = 2048;        /* two 1000-byte segments */
 	r = mk(&c);
 	st = reasm_get_stats(r);
 	sendp(r, &EP, false, "PA", 7000, big, 100, 1);
