@@ -79,7 +79,7 @@ struct jw {
 	bool full, real;
 };
 
-static void jw_put(struct jw *w, const void *s, size_t k)
+static inline void jw_put(struct jw *w, const void *s, size_t k)
 {
 	if (w->n + k > w->cap) {
 		w->full = true;
@@ -155,18 +155,23 @@ static void jw_value(struct jw *w, const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: {
-		const char *key;
-		const json_t *val;
 		bool first = true;
 
 		jw_put(w, "{", 1);
-		json_object_foreach((json_t *)v, key, val) {
+		for (void *it = json_object_iter((json_t *)v); it;
+		     it = json_object_iter_next((json_t *)v, it)) {
+			const char *key = json_object_iter_key(it);
+
 			if (!first)
 				jw_put(w, ",", 1);
 			first = false;
+#if JANSSON_VERSION_HEX >= 0x020e00
+			jw_str(w, key, json_object_iter_key_len(it));
+#else
 			jw_str(w, key, strlen(key));
+#endif
 			jw_put(w, ":", 1);
-			jw_value(w, val);
+			jw_value(w, json_object_iter_value(it));
 		}
 		jw_put(w, "}", 1);
 		break;
@@ -341,12 +346,21 @@ json_t *eve_string(const void *data, size_t len)
 	/* Fast path: valid UTF-8 without control bytes goes straight in. */
 	/* A tab is text (folded header lines keep theirs, RFC 5322 2.2.3):
 	 * JSON carries it as \t. Other control bytes become \xHH. */
-	for (size_t i = 0; i < len; i++)
-		if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
-			goto escape;
-	j = json_stringn((const char *)p, len);
-	if (j)
-		return j;
+	{
+		bool ascii = true;
+
+		for (size_t i = 0; i < len; i++) {
+			if ((p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+				goto escape;
+			ascii &= p[i] < 0x80;
+		}
+		/* printable ASCII is valid UTF-8: jansson need not check it
+		 * again */
+		j = ascii ? json_stringn_nocheck((const char *)p, len) :
+			    json_stringn((const char *)p, len);
+		if (j)
+			return j;
+	}
 escape:
 	tmp = len * 4 + 1 <= sizeof(small) ? small : malloc(len * 4 + 1);
 	if (!tmp)
