@@ -295,13 +295,35 @@ void eve_emit(struct eve_buf *e, json_t *obj)
 
 void eve_format_ts(uint64_t ts_us, char *out, size_t outlen)
 {
-	time_t sec = (time_t)(ts_us / 1000000u);
-	struct tm tm;
-	char base[32];
+	/* The date and time of the last second formatted, per thread: events
+	 * come many to a second, so gmtime/strftime run once a second. */
+	static __thread uint64_t last_sec = UINT64_MAX;
+	static __thread char base[32];
+	static __thread size_t blen;
+	uint64_t sec = ts_us / 1000000u;
+	unsigned us = (unsigned)(ts_us % 1000000u);
+	char *o;
 
-	gmtime_r(&sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, outlen, "%s.%06u+0000", base, (unsigned)(ts_us % 1000000u));
+	if (sec != last_sec) {
+		time_t t = (time_t)sec;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		blen = strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		last_sec = sec;
+	}
+	if (outlen < blen + 13) {
+		snprintf(out, outlen, "%s.%06u+0000", base, us);
+		return;
+	}
+	memcpy(out, base, blen);
+	o = out + blen;
+	*o++ = '.';
+	for (int i = 5; i >= 0; i--) {
+		o[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	memcpy(o + 6, "+0000", 6);
 }
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629 section 4:
