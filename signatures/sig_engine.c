@@ -553,6 +553,9 @@ struct db_job {
 	hs_database_t *db;
 	hs_compile_error_t *cerr;
 	hs_error_t hrc;
+	bool alias;                      /* the raw stream to_client: the same
+					  * patterns as to_server, whose database
+					  * it shares (stream_alias) */
 };
 
 static void job_free(struct db_job *j)
@@ -634,7 +637,7 @@ static int job_prepare(struct build *b, struct db_job *j, uint8_t buf, uint8_t d
  * jobs compile in parallel (hs_compile is thread-safe). */
 static void job_compile(struct db_job *j)
 {
-	if (j->n && !j->db)
+	if (j->n && !j->db && !j->alias)
 		j->hrc = hs_compile_ext_multi((const char *const *)j->expr, j->flags, j->ids,
 					      j->extp, j->n, j->mode, NULL, &j->db, &j->cerr);
 }
@@ -669,7 +672,7 @@ static void compile_all(struct db_job *jobs, unsigned njobs)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 	for (unsigned i = 0; i < njobs; i++)
-		want += jobs[i].n && !jobs[i].db;
+		want += jobs[i].n && !jobs[i].db && !jobs[i].alias;
 	if (cpus < 1)
 		cpus = 1;
 	if (want > (unsigned)cpus)
@@ -698,6 +701,12 @@ static int job_finish(struct build *b, struct db_job *j)
 
 	if (j->n == 0)
 		return 0;
+	if (j->alias) {
+		/* installed after its to_server twin (jobs finish in order) */
+		e->db[j->buf][j->dir] = e->db[j->buf][SIG_DIR_TO_SERVER];
+		e->stream_size[j->buf][j->dir] = e->stream_size[j->buf][SIG_DIR_TO_SERVER];
+		return 0;
+	}
 	if (!db) {
 		int bad = j->cerr ? j->cerr->expression : -1;
 
@@ -740,6 +749,51 @@ static int job_finish(struct build *b, struct db_job *j)
 	return 0;
 }
 
+/*
+ * Rules on the raw stream without a direction (`alert tcp any any -> any
+ * any`, the usual form) give both directions the same pattern list, ids
+ * aside: the to_client database is then the to_server one, compiled (or
+ * loaded) once, and e->tc_remap turns a match id into the to_client
+ * pattern while a to_client stream is scanned (sig_scan.c). A first start
+ * compiles the raw stream's database once instead of twice.
+ */
+static int stream_alias(struct build *b, struct db_job *ts, struct db_job *tc)
+{
+	struct sig_engine *e = b->e;
+
+	if (ts->n == 0 || ts->n != tc->n)
+		return 0;
+	for (unsigned i = 0; i < ts->n; i++) {
+		const hs_expr_ext_t *x = ts->extp[i], *y = tc->extp[i];
+
+		if (ts->flags[i] != tc->flags[i] || strcmp(ts->expr[i], tc->expr[i]) != 0 ||
+		    !x != !y || (x && (x->flags != y->flags || x->min_offset != y->min_offset ||
+				       x->max_offset != y->max_offset)))
+			return 0;
+	}
+	e->tc_remap = malloc((size_t)b->npat * sizeof(*e->tc_remap));
+	if (!e->tc_remap) {
+		berr(b, "out of memory");
+		return -1;
+	}
+	for (uint32_t i = 0; i < b->npat; i++)
+		e->tc_remap[i] = i;
+	for (unsigned i = 0; i < ts->n; i++)
+		e->tc_remap[ts->ids[i]] = tc->ids[i];
+	/* its cache lookup does not count: it has no database of its own */
+	if (tc->use_cache) {
+		if (tc->cached)
+			e->cache_hits--;
+		else
+			e->cache_misses--;
+	}
+	hs_free_database(tc->db);       /* a cache hit it no longer needs */
+	tc->db = NULL;
+	tc->cached = false;
+	tc->alias = true;
+	return 0;
+}
+
 /* Every database of the build: the buffers' (but the base64 decoders'
  * buffer, which has one small database per decoder instead), then the
  * decoders'. */
@@ -759,6 +813,9 @@ static int compile_dbs(struct build *b)
 				rc = job_prepare(b, &jobs[nj++], buf, d, 0);
 	for (uint32_t k = 0; k < b->e->nb64dec && !rc; k++)
 		rc = job_prepare(b, &jobs[nj++], SIG_BUF_BASE64, SIG_DIR_TO_SERVER, k + 1);
+	/* jobs[0], jobs[1]: the raw stream to_server, to_client */
+	if (!rc)
+		rc = stream_alias(b, &jobs[SIG_DIR_TO_SERVER], &jobs[SIG_DIR_TO_CLIENT]);
 	if (!rc)
 		compile_all(jobs, nj);
 	for (unsigned i = 0; i < nj && !rc; i++)
@@ -783,7 +840,9 @@ static void engine_free_parts(struct sig_engine *e)
 {
 	for (int i = 0; i < SIG_BUF_COUNT; i++)
 		for (int d = 0; d < 2; d++)
-			hs_free_database((hs_database_t *)e->db[i][d]);
+			if (d == 0 || e->db[i][1] != e->db[i][0])
+				hs_free_database((hs_database_t *)e->db[i][d]);
+	free(e->tc_remap);
 	hs_free_scratch((hs_scratch_t *)e->proto);
 	for (uint32_t i = 0; e->pat && i < e->npat; i++)
 		pcre2_code_free(e->pat[i].re2);

@@ -540,6 +540,10 @@ struct sig_engine {
 	struct sig_set *set;
 	struct hs_database *db[SIG_BUF_COUNT][2];
 	struct hs_scratch *proto;        /* NULL when no database */
+	uint32_t *tc_remap;              /* the raw stream's to_client database is
+					  * the to_server one: match id -> to_client
+					  * pattern (sig_engine.c stream_alias);
+					  * NULL when they are two */
 	size_t db_bytes;
 	size_t stream_size[SIG_BUF_COUNT][2];
 

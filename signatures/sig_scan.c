@@ -154,11 +154,17 @@ int sig_on_match(unsigned int id, unsigned long long from,
 		    unsigned long long to, unsigned int flags, void *ctx)
 {
 	struct sig_thread *t = ctx;
-	uint64_t bit = 1ull << (id & 63);
+	uint64_t bit;
 	uint64_t *w;
 
 	if (id >= t->npat)
 		return 0;
+	if (t->remap) {
+		id = t->remap[id];
+		bit = 1ull << (id & 63);
+	} else {
+		bit = 1ull << (id & 63);
+	}
 	/* After a gap, stream offsets no longer count from the stream's
 	 * start: a position-dependent pattern cannot be trusted. */
 	if (t->cur_gapped && t->e->pat[id].absolute)
@@ -584,12 +590,14 @@ static void stream_give(struct sig_thread *t, unsigned k, hs_stream_t *s,
 	match_event_handler cb = report ? sig_on_match : NULL;
 	hs_error_t rc;
 
+	t->remap = k == SK_STREAM_TC ? t->e->tc_remap : NULL;
 #ifdef MT_POOL_MALLOC
 	rc = hs_close_stream(s, scr, cb, t);
 #else
 	rc = hs_reset_stream(s, 0, scr, cb, t);
 	p->free[p->nfree++] = s;
 #endif
+	t->remap = NULL;
 	p->inuse--;
 	if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
 		t->st.scan_errors++;
@@ -658,8 +666,11 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 	while (len) {
 		/* Hyperscan lengths are unsigned int. */
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
-		hs_error_t rc = hs_scan_stream(s, (const char *)data, n, 0,
-					       t->scratch, sig_on_match, t);
+		hs_error_t rc;
+
+		t->remap = k == SK_STREAM_TC ? t->e->tc_remap : NULL;
+		rc = hs_scan_stream(s, (const char *)data, n, 0, t->scratch, sig_on_match, t);
+		t->remap = NULL;
 
 		if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED)
 			t->st.scan_errors++;

@@ -296,7 +296,7 @@ static void test_miss_then_hit(void)
 	snprintf(dir, sizeof(dir), "%s/c1/nested/deeper", root);   /* created */
 	a = build(dir, 0, NULL);
 	CHECK_EQ_U(a.set_rc, 0);
-	CHECK(a.misses >= 5);          /* stream x2, helo, mail_from, subject, data */
+	CHECK(a.misses >= 5);          /* stream (one for both directions), helo, mail_from, subject, data */
 	CHECK_EQ_U(a.hits, 0);
 	CHECK_EQ_U(a.errors, 0);
 	CHECK_STR(sig_engine_cache_note(a.e), "");

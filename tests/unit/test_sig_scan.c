@@ -840,6 +840,66 @@ static void test_stream_multiline_dollar(void)
 	sig_engine_free(e);
 }
 
+/*
+ * Raw-stream rules without a direction give both directions the same
+ * patterns: the engine compiles one database for both and maps a to_client
+ * match to the to_client pattern. Alerts keep their direction and rule, in
+ * the middle of a stream, at its end (a pcre confirmed by PCRE2 on its
+ * window) and with a direction-specific rule beside them (two databases
+ * then); the shared one is counted once.
+ */
+static void test_stream_shared_db(void)
+{
+	static const char *const both[] = {
+		"alert tcp any any -> any any (content:\"needle\"; sid:1;)",
+		"alert tcp any any -> any any (pcre:\"/hay(?!stack)/\"; sid:2;)",
+	};
+	static const char *const mixed[] = {
+		"alert tcp any any -> any any (content:\"needle\"; sid:1;)",
+		"alert tcp any any -> any any (pcre:\"/hay(?!stack)/\"; sid:2;)",
+		"alert tcp any any -> any any (flow:to_client; content:\"here\"; sid:3;)",
+	};
+	struct sig_engine *e = ENGINE(both), *m = ENGINE(mixed);
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+
+	if (!e || !m) {
+		sig_engine_free(e);
+		sig_engine_free(m);
+		return;
+	}
+	/* one database for two directions; the mixed set has a second,
+	 * different one */
+	CHECK(sig_engine_db_bytes(e) > 0);
+	CHECK(sig_engine_db_bytes(e) < sig_engine_db_bytes(m));
+	for (int pass = 0; pass < 2; pass++) {
+		t = sig_thread_new(pass ? m : e, 4, on_alert, &al);
+		if (!t)
+			break;
+		al.n = 0;
+		f = sig_flow_open(t, default_tuple());
+		scan_s(t, f, SIG_DIR_TO_CLIENT, "220 nee");
+		scan_s(t, f, SIG_DIR_TO_CLIENT, "dle here\r\n");
+		scan_s(t, f, SIG_DIR_TO_SERVER, "EHLO haystack\r\n");
+		CHECK_EQ_U(count_sid(&al, 1), 1);
+		CHECK(al.n >= 1 && al.a[0].sid == 1 && al.a[0].dir == SIG_DIR_TO_CLIENT);
+		CHECK_EQ_U(count_sid(&al, 2), 0);
+		CHECK_EQ_U(count_sid(&al, 3), pass ? 1u : 0u);
+		/* "hay" at the very end of the to_client stream: decided when
+		 * it closes */
+		scan_s(t, f, SIG_DIR_TO_CLIENT, "250 hay");
+		sig_flow_close(t, f, NULL);
+		CHECK_EQ_U(count_sid(&al, 2), 1);
+		for (unsigned i = 0; i < al.n && i < MAX_ALERTS; i++)
+			if (al.a[i].sid == 2)
+				CHECK(al.a[i].dir == SIG_DIR_TO_CLIENT);
+		sig_thread_free(t);
+	}
+	sig_engine_free(e);
+	sig_engine_free(m);
+}
+
 /* flowint: a counter added to once per transaction, checked by another
  * rule; unset variables fail comparisons. */
 static void test_flowint(void)
@@ -3275,6 +3335,7 @@ int main(void)
 	test_base64();
 	test_frames();
 	test_stream_multiline_dollar();
+	test_stream_shared_db();
 	test_new_buffers();
 	test_filename_resets_sticky();
 	test_instances();
