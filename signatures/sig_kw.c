@@ -8,9 +8,12 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "sig_parse.h"
 
@@ -282,9 +285,26 @@ int kw_filehash(struct rp *rp, const struct opt *o)
 		snprintf(path, sizeof(path), "%.*s/%.*s",
 			 (int)(strrchr(rp->r.meta.file, '/') - rp->r.meta.file),
 			 rp->r.meta.file, (int)len, p);
-	fp = fopen(path, "r");
-	if (!fp)
-		return fail(rp, "%.*s list %s: %s", show(o->nlen), o->name, path, strerror(errno));
+	/* a regular file only: a FIFO or a device (/dev/stdin) would hold
+	 * the rule loader, and a reload with it, until someone writes */
+	{
+		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		struct stat st;
+
+		if (fd < 0)
+			return fail(rp, "%.*s list %s: %s", show(o->nlen), o->name, path,
+				    strerror(errno));
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return fail(rp, "%.*s list %s: not a regular file", show(o->nlen), o->name,
+				    path);
+		}
+		fp = fdopen(fd, "r");
+		if (!fp) {
+			close(fd);
+			return fail(rp, "out of memory");
+		}
+	}
 	while (fgets(line, sizeof(line), fp)) {
 		const char *q = line;
 		uint8_t d[32];

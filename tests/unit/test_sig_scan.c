@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -570,7 +571,19 @@ static void test_file_hashes(void)
 		CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any "
 					    "(filemd5:missing.md5; sid:6;)", rfile, 2, print_diag, &d.n),
 			   (uint64_t)(int64_t)-EINVAL);
-		CHECK_EQ_U(d.n, 2);
+		/* not a regular file: refused at once, never read (a FIFO with
+		 * no writer, which fuzz_rules found as /dev/stdin, would block) */
+		{
+			char fifo[600], rule[700];
+
+			snprintf(fifo, sizeof(fifo), "%s/list.fifo", dir);
+			CHECK_EQ_U(mkfifo(fifo, 0600), 0);
+			snprintf(rule, sizeof(rule),
+				 "alert smtp any any -> any any (filemd5:%s; sid:7;)", fifo);
+			CHECK_EQ_U(sig_set_add_rule(s, rule, rfile, 3, print_diag, &d.n),
+				   (uint64_t)(int64_t)-EINVAL);
+		}
+		CHECK_EQ_U(d.n, 3);
 		sig_set_free(s);
 	}
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
