@@ -1127,6 +1127,25 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 		       "signature", rule->msg ? rule->msg : "",
 		       "category", rule->category ? rule->category : "",
 		       "severity", (int)rule->priority);
+	if (rule->nmd) {
+		/* the rule's metadata as Suricata logs it: each key once, its
+		 * values in order (keys come from rule text: checked by
+		 * jansson, not the program's own) */
+		json_t *md = json_object();
+
+		for (uint16_t i = 0; i < rule->nmd; i++) {
+			json_t *arr = json_object_get(md, rule->md[i].key);
+
+			if (!arr) {
+				arr = json_array();
+				if ((json_object_set_new)(md, rule->md[i].key, arr) != 0)
+					continue;
+			}
+			json_array_append_new(arr, eve_string(rule->md[i].value,
+							      strlen(rule->md[i].value)));
+		}
+		json_object_set_new(al, "metadata", md);
+	}
 	json_object_set_new(o, "alert", al);
 	if (rule->frame) {
 		json_t *fo = frame_object(a, rule, to_server);

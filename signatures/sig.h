@@ -129,6 +129,12 @@ enum sig_frame {
  * "" for SIG_FRAME_NONE. */
 const char *sig_frame_name(enum sig_frame f);
 
+/* One entry of a rule's `metadata:` ("key value"), as Suricata logs them:
+ * alert.metadata{key: [value, ...]}. */
+struct sig_meta_kv {
+	const char *key, *value;
+};
+
 /* What an alert reports. Points into the engine; valid while it lives. */
 struct sig_rule_meta {
 	uint32_t sid, gid, rev;
@@ -140,6 +146,8 @@ struct sig_rule_meta {
 	const char *file;           /* where the rule came from */
 	unsigned line;
 	uint8_t frame;              /* enum sig_frame: the rule's frame */
+	const struct sig_meta_kv *md; /* metadata entries, in rule order */
+	uint16_t nmd;
 };
 
 /* One problem with one rule: file, line, sid (0 if unknown), and a text

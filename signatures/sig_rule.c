@@ -242,6 +242,11 @@ struct sig_set *sig_set_new(void)
 static void rule_free(struct sig_rule *r)
 {
 	free((char *)r->meta.msg);
+	for (uint16_t i = 0; i < r->meta.nmd; i++) {
+		free((char *)r->meta.md[i].key);
+		free((char *)r->meta.md[i].value);
+	}
+	free((void *)r->meta.md);
 	sig_rset_free(&r->src);
 	sig_rset_free(&r->sport);
 	sig_rset_free(&r->dst);
@@ -589,9 +594,56 @@ static int kw_threshold(struct rp *rp, const struct opt *o)
 	return 0;
 }
 
-/* metadata, reference, target: informational, no effect on matching. */
+/* reference, target: informational, no effect on matching. */
 static int kw_ignore(struct rp *rp, const struct opt *o)
 {
+	return 0;
+}
+
+/* At most this many metadata entries are kept per rule (ET's have 6 to
+ * 12); more are dropped, as informational entries may be. */
+#define SIG_META_MAX 64
+
+/*
+ * metadata:key value[, key value]... (repeatable): kept for the alert's
+ * metadata object, as Suricata logs it. Each entry splits at its first
+ * blank: the key, then the value (the rest, trimmed; empty when none).
+ * No effect on matching.
+ */
+static int kw_metadata(struct rp *rp, const struct opt *o)
+{
+	const char *p = o->val, *end = o->val + o->vlen;
+	struct sig_rule_meta *m = &rp->r.meta;
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p)), *q = p, *v;
+		size_t ql = (size_t)((c ? c : end) - p), kl = 0;
+		struct sig_meta_kv *nm;
+		char *key, *val;
+
+		p = c ? c + 1 : end;
+		trim(&q, &ql);
+		if (!ql || m->nmd >= SIG_META_MAX)
+			continue;
+		while (kl < ql && !is_space(q[kl]))
+			kl++;
+		v = q + kl;
+		ql -= kl;
+		trim(&v, &ql);
+		nm = realloc((void *)m->md, (m->nmd + 1u) * sizeof(*nm));
+		if (!nm)
+			return fail(rp, "out of memory");
+		m->md = nm;
+		key = strndup(q, kl);
+		val = strndup(v, ql);
+		if (!key || !val) {
+			free(key);
+			free(val);
+			return fail(rp, "out of memory");
+		}
+		nm[m->nmd].key = key;
+		nm[m->nmd++].value = val;
+	}
 	return 0;
 }
 
@@ -961,7 +1013,7 @@ static const struct kw sig_keywords[] = {
 	{ "gid", kw_gid, KW_VAL_REQ },
 	{ "classtype", kw_classtype, KW_VAL_REQ },
 	{ "priority", kw_priority, KW_VAL_REQ },
-	{ "metadata", kw_ignore, KW_VAL_REQ },
+	{ "metadata", kw_metadata, KW_VAL_REQ },
 	{ "threshold", kw_threshold, KW_VAL_REQ },
 	{ "detection_filter", kw_threshold, KW_VAL_REQ },
 	{ "reference", kw_ignore, KW_VAL_REQ },

@@ -909,6 +909,46 @@ static void test_et_open(void)
 	}
 }
 
+/* metadata: entries split at their first blank, in rule order, over
+ * several keywords; an entry without a value keeps an empty one; blank
+ * entries are dropped; past 64 entries the rest are not kept. */
+static void test_metadata(void)
+{
+	struct sig_set *s = sig_set_new();
+	const struct sig_rule_meta *m;
+	char rule[4096];
+	size_t n;
+
+	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (content:\"x\"; "
+				    "metadata:attack_target SMTP_Server,  created_at 2019_09_30 ,"
+				    "deployment Perimeter, deployment Internal,,flag; "
+				    "metadata: policy balanced-ips drop; sid:1;)", "m.rules", 1,
+				    NULL, NULL), 0);
+	m = sig_set_rule_meta(s, 0);
+	CHECK(m != NULL);
+	if (m) {
+		static const char *const want[][2] = {
+			{ "attack_target", "SMTP_Server" }, { "created_at", "2019_09_30" },
+			{ "deployment", "Perimeter" }, { "deployment", "Internal" },
+			{ "flag", "" }, { "policy", "balanced-ips drop" },
+		};
+
+		CHECK_EQ_U(m->nmd, 6);
+		for (unsigned i = 0; i < 6 && i < m->nmd; i++) {
+			CHECK_STR(m->md[i].key, want[i][0]);
+			CHECK_STR(m->md[i].value, want[i][1]);
+		}
+	}
+	n = (size_t)snprintf(rule, sizeof(rule), "alert smtp any any -> any any (content:\"y\"; metadata:");
+	for (int i = 0; i < 70; i++)
+		n += (size_t)snprintf(rule + n, sizeof(rule) - n, "%sk%d v", i ? "," : "", i);
+	snprintf(rule + n, sizeof(rule) - n, "; sid:2;)");
+	CHECK_EQ_U(sig_set_add_rule(s, rule, "m.rules", 2, NULL, NULL), 0);
+	m = sig_set_rule_meta(s, 1);
+	CHECK(m && m->nmd == 64);
+	sig_set_free(s);
+}
+
 int main(void)
 {
 	test_valid();
@@ -918,5 +958,6 @@ int main(void)
 	test_vars();
 	test_file();
 	test_et_open();
+	test_metadata();
 	return check_summary("test_sig_rules");
 }
