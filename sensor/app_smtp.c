@@ -1115,9 +1115,15 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 
 	o = app_event_new(w, a->flow, "alert", to_server, true);
 
-	/* A match outside any transaction (greeting, EHLO, QUIT after the
-	 * last message) names none: that tx id would never be logged. */
-	if (tx->state == SMTP_TX_OPEN && (tx->mail_seen || tx->rcpt_count || tx->data_seen))
+	/* A match inside a transaction names it. Before the session's first
+	 * record (greeting, EHLO, AUTH) the match names that record, tx 0,
+	 * which is always logged (the session's first transaction, or the
+	 * record of a session that had none), as Suricata's SMTP alerts do:
+	 * the alert joins the smtp event that carries the helo. Between and
+	 * after transactions (RSET, QUIT after the last message) it names
+	 * none: the next id may never be logged. */
+	if ((tx->state == SMTP_TX_OPEN && (tx->mail_seen || tx->rcpt_count || tx->data_seen)) ||
+	    a->smtp.tx_logged == 0)
 		json_object_set_new(o, "tx_id", json_integer(tx->id));
 	al = json_pack("{s:s,s:i,s:I,s:i,s:s,s:s,s:i}",
 		       "action", "allowed",
