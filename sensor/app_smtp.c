@@ -1120,10 +1120,12 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 	 * which is always logged (the session's first transaction, or the
 	 * record of a session that had none), as Suricata's SMTP alerts do:
 	 * the alert joins the smtp event that carries the helo. Between and
-	 * after transactions (RSET, QUIT after the last message) it names
-	 * none: the next id may never be logged. */
+	 * after transactions (RSET, QUIT after the last message), and on an
+	 * implicit-TLS port, it names none: that id may never be logged. */
 	if ((tx->state == SMTP_TX_OPEN && (tx->mail_seen || tx->rcpt_count || tx->data_seen)) ||
-	    a->smtp.tx_logged == 0)
+	    (a->smtp.tx_logged == 0 &&
+	     /* an implicit-TLS session logs no smtp record at all */
+	     (!config_is_smtps_port(w->cfg, a->flow->server_port) || a->cleartext)))
 		json_object_set_new(o, "tx_id", json_integer(tx->id));
 	al = json_pack("{s:s,s:i,s:I,s:i,s:s,s:s,s:i}",
 		       "action", "allowed",
