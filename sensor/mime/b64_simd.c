@@ -18,21 +18,24 @@
  */
 #include "b64_simd.h"
 
+#include <stdbool.h>
 #include <string.h>
 
-/* RFC 4648 section 4 alphabet: value 0..63, 0xff for any other byte. The
- * portable path uses it; the vector paths must agree with it byte for
- * byte (tests/unit/test_b64_simd.c checks all 256 bytes in every lane). */
-static const uint8_t b64_value[256] = {
-#define X 0xff
-	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
-	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X, 62,  X,  X,  X, 63,
-	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X,  X,  X,  X,  X,  X,
-	X,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
-	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X,  X,  X,  X,  X,
-	X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X,  X,  X,  X,  X,
+/* RFC 2045 section 6.8: 0..63 the value, 64 white space, 65 '=', 66 any
+ * other byte (so every byte outside the alphabet has bit 0x40 set). The
+ * portable path and mime_decode.c's byte path use it; the vector paths
+ * must agree with it byte for byte (tests/unit/test_b64_simd.c checks all
+ * 256 bytes in every lane). */
+const uint8_t mime_b64_table[256] = {
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 64, 64, 66, 66, 64, 66, 66,
+	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
+	64, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 62, 66, 66, 66, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 66, 66, 66, 65, 66, 66,
+	66,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 66, 66, 66, 66, 66,
+	66, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 66, 66, 66, 66, 66,
+#define X 66
 	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
 	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
 	X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
@@ -51,8 +54,8 @@ static size_t b64_decode_scalar(const uint8_t *in, size_t n, uint8_t *out)
 	size_t i = 0;
 
 	while (i + 4 <= n) {
-		uint8_t a = b64_value[in[i]], b = b64_value[in[i + 1]];
-		uint8_t c = b64_value[in[i + 2]], d = b64_value[in[i + 3]];
+		uint8_t a = mime_b64_table[in[i]], b = mime_b64_table[in[i + 1]];
+		uint8_t c = mime_b64_table[in[i + 2]], d = mime_b64_table[in[i + 3]];
 		uint32_t q;
 
 		if ((a | b | c | d) & 0xc0)
@@ -65,6 +68,14 @@ static size_t b64_decode_scalar(const uint8_t *in, size_t n, uint8_t *out)
 		i += 4;
 	}
 	return i;
+}
+
+/* Its line end at in[i] (CRLF or LF), if one starts there: its length. */
+static inline size_t b64_eol(const uint8_t *in, size_t i, size_t n)
+{
+	if (i < n && in[i] == '\n')
+		return 1;
+	return i + 1 < n && in[i] == '\r' && in[i + 1] == '\n' ? 2 : 0;
 }
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -201,39 +212,14 @@ static inline unsigned b64_block32(const uint8_t *in, uint8_t *out)
 	return take;
 }
 
-/* 32-character blocks, then one 16-character block; the block holding
- * the first bad byte still gives the whole quanta before it (a MIME line's
- * last 12 characters before its CRLF). */
-__attribute__((target("avx2")))
-static size_t b64_decode_avx2(const uint8_t *in, size_t n, uint8_t *out)
-{
-	size_t i = 0;
-
-	while (i + 32 <= n) {
-		unsigned k = b64_block32(in + i, out);
-		i += k;
-		out += k / 4 * 3;
-		if (k < 32)
-			return i;
-	}
-	if (i + 16 <= n)
-		i += b64_block16(in + i, out);
-	return i;
-}
-
-/* Its line end at in[i] (CRLF or LF), if one starts there: its length. */
-static inline size_t b64_eol(const uint8_t *in, size_t i, size_t n)
-{
-	if (i < n && in[i] == '\n')
-		return 1;
-	return i + 1 < n && in[i] == '\r' && in[i + 1] == '\n' ? 2 : 0;
-}
-
-/* b64_decode_avx2 over a run of lines: a block that stops at a line end
- * on a quantum boundary goes on after it, without leaving the loop (a
+/* 32-character blocks, then 16-character ones; the block holding the first
+ * bad byte still gives the whole quanta before it (a MIME line's last 12
+ * characters before its CRLF). With lines, a block that stops at a line
+ * end on a quantum boundary goes on after it, without leaving the loop (a
  * MIME line of 76 is two full blocks and one that stops at its CR). */
-__attribute__((target("avx2")))
-static size_t b64_lines_avx2(const uint8_t *in, size_t n, uint8_t *out, size_t *out_len)
+__attribute__((target("avx2"), always_inline))
+static inline size_t b64_run_avx2(const uint8_t *in, size_t n, uint8_t *out, size_t *out_len,
+				  bool lines)
 {
 	size_t i = 0, o = 0;
 
@@ -252,7 +238,7 @@ static size_t b64_lines_avx2(const uint8_t *in, size_t n, uint8_t *out, size_t *
 		i += k;
 		o += k / 4 * 3;
 		if (k < full) {
-			size_t e = b64_eol(in, i, n);
+			size_t e = lines ? b64_eol(in, i, n) : 0;
 
 			if (!e)
 				break;
@@ -261,6 +247,20 @@ static size_t b64_lines_avx2(const uint8_t *in, size_t n, uint8_t *out, size_t *
 	}
 	*out_len = o;
 	return i;
+}
+
+__attribute__((target("avx2")))
+static size_t b64_decode_avx2(const uint8_t *in, size_t n, uint8_t *out)
+{
+	size_t o;
+
+	return b64_run_avx2(in, n, out, &o, false);
+}
+
+__attribute__((target("avx2")))
+static size_t b64_lines_avx2(const uint8_t *in, size_t n, uint8_t *out, size_t *out_len)
+{
+	return b64_run_avx2(in, n, out, out_len, true);
 }
 
 static enum mime_b64_impl b64_impl_detect(void)

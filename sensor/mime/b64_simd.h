@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The base64 alphabet as RFC 2045 section 6.8 reads it: 0..63 a
+ * character's value, 64 white space, 65 '=', 66 any other byte. */
+extern const uint8_t mime_b64_table[256];
+
 /* Decodes the longest prefix of in[0..n) made of whole blocks whose every
  * character is in the base64 alphabet A-Z a-z 0-9 + / (no '=', no white
  * space, no other byte). Writes 3 bytes per 4 characters to out (out has

@@ -20,33 +20,9 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* base64 alphabet (RFC 2045 6.8): value, 64 = whitespace, 65 = '=',
- * 66 = invalid. */
-/* Base64 alphabet (RFC 2045 section 6.8) as a table: 0..63 the value,
- * 64 white space (skipped), 65 '=' (padding), 66 anything else, so the hot
- * loop is a load, not a chain of tests. */
-static const uint8_t b64_table[256] = {
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 64, 64, 66, 66, 64, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
-	64, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 62, 66, 66, 66, 63,
-	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 66, 66, 66, 65, 66, 66,
-	66,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
-	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 66, 66, 66, 66, 66,
-	66, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 66, 66, 66, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
-	66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66, 66,
-};
-
 static inline uint8_t b64_val(uint8_t c)
 {
-	return b64_table[c];
+	return mime_b64_table[c];
 }
 
 static int hexval(uint8_t c)
@@ -296,19 +272,12 @@ static void b64_decode(struct mime_parser *p, const uint8_t *d, size_t n)
 			used = mime_b64_lines_decode(d + i, lim, out + o, &w);
 			i += used;
 			o += w;
-			while (i + 4 <= n && o + 3 <= cap) {
-				uint8_t a = b64_val(d[i]), b = b64_val(d[i + 1]);
-				uint8_t c = b64_val(d[i + 2]), e = b64_val(d[i + 3]);
-				uint32_t q;
-
-				if ((a | b | c | e) & 0xc0)
-					break;
-				q = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | e;
-				out[o++] = (uint8_t)(q >> 16);
-				out[o++] = (uint8_t)(q >> 8);
-				out[o++] = (uint8_t)q;
-				i += 4;
-			}
+			lim = (cap - o) / 3 * 4;
+			if (lim > n - i)
+				lim = n - i;
+			used = mime_b64_block_decode_impl(MIME_B64_IMPL_SCALAR, d + i, lim, out + o);
+			i += used;
+			o += used / 4 * 3;
 			/* The line end between two lines of quanta. */
 			while (i < n && (d[i] == '\r' || d[i] == '\n'))
 				i++;
