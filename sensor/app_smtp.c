@@ -1137,8 +1137,8 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 		       "severity", (int)rule->priority);
 	if (rule->nmd) {
 		/* the rule's metadata as Suricata logs it: each key once, its
-		 * values in order (keys come from rule text: checked by
-		 * jansson, not the program's own) */
+		 * values in order (keys come from rule text; jansson checks
+		 * their UTF-8) */
 		json_t *md = json_object();
 
 		for (uint16_t i = 0; i < rule->nmd; i++) {
@@ -1146,7 +1146,7 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 
 			if (!arr) {
 				arr = json_array();
-				if ((json_object_set_new)(md, rule->md[i].key, arr) != 0)
+				if (json_object_set_new(md, rule->md[i].key, arr) != 0)
 					continue;
 			}
 			json_array_append_new(arr, eve_string(rule->md[i].value,

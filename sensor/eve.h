@@ -13,11 +13,6 @@
 #define MT_EVE_H
 
 #include <jansson.h>
-
-/* Every key mailtap sets is a string of the program (a literal or a name
- * table's), never bytes from the wire: jansson need not check each one's
- * UTF-8 again for every event. */
-#define json_object_set_new(o, k, v) json_object_set_new_nocheck((o), (k), (v))
 #include <stddef.h>
 #include <stdint.h>
 

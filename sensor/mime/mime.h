@@ -200,7 +200,7 @@ struct mime_ctx {
 /*
  * Start-up: resolve cfg (NULL or zero fields = defaults, clamped to the hard
  * maxima) and open the iconv converters. pool->block_size must hold a
- * struct mime_parser (about 2.5 KiB; 4096 is enough).
+ * struct mime_parser (about 3.7 KiB; 4096 is enough).
  * Returns 0, -EINVAL (block size too small) or -ENOMEM.
  */
 int mime_ctx_init(struct mime_ctx *ctx, const struct mime_config *cfg,
