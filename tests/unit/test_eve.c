@@ -16,6 +16,9 @@
 #include "eve.h"
 
 static unsigned long long rng = 88172645463325252ull;
+/* generated strings whose first byte to escape lies past the first 16:
+ * eve.c's SSE2 scan must step over a whole clean block to find it */
+static unsigned past_first_block;
 
 static unsigned rnd(unsigned n)
 {
@@ -25,12 +28,14 @@ static unsigned rnd(unsigned n)
 	return (unsigned)(rng % n);
 }
 
-/* A valid UTF-8 string of up to 40 characters drawn from the hard ones. */
+/* A valid UTF-8 string of up to 40 pieces drawn from the hard ones. */
 static json_t *rnd_string(char *buf, size_t *len)
 {
 	static const char *const pieces[] = {
 		"a", "Z", " ", "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", "\x01", "\x1f",
 		"\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xe2\x80\xa8", "\x00",
+		/* clean runs, so an escape also falls in a later 16-byte block */
+		"Received: from mx", "caf\xc3\xa9 d\xc3\xa9j\xc3\xa0 vu \xe2\x82\xac",
 	};
 	size_t n = 0, k = rnd(41);
 
@@ -41,13 +46,18 @@ static json_t *rnd_string(char *buf, size_t *len)
 		memcpy(buf + n, p, pl);
 		n += pl;
 	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == '"' || buf[i] == '\\') {
+			past_first_block += i >= 16;
+			break;
+		}
 	*len = n;
 	return json_stringn(buf, n);
 }
 
 static json_t *rnd_value(int depth)
 {
-	char s[256];
+	char s[1024]; /* 40 pieces of at most 24 bytes, and a NUL */
 	size_t n;
 
 	switch (depth > 3 ? 2 + rnd(5) : rnd(7)) {
@@ -117,7 +127,7 @@ static char *through_eve(json_t *obj, size_t cap, size_t fill, size_t *outlen)
 
 int main(void)
 {
-	unsigned mismatches = 0, runs = 0;
+	unsigned mismatches = 0;
 
 	for (int i = 0; i < 4000; i++) {
 		/* an event is an object */
@@ -134,7 +144,6 @@ int main(void)
 
 			json_incref(v);
 			got = through_eve(v, caps[k], fills[k], &gl);
-			runs++;
 			if (!got || gl != fills[k] + wl + 1 || got[gl - 1] != '\n' ||
 			    memcmp(got + fills[k], want, wl) != 0) {
 				if (mismatches++ < 3)
@@ -147,7 +156,9 @@ int main(void)
 		json_decref(v);
 	}
 	CHECK_EQ_U(mismatches, 0);
-	CHECK(runs == 12000);
+	/* the corpus reached the vector scan's second block, not just its
+	 * first (a generator drawing escapes too often never would) */
+	CHECK(past_first_block > 100);
 	/* a real: jansson writes the event */
 	{
 		json_t *o = json_pack("{s:f,s:i}", "rate", 0.5, "n", 3);
