@@ -570,8 +570,7 @@ static void job_free(struct db_job *j)
 	memset(j, 0, sizeof(*j));
 }
 
-/* The job's pattern list, and its database from the cache when there.
- * -1 only when out of memory (reported). */
+/* The job's pattern list. -1 only when out of memory (reported). */
 static int job_prepare(struct build *b, struct db_job *j, uint8_t buf, uint8_t dir,
 		       uint32_t dec)
 {
@@ -620,7 +619,14 @@ static int job_prepare(struct build *b, struct db_job *j, uint8_t buf, uint8_t d
 		j->ids[j->n] = i;
 		j->n++;
 	}
-	if (j->use_cache) {
+	return 0;
+}
+
+/* The job's database from the cache, when there (an alias has none of its
+ * own to look up). */
+static void job_cache_load(struct build *b, struct db_job *j)
+{
+	if (j->use_cache && j->n && !j->alias) {
 		const struct sig_cache_req rq = {
 			.mode = j->mode, .n = j->n, .expr = (const char *const *)j->expr,
 			.flags = j->flags, .ids = j->ids,
@@ -630,7 +636,6 @@ static int job_prepare(struct build *b, struct db_job *j, uint8_t buf, uint8_t d
 		j->db = (hs_database_t *)sig_cache_load(b->e, b->s, &rq, j->key);
 		j->cached = j->db != NULL;
 	}
-	return 0;
 }
 
 /* Hyperscan's compile of a job not found in the cache: no shared state, so
@@ -780,16 +785,6 @@ static int stream_alias(struct build *b, struct db_job *ts, struct db_job *tc)
 		e->tc_remap[i] = i;
 	for (unsigned i = 0; i < ts->n; i++)
 		e->tc_remap[ts->ids[i]] = tc->ids[i];
-	/* its cache lookup does not count: it has no database of its own */
-	if (tc->use_cache) {
-		if (tc->cached)
-			e->cache_hits--;
-		else
-			e->cache_misses--;
-	}
-	hs_free_database(tc->db);       /* a cache hit it no longer needs */
-	tc->db = NULL;
-	tc->cached = false;
 	tc->alias = true;
 	return 0;
 }
@@ -816,6 +811,8 @@ static int compile_dbs(struct build *b)
 	/* jobs[0], jobs[1]: the raw stream to_server, to_client */
 	if (!rc)
 		rc = stream_alias(b, &jobs[SIG_DIR_TO_SERVER], &jobs[SIG_DIR_TO_CLIENT]);
+	for (unsigned i = 0; i < nj && !rc; i++)
+		job_cache_load(b, &jobs[i]);
 	if (!rc)
 		compile_all(jobs, nj);
 	for (unsigned i = 0; i < nj && !rc; i++)
