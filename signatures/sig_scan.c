@@ -159,12 +159,9 @@ int sig_on_match(unsigned int id, unsigned long long from,
 
 	if (id >= t->npat)
 		return 0;
-	if (t->remap) {
+	if (t->remap)
 		id = t->remap[id];
-		bit = 1ull << (id & 63);
-	} else {
-		bit = 1ull << (id & 63);
-	}
+	bit = 1ull << (id & 63);
 	/* After a gap, stream offsets no longer count from the stream's
 	 * start: a position-dependent pattern cannot be trusted. */
 	if (t->cur_gapped && t->e->pat[id].absolute)
@@ -252,17 +249,18 @@ static bool hdr_match(const struct sig_rule *r, const struct sig_flow *f,
 static void fire(struct sig_thread *t, struct sig_flow *f,
 		 const struct sig_inst *in, void *ctx);
 
-/* Whether rule ri fired in this tx and may not again: a rule on a line
- * frame fires once per frame (each scan of the buffer is one frame), any
- * other once per transaction. */
+/* A rule on a line frame fires once per frame (each scan of the buffer is
+ * one frame), any other once per transaction. */
+static inline bool per_frame(const struct sig_rule *r)
+{
+	return r->meta.frame == SIG_FRAME_COMMAND_LINE || r->meta.frame == SIG_FRAME_RESPONSE_LINE;
+}
+
+/* Whether rule ri fired in this tx and may not again. */
 static inline bool fired_once(const struct sig_thread *t, const struct sig_flow *f,
 			      uint32_t ri)
 {
-	uint8_t fr = t->e->set->rules[ri].meta.frame;
-
-	if (fr == SIG_FRAME_COMMAND_LINE || fr == SIG_FRAME_RESPONSE_LINE)
-		return false;
-	return ent_has(f, ri << 2 | ENT_FIRED);
+	return !per_frame(&t->e->set->rules[ri]) && ent_has(f, ri << 2 | ENT_FIRED);
 }
 
 static void group_matched(struct sig_thread *t, struct sig_flow *f,
@@ -403,16 +401,13 @@ static void fire_now(struct sig_thread *t, struct sig_flow *f,
 {
 	const struct sig_rule *r = &t->e->set->rules[in->rule];
 
-	bool per_frame = r->meta.frame == SIG_FRAME_COMMAND_LINE ||
-			 r->meta.frame == SIG_FRAME_RESPONSE_LINE;
-
 	if (f->passed || fired_once(t, f, in->rule))
 		return;
 	if (!r->hdr_any && !hdr_match(r, f, in->dir))
 		return;
 	if (r->fb_check && !fb_checks(r, f))
 		return;
-	if (!per_frame && !ent_add(f, in->rule << 2 | ENT_FIRED))
+	if (!per_frame(r) && !ent_add(f, in->rule << 2 | ENT_FIRED))
 		t->st.match_state_full++;
 	if (r->nfb)
 		fb_actions(r, f);
