@@ -395,6 +395,28 @@ static int b64_size_opt(struct rp *rp, const char *kw, const char *q, size_t ql,
 	return 1;
 }
 
+/* The decode starts at the rule's next condition, on the buffer the rule
+ * is in now. */
+static void b64_start(struct rp *rp, struct sig_b64 *b)
+{
+	b->on = true;
+	b->at = rp->r.ncond;
+	b->buf = rp->cur_buf;
+	b->group = rp->cur_group;
+}
+
+/* The contents from here inspect the decoded bytes (kw: the keyword that
+ * still needs a content after it). */
+static int b64_enter_data(struct rp *rp, const char *kw)
+{
+	rp->cur_buf = SIG_BUF_BASE64;
+	if (sig_new_group(rp, &rp->cur_group) != 0)
+		return -1;
+	rp->sticky_pending = kw;
+	rp->last = -1;
+	return 0;
+}
+
 /*
  * base64_decode[:bytes N][,offset M][,relative] (see struct sig_b64) and
  * base64_data, which makes the contents after it inspect the decoded bytes.
@@ -435,10 +457,7 @@ int kw_base64_decode(struct rp *rp, const struct opt *o)
 			return fail(rp, "base64_decode relative needs a preceding content or pcre");
 		b->trig = rp->last;
 	}
-	b->on = true;
-	b->at = rp->r.ncond;
-	b->buf = rp->cur_buf;
-	b->group = rp->cur_group;
+	b64_start(rp, b);
 	return 0;
 }
 
@@ -453,12 +472,7 @@ int kw_base64_data(struct rp *rp, const struct opt *o)
 		return fail(rp, "a match between base64_decode and base64_data not supported");
 	if (rp->sticky_pending)
 		return fail(rp, "sticky buffer '%s' has no content", rp->sticky_pending);
-	rp->cur_buf = SIG_BUF_BASE64;
-	if (sig_new_group(rp, &rp->cur_group) != 0)
-		return -1;
-	rp->sticky_pending = "base64_data";
-	rp->last = -1;
-	return 0;
+	return b64_enter_data(rp, "base64_data");
 }
 
 /*
@@ -561,17 +575,8 @@ int kw_from_base64(struct rp *rp, const struct opt *o)
 		p = comma ? comma + 1 : end;
 	}
 	b->trig = -1;
-	b->on = true;
-	b->at = rp->r.ncond;
-	b->buf = rp->cur_buf;
-	b->group = rp->cur_group;
-	/* then base64_data */
-	rp->cur_buf = SIG_BUF_BASE64;
-	if (sig_new_group(rp, &rp->cur_group) != 0)
-		return -1;
-	rp->sticky_pending = "from_base64";
-	rp->last = -1;
-	return 0;
+	b64_start(rp, b);
+	return b64_enter_data(rp, "from_base64");   /* then base64_data */
 }
 
 /* A signed decimal of a probe option; false if it is not one. */
