@@ -661,14 +661,12 @@ static void line_frame(struct smtp_session *s, enum smtp_event_kind kind,
 static void line_frame_cut(struct smtp_session *s, enum smtp_event_kind kind,
 			   const struct smtp_line *l)
 {
-	struct smtp_event ev = {
-		.kind = kind, .tx = smtp_current_tx(s), .data = l->buf, .len = l->len,
-		.wire_len = l->seen, .truncated = true,
-		.verb = s->auth_wipe ? SMTP_VERB_AUTH : SMTP_VERB_NONE,
+	const struct line_view lv = {
+		.ptr = l->buf, .len = l->len, .wire_len = l->seen,
+		.truncated = true, .lost = !l->buf || !l->len,
 	};
 
-	if (l->buf && l->len && s->cfg->on_event)
-		s->cfg->on_event(s->cfg->user, s, &ev);
+	line_frame(s, kind, &lv, NULL);
 }
 
 /* Message bytes as sent, from raw_at up to end (DATA_RAW). */
@@ -726,8 +724,7 @@ static void srv_feed(struct smtp_session *s, const uint8_t *p, size_t n)
 		i += line_next(s, SMTP_DIR_TO_CLIENT, p + i, n - i, &lv, &ready);
 		if (!ready)
 			continue;
-		if (!s->gap_to_client)
-			line_frame(s, SMTP_EV_SERVER_LINE, &lv, p + i);
+		line_frame(s, SMTP_EV_SERVER_LINE, &lv, p + i);
 		/* A lost reply line cannot be told continuation from final:
 		 * skipped (no_memory was raised). */
 		if (!lv.lost)
