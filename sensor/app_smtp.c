@@ -297,6 +297,14 @@ static void on_data(void *user, struct flow *f, enum flow_dir dir,
  * RFC 3207 section 4.2: after TLS the client starts over with EHLO, so the
  * parser simply takes the next command; the anomaly says it happened.
  */
+/* Whether the session logs smtp records: not on an implicit-TLS port,
+ * where there is no SMTP to log (only the tls event), unless it went on
+ * in clear. */
+static inline bool logs_smtp(const struct worker *w, const struct app_flow *a)
+{
+	return !config_is_smtps_port(w->cfg, a->flow->server_port) || a->cleartext;
+}
+
 static void cleartext_resume(struct worker *w, struct app_flow *a)
 {
 	mt_block_put(&w->pool, a->tls);
@@ -1057,7 +1065,7 @@ void app_smtp_event(void *user, struct smtp_session *s, const struct smtp_event 
 		 * the next transaction runs sits in another slot. On an
 		 * implicit-TLS port there is no SMTP to log, only the tls
 		 * event. */
-		if (!config_is_smtps_port(w->cfg, a->flow->server_port) || a->cleartext)
+		if (logs_smtp(w, a))
 			emit_smtp_tx(w, a, ev->tx);
 		app_frame_flush(w, a);
 		if (sf && ev->tx == &s->tx) {
@@ -1123,9 +1131,7 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 	 * after transactions (RSET, QUIT after the last message), and on an
 	 * implicit-TLS port, it names none: that id may never be logged. */
 	if ((tx->state == SMTP_TX_OPEN && (tx->mail_seen || tx->rcpt_count || tx->data_seen)) ||
-	    (a->smtp.tx_logged == 0 &&
-	     /* an implicit-TLS session logs no smtp record at all */
-	     (!config_is_smtps_port(w->cfg, a->flow->server_port) || a->cleartext)))
+	    (a->smtp.tx_logged == 0 && logs_smtp(w, a)))
 		json_object_set_new(o, "tx_id", json_integer(tx->id));
 	al = json_pack("{s:s,s:i,s:I,s:i,s:s,s:s,s:i}",
 		       "action", "allowed",
@@ -1212,10 +1218,13 @@ void app_sig_alert(void *user, void *ctx, const struct sig_rule_meta *rule,
 	/* A message frame is inspected as it arrives; its alert waits for
 	 * the message's end (Suricata inspects a complete frame), so that
 	 * it carries the message's files. */
-	if (rule->frame == SIG_FRAME_DATA && a->fr_data_on && a->fr_nheld < APP_FRAME_HELD) {
-		a->fr_held[a->fr_nheld].rule = rule;
-		a->fr_held[a->fr_nheld++].to_server = dir == SIG_DIR_TO_SERVER;
-		return;
+	if (rule->frame == SIG_FRAME_DATA && a->fr_data_on) {
+		if (a->fr_nheld < APP_FRAME_HELD) {
+			a->fr_held[a->fr_nheld].rule = rule;
+			a->fr_held[a->fr_nheld++].to_server = dir == SIG_DIR_TO_SERVER;
+			return;
+		}
+		w->st.frame_alerts_unheld++;
 	}
 	alert_out(w, a, rule, dir == SIG_DIR_TO_SERVER);
 }

@@ -209,6 +209,7 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				{ "probe_split", g->probe_split },
 				{ "delay_full", g->delay_full },
 				{ "match_pos_full", g->match_pos_full },
+				{ "frame_alerts_unheld", w->st.frame_alerts_unheld },
 			};
 			json_t *sj = json_object_get(ext, "signatures");
 

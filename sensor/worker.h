@@ -35,6 +35,10 @@
 #include "app_email.h"
 #include "tls/tls.h"
 
+/* smtp.data frame alerts one message holds until its end (app_flow.fr_held;
+ * more are logged at once, counted in frame_alerts_unheld). */
+#define APP_FRAME_HELD 4
+
 /* Per-flow application state: taken from the worker's pool the first time
  * a flow carries payload, returned at flow end. */
 struct app_flow {
@@ -113,10 +117,8 @@ struct app_flow {
 	struct {
 		const struct sig_rule_meta *rule;
 		bool to_server;
-	} fr_held[4];
+	} fr_held[APP_FRAME_HELD];
 };
-
-#define APP_FRAME_HELD 4
 
 /* A line frame being scanned (app_smtp.c frame_line). */
 struct app_frame {
@@ -157,6 +159,9 @@ struct worker_stats {
 	uint64_t reload_flows_reset;/* open flows whose signature state a
 				     * reload closed (a third generation arrived
 				     * while they were on the oldest) */
+	uint64_t frame_alerts_unheld;/* smtp.data frame alerts logged before
+				     * their message ended, the hold being
+				     * full (APP_FRAME_HELD) */
 };
 
 struct worker {
