@@ -9,6 +9,7 @@
  * sequences become U+FFFD; an unknown charset leaves the bytes as they are
  * and is counted. Everything decoded is bounded by the caller's buffer.
  */
+#include "b64_simd.h"
 #include "mime_int.h"
 
 #include <errno.h>
@@ -212,19 +213,8 @@ static size_t ew_text(const struct ew *w, uint8_t *out, size_t cap, int *bad)
 	uint32_t acc = 0;
 	int k = 0;
 	for (size_t i = 0; i < w->tlen; i++) {
-		char c = w->text[i];
-		int v;
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		else if (c == '=') {
+		uint8_t v = mime_b64_table[(uint8_t)w->text[i]];
+		if (v == 65) {                  /* '=' */
 			if (k == 2 && o < cap)
 				out[o++] = (uint8_t)(acc >> 4);
 			if (k == 3 && o + 1 < cap) {
@@ -234,7 +224,8 @@ static size_t ew_text(const struct ew *w, uint8_t *out, size_t cap, int *bad)
 			k = 0;
 			acc = 0;
 			continue;
-		} else {
+		}
+		if (v > 63) {                   /* white space or another byte */
 			*bad = 1;
 			continue;
 		}
