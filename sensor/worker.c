@@ -52,7 +52,11 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 		struct fileinfo_config fc = { .md5 = cfg->hash_md5, .sha1 = cfg->hash_sha1,
 					      .sha256 = cfg->hash_sha256,
 					      .magic = cfg->file_magic, .slots = 1024 };
-		struct fileinfo_config bc = { .md5 = true, .slots = 1024 };
+		/* the email digests (--email-md5): none wanted, no contexts */
+		struct fileinfo_config bc = { .md5 = cfg->email_md5_body ||
+						     cfg->email_md5_subject ||
+						     cfg->email_md5_text,
+					      .slots = 1024 };
 		char err[256] = "";
 
 		w->files = fileinfo_pool_new(&fc, err, sizeof(err));

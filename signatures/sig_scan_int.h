@@ -95,8 +95,11 @@ struct sig_flow {
 
 struct stream_pool {
 	const hs_database_t *db;        /* NULL: no such database */
-	hs_stream_t **free;
+	hs_stream_t **free;             /* streams given back, a stack */
 	uint32_t nfree, cap, inuse;
+	uint32_t carved;                /* streams opened in slab so far */
+	size_t slot;                    /* bytes per stream in slab */
+	uint8_t *slab;                  /* cap streams' state, reserved at start */
 };
 
 struct sig_thread {
@@ -153,9 +156,10 @@ struct sig_thread {
 	uint64_t *seen;                 /* the same, as a bitmap */
 
 	uint32_t max_flows, nfree;
+	uint32_t fresh;                 /* slots below this have been used */
 	struct sig_flow *flows;         /* contiguous pool (not MT_POOL_MALLOC) */
 	struct sig_flow **slot;         /* slot -> flow */
-	uint32_t *freeidx;              /* stack of free slots */
+	uint32_t *freeidx;              /* stack of slots given back */
 	struct stream_pool sp[SK_COUNT];
 	struct sig_thr_table *thr;      /* some rule has a rate limit */
 	const uint64_t *clock;          /* capture time (sig_thread_set_clock) */

@@ -15,7 +15,7 @@ struct fileinfo_file {
 	EVP_MD_CTX *ctx[FI_NDIGEST];
 	uint32_t head_len;
 	struct fileinfo_file *next_free;
-	uint8_t head[FILEINFO_MAGIC_BYTES];
+	uint8_t *head;              /* FILEINFO_MAGIC_BYTES, with libmagic only */
 };
 
 struct fileinfo_pool {
@@ -23,6 +23,8 @@ struct fileinfo_pool {
 	EVP_MD *md[FI_NDIGEST];     /* fetched once: no lookup per file */
 	magic_t magic;
 	struct fileinfo_file *slots;
+	uint8_t *heads;             /* the slots' head buffers (libmagic) */
+	uint32_t fresh;             /* slots below this have been handed out */
 	struct fileinfo_file *free_list;
 	bool work;                  /* a digest or libmagic to feed */
 	struct fileinfo_stats st;
@@ -57,22 +59,25 @@ struct fileinfo_pool *fileinfo_pool_new(const struct fileinfo_config *cfg,
 			goto fail;
 		}
 	}
+	/* Digest contexts are made now, so the packet path never allocates
+	 * (OpenSSL's state exists before it is needed); the slots themselves
+	 * are calloc'd and handed out in order (fresh), so a pool without
+	 * digests touches only the slots it uses. */
 	for (uint32_t s = 0; s < p->cfg.slots; s++) {
 		struct fileinfo_file *f = &p->slots[s];
 
 		for (int i = 0; i < FI_NDIGEST; i++) {
 			if (!p->md[i])
 				continue;
-			/* Init once now so the provider state exists before
-			 * the packet path needs it. */
 			f->ctx[i] = EVP_MD_CTX_new();
 			if (!f->ctx[i] || !EVP_DigestInit_ex(f->ctx[i], p->md[i], NULL))
 				goto nomem;
 		}
-		f->next_free = p->free_list;
-		p->free_list = f;
 	}
 	if (cfg->magic) {
+		p->heads = calloc(p->cfg.slots, FILEINFO_MAGIC_BYTES);
+		if (!p->heads)
+			goto nomem;
 		p->magic = magic_open(MAGIC_NONE | MAGIC_ERROR);
 		if (!p->magic || magic_load(p->magic, NULL) != 0) {
 			snprintf(err, errlen, "libmagic: cannot load its database: %s",
@@ -102,6 +107,7 @@ void fileinfo_pool_free(struct fileinfo_pool *p)
 		EVP_MD_free(p->md[i]);
 	if (p->magic)
 		magic_close(p->magic);
+	free(p->heads);
 	free(p->slots);
 	free(p);
 }
@@ -115,11 +121,17 @@ struct fileinfo_file *fileinfo_open(struct fileinfo_pool *p)
 {
 	struct fileinfo_file *f = p->free_list;
 
-	if (!f) {
+	if (f) {
+		p->free_list = f->next_free;
+	} else if (p->fresh < p->cfg.slots) {
+		f = &p->slots[p->fresh];
+		if (p->heads)
+			f->head = p->heads + (size_t)p->fresh * FILEINFO_MAGIC_BYTES;
+		p->fresh++;
+	} else {
 		p->st.no_slot++;
 		return NULL;
 	}
-	p->free_list = f->next_free;
 	f->head_len = 0;
 	for (int i = 0; i < FI_NDIGEST; i++)
 		if (f->ctx[i])
@@ -139,7 +151,7 @@ void fileinfo_update(struct fileinfo_pool *p, struct fileinfo_file *f,
 	for (int i = 0; i < FI_NDIGEST; i++)
 		if (f->ctx[i])
 			EVP_DigestUpdate(f->ctx[i], data, len);
-	if (p->magic && f->head_len < FILEINFO_MAGIC_BYTES) {
+	if (f->head && f->head_len < FILEINFO_MAGIC_BYTES) {
 		size_t n = FILEINFO_MAGIC_BYTES - f->head_len;
 
 		if (n > len)
@@ -180,7 +192,7 @@ void fileinfo_close(struct fileinfo_pool *p, struct fileinfo_file *f,
 			hex(d, n, dst[i]);
 		}
 	}
-	if (p->magic) {
+	if (p->magic && f->head) {
 		const char *m = magic_buffer(p->magic, f->head, f->head_len);
 
 		if (m)

@@ -6,8 +6,11 @@
  *
  * One `struct fileinfo_pool` per worker holds a fixed number of slots, each
  * with its digest contexts created at start-up (OpenSSL allocates a
- * context's state on its first init and reuses it after), and the first
- * bytes of the file for libmagic. Opening a file takes a slot; an empty
+ * context's state on its first init and reuses it after), and, when
+ * libmagic is on, the first bytes of the file. Slots are handed out in
+ * order the first time, so one never used is never touched (a pool of
+ * 1,024 with its 4 KiB heads touched at start cost 2 ms a run). Opening
+ * a file takes a slot; an empty
  * pool is counted and the file goes unhashed, never an allocation.
  * A pool with nothing to compute (no digest, no libmagic) still hands out
  * slots, but its updates only count bytes: they do not touch the slot,

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <hs.h>
 
 #include "check.h"
 #include "sig.h"
@@ -1562,14 +1563,36 @@ static void test_pools(void)
 	scan_d(t, f1, "D");
 	scan_d(t, f2, "D1");
 	CHECK_EQ_U(count_sid(&al, 2), 1);
+	scan_s(t, f2, SIG_DIR_TO_SERVER, "X");
 	sig_flow_close(t, f2, NULL);
 	f3 = sig_flow_open(t, default_tuple());
 	CHECK(f3 != NULL);
 	CHECK_EQ_U(st->flows_no_state, 1);
+	/* f3 takes f2's slot and its raw stream, reset: f2's "X" does not
+	 * meet f3's "1" */
+	scan_s(t, f3, SIG_DIR_TO_SERVER, "1");
+	CHECK_EQ_U(al.n, 2);
+	{
+		/* a Hyperscan stream opened outside the pools goes through
+		 * the same process-wide allocator hook (malloc there) */
+		hs_database_t *db = NULL;
+		hs_compile_error_t *ce = NULL;
+		hs_scratch_t *scr = NULL;
+		hs_stream_t *hs = NULL;
+
+		CHECK(hs_compile("ab", 0, HS_MODE_STREAM, NULL, &db, &ce) == HS_SUCCESS);
+		CHECK(db && hs_alloc_scratch(db, &scr) == HS_SUCCESS);
+		CHECK(db && hs_open_stream(db, 0, &hs) == HS_SUCCESS);
+		CHECK(hs && hs_scan_stream(hs, "xa", 2, 0, scr, NULL, NULL) == HS_SUCCESS);
+		CHECK(hs && hs_close_stream(hs, scr, NULL, NULL) == HS_SUCCESS);
+		hs_free_scratch(scr);
+		hs_free_database(db);
+		hs_free_compile_error(ce);
+	}
 	CHECK_EQ_U(st->streams_no_state, 0);
 	CHECK_EQ_U(st->scan_errors, 0);
-	CHECK_EQ_U(st->scans, 5);
-	CHECK_EQ_U(st->bytes_scanned, 6);
+	CHECK_EQ_U(st->scans, 7);
+	CHECK_EQ_U(st->bytes_scanned, 8);
 	CHECK_EQ_U(st->alerts, 2);
 	CHECK_EQ_U(st->matches, 2);
 	/* flows still open at thread end are released by sig_thread_free */
