@@ -3,11 +3,19 @@
  */
 #include "app_email.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "mime/mime_addr.h"
 #include "worker.h"
+
+/* The email object a transaction has (email_which). */
+enum { EMAIL_NONE, EMAIL_CURRENT, EMAIL_KEPT };
+
+static int email_which(const struct app_flow *a, uint32_t tx_id);
+static bool email_ext_any(const struct app_email *e);
+static char *email_keep(struct worker *w, const struct app_email *e, bool ext, uint32_t *len);
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -212,27 +220,26 @@ static void sig_file_facts(struct app_flow *a, const struct fileinfo_result *r)
 
 /* One file as EVE's fileinfo object (the fileinfo event's, and an item of
  * an alert's files[]); state OPEN, CLOSED or TRUNCATED. */
-static json_t *file_json(const struct app_email *e, const char *name, bool gaps,
-			 const char *state, uint64_t size, const char *md5, const char *sha1,
-			 const char *sha256, const char *magic)
+static void file_write(struct jb *b, const char *key, const struct app_email *e,
+		       const char *name, bool gaps, const char *state, uint64_t size,
+		       const char *md5, const char *sha1, const char *sha256, const char *magic)
 {
-	json_t *fi = json_object();
-
-	json_object_set_new(fi, "filename", eve_string(name ? name : "", name ? strlen(name) : 0));
-	json_object_set_new(fi, "gaps", json_boolean(gaps));
-	json_object_set_new(fi, "state", json_string(state));
-	json_object_set_new(fi, "stored", json_false());
-	json_object_set_new(fi, "size", json_integer((json_int_t)size));
-	json_object_set_new(fi, "tx_id", json_integer(e->tx_id));
+	jb_obj(b, key);
+	jb_wire(b, "filename", name ? name : "", name ? strlen(name) : 0);
+	jb_bool(b, "gaps", gaps);
+	jb_str(b, "state", state);
+	jb_bool(b, "stored", false);
+	jb_int(b, "size", (int64_t)size);
+	jb_int(b, "tx_id", e->tx_id);
 	if (md5 && md5[0])
-		json_object_set_new(fi, "md5", json_string(md5));
+		jb_str(b, "md5", md5);
 	if (sha1 && sha1[0])
-		json_object_set_new(fi, "sha1", json_string(sha1));
+		jb_str(b, "sha1", sha1);
 	if (sha256 && sha256[0])
-		json_object_set_new(fi, "sha256", json_string(sha256));
+		jb_str(b, "sha256", sha256);
 	if (magic && magic[0])
-		json_object_set_new(fi, "magic", eve_string(magic, strlen(magic)));
-	return fi;
+		jb_wire(b, "magic", magic, strlen(magic));
+	jb_obj_end(b);
 }
 
 /* Keep a closed file for the files[] of later alerts on the message. */
@@ -266,56 +273,56 @@ static void file_keep(struct app_email *e, const struct fileinfo_result *r,
 	e->nfiles++;
 }
 
-json_t *app_email_files_json(struct app_flow *a, uint32_t tx_id)
+void app_email_files_write(struct jb *b, struct app_flow *a, uint32_t tx_id)
 {
 	const struct app_email *e = &a->email;
-	json_t *arr;
 
 	if (!e->have || e->tx_id != tx_id || (!e->files && !e->in_file))
-		return NULL;
-	arr = json_array();
+		return;
+	jb_arr(b, "files");
 	for (const struct email_file *f = e->files; f; f = f->next)
-		json_array_append_new(arr, file_json(e, f->name, f->gaps,
-						     f->truncated ? "TRUNCATED" : "CLOSED", f->size,
-						     f->md5, f->sha1, f->sha256, f->magic));
+		file_write(b, NULL, e, f->name, f->gaps, f->truncated ? "TRUNCATED" : "CLOSED",
+			   f->size, f->md5, f->sha1, f->sha256, f->magic);
 	if (e->in_file)
-		json_array_append_new(arr, file_json(e, e->file_name, e->gaps, "OPEN",
-						     e->file_bytes, NULL, NULL, NULL, NULL));
-	return arr;
+		file_write(b, NULL, e, e->file_name, e->gaps, "OPEN", e->file_bytes,
+			   NULL, NULL, NULL, NULL);
+	jb_arr_end(b);
 }
 
 static void emit_fileinfo(struct worker *w, struct app_flow *a, const struct fileinfo_result *r,
 			  const struct mime_part_end *end)
 {
 	struct app_email *e = &a->email;
-	json_t *o, *em;
+	struct jb b;
 
 	w->st.files++;
 	if (!w->cfg->eve_fileinfo)
 		return;         /* --eve-types: counted, not built */
-	o = app_event_new(w, a->flow, "fileinfo", true, false);
-	em = app_email_json(a, e->tx_id, NULL);
+	app_event_begin(&b, w, a->flow, "fileinfo", true, false);
+	jb_int(&b, "tx_id", e->tx_id);
+	app_smtp_write(&b, &a->smtp, &a->smtp.tx);
+	app_email_write(&b, a, e->tx_id);
+	jb_str(&b, "app_proto", "smtp");
+	file_write(&b, "fileinfo", e, e->file_name, e->gaps,
+		   end->truncated ? "TRUNCATED" : "CLOSED", end->size,
+		   r ? r->md5 : NULL, r ? r->sha1 : NULL, r ? r->sha256 : NULL,
+		   r ? r->magic : NULL);
+	jb_event_end(&b);
+}
 
-	json_object_set_new(o, "tx_id", json_integer(e->tx_id));
-	json_object_set_new(o, "smtp", app_smtp_object(&a->smtp, &a->smtp.tx));
-	if (em)
-		json_object_set_new(o, "email", em);
-	json_object_set_new(o, "app_proto", json_string("smtp"));
-	json_object_set_new(o, "fileinfo",
-			    file_json(e, e->file_name, e->gaps,
-				      end->truncated ? "TRUNCATED" : "CLOSED", end->size,
-				      r ? r->md5 : NULL, r ? r->sha1 : NULL, r ? r->sha256 : NULL,
-				      r ? r->magic : NULL));
-	eve_emit(&w->eve, o);
+static void email_done_free(struct app_flow *a)
+{
+	free(a->email_done);
+	free(a->email_done_ext);
+	a->email_done = a->email_done_ext = NULL;
+	a->email_done_len = a->email_done_ext_len = 0;
 }
 
 void app_email_tx_drop(struct app_flow *a, uint32_t tx_id)
 {
 	if (!a->email_done || a->email_done_tx != tx_id)
 		return;
-	json_decref(a->email_done);
-	json_decref(a->email_done_ext);
-	a->email_done = a->email_done_ext = NULL;
+	email_done_free(a);
 }
 
 static void url_count(struct worker *w, const struct url_state *u)
@@ -455,18 +462,16 @@ void app_email_begin(struct worker *w, struct app_flow *a, uint32_t tx_id)
 	 * gives way to the new message. One such message is kept per flow:
 	 * an older one still waiting is dropped (counted). */
 	if (e->have) {
-		json_t *ext = json_object();
-		json_t *em = app_email_json(a, e->tx_id, ext);
-
 		if (a->email_done) {
-			json_decref(a->email_done);
-			json_decref(a->email_done_ext);
+			email_done_free(a);
 			w->st.email_done_dropped++;
 		}
-		a->email_done = em;
-		a->email_done_ext = json_object_get(ext, "email");
-		json_incref(a->email_done_ext);
-		json_decref(ext);
+		if (email_which(a, e->tx_id) == EMAIL_CURRENT) {
+			a->email_done = email_keep(w, e, false, &a->email_done_len);
+			if (email_ext_any(e))
+				a->email_done_ext = email_keep(w, e, true,
+							       &a->email_done_ext_len);
+		}
 		a->email_done_tx = e->tx_id;
 		app_email_reset(w, a);
 	}
@@ -587,98 +592,156 @@ void app_email_end(struct worker *w, struct app_flow *a)
 				(const uint8_t *)e->raw_md5, strlen(e->raw_md5), a);
 }
 
-static json_t *list_json(const struct email_list *l)
+static void list_write(struct jb *b, const char *key, const struct email_list *l)
 {
-	json_t *arr = json_array();
-
+	if (!l->count)
+		return;
+	jb_arr(b, key);
 	for (const struct email_item *it = l->head; it; it = it->next)
-		json_array_append_new(arr, eve_string(it->str, it->len));
-	return arr;
+		jb_wire(b, NULL, it->str, it->len);
+	jb_arr_end(b);
 }
 
-#define SET_STR(o, k, v) do { if (v) json_object_set_new(o, k, eve_string(v, strlen(v))); } while (0)
-#define SET_LIST(o, k, l) do { if ((l).count) json_object_set_new(o, k, list_json(&(l))); } while (0)
-
-json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext)
+static void wire_str(struct jb *b, const char *key, const char *v)
 {
-	struct app_email *e = &a->email;
-	json_t *o;
+	if (v)
+		jb_wire(b, key, v, strlen(v));
+}
 
-	/* DATA refused before any content (503, 554): there was no
-	 * message, so no email object. */
-	if (e->have && e->tx_id == tx_id && !e->bytes && !e->gaps)
-		return NULL;
-	if (!e->have || e->tx_id != tx_id) {
-		/* A message that gave way (app_email_begin): the smtp event
-		 * (ext given) takes it; others get a copy. */
-		if (!a->email_done || a->email_done_tx != tx_id)
-			return NULL;
-		if (!ext)
-			return json_deep_copy(a->email_done);
-		o = a->email_done;
-		if (a->email_done_ext)
-			json_object_set_new(ext, "email", a->email_done_ext);
-		a->email_done = a->email_done_ext = NULL;
-		return o;
-	}
-	o = json_object();
-	json_object_set_new(o, "status", json_string(e->parse_error ? "PARSE_ERROR" : "PARSE_DONE"));
-	SET_STR(o, "from", e->from);
-	SET_LIST(o, "to", e->to);
-	SET_LIST(o, "cc", e->cc);
-	SET_STR(o, "subject", e->subject);
-	SET_STR(o, "message_id", e->message_id);
-	SET_STR(o, "date", e->date);
-	SET_STR(o, "x_mailer", e->x_mailer);
-	SET_LIST(o, "received", e->received);
-	SET_LIST(o, "attachment", e->attachment);
-	SET_LIST(o, "url", e->urls);
+/* Suricata's email object: the members of the current message's. */
+static void email_fields(struct jb *b, const struct app_email *e)
+{
+	jb_str(b, "status", e->parse_error ? "PARSE_ERROR" : "PARSE_DONE");
+	wire_str(b, "from", e->from);
+	list_write(b, "to", &e->to);
+	list_write(b, "cc", &e->cc);
+	wire_str(b, "subject", e->subject);
+	wire_str(b, "message_id", e->message_id);
+	wire_str(b, "date", e->date);
+	wire_str(b, "x_mailer", e->x_mailer);
+	list_write(b, "received", &e->received);
+	list_write(b, "attachment", &e->attachment);
+	list_write(b, "url", &e->urls);
 	if (e->raw_md5[0])
-		json_object_set_new(o, "body_md5", json_string(e->raw_md5));
+		jb_str(b, "body_md5", e->raw_md5);
 	if (e->subject_md5[0])
-		json_object_set_new(o, "subject_md5", json_string(e->subject_md5));
-	if (ext) {
-		json_t *x = json_object();
+		jb_str(b, "subject_md5", e->subject_md5);
+}
 
-		/* MD5 of the first decoded text part (Suricata's body_md5
-		 * is the raw body's, above; this one equals other tools'
-		 * digest of that part and survives re-encoding). */
-		if (e->body_md5[0])
-			json_object_set_new(x, "text_md5", json_string(e->body_md5));
+static bool email_dropped_any(const struct app_email *e)
+{
+	return e->to.dropped || e->cc.dropped || e->received.dropped ||
+	       e->attachment.dropped || e->urls.dropped || e->files_dropped;
+}
 
-		SET_STR(x, "reply_to", e->reply_to);
-		if (e->sender_checked) {
-			json_t *snd = json_object();
+/* Whether mailtap's email fields (email_ext_fields) have anything. */
+static bool email_ext_any(const struct app_email *e)
+{
+	return e->body_md5[0] || e->reply_to || e->sender_checked || email_dropped_any(e);
+}
 
-			json_object_set_new(snd, "relation",
-					    json_string(mime_sender_rel_name(e->sender_rel)));
-			SET_STR(snd, "from_addr", e->from_addr);
-			SET_STR(snd, "display_addr", e->display_addr);
-			if (e->from_headers > 1)
-				json_object_set_new(snd, "from_headers",
-						    json_integer(e->from_headers));
-			json_object_set_new(x, "sender", snd);
-		}
-		if (e->to.dropped || e->cc.dropped || e->received.dropped ||
-		    e->attachment.dropped || e->urls.dropped || e->files_dropped)
-			json_object_set_new(x, "dropped", json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}",
-				"to", e->to.dropped, "cc", e->cc.dropped,
-				"received", e->received.dropped,
-				"attachment", e->attachment.dropped, "url", e->urls.dropped,
-				"alert_files", e->files_dropped));
-		if (json_object_size(x))
-			json_object_set_new(ext, "email", x);
-		else
-			json_decref(x);
+/* mailtap's own email fields, for the smtp event's mailtap.email. */
+static void email_ext_fields(struct jb *b, const struct app_email *e)
+{
+	/* MD5 of the first decoded text part (Suricata's body_md5 is the
+	 * raw body's, above; this one equals other tools' digest of that
+	 * part and survives re-encoding). */
+	if (e->body_md5[0])
+		jb_str(b, "text_md5", e->body_md5);
+	wire_str(b, "reply_to", e->reply_to);
+	if (e->sender_checked) {
+		jb_obj(b, "sender");
+		jb_str(b, "relation", mime_sender_rel_name(e->sender_rel));
+		wire_str(b, "from_addr", e->from_addr);
+		wire_str(b, "display_addr", e->display_addr);
+		if (e->from_headers > 1)
+			jb_int(b, "from_headers", e->from_headers);
+		jb_obj_end(b);
 	}
-	return o;
+	if (email_dropped_any(e)) {
+		jb_obj(b, "dropped");
+		jb_int(b, "to", e->to.dropped);
+		jb_int(b, "cc", e->cc.dropped);
+		jb_int(b, "received", e->received.dropped);
+		jb_int(b, "attachment", e->attachment.dropped);
+		jb_int(b, "url", e->urls.dropped);
+		jb_int(b, "alert_files", e->files_dropped);
+		jb_obj_end(b);
+	}
+}
+
+/* Which email object transaction tx_id has. DATA refused before any
+ * content (503, 554) had no message: none. */
+static int email_which(const struct app_flow *a, uint32_t tx_id)
+{
+	const struct app_email *e = &a->email;
+
+	if (e->have && e->tx_id == tx_id)
+		return e->bytes || e->gaps ? EMAIL_CURRENT : EMAIL_NONE;
+	return a->email_done && a->email_done_tx == tx_id ? EMAIL_KEPT : EMAIL_NONE;
+}
+
+/* The email object (or mailtap's fields, ext) of the current message as
+ * JSON text (malloc'd, *len bytes), kept for its transaction's events:
+ * written into the worker's side buffer, then copied at its size. */
+static char *email_keep(struct worker *w, const struct app_email *e, bool ext, uint32_t *len)
+{
+	struct jb b;
+	char *p;
+
+	w->side.len = 0;
+	jb_begin(&b, &w->side);
+	if (ext)
+		email_ext_fields(&b, e);
+	else
+		email_fields(&b, e);
+	if (!jb_end(&b) || w->side.len > UINT32_MAX || !(p = malloc(w->side.len))) {
+		w->st.email_done_dropped++;
+		return NULL;
+	}
+	memcpy(p, w->side.buf, w->side.len);
+	*len = (uint32_t)w->side.len;
+	return p;
+}
+
+bool app_email_write(struct jb *b, struct app_flow *a, uint32_t tx_id)
+{
+	switch (email_which(a, tx_id)) {
+	case EMAIL_CURRENT:
+		jb_obj(b, "email");
+		email_fields(b, &a->email);
+		jb_obj_end(b);
+		return true;
+	case EMAIL_KEPT:
+		jb_raw(b, "email", a->email_done, a->email_done_len);
+		return true;
+	default:
+		return false;
+	}
+}
+
+void app_email_ext_write(struct jb *b, struct app_flow *a, uint32_t tx_id)
+{
+	switch (email_which(a, tx_id)) {
+	case EMAIL_CURRENT:
+		if (email_ext_any(&a->email)) {
+			jb_obj(b, "email");
+			email_ext_fields(b, &a->email);
+			jb_obj_end(b);
+		}
+		break;
+	case EMAIL_KEPT:
+		if (a->email_done_ext)
+			jb_raw(b, "email", a->email_done_ext, a->email_done_ext_len);
+		break;
+	default:
+		break;
+	}
 }
 
 void app_email_flow_end(struct app_flow *a)
 {
-	json_decref(a->email_done);
-	json_decref(a->email_done_ext);
-	a->email_done = a->email_done_ext = NULL;
+	email_done_free(a);
 }
 
 void app_email_reset(struct worker *w, struct app_flow *a)

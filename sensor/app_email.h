@@ -25,7 +25,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
 
 #include "blockpool.h"
 #include "fileinfo/fileinfo.h"
@@ -115,14 +114,17 @@ struct smtp_tx;
 void app_email_sender_check(struct worker *w, struct app_flow *a,
 			    const struct smtp_tx *tx);
 
-/* The email{} object for the smtp event of tx_id (NULL if no message was
- * seen for it); mailtap's extra fields go to ext (the event's `mailtap`
- * object) as ext.email, when ext is not NULL. */
-json_t *app_email_json(struct app_flow *a, uint32_t tx_id, json_t *ext);
-/* The files[] of an alert on tx_id: the message's closed files, then the
- * one being decoded (state OPEN, its size so far); NULL when there are
- * none or the message is not tx_id's. */
-json_t *app_email_files_json(struct app_flow *a, uint32_t tx_id);
+/* The email{} object of tx_id's message as the member "email" of b;
+ * false when no message was seen for it. */
+struct jb;
+bool app_email_write(struct jb *b, struct app_flow *a, uint32_t tx_id);
+/* mailtap's extra email fields of tx_id's message, as the member "email"
+ * of b (the smtp event's `mailtap` object), when it has any. */
+void app_email_ext_write(struct jb *b, struct app_flow *a, uint32_t tx_id);
+/* The files[] of an alert on tx_id as the member "files" of b: the
+ * message's closed files, then the one being decoded (state OPEN, its size
+ * so far); nothing when there are none or the message is not tx_id's. */
+void app_email_files_write(struct jb *b, struct app_flow *a, uint32_t tx_id);
 /* The flow ends: drop a kept email object whose transaction never came. */
 void app_email_flow_end(struct app_flow *a);
 /* After the transaction's smtp event: drop the message's fields. */

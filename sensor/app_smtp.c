@@ -31,7 +31,7 @@ static inline struct app_flow *app_of_session(struct smtp_session *s)
 }
 
 static void tls_begin(struct worker *w, struct app_flow *a);
-static void commands_json(const struct app_flow *a, json_t *ext);
+static void commands_write(const struct app_flow *a, struct jb *b);
 
 static struct app_flow *app_get(struct worker *w, struct flow *f)
 {
@@ -484,9 +484,12 @@ static void on_stream_anomaly(void *user, struct flow *f, enum flow_dir dir, con
 	struct worker *w = user;
 
 	worker_anomaly_count(w, name);
-	if (w->cfg->eve_anomaly)
-		worker_anomaly_emit(w, app_event_new(w, f, "anomaly", dir == FLOW_TO_SERVER, true),
-				    "stream", name, "reassembly", NULL);
+	if (w->cfg->eve_anomaly) {
+		struct jb b;
+
+		app_event_begin(&b, w, f, "anomaly", dir == FLOW_TO_SERVER, true);
+		worker_anomaly_end(w, &b, "stream", name, "reassembly", NULL);
+	}
 }
 
 const struct reasm_ops app_reasm_ops = {
@@ -502,131 +505,131 @@ const struct reasm_ops app_reasm_ops = {
 
 /* The fields every event about a flow starts with. to_server decides
  * which side is src. */
-json_t *app_event_new(struct worker *w, const struct flow *f, const char *type,
-			 bool to_server, bool with_pcap_cnt)
+void app_event_begin(struct jb *b, struct worker *w, const struct flow *f, const char *type,
+		     bool to_server, bool with_pcap_cnt)
 {
-	json_t *o = json_object();
 	char ts[48], ip[64];
 	const struct mt_addr *src = to_server ? &f->client : &f->server;
 	const struct mt_addr *dst = to_server ? &f->server : &f->client;
 
+	jb_begin(b, &w->eve);
 	eve_format_ts(w->now_us, ts, sizeof(ts));
-	json_object_set_new(o, "timestamp", json_string(ts));
-	json_object_set_new(o, "flow_id", json_integer((json_int_t)f->id));
+	jb_str(b, "timestamp", ts);
+	jb_int(b, "flow_id", (int64_t)f->id);
 	if (with_pcap_cnt)
-		json_object_set_new(o, "pcap_cnt", json_integer((json_int_t)w->pkt_num));
-	json_object_set_new(o, "event_type", json_string(type));
-	json_object_set_new(o, "src_ip", json_string(mt_addr_format(src, ip, sizeof(ip))));
-	json_object_set_new(o, "src_port", json_integer(to_server ? f->client_port : f->server_port));
-	json_object_set_new(o, "dest_ip", json_string(mt_addr_format(dst, ip, sizeof(ip))));
-	json_object_set_new(o, "dest_port", json_integer(to_server ? f->server_port : f->client_port));
-	json_object_set_new(o, "proto", json_string("TCP"));
-	if (f->vlan)
-		json_object_set_new(o, "vlan", json_pack("[i]", f->vlan));
-	return o;
+		jb_int(b, "pcap_cnt", (int64_t)w->pkt_num);
+	jb_str(b, "event_type", type);
+	jb_str(b, "src_ip", mt_addr_format(src, ip, sizeof(ip)));
+	jb_int(b, "src_port", to_server ? f->client_port : f->server_port);
+	jb_str(b, "dest_ip", mt_addr_format(dst, ip, sizeof(ip)));
+	jb_int(b, "dest_port", to_server ? f->server_port : f->client_port);
+	jb_str(b, "proto", "TCP");
+	if (f->vlan) {
+		jb_arr(b, "vlan");
+		jb_int(b, NULL, f->vlan);
+		jb_arr_end(b);
+	}
 }
 
-static json_t *str_json(const struct smtp_str *s)
+static void str_write(struct jb *b, const char *key, const struct smtp_str *s)
 {
-	return eve_string(s->ptr, s->len);
+	jb_wire(b, key, s->ptr, s->len);
 }
 
 /* Suricata's smtp{} object: helo, mail_from, rcpt_to (only fields that
  * have a value: the schema wants rcpt_to non-empty). */
-json_t *app_smtp_object(const struct smtp_session *s, const struct smtp_tx *tx)
+void app_smtp_write(struct jb *b, const struct smtp_session *s, const struct smtp_tx *tx)
 {
-	json_t *o = json_object();
-
+	jb_obj(b, "smtp");
 	if (s->helo.ptr)
-		json_object_set_new(o, "helo", str_json(&s->helo));
+		str_write(b, "helo", &s->helo);
 	if (tx->mail_from.ptr)
-		json_object_set_new(o, "mail_from", str_json(&tx->mail_from));
+		str_write(b, "mail_from", &tx->mail_from);
 	if (tx->rcpt_count && tx->rcpt) {
-		json_t *a = json_array();
-
+		jb_arr(b, "rcpt_to");
 		for (uint32_t i = 0; i < tx->rcpt_count; i++)
-			json_array_append_new(a, str_json(&tx->rcpt[i].addr));
-		json_object_set_new(o, "rcpt_to", a);
+			str_write(b, NULL, &tx->rcpt[i].addr);
+		jb_arr_end(b);
 	}
-	return o;
+	jb_obj_end(b);
 }
 
-static json_t *flow_object(const struct flow *f)
+static void flow_write(struct jb *b, const struct flow *f)
 {
 	char ts[48];
 
 	eve_format_ts(f->first_us, ts, sizeof(ts));
-	return json_pack("{s:I,s:I,s:I,s:I,s:s}",
-			 "pkts_toserver", (json_int_t)f->dir[FLOW_TO_SERVER].pkts,
-			 "pkts_toclient", (json_int_t)f->dir[FLOW_TO_CLIENT].pkts,
-			 "bytes_toserver", (json_int_t)f->dir[FLOW_TO_SERVER].bytes,
-			 "bytes_toclient", (json_int_t)f->dir[FLOW_TO_CLIENT].bytes,
-			 "start", ts);
+	jb_obj(b, "flow");
+	jb_int(b, "pkts_toserver", (int64_t)f->dir[FLOW_TO_SERVER].pkts);
+	jb_int(b, "pkts_toclient", (int64_t)f->dir[FLOW_TO_CLIENT].pkts);
+	jb_int(b, "bytes_toserver", (int64_t)f->dir[FLOW_TO_SERVER].bytes);
+	jb_int(b, "bytes_toclient", (int64_t)f->dir[FLOW_TO_CLIENT].bytes);
+	jb_str(b, "start", ts);
+	jb_obj_end(b);
 }
 
 /* The smtp event of a transaction (emit_smtp_tx). */
 static void smtp_tx_event(struct worker *w, struct app_flow *a, const struct smtp_tx *tx)
 {
-	json_t *o = app_event_new(w, a->flow, "smtp", true, false);
-	json_t *ext = json_object(), *codes;
+	struct jb jb, *b = &jb;
 
-	json_object_set_new(o, "tx_id", json_integer(tx->id));
-	json_t *mt = json_object();
-	json_t *email = app_email_json(a, tx->id, mt);
-
-	json_object_set_new(o, "smtp", app_smtp_object(&a->smtp, tx));
-	if (email)
-		json_object_set_new(o, "email", email);
-	json_object_set_new(o, "app_proto", json_string("smtp"));
+	app_event_begin(b, w, a->flow, "smtp", true, false);
+	jb_int(b, "tx_id", tx->id);
+	app_smtp_write(b, &a->smtp, tx);
+	app_email_write(b, a, tx->id);
+	jb_str(b, "app_proto", "smtp");
 
 	/* mailtap's own fields: outside Suricata's closed smtp{} object. */
-	json_object_set_new(ext, "state", json_string(smtp_tx_state_name(tx->state)));
-	json_object_set_new(ext, "message_size", json_integer((json_int_t)tx->data_bytes));
+	jb_obj(b, "mailtap");
+	app_email_ext_write(b, a, tx->id);
+	jb_obj(b, "smtp");
+	jb_str(b, "state", smtp_tx_state_name(tx->state));
+	jb_int(b, "message_size", (int64_t)tx->data_bytes);
 	if (tx->mail_reply_code)
-		json_object_set_new(ext, "mail_reply", json_integer(tx->mail_reply_code));
+		jb_int(b, "mail_reply", tx->mail_reply_code);
 	if (tx->rcpt_count && tx->rcpt) {
-		codes = json_array();
+		jb_arr(b, "rcpt_reply");
 		for (uint32_t i = 0; i < tx->rcpt_count; i++)
-			json_array_append_new(codes, json_integer(tx->rcpt[i].reply_code));
-		json_object_set_new(ext, "rcpt_reply", codes);
+			jb_int(b, NULL, tx->rcpt[i].reply_code);
+		jb_arr_end(b);
 	}
 	if (tx->rcpt_dropped)
-		json_object_set_new(ext, "rcpt_dropped", json_integer(tx->rcpt_dropped));
+		jb_int(b, "rcpt_dropped", tx->rcpt_dropped);
 	if (tx->data_reply_code)
-		json_object_set_new(ext, "data_reply", json_integer(tx->data_reply_code));
+		jb_int(b, "data_reply", tx->data_reply_code);
 	if (tx->end_reply_code) {
-		json_t *r = json_pack("{s:i}", "code", tx->end_reply_code);
-
+		jb_obj(b, "message_reply");
+		jb_int(b, "code", tx->end_reply_code);
 		if (tx->end_reply.ptr)
-			json_object_set_new(r, "text", str_json(&tx->end_reply));
-		json_object_set_new(ext, "message_reply", r);
+			str_write(b, "text", &tx->end_reply);
+		jb_obj_end(b);
 	}
-	json_object_set_new(ext, "gaps", json_boolean(tx->gap));
-	commands_json(a, ext);
+	jb_bool(b, "gaps", tx->gap);
+	commands_write(a, b);
 	if (tx->bdat) {
-		json_object_set_new(ext, "bdat", json_true());
-		json_object_set_new(ext, "chunks", json_integer(tx->chunks));
+		jb_bool(b, "bdat", true);
+		jb_int(b, "chunks", tx->chunks);
 	}
 	/* MAIL parameters (RFC 1870, 6152, 3030, 6531, 3461, 4954). */
 	if (tx->mail_size_set || tx->mail_body || tx->mail_smtputf8 || tx->mail_ret ||
 	    tx->mail_auth.ptr || tx->mail_envid.ptr) {
 		static const char *const body[] = { "", "7BIT", "8BITMIME", "BINARYMIME", "other" };
 		static const char *const ret[] = { "", "FULL", "HDRS", "other" };
-		json_t *mp = json_object();
 
+		jb_obj(b, "mail_params");
 		if (tx->mail_size_set)
-			json_object_set_new(mp, "size", json_integer((json_int_t)tx->mail_size));
+			jb_int(b, "size", (int64_t)tx->mail_size);
 		if (tx->mail_body && tx->mail_body < 5)
-			json_object_set_new(mp, "body", json_string(body[tx->mail_body]));
+			jb_str(b, "body", body[tx->mail_body]);
 		if (tx->mail_smtputf8)
-			json_object_set_new(mp, "smtputf8", json_true());
+			jb_bool(b, "smtputf8", true);
 		if (tx->mail_ret && tx->mail_ret < 4)
-			json_object_set_new(mp, "ret", json_string(ret[tx->mail_ret]));
+			jb_str(b, "ret", ret[tx->mail_ret]);
 		if (tx->mail_auth.ptr)
-			json_object_set_new(mp, "auth", str_json(&tx->mail_auth));
+			str_write(b, "auth", &tx->mail_auth);
 		if (tx->mail_envid.ptr)
-			json_object_set_new(mp, "envid", str_json(&tx->mail_envid));
-		json_object_set_new(ext, "mail_params", mp);
+			str_write(b, "envid", &tx->mail_envid);
+		jb_obj_end(b);
 	}
 	/* The session around the transaction: banner, what the server
 	 * offered, who authenticated, whether TLS started. */
@@ -634,42 +637,42 @@ static void smtp_tx_event(struct worker *w, struct app_flow *a, const struct smt
 		const struct smtp_session *s = &a->smtp;
 
 		if (s->banner.ptr)
-			json_object_set_new(ext, "banner", str_json(&s->banner));
+			str_write(b, "banner", &s->banner);
 		if (a->by_protocol)
-			json_object_set_new(ext, "detected", json_string("protocol"));
+			jb_str(b, "detected", "protocol");
 		if (a->flow->midstream)
-			json_object_set_new(ext, "midstream", json_true());
+			jb_bool(b, "midstream", true);
 		if (s->ehlo_caps.ptr) {
-			json_t *caps = json_array();
 			const char *p = s->ehlo_caps.ptr, *end = p + s->ehlo_caps.len;
 
+			jb_arr(b, "ehlo_capabilities");
 			while (p < end) {
 				const char *nl = memchr(p, '\n', (size_t)(end - p));
 				size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-				json_array_append_new(caps, eve_string(p, n));
+				jb_wire(b, NULL, p, n);
 				p += n + 1;
 			}
-			json_object_set_new(ext, "ehlo_capabilities", caps);
+			jb_arr_end(b);
 		}
 		if (s->auth_state) {
-			json_t *au = json_pack("{s:s}", "state",
-					       smtp_auth_state_name((enum smtp_auth_state)s->auth_state));
-
+			jb_obj(b, "auth");
+			jb_str(b, "state",
+			       smtp_auth_state_name((enum smtp_auth_state)s->auth_state));
 			if (s->auth_mech.ptr)
-				json_object_set_new(au, "mechanism", str_json(&s->auth_mech));
+				str_write(b, "mechanism", &s->auth_mech);
 			if (s->auth_user.ptr)
-				json_object_set_new(au, "user", str_json(&s->auth_user));
+				str_write(b, "user", &s->auth_user);
 			if (s->auth_reply)
-				json_object_set_new(au, "reply", json_integer(s->auth_reply));
-			json_object_set_new(ext, "auth", au);
+				jb_int(b, "reply", s->auth_reply);
+			jb_obj_end(b);
 		}
 		if (s->tls)
-			json_object_set_new(ext, "starttls", json_true());
+			jb_bool(b, "starttls", true);
 	}
-	json_object_set_new(mt, "smtp", ext);
-	json_object_set_new(o, "mailtap", mt);
-	eve_emit(&w->eve, o);
+	jb_obj_end(b);  /* smtp */
+	jb_obj_end(b);  /* mailtap */
+	jb_event_end(b);
 }
 
 /* A transaction is done: its smtp event (unless --eve-types leaves it out:
@@ -681,8 +684,7 @@ static void emit_smtp_tx(struct worker *w, struct app_flow *a, const struct smtp
 	app_email_sender_check(w, a, tx);
 	if (w->cfg->eve_smtp)
 		smtp_tx_event(w, a, tx);
-	else
-		app_email_tx_drop(a, tx->id);
+	app_email_tx_drop(a, tx->id);   /* a kept email object: logged now */
 	w->st.smtp_tx_logged++;
 	if (a->email.have && a->email.tx_id == tx->id)
 		app_email_reset(w, a);
@@ -693,7 +695,7 @@ void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
 	/* Every occurrence is counted; each name is logged once per flow
 	 * (a one-sided capture would otherwise log one per reply). */
 	unsigned id = worker_anomaly_count(w, name);
-	json_t *o;
+	struct jb b;
 
 	if (!anomaly_first(&a->anomalies_seen, id)) {
 		w->st.anomalies_repeated++;
@@ -712,24 +714,25 @@ void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name)
 	}
 	if (!w->cfg->eve_anomaly)
 		return;
-	o = app_event_new(w, a->flow, "anomaly", true, true);
-	json_object_set_new(o, "tx_id", json_integer(a->smtp.tx.id));
-	json_object_set_new(o, "app_proto", json_string("smtp"));
-	worker_anomaly_emit(w, o, "applayer", name, "proto_parser", "smtp");
+	app_event_begin(&b, w, a->flow, "anomaly", true, true);
+	jb_int(&b, "tx_id", a->smtp.tx.id);
+	jb_str(&b, "app_proto", "smtp");
+	worker_anomaly_end(w, &b, "applayer", name, "proto_parser", "smtp");
 }
 
-static json_t *alpn_list(const uint8_t *lens, const uint8_t *bytes, unsigned n)
+static void alpn_write(struct jb *b, const char *key, const uint8_t *lens,
+		       const uint8_t *bytes, unsigned n)
 {
-	json_t *arr = json_array();
 	size_t off = 0;
 
+	jb_arr(b, key);
 	for (unsigned i = 0; i < n; i++) {
 		if (off + lens[i] > TLS_ALPN_BYTES)
 			break;
-		json_array_append_new(arr, eve_string(bytes + off, lens[i]));
+		jb_wire(b, NULL, bytes + off, lens[i]);
 		off += lens[i];
 	}
-	return arr;
+	jb_arr_end(b);
 }
 
 /* Suricata's tls{} object from the hellos: SNI, version, JA3/JA3S, JA4,
@@ -737,31 +740,41 @@ static json_t *alpn_list(const uint8_t *lens, const uint8_t *bytes, unsigned n)
 static void emit_tls(struct worker *w, struct app_flow *a)
 {
 	const struct tls_hs *hs = a->tls;
-	json_t *o = app_event_new(w, a->flow, "tls", true, false);
-	json_t *t = json_object();
 	char ja3[TLS_JA3_STR_MAX], ja3s[TLS_JA3S_STR_MAX], h[TLS_MD5_HEX], ja4[TLS_JA4_LEN];
 	bool server = tls_hs_verdict(hs, TLS_DIR_TO_CLIENT) == TLS_HELLO;
+	struct jb b;
 
+	app_event_begin(&b, w, a->flow, "tls", true, false);
+	jb_obj(&b, "tls");
 	if (hs->ch.has_sni && hs->ch.sni_len)
-		json_object_set_new(t, "sni", eve_string(hs->ch.sni, hs->ch.sni_len));
-	json_object_set_new(t, "version", json_string(tls_version_name(tls_hs_version(hs))));
-	if (tls_ja3_string(hs, ja3, sizeof(ja3)) && tls_ja3_hash(hs, h))
-		json_object_set_new(t, "ja3", json_pack("{s:s,s:s}", "hash", h, "string", ja3));
-	if (server && tls_ja3s_string(hs, ja3s, sizeof(ja3s)) && tls_ja3s_hash(hs, h))
-		json_object_set_new(t, "ja3s", json_pack("{s:s,s:s}", "hash", h, "string", ja3s));
+		jb_wire(&b, "sni", hs->ch.sni, hs->ch.sni_len);
+	jb_str(&b, "version", tls_version_name(tls_hs_version(hs)));
+	if (tls_ja3_string(hs, ja3, sizeof(ja3)) && tls_ja3_hash(hs, h)) {
+		jb_obj(&b, "ja3");
+		jb_str(&b, "hash", h);
+		jb_str(&b, "string", ja3);
+		jb_obj_end(&b);
+	}
+	if (server && tls_ja3s_string(hs, ja3s, sizeof(ja3s)) && tls_ja3s_hash(hs, h)) {
+		jb_obj(&b, "ja3s");
+		jb_str(&b, "hash", h);
+		jb_str(&b, "string", ja3s);
+		jb_obj_end(&b);
+	}
 	if (tls_ja4(hs, ja4))
-		json_object_set_new(t, "ja4", json_string(ja4));
+		jb_str(&b, "ja4", ja4);
 	if (hs->ch.n_alpn)
-		json_object_set_new(t, "client_alpns", alpn_list(hs->ch.alpn_len, hs->ch.alpn,
-								 hs->ch.n_alpn));
-	if (server && hs->sh.alpn_len)
-		json_object_set_new(t, "server_alpns",
-				    json_pack("[o]", eve_string(hs->sh.alpn, hs->sh.alpn_len)));
+		alpn_write(&b, "client_alpns", hs->ch.alpn_len, hs->ch.alpn, hs->ch.n_alpn);
+	if (server && hs->sh.alpn_len) {
+		jb_arr(&b, "server_alpns");
+		jb_wire(&b, NULL, hs->sh.alpn, hs->sh.alpn_len);
+		jb_arr_end(&b);
+	}
 	if (!config_is_smtps_port(w->cfg, a->flow->server_port))
-		json_object_set_new(t, "from_proto", json_string("smtp"));
-	json_object_set_new(o, "tls", t);
-	json_object_set_new(o, "app_proto", json_string("tls"));
-	eve_emit(&w->eve, o);
+		jb_str(&b, "from_proto", "smtp");
+	jb_obj_end(&b);
+	jb_str(&b, "app_proto", "tls");
+	jb_event_end(&b);
 	w->st.tls_logged++;
 }
 
@@ -830,36 +843,39 @@ static void cmd_note(struct worker *w, struct app_flow *a, const struct smtp_eve
 	(*count)++;
 }
 
-static void commands_json(const struct app_flow *a, json_t *ext)
+static void commands_write(const struct app_flow *a, struct jb *b)
 {
-	json_t *c = json_object();
 	static const struct { char kind; const char *key; } lists[] = {
 		{ 'U', "unknown_commands" }, { 'C', "xclient" }, { 'F', "xforward" },
 	};
+	bool any = false;
 
 	for (unsigned v = SMTP_VERB_UNKNOWN; v < SMTP_VERB_COUNT; v++)
-		if (a->verb_count[v])
-			json_object_set_new(c, smtp_verb_name((enum smtp_verb)v),
-					    json_integer(a->verb_count[v]));
-	if (json_object_size(c))
-		json_object_set_new(ext, "commands", c);
-	else
-		json_decref(c);
+		any |= a->verb_count[v] != 0;
+	if (any) {
+		jb_obj(b, "commands");
+		for (unsigned v = SMTP_VERB_UNKNOWN; v < SMTP_VERB_COUNT; v++)
+			if (a->verb_count[v] && smtp_verb_name((enum smtp_verb)v))
+				jb_int(b, smtp_verb_name((enum smtp_verb)v), a->verb_count[v]);
+		jb_obj_end(b);
+	}
 	for (unsigned k = 0; k < 3; k++) {
-		json_t *arr = json_array();
+		bool open = false;
 
 		for (size_t i = 0; i < a->cmd_notes_len;) {
 			const char *e = (const char *)a->cmd_notes + i;
 			size_t l = strlen(e);
 
-			if (e[0] == lists[k].kind)
-				json_array_append_new(arr, eve_string(e + 1, l - 1));
+			if (e[0] == lists[k].kind) {
+				if (!open)
+					jb_arr(b, lists[k].key);
+				open = true;
+				jb_wire(b, NULL, e + 1, l - 1);
+			}
 			i += l + 1;
 		}
-		if (json_array_size(arr))
-			json_object_set_new(ext, lists[k].key, arr);
-		else
-			json_decref(arr);
+		if (open)
+			jb_arr_end(b);
 	}
 }
 
@@ -915,23 +931,35 @@ static void frame_data(struct app_flow *a, const struct smtp_event *ev)
  * are logged up to FRAME_PAYLOAD_MAX bytes, for line frames. */
 #define FRAME_PAYLOAD_MAX 4096
 
-static json_t *frame_object(struct app_flow *a, const struct sig_rule_meta *rule, bool to_server)
+static void frame_head(struct jb *b, const char *type, uint64_t id, bool to_server,
+		       uint64_t off, uint64_t len, bool complete)
+{
+	jb_obj(b, "frame");
+	jb_str(b, "type", type);
+	jb_int(b, "id", (int64_t)id);
+	jb_str(b, "direction", to_server ? "to_server" : "to_client");
+	jb_int(b, "stream_offset", (int64_t)off);
+	jb_int(b, "length", (int64_t)len);
+	jb_bool(b, "complete", complete);
+}
+
+/* EVE's frame{} of an alert of a frame rule, as the member "frame" of b
+ * (nothing when it is not known). */
+static void frame_write(struct jb *b, struct app_flow *a, const struct sig_rule_meta *rule,
+			bool to_server)
 {
 	const struct app_frame *f = a->fr_cur;
 	int d = to_server ? FLOW_TO_SERVER : FLOW_TO_CLIENT;
-	json_t *o;
 
 	switch (rule->frame) {
 	case SIG_FRAME_COMMAND_LINE:
 	case SIG_FRAME_RESPONSE_LINE:
 		if (!f)
-			return NULL;
-		o = json_pack("{s:s,s:I,s:s,s:I,s:I,s:b,s:I}", "type", sig_frame_name(f->type),
-			      "id", (json_int_t)f->id, "direction",
-			      f->to_server ? "to_server" : "to_client",
-			      "stream_offset", (json_int_t)f->off, "length", (json_int_t)f->len,
-			      "complete", f->complete, "tx_id", (json_int_t)f->tx_id);
-		if (o && !f->credential) {
+			return;
+		frame_head(b, sig_frame_name(f->type), f->id, f->to_server, f->off, f->len,
+			   f->complete);
+		jb_int(b, "tx_id", (int64_t)f->tx_id);
+		if (!f->credential) {
 			size_t n = f->plen < FRAME_PAYLOAD_MAX ? f->plen : FRAME_PAYLOAD_MAX;
 			unsigned char b64[(FRAME_PAYLOAD_MAX + 2) / 3 * 4 + 1];
 			char pr[FRAME_PAYLOAD_MAX + 1];
@@ -941,24 +969,24 @@ static json_t *frame_object(struct app_flow *a, const struct sig_rule_meta *rule
 			for (size_t i = 0; i < n; i++)
 				pr[i] = (char)(isprint(f->p[i]) || f->p[i] == '\r' ||
 					       f->p[i] == '\n' ? f->p[i] : '.');
-			json_object_set_new(o, "payload", json_string((const char *)b64));
-			json_object_set_new(o, "payload_printable", json_stringn(pr, n));
+			jb_str(b, "payload", (const char *)b64);
+			jb_strn(b, "payload_printable", pr, n);
 		}
-		return o;
+		jb_obj_end(b);
+		return;
 	case SIG_FRAME_DATA:
-		return json_pack("{s:s,s:I,s:s,s:I,s:I,s:b,s:I}", "type", "data",
-				 "id", (json_int_t)a->fr_data_id, "direction", "to_server",
-				 "stream_offset", (json_int_t)a->fr_data_off,
-				 "length", (json_int_t)a->fr_data_len, "complete", !a->fr_data_on,
-				 "tx_id", (json_int_t)a->smtp.tx.id);
+		frame_head(b, "data", a->fr_data_id, true, a->fr_data_off, a->fr_data_len,
+			   !a->fr_data_on);
+		jb_int(b, "tx_id", (int64_t)a->smtp.tx.id);
+		jb_obj_end(b);
+		return;
 	case SIG_FRAME_STREAM:
-		return json_pack("{s:s,s:I,s:s,s:I,s:I,s:b}", "type", "stream",
-				 "id", (json_int_t)(a->fr_stream[d] ? a->fr_stream[d] - 1 : 0),
-				 "direction", to_server ? "to_server" : "to_client",
-				 "stream_offset", (json_int_t)0,
-				 "length", (json_int_t)a->fr_off[d], "complete", false);
+		frame_head(b, "stream", a->fr_stream[d] ? a->fr_stream[d] - 1 : 0, to_server,
+			   0, a->fr_off[d], false);
+		jb_obj_end(b);
+		return;
 	default:
-		return NULL;
+		return;
 	}
 }
 
@@ -1119,9 +1147,9 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 		       bool to_server)
 {
 	const struct smtp_tx *tx = &a->smtp.tx;
-	json_t *o, *al;
+	struct jb b;
 
-	o = app_event_new(w, a->flow, "alert", to_server, true);
+	app_event_begin(&b, w, a->flow, "alert", to_server, true);
 
 	/* A match inside a transaction names it. Before the session's first
 	 * record (greeting, EHLO, AUTH) the match names that record, tx 0,
@@ -1132,58 +1160,51 @@ static void emit_alert(struct worker *w, struct app_flow *a, const struct sig_ru
 	 * implicit-TLS port, it names none: that id may never be logged. */
 	if ((tx->state == SMTP_TX_OPEN && (tx->mail_seen || tx->rcpt_count || tx->data_seen)) ||
 	    (a->smtp.tx_logged == 0 && logs_smtp(w, a)))
-		json_object_set_new(o, "tx_id", json_integer(tx->id));
-	al = json_pack("{s:s,s:i,s:I,s:i,s:s,s:s,s:i}",
-		       "action", "allowed",
-		       "gid", (int)rule->gid,
-		       "signature_id", (json_int_t)rule->sid,
-		       "rev", (int)rule->rev,
-		       "signature", rule->msg ? rule->msg : "",
-		       "category", rule->category ? rule->category : "",
-		       "severity", (int)rule->priority);
+		jb_int(&b, "tx_id", tx->id);
+	jb_obj(&b, "alert");
+	jb_str(&b, "action", "allowed");
+	jb_int(&b, "gid", (int)rule->gid);
+	jb_int(&b, "signature_id", (int64_t)rule->sid);
+	jb_int(&b, "rev", (int)rule->rev);
+	jb_text(&b, "signature", rule->msg ? rule->msg : "");
+	jb_text(&b, "category", rule->category ? rule->category : "");
+	jb_int(&b, "severity", (int)rule->priority);
 	if (rule->nmd) {
-		/* the rule's metadata as Suricata logs it: each key once, its
-		 * values in order (keys come from rule text; jansson checks
-		 * their UTF-8) */
-		json_t *md = json_object();
-
+		/* the rule's metadata as Suricata logs it: each key once (at
+		 * its first place), its values in order; a key that is not
+		 * UTF-8 is left out */
+		jb_obj(&b, "metadata");
 		for (uint16_t i = 0; i < rule->nmd; i++) {
-			json_t *arr = json_object_get(md, rule->md[i].key);
+			const char *key = rule->md[i].key;
+			bool seen = false;
 
-			if (!arr) {
-				arr = json_array();
-				if (json_object_set_new(md, rule->md[i].key, arr) != 0)
-					continue;
-			}
-			json_array_append_new(arr, eve_string(rule->md[i].value,
-							      strlen(rule->md[i].value)));
+			for (uint16_t j = 0; j < i && !seen; j++)
+				seen = strcmp(rule->md[j].key, key) == 0;
+			if (seen || !eve_utf8_valid(key, strlen(key)))
+				continue;
+			jb_arr(&b, key);
+			for (uint16_t k = i; k < rule->nmd; k++)
+				if (strcmp(rule->md[k].key, key) == 0)
+					jb_wire(&b, NULL, rule->md[k].value,
+						strlen(rule->md[k].value));
+			jb_arr_end(&b);
 		}
-		json_object_set_new(al, "metadata", md);
+		jb_obj_end(&b);
 	}
-	json_object_set_new(o, "alert", al);
-	if (rule->frame) {
-		json_t *fo = frame_object(a, rule, to_server);
-
-		if (fo)
-			json_object_set_new(o, "frame", fo);
-	}
-	json_object_set_new(o, "smtp", app_smtp_object(&a->smtp, &a->smtp.tx));
-	{
-		/* What of the message is known when the rule fired (Suricata
-		 * puts the email object in SMTP alerts too). */
-		json_t *em = app_email_json(a, tx->id, NULL);
-
-		if (em)
-			json_object_set_new(o, "email", em);
-		/* Suricata's files[]: the message's files known now */
-		if (tx->state == SMTP_TX_OPEN && tx->data_seen &&
-		    (em = app_email_files_json(a, tx->id)))
-			json_object_set_new(o, "files", em);
-	}
-	json_object_set_new(o, "app_proto", json_string("smtp"));
-	json_object_set_new(o, "direction", json_string(to_server ? "to_server" : "to_client"));
-	json_object_set_new(o, "flow", flow_object(a->flow));
-	eve_emit(&w->eve, o);
+	jb_obj_end(&b);
+	if (rule->frame)
+		frame_write(&b, a, rule, to_server);
+	app_smtp_write(&b, &a->smtp, &a->smtp.tx);
+	/* What of the message is known when the rule fired (Suricata puts
+	 * the email object in SMTP alerts too), and Suricata's files[]: the
+	 * message's files known now. */
+	app_email_write(&b, a, tx->id);
+	if (tx->state == SMTP_TX_OPEN && tx->data_seen)
+		app_email_files_write(&b, a, tx->id);
+	jb_str(&b, "app_proto", "smtp");
+	jb_str(&b, "direction", to_server ? "to_server" : "to_client");
+	flow_write(&b, a->flow);
+	jb_event_end(&b);
 }
 
 static void alert_out(struct worker *w, struct app_flow *a, const struct sig_rule_meta *rule,

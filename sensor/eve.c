@@ -59,6 +59,10 @@ static void write_all(struct eve_buf *e, const char *p, size_t n)
 
 void eve_flush(struct eve_buf *e)
 {
+	if (e->fd < 0) {
+		e->len = 0;     /* a side buffer: nothing to write to */
+		return;
+	}
 	if (e->len) {
 		write_all(e, e->buf, e->len);
 		e->len = 0;
@@ -66,27 +70,66 @@ void eve_flush(struct eve_buf *e)
 }
 
 /*
- * Compact JSON of an event tree, as jansson's json_dumpb(JSON_COMPACT)
- * writes it (keys in insertion order, the same escapes: \" \\ \b \f \n
- * \r \t, other control bytes as \u00XX, UTF-8 as it is), without its
- * per-character callback: jansson's dump was an eighth of a run over a
- * capture of many small messages (benchmarks/RESULTS.md). Reals (mailtap
- * logs none) make it give up, and jansson writes the event.
+ * The writer: compact JSON as jansson's json_dumpb(JSON_COMPACT) writes it
+ * (keys in order, the same escapes: \" \\ \b \f \n \r \t, other control
+ * bytes as \u00XX, UTF-8 as it is), straight into the buffer. jansson's
+ * own dump was an eighth of a run over a capture of many small messages
+ * (per-character callback), and building the tree it dumps as much again.
  */
-struct jw {
-	char *p;
-	size_t n, cap;
-	bool full, real;
-};
 
-static inline void jw_put(struct jw *w, const void *s, size_t k)
+/* Room for k more bytes of the event and its line end: write out what
+ * precedes the event, then grow. */
+static bool jb_grow(struct jb *b, size_t k)
 {
-	if (w->n + k > w->cap) {
-		w->full = true;
-		return;
+	struct eve_buf *e = b->e;
+	size_t nc;
+	char *nb;
+
+	if (b->failed)
+		return false;
+	if (e->fd >= 0 && b->start > 0) {
+		write_all(e, e->buf, b->start);
+		memmove(e->buf, e->buf + b->start, e->len - b->start);
+		e->len -= b->start;
+		b->start = 0;
+		if (e->len + k + 1 <= e->cap)
+			return true;
 	}
-	memcpy(w->p + w->n, s, k);
-	w->n += k;
+	nc = e->cap ? e->cap : 4096;
+	while (nc < e->len + k + 1) {
+		if (nc >= EVE_EVENT_MAX) {
+			b->failed = true;
+			return false;
+		}
+		nc *= 2;
+	}
+	nb = realloc(e->buf, nc);
+	if (!nb) {
+		b->failed = true;
+		return false;
+	}
+	e->buf = nb;
+	e->cap = nc;
+	return true;
+}
+
+static inline void jb_put(struct jb *b, const void *s, size_t k)
+{
+	struct eve_buf *e = b->e;
+
+	if (__builtin_expect(e->len + k + 1 > e->cap, 0) && !jb_grow(b, k))
+		return;
+	memcpy(e->buf + e->len, s, k);
+	e->len += k;
+}
+
+static inline void jb_c(struct jb *b, char c)
+{
+	struct eve_buf *e = b->e;
+
+	if (__builtin_expect(e->len + 2 > e->cap, 0) && !jb_grow(b, 1))
+		return;
+	e->buf[e->len++] = c;
 }
 
 /* The first byte at or after i that JSON must escape (a control byte,
@@ -117,178 +160,240 @@ static size_t jw_special(const char *s, size_t i, size_t k)
 	return k;
 }
 
-static void jw_str(struct jw *w, const char *s, size_t k)
+/* One byte JSON must escape, escaped. */
+static void jw_escape(struct jb *b, unsigned char c)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	char esc[6];
+	size_t el = 2;
+
+	esc[0] = '\\';
+	switch (c) {
+	case '"': esc[1] = '"'; break;
+	case '\\': esc[1] = '\\'; break;
+	case '\b': esc[1] = 'b'; break;
+	case '\f': esc[1] = 'f'; break;
+	case '\n': esc[1] = 'n'; break;
+	case '\r': esc[1] = 'r'; break;
+	case '\t': esc[1] = 't'; break;
+	default:
+		memcpy(esc + 1, "u00", 3);
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		el = 6;
+	}
+	jb_put(b, esc, el);
+}
+
+/* The JSON string of k bytes of UTF-8. */
+static void jw_str(struct jb *b, const char *s, size_t k)
+{
 	size_t run = 0;
 
-	jw_put(w, "\"", 1);
+	jb_c(b, '"');
 	for (size_t i = 0; (i = jw_special(s, i, k)) < k; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char esc[6];
-		size_t el = 2;
-
-		jw_put(w, s + run, i - run);
+		jb_put(b, s + run, i - run);
 		run = i + 1;
-		esc[0] = '\\';
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			el = 6;
-		}
-		jw_put(w, esc, el);
+		jw_escape(b, (unsigned char)s[i]);
 	}
-	jw_put(w, s + run, k - run);
-	jw_put(w, "\"", 1);
+	jb_put(b, s + run, k - run);
+	jb_c(b, '"');
 }
 
-static void jw_value(struct jw *w, const json_t *v)
+/* Before a member: the comma after the previous one, and the key. */
+static inline void jb_sep(struct jb *b, const char *key)
+{
+	uint32_t bit = 1u << b->depth;
+
+	if (b->more & bit)
+		jb_c(b, ',');
+	b->more |= bit;
+	if (key) {
+		jw_str(b, key, strlen(key));
+		jb_c(b, ':');
+	}
+}
+
+static void jb_open(struct jb *b, const char *key, char c)
+{
+	jb_sep(b, key);
+	jb_c(b, c);
+	if (b->depth + 1 > JB_DEPTH_MAX) {
+		b->failed = true;
+		return;
+	}
+	b->depth++;
+	b->more &= ~(1u << b->depth);
+}
+
+static void jb_close(struct jb *b, char c)
+{
+	jb_c(b, c);
+	if (b->depth)
+		b->depth--;
+}
+
+void jb_begin(struct jb *b, struct eve_buf *e)
+{
+	memset(b, 0, sizeof(*b));
+	b->e = e;
+	b->start = e->len;
+	jb_c(b, '{');
+}
+
+bool jb_end(struct jb *b)
+{
+	jb_c(b, '}');
+	if (b->failed || b->real) {
+		b->e->len = b->start;
+		b->e->dump_errors++;
+		return false;
+	}
+	return true;
+}
+
+void jb_event_end(struct jb *b)
+{
+	if (!jb_end(b))
+		return;
+	/* jb_put always leaves room for this byte */
+	b->e->buf[b->e->len++] = '\n';
+	b->e->events++;
+}
+
+void jb_obj(struct jb *b, const char *key) { jb_open(b, key, '{'); }
+void jb_obj_end(struct jb *b) { jb_close(b, '}'); }
+void jb_arr(struct jb *b, const char *key) { jb_open(b, key, '['); }
+void jb_arr_end(struct jb *b) { jb_close(b, ']'); }
+
+void jb_strn(struct jb *b, const char *key, const char *s, size_t n)
+{
+	jb_sep(b, key);
+	jw_str(b, s, n);
+}
+
+void jb_str(struct jb *b, const char *key, const char *s)
+{
+	if (s)          /* as json_string(NULL): no member */
+		jb_strn(b, key, s, strlen(s));
+}
+
+void jb_int(struct jb *b, const char *key, int64_t x)
+{
+	/* digits from the end; the magnitude as unsigned (INT64_MIN) */
+	unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+	char num[24];
+	size_t k = sizeof(num);
+
+	do {
+		num[--k] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (x < 0)
+		num[--k] = '-';
+	jb_sep(b, key);
+	jb_put(b, num + k, sizeof(num) - k);
+}
+
+void jb_bool(struct jb *b, const char *key, bool v)
+{
+	jb_sep(b, key);
+	jb_put(b, v ? "true" : "false", v ? 4 : 5);
+}
+
+void jb_raw(struct jb *b, const char *key, const char *json, size_t n)
+{
+	jb_sep(b, key);
+	jb_put(b, json, n);
+}
+
+static void jb_value(struct jb *b, const char *key, const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		bool first = true;
-
-		jw_put(w, "{", 1);
+	case JSON_OBJECT:
+		jb_open(b, key, '{');
 		for (void *it = json_object_iter((json_t *)v); it;
 		     it = json_object_iter_next((json_t *)v, it)) {
-			const char *key = json_object_iter_key(it);
+			const char *k = json_object_iter_key(it);
+			const json_t *val = json_object_iter_value(it);
 
-			if (!first)
-				jw_put(w, ",", 1);
-			first = false;
-#if JANSSON_VERSION_HEX >= 0x020e00
-			jw_str(w, key, json_object_iter_key_len(it));
-#else
-			jw_str(w, key, strlen(key));
-#endif
-			jw_put(w, ":", 1);
-			jw_value(w, json_object_iter_value(it));
+			/* keys may hold any UTF-8 but NUL: jb_sep's strlen
+			 * sees the whole key */
+			jb_value(b, k, val);
 		}
-		jw_put(w, "}", 1);
+		jb_close(b, '}');
 		break;
-	}
 	case JSON_ARRAY:
-		jw_put(w, "[", 1);
-		for (size_t i = 0; i < json_array_size(v); i++) {
-			if (i)
-				jw_put(w, ",", 1);
-			jw_value(w, json_array_get(v, i));
-		}
-		jw_put(w, "]", 1);
+		jb_open(b, key, '[');
+		for (size_t i = 0; i < json_array_size(v); i++)
+			jb_value(b, NULL, json_array_get(v, i));
+		jb_close(b, ']');
 		break;
 	case JSON_STRING:
-		jw_str(w, json_string_value(v), json_string_length(v));
+		jb_strn(b, key, json_string_value(v), json_string_length(v));
 		break;
-	case JSON_INTEGER: {
-		json_int_t x = json_integer_value(v);
-		/* digits from the end; the magnitude as unsigned (INT64_MIN) */
-		unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
-		char num[24];
-		size_t k = sizeof(num);
-
-		do {
-			num[--k] = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		if (x < 0)
-			num[--k] = '-';
-		jw_put(w, num + k, sizeof(num) - k);
+	case JSON_INTEGER:
+		jb_int(b, key, (int64_t)json_integer_value(v));
 		break;
-	}
 	case JSON_TRUE:
-		jw_put(w, "true", 4);
+		jb_bool(b, key, true);
 		break;
 	case JSON_FALSE:
-		jw_put(w, "false", 5);
+		jb_bool(b, key, false);
 		break;
 	case JSON_NULL:
-		jw_put(w, "null", 4);
+		jb_sep(b, key);
+		jb_put(b, "null", 4);
 		break;
 	default:
-		w->real = true;
+		b->real = true;
 		break;
 	}
 }
 
-/* The event at the end of the buffer (flushed first when it does not fit
- * behind what is there); 0 when it does not fit an empty buffer either,
- * or has a real: jansson then writes it. */
-static size_t eve_write_fast(struct eve_buf *e, const json_t *obj)
+void jb_tree(struct jb *b, const char *key, const json_t *v)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		struct jw w = { e->buf + e->len, 0,
-				e->cap - e->len > 0 ? e->cap - e->len - 1 : 0, false, false };
-
-		jw_value(&w, obj);
-		if (w.real)
-			return 0;
-		if (!w.full)
-			return w.n;
-		if (pass == 0 && e->len)
-			eve_flush(e);
-		else
-			break;
-	}
-	return 0;
+	if (v)
+		jb_value(b, key, v);
 }
 
 void eve_emit(struct eve_buf *e, json_t *obj)
 {
-	size_t need, room;
+	struct jb b = { .e = e, .start = e->len };
+	char *s;
 
 	if (!obj) {
 		e->dump_errors++;
 		return;
 	}
-	need = eve_write_fast(e, obj);
-	if (need) {
-		e->len += need;
-		e->buf[e->len++] = '\n';
-		e->events++;
-		json_decref(obj);
-		return;
-	}
-	room = e->cap - e->len;
-	need = json_dumpb(obj, e->buf + e->len, room > 0 ? room - 1 : 0, JSON_COMPACT);
-	if (need == 0) {
-		e->dump_errors++;
-	} else if (need < room) {
-		e->len += need;
-		e->buf[e->len++] = '\n';
-		e->events++;
+	if (!json_is_object(obj)) {
+		b.real = true;
 	} else {
-		/* Did not fit: flush what is there and retry, or write a huge
-		 * event on its own. */
-		eve_flush(e);
-		if (need < e->cap) {
-			json_dumpb(obj, e->buf, e->cap - 1, JSON_COMPACT);
-			e->len = need;
+		jb_value(&b, NULL, obj);
+		if (!b.failed && !b.real) {
 			e->buf[e->len++] = '\n';
-		} else {
-			char *s = json_dumps(obj, JSON_COMPACT);
-
-			if (s) {
-				size_t n = strlen(s);
-
-				s[n] = '\n';  /* overwrite the NUL: length known */
-				write_all(e, s, n + 1);
-				free(s);
-			} else {
-				e->dump_errors++;
-				json_decref(obj);
-				return;
-			}
+			e->events++;
+			json_decref(obj);
+			return;
 		}
-		e->events++;
+	}
+	/* a real (mailtap logs none), or no memory: jansson writes it */
+	e->len = b.start;
+	s = b.failed ? NULL : json_dumps(obj, JSON_COMPACT);
+	if (s) {
+		struct jb r = { .e = e, .start = e->len };
+
+		jb_put(&r, s, strlen(s));
+		if (!r.failed) {
+			e->buf[e->len++] = '\n';
+			e->events++;
+		} else {
+			e->len = r.start;
+			e->dump_errors++;
+		}
+		free(s);
+	} else {
+		e->dump_errors++;
 	}
 	json_decref(obj);
 }
@@ -355,6 +460,117 @@ static size_t utf8_seq_len(const unsigned char *p, size_t avail)
 		if ((p[k] & 0xc0) != 0x80)
 			return 0;
 	return n;
+}
+
+bool eve_utf8_valid(const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < n;) {
+		size_t k;
+
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seq_len(p + i, n - i);
+		if (!k)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/* Whether eve_string keeps the bytes as they are: no control byte (a tab
+ * is text), no DEL, valid UTF-8. 16 plain ASCII bytes at a time. */
+static bool wire_plain(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i ctl = _mm_set1_epi8(0x1f), tab = _mm_set1_epi8('\t'),
+		      del = _mm_set1_epi8(0x7f);
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i c = _mm_andnot_si128(_mm_cmpeq_epi8(v, tab),
+					     _mm_cmpeq_epi8(_mm_min_epu8(v, ctl), v));
+
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(c, _mm_cmpeq_epi8(v, del)), v)))
+			break;
+	}
+#endif
+	while (i < n) {
+		unsigned char c = p[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return false;
+		if (c < 0x80) {
+			i++;
+		} else {
+			size_t k = utf8_seq_len(p + i, n - i);
+
+			if (!k)
+				return false;
+			i += k;
+		}
+	}
+	return true;
+}
+
+void jb_wire(struct jb *b, const char *key, const void *data, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = data;
+	size_t run = 0, i = 0;
+
+	jb_sep(b, key);
+	if (wire_plain(p, n)) {
+		jw_str(b, (const char *)p, n);
+		return;
+	}
+	/* eve_string's escaped form, then JSON's escapes of it */
+	jb_c(b, '"');
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t k;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+			i++;
+			continue;
+		}
+		jb_put(b, p + run, i - run);
+		if (c == '"') {
+			jb_put(b, "\\\"", 2);
+		} else if (c == '\\') {
+			jb_put(b, "\\\\\\\\", 4);
+		} else if (c == '\t') {
+			jb_put(b, "\\t", 2);
+		} else if (c >= 0x80 && (k = utf8_seq_len(p + i, n - i)) != 0) {
+			jb_put(b, p + i, k);
+			i += k;
+			run = i;
+			continue;
+		} else {
+			char x[5] = { '\\', '\\', 'x', hex[c >> 4], hex[c & 15] };
+
+			jb_put(b, x, 5);
+		}
+		i++;
+		run = i;
+	}
+	jb_put(b, p + run, n - run);
+	jb_c(b, '"');
+}
+
+void jb_text(struct jb *b, const char *key, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (eve_utf8_valid(s, n))
+		jb_strn(b, key, s, n);
+	else
+		jb_wire(b, key, s, n);
 }
 
 json_t *eve_string(const void *data, size_t len)

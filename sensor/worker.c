@@ -92,6 +92,8 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 	w->defrag = defrag_create(&cfg->defrag);
 	if (!w->defrag)
 		return -ENOMEM;
+	if (eve_buf_init(&w->side, -1, 16u << 10) != 0)
+		return -ENOMEM;
 	return eve_buf_init(&w->eve, eve_fd, 1u << 20);
 }
 
@@ -276,6 +278,8 @@ void worker_destroy(struct worker *w)
 	}
 	if (w->eve.buf)
 		eve_buf_destroy(&w->eve);
+	free(w->side.buf);
+	w->side.buf = NULL;
 	free(w->app_mem);
 	fileinfo_pool_free(w->files);
 	fileinfo_pool_free(w->bodies);
@@ -310,15 +314,17 @@ unsigned worker_anomaly_count(struct worker *w, const char *name)
 	return id;
 }
 
-void worker_anomaly_emit(struct worker *w, json_t *o, const char *type, const char *name,
-			 const char *layer, const char *app_proto)
+void worker_anomaly_end(struct worker *w, struct jb *b, const char *type, const char *name,
+			const char *layer, const char *app_proto)
 {
-	json_t *an = json_pack("{s:s,s:s,s:s}", "type", type, "event", name, "layer", layer);
-
+	jb_obj(b, "anomaly");
+	jb_str(b, "type", type);
+	jb_str(b, "event", name);
+	jb_str(b, "layer", layer);
 	if (app_proto)
-		json_object_set_new(an, "app_proto", json_string(app_proto));
-	json_object_set_new(o, "anomaly", an);
-	eve_emit(&w->eve, o);
+		jb_str(b, "app_proto", app_proto);
+	jb_obj_end(b);
+	jb_event_end(b);
 	w->st.anomalies++;
 }
 
@@ -330,7 +336,7 @@ static void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
 	uint64_t *last = &w->anom_bucket_us[id];
 	uint32_t *tok = &w->anom_tokens[id];
 	char ts[48], ip[64];
-	json_t *o;
+	struct jb b;
 
 	if (!*last) {
 		*tok = ANOMALY_EVENTS_BURST;
@@ -347,14 +353,14 @@ static void worker_packet_anomaly(struct worker *w, const struct mt_addr *src,
 	(*tok)--;
 	if (!w->cfg->eve_anomaly)
 		return;         /* --eve-types: counted, not built */
-	o = json_object();
+	jb_begin(&b, &w->eve);
 	eve_format_ts(w->now_us, ts, sizeof(ts));
-	json_object_set_new(o, "timestamp", json_string(ts));
-	json_object_set_new(o, "pcap_cnt", json_integer((json_int_t)w->pkt_num));
-	json_object_set_new(o, "event_type", json_string("anomaly"));
-	json_object_set_new(o, "src_ip", json_string(mt_addr_format(src, ip, sizeof(ip))));
-	json_object_set_new(o, "dest_ip", json_string(mt_addr_format(dst, ip, sizeof(ip))));
-	worker_anomaly_emit(w, o, "decode", name, "defrag", NULL);
+	jb_str(&b, "timestamp", ts);
+	jb_int(&b, "pcap_cnt", (int64_t)w->pkt_num);
+	jb_str(&b, "event_type", "anomaly");
+	jb_str(&b, "src_ip", mt_addr_format(src, ip, sizeof(ip)));
+	jb_str(&b, "dest_ip", mt_addr_format(dst, ip, sizeof(ip)));
+	worker_anomaly_end(w, &b, "decode", name, "defrag", NULL);
 }
 
 static void worker_fragment(struct worker *w, const struct decoded_pkt *p, uint64_t ts_us)

@@ -58,8 +58,10 @@ struct app_flow {
 	struct app_email email;     /* the message of the current transaction */
 	/* The email object of a message whose transaction still awaits its
 	 * verdict when the next message begins (pipelining, one-sided
-	 * captures): built then, logged with its transaction (app_email.c). */
-	json_t *email_done, *email_done_ext;
+	 * captures): written then as JSON text (malloc'd at that message
+	 * boundary), logged with its transaction (app_email.c). */
+	char *email_done, *email_done_ext;
+	uint32_t email_done_len, email_done_ext_len;
 	uint32_t email_done_tx;
 	struct tls_hs *tls;         /* after STARTTLS / on an implicit-TLS port:
 	                             * the handshake being read (a pool block) */
@@ -194,6 +196,7 @@ struct worker {
 	struct url_config url_cfg;
 	struct tls_stats tls_stats;
 	struct eve_buf eve;
+	struct eve_buf side;        /* email objects kept as text (fd -1) */
 	uint64_t now_us;            /* time of the packet being processed */
 	uint64_t pkt_num;           /* 1-based number of that packet (pcap_cnt) */
 	struct worker_stats st;
@@ -236,20 +239,22 @@ void worker_sig_stats(const struct worker *w, struct sig_thread_stats *sum);
 /* End of input: finish every flow (its last transaction is logged). */
 void worker_finish(struct worker *w);
 
-/* Event building shared by app_smtp.c and app_email.c: the common fields
- * (to_server decides which side is src), Suricata's smtp{} object for a
- * transaction, and an anomaly event (once per name per flow). */
-json_t *app_event_new(struct worker *w, const struct flow *f, const char *type,
-		      bool to_server, bool with_pcap_cnt);
-json_t *app_smtp_object(const struct smtp_session *s, const struct smtp_tx *tx);
+/* Event writing shared by app_smtp.c and app_email.c (eve.h's direct
+ * writer, into the worker's buffer): an event begun with the common
+ * fields (to_server decides which side is src), Suricata's smtp{} object
+ * for a transaction as its member "smtp", and an anomaly event (once per
+ * name per flow). */
+void app_event_begin(struct jb *b, struct worker *w, const struct flow *f, const char *type,
+		     bool to_server, bool with_pcap_cnt);
+void app_smtp_write(struct jb *b, const struct smtp_session *s, const struct smtp_tx *tx);
 void app_emit_anomaly(struct worker *w, struct app_flow *a, const char *name);
 /* Every anomaly goes through these two (worker.c): the per-name count
- * (returns the registry id), and the event — the `anomaly` object of
- * type/event/layer (and app_proto, if not NULL) put on o, which is
- * emitted (o is consumed) and counted. */
+ * (returns the registry id), and the end of the event b — the `anomaly`
+ * object of type/event/layer (and app_proto, if not NULL) — written and
+ * counted. */
 unsigned worker_anomaly_count(struct worker *w, const char *name);
-void worker_anomaly_emit(struct worker *w, json_t *o, const char *type, const char *name,
-			 const char *layer, const char *app_proto);
+void worker_anomaly_end(struct worker *w, struct jb *b, const char *type, const char *name,
+			const char *layer, const char *app_proto);
 
 /* The reassembly callbacks the worker gives reasm (app_smtp.c). */
 extern const struct reasm_ops app_reasm_ops;
