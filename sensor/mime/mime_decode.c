@@ -19,6 +19,9 @@
 
 #include <stdbool.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static inline uint8_t b64_val(uint8_t c)
 {
@@ -139,6 +142,29 @@ static void tf_line_done(struct mime_parser *p)
 	p->tf_len = 0;
 }
 
+/* The first line start at or after i + 1 whose first byte is 'b' (the
+ * index of that 'b'), or n: 16 bytes at a time with SSE2. */
+static size_t lf_b(const uint8_t *d, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i lf = _mm_set1_epi8('\n'), b = _mm_set1_epi8('b');
+
+	for (; i + 17 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(d + i + 1));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lf)) &
+			     (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(y, b));
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m) + 1;
+	}
+#endif
+	for (; i + 1 < n; i++)
+		if (d[i] == '\n' && d[i + 1] == 'b')
+			return i + 1;
+	return n;
+}
+
 static void text_out(struct mime_parser *p, const uint8_t *d, size_t n)
 {
 	if (!mime_top(p)->uu_scan) {
@@ -150,11 +176,13 @@ static void text_out(struct mime_parser *p, const uint8_t *d, size_t n)
 		uint8_t c = d[i];
 		switch (p->tf_state) {
 		case TF_PASS: {
-			const uint8_t *lf = memchr(d + i, '\n', n - i);
-			size_t end = lf ? (size_t)(lf - d) + 1 : n;
+			/* Only a line that starts with "begin " matters:
+			 * everything up to the next line starting with 'b'
+			 * goes out in one piece. */
+			size_t end = lf_b(d, i, n);
 			mime_out_put(p, d + i, end - i);
 			i = end;
-			if (lf)
+			if (end < n || d[n - 1] == '\n')
 				p->tf_state = TF_LS;
 			break;
 		}
