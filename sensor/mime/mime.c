@@ -935,6 +935,16 @@ static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 				i = e;
 				continue;
 			}
+			/* The line at i is not complete in d, and it cannot be
+			 * a delimiter (it does not start with '-'): its bytes
+			 * are body now, only its line end waits (BM_REST holds
+			 * it), rather than its first byte taking the byte path
+			 * alone (once per packet of a base64 body). */
+			if (d[i] != '\n') {
+				emit_pend_eol(p);
+				p->bmode = BM_REST;
+				continue;
+			}
 		}
 		uint8_t c = d[i++];
 		uint32_t k = 0;
