@@ -217,6 +217,9 @@ int sig_engine_build(struct sig_set *s, struct sig_engine **out,
 		     char *err, size_t errlen);
 void sig_engine_free(struct sig_engine *e);
 unsigned sig_engine_rule_count(const struct sig_engine *e);
+/* Distinct Hyperscan patterns over all databases (rules share equal ones;
+ * a content implied by a pcre of its rule has none: sig_expr.c). */
+unsigned sig_engine_pattern_count(const struct sig_engine *e);
 /* Whether some rule inspects buffer b (a database exists for it in either
  * direction): the caller can skip building a buffer nobody looks at. */
 bool sig_engine_has_buf(const struct sig_engine *e, enum sig_buf b);

@@ -933,6 +933,11 @@ unsigned sig_engine_rule_count(const struct sig_engine *e)
 	return e ? e->set->nrules : 0;
 }
 
+unsigned sig_engine_pattern_count(const struct sig_engine *e)
+{
+	return e ? e->npat : 0;
+}
+
 size_t sig_engine_db_bytes(const struct sig_engine *e)
 {
 	return e ? e->db_bytes : 0;

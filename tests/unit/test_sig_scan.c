@@ -1522,6 +1522,86 @@ static void test_data_stream(void)
 	sig_engine_free(e);
 }
 
+
+/* A content that a pcre of its rule implies gets no pattern of its own
+ * (sig_expr.c content_implied); the rule fires exactly as with it. */
+static void test_implied_content(void)
+{
+	static const struct {
+		const char *rule;
+		unsigned npat;          /* patterns of the engine */
+	} cases[] = {
+		/* implied: one pattern */
+		{ "file.data; content:\"pdlckj\"; pcre:\"/ypdlckjxp[w]r/\";", 1 },
+		{ "file.data; content:\"PDLckj\"; nocase; pcre:\"/ypdlckjxp[w]r/\";", 1 },
+		{ "file.data; content:\"pdlckj\"; nocase; pcre:\"/YPDLCKJ/i\";", 1 },
+		{ "file.data; pcre:\"/a\\;b(?:c)d/\"; content:\"a|3b|b\";", 1 },
+		{ "file.data; content:\"kj\"; pcre:\"/^x+kjz*$/m\";", 1 },
+		{ "file.data; content:\"npobhz\"; nocase; pcre:\"/zkaq[n]pobhzp/i\";", 1 },
+		{ "file.data; content:\"evil.com\"; pcre:\"/www[.]evil[\\.]com/\";", 1 },
+		/* not implied: two */
+		{ "file.data; content:\"pdlckj\"; pcre:\"/YPDLCKJ/i\";", 2 },
+		{ "file.data; content:\"pdlckj\"; pcre:\"/pdlck?j/\";", 2 },
+		{ "file.data; content:\"pdlckj\"; pcre:\"/pdlckj|zz/\";", 2 },
+		{ "file.data; content:\"pdlckj\"; pcre:\"/(?:pdlckj)+z/\";", 2 },
+		{ "file.data; content:\"ab\"; pcre:\"/a[x]b/\";", 2 },
+		{ "file.data; content:\"ab\"; pcre:\"/[ab]b/\";", 2 },
+		{ "file.data; content:\"ab\"; pcre:\"/[^a]b/\";", 2 },
+		{ "file.data; content:\"ab\"; pcre:\"/[a]?b/\";", 2 },
+		{ "file.data; content:\"ab\"; pcre:\"/a b/x\";", 2 },
+		{ "file.data; content:\"ab\"; content:\"zz\"; distance:0; pcre:\"/abzz/\";", 2 },
+		{ "file.data; content:\"ab\"; offset:2; pcre:\"/xab/\";", 2 },
+		{ "file.data; content:!\"ab\"; pcre:\"/xab/\";", 2 },
+		/* the raw stream (a database per direction) */
+		{ "content:\"ab\"; pcre:\"/xab/\";", 4 },
+		{ "file.data; content:\"ab\"; file.name; pcre:\"/xab/\";", 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		const char *rules[1] = { text };
+		struct sig_engine *e;
+
+		snprintf(text, sizeof(text), "alert smtp any any -> any any (%s sid:1;)",
+			 cases[i].rule);
+		e = engine(rules, 1);
+		if (!e)
+			continue;
+		if (sig_engine_pattern_count(e) != cases[i].npat)
+			fprintf(stderr, "implied: %s: %u patterns\n", cases[i].rule,
+				sig_engine_pattern_count(e));
+		CHECK_EQ_U(sig_engine_pattern_count(e), cases[i].npat);
+		sig_engine_free(e);
+	}
+	/* the rule fires where the pcre matches, and only there */
+	{
+		static const char *const rules[] = {
+			"alert smtp any any -> any any (file.data; content:\"lckj\"; nocase; "
+			"pcre:\"/ypdlckjx/\"; sid:1;)",
+		};
+		struct sig_engine *e = ENGINE(rules);
+		struct alerts al = { 0 };
+		struct sig_thread *t = e ? sig_thread_new(e, 4, on_alert, &al) : NULL;
+		struct sig_flow *f = t ? sig_flow_open(t, default_tuple()) : NULL;
+
+		if (f) {
+			sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+			sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"LCKJ alone", 10,
+					NULL);
+			sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+			CHECK_EQ_U(al.n, 0);
+			sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+			sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"..ypdl", 6, NULL);
+			sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"ckjx..", 6, NULL);
+			sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+			CHECK_EQ_U(count_sid(&al, 1), 1);
+			sig_flow_close(t, f, NULL);
+		}
+		sig_thread_free(t);
+		sig_engine_free(e);
+	}
+}
+
 /* ---- pools and counters --------------------------------------------- */
 
 static void test_pools(void)
@@ -2425,6 +2505,110 @@ static void rule_text(const struct ref_rule *r, unsigned sid, const char *sticky
 		w += (size_t)snprintf(out + w, cap - w, " ");
 	}
 	snprintf(out + w, cap - w, "sid:%u;)", sid);
+}
+
+
+/* Random content + pcre pairs in file.data against PCRE2 and a plain
+ * search: the rule fires on a buffer exactly when both are in it, whether
+ * or not the engine left the content out as implied (most of the pairs
+ * below are built so that it can). */
+static void test_implied_random(void)
+{
+	static const char *const tok[] = {
+		"a", "b", "B", "\\;", "ab", "Ba", ".", "[ab]", "[a]", "[B]?", "[\\;]", "a?",
+		"b*", "B+", "(?:ab)",
+		"(a|b)", "|", "^", "$", "x{0,2}", "(?i)", "(?i:a)", "\\d", "\\x61",
+	};
+	static const char alpha[] = "abB;x1";
+	unsigned implied = 0, mismatch = 0, rules = 0;
+
+	for (unsigned round = 0; round < 1500; round++) {
+		char re[96] = "", ct[8], hex[32], text[512];
+		unsigned nt = 1 + rnd(5), cl = 1 + rnd(3);
+		bool re_i = rnd(4) == 0, nocase = rnd(3) == 0;
+		struct sig_set *set = sig_set_new();
+		struct sig_engine *e = NULL;
+		unsigned bad = 0;
+		char err[256];
+
+		for (unsigned k = 0; k < nt; k++)
+			strcat(re, tok[rnd(sizeof(tok) / sizeof(tok[0]))]);
+		/* the content: often a piece of the regex's text */
+		if (rnd(3)) {
+			size_t rl = strlen(re), st = rnd((unsigned)rl);
+
+			cl = 0;
+			for (size_t k = st; k < rl && cl < 3; k++)
+				if (strchr("abB;", re[k]))
+					ct[cl++] = re[k];
+			if (!cl)
+				ct[cl++] = 'a';
+		} else {
+			for (unsigned k = 0; k < cl; k++)
+				ct[k] = alpha[rnd(4)];
+		}
+		ct[cl] = 0;
+		hex[0] = 0;
+		for (unsigned k = 0; k < cl; k++) {
+			char h[8];
+
+			snprintf(h, sizeof(h), ct[k] == ';' ? "|3b|" : "%c", ct[k]);
+			strcat(hex, h);
+		}
+		snprintf(text, sizeof(text),
+			 "alert smtp any any -> any any (file.data; content:\"%s\";%s "
+			 "pcre:\"/%s/%s\"; sid:1;)", hex, nocase ? " nocase;" : "", re,
+			 re_i ? "i" : "");
+		if (sig_set_add_rule(set, text, "implied.rules", 1, NULL, &bad) != 0) {
+			sig_set_free(set);      /* a pattern the engine refuses */
+			continue;
+		}
+		/* the set is the engine's now, or freed */
+		if (sig_engine_build(set, &e, err, sizeof(err)) != 0)
+			continue;
+		rules++;
+		implied += sig_engine_pattern_count(e) == 1;
+		for (unsigned bi = 0; bi < 30; bi++) {
+			char b[16];
+			size_t bl = rnd(12);
+			struct ref_el pe = { .re = re, .re_i = re_i };
+			struct alerts al = { 0 };
+			struct sig_thread *t = sig_thread_new(e, 1, on_alert, &al);
+			struct sig_flow *f = t ? sig_flow_open(t, default_tuple()) : NULL;
+			bool has_c = false, want;
+
+			for (size_t k = 0; k < bl; k++)
+				b[k] = alpha[rnd(sizeof(alpha) - 1)];
+			for (size_t k = 0; k + cl <= bl && !has_c; k++) {
+				size_t m = 0;
+
+				while (m < cl && ref_lower_eq(b[k + m], ct[m], nocase))
+					m++;
+				has_c = m == cl;
+			}
+			/* PCRE2 sees the rule's "\;" as ';' too */
+			want = has_c && ref_pcre(&pe, b, bl, 0);
+			if (f) {
+				sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+				if (bl)
+					sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)b, bl,
+							NULL);
+				sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+				if ((al.n > 0) != want && mismatch++ < 5)
+					fprintf(stderr, "implied random: %s on \"%.*s\": %u alerts, "
+						"want %d\n", text, (int)bl, b, al.n, want);
+				sig_flow_close(t, f, NULL);
+			}
+			sig_thread_free(t);
+		}
+		sig_engine_free(e);
+	}
+	CHECK_EQ_U(mismatch, 0);
+	/* the generator reached the implied case often, and the other one */
+	CHECK(implied > 100);
+	CHECK(rules - implied > 100);
+	fprintf(stderr, "test_sig_scan: implied contents: %u rules, %u with the content "
+		"implied, 0 mismatches needed, %u found\n", rules, implied, mismatch);
 }
 
 #define DIFF_RULES 6             /* per engine: fits the flow's match slots */
@@ -3341,6 +3525,8 @@ static void test_has_buf(void)
 
 int main(void)
 {
+	test_implied_content();
+	test_implied_random();
 	test_split_every_offset();
 	test_content_forms();
 	test_conjunction();
