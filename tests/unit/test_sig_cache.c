@@ -710,6 +710,64 @@ static void test_empty_set(void)
 	CHECK_EQ_U(sig_set_cache_dir(NULL, dir), -EINVAL);
 }
 
+
+/*
+ * A pcre Hyperscan cannot compile exactly (look-around) is confirmed; that
+ * the exact compile fails is remembered too, so the next start asks
+ * Hyperscan for neither: two verdicts spared per such expression (the
+ * failed exact check and the prefilter one), not one. The rule matches
+ * the same either way.
+ */
+static void test_verdict_not_exact(void)
+{
+	static const char rule[] = "alert smtp any any -> any any (file.data; "
+				   "pcre:\"/evil(?!ok)/\"; sid:7;)";
+	char dir[300];
+	unsigned hits[2];
+
+	snprintf(dir, sizeof(dir), "%s/notexact", root);
+	for (int round = 0; round < 2; round++) {
+		struct sig_set *s = sig_set_new();
+		struct sig_engine *e = NULL;
+		unsigned bad = 0;
+		char err[256];
+		uint64_t mask = 0;
+		struct sig_tuple tup;
+		struct sig_thread *t;
+		struct sig_flow *f;
+
+		CHECK(s && sig_set_cache_dir(s, dir) == 0);
+		if (!s)
+			return;
+		sig_set_add_rule(s, rule, "notexact.rules", 1, print_diag, &bad);
+		CHECK_EQ_U(bad, 0);
+		hits[round] = sig_set_verdict_hits(s);
+		if (sig_engine_build(s, &e, err, sizeof(err)) != 0) {
+			fprintf(stderr, "build failed: %s\n", err);
+			CHECK(0);
+			return;
+		}
+		memset(&tup, 0, sizeof(tup));
+		t = sig_thread_new(e, 2, on_alert, &mask);
+		f = t ? sig_flow_open(t, &tup) : NULL;
+		if (f) {
+			sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+			sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"x evilok", 8, NULL);
+			sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+			CHECK_EQ_U(mask, 0);
+			sig_stream_begin(t, f, SIG_BUF_FILE_DATA);
+			sig_stream_scan(t, f, SIG_BUF_FILE_DATA, (const uint8_t *)"x evilo!", 8, NULL);
+			sig_stream_end(t, f, SIG_BUF_FILE_DATA, NULL);
+			CHECK_EQ_U(mask, UINT64_C(1) << 7);
+			sig_flow_close(t, f, NULL);
+		}
+		sig_thread_free(t);
+		sig_engine_free(e);
+	}
+	CHECK_EQ_U(hits[0], 0);
+	CHECK_EQ_U(hits[1], 2);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -722,6 +780,7 @@ int main(void)
 	test_no_cache();
 	test_miss_then_hit();
 	test_verdicts();
+	test_verdict_not_exact();
 	if (ndb) {
 		test_one_rule_changed();
 		test_damaged_entries();
