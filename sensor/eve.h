@@ -102,7 +102,9 @@ void eve_flush(struct eve_buf *e);
 void eve_format_ts(uint64_t ts_us, char *out, size_t outlen);
 
 /* json_stringn over wire bytes: invalid UTF-8 and control bytes are
- * escaped as \xHH text so the event is valid JSON and nothing is lost. */
+ * escaped as \xHH text so the event is valid JSON and nothing is lost.
+ * The tree form of jb_wire, for an event built as a jansson tree; the
+ * sensor's own events no longer are, and test_eve holds jb_wire to it. */
 json_t *eve_string(const void *data, size_t len);
 
 #endif
