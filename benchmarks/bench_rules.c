@@ -22,10 +22,11 @@
  * (malloc's in-use bytes, mallinfo2, before and after); scratch is
  * hs_scratch_size of the prototype (one clone per worker); stream state is
  * hs_stream_size summed over the streaming databases: what one flow costs
- * with every stream open; "thread" is the heap sig_thread_new takes (its
- * stream pools are opened up front, max_flows streams per streaming
- * database) and "thread RSS" the resident growth it caused (after
- * malloc_trim, so freed compile memory is not reused silently).
+ * with every stream open; "thread" is the heap sig_thread_new takes (it
+ * reserves stream state for max_flows flows per streaming database, set up
+ * only as flows use it) and "thread RSS" the resident growth it caused
+ * (after malloc_trim, so freed compile memory is not reused silently): at
+ * start, with no flow yet, little of the reservation.
  *
  * The cache directory is a temporary one (removed at the end) unless
  * --cache-dir is given; its entries are deleted before each cold build.
