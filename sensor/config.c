@@ -93,9 +93,9 @@ static int parse_flag_list(const char *list, const char *const names[],
 	const char *p = list;
 	bool any = false;
 
-	if (strcmp(list, "none") == 0) {
+	if (strcmp(list, "none") == 0 || strcmp(list, "all") == 0) {
 		for (unsigned i = 0; i < n; i++)
-			*flags[i] = false;
+			*flags[i] = list[0] == 'a';
 		return 0;
 	}
 	while (*p) {
