@@ -633,10 +633,18 @@ void reasm_flush_all(struct reasm *r)
 
 void reasm_flow_bypass(struct reasm *r, struct flow *f)
 {
+	struct reasm_flow *rf = reasm_flow_of(f);
+
 	if (f->bypass)
 		return;
 	f->bypass = true;
 	r->stats.flows_bypassed++;
+	/* A bypassed flow keeps no history: none is appended from now on
+	 * (nxt moves without it), so what is held goes now and the chain
+	 * stays empty; an ACK then has nothing to trim. It may be given up
+	 * inside its data callback, with more queued bytes to deliver. */
+	tcp_hist_reset(r, &rf->dir[FLOW_TO_SERVER]);
+	tcp_hist_reset(r, &rf->dir[FLOW_TO_CLIENT]);
 }
 
 const struct reasm_stats *reasm_get_stats(const struct reasm *r)

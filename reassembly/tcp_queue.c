@@ -426,11 +426,6 @@ static void deliver_raw(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 		r->stats.bytes_bypassed += n;
 	}
 	D->nxt += n;
-	/* The history ends at nxt: a flow bypassed while its bytes were
-	 * being delivered (--detect-any-port gives it up in its data
-	 * callback) keeps none, or an ACK would trim chunks it never had. */
-	if (f->pub.bypass)
-		tcp_hist_reset(r, D);
 	D->flags &= (uint16_t)~REASM_DIR_ZWP;
 	f->pub.dir[d].stream_bytes += n;
 	r->stats.bytes_delivered += n;
@@ -484,8 +479,6 @@ void tcp_deliver(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 			if (!f->pub.bypass)
 				hist_append(r, D, p, 1);
 			D->nxt++;
-			if (f->pub.bypass)
-				tcp_hist_reset(r, D);
 		} else {
 			tcp_emit_gap(r, f, d, 1);
 		}

@@ -306,11 +306,11 @@ static void stream_data(struct reasm *r, struct reasm_flow *f, enum flow_dir d,
 	struct reasm_dir *D = &f->dir[d];
 	struct seg_verdict v = { trimmed, false, false };
 
-	/* A bypassed flow holds nothing: its queue goes, and its bytes
-	 * only move nxt on (so the FIN still ends the direction). */
+	/* A bypassed flow holds nothing: its queue goes (its history went
+	 * when it was bypassed), and its bytes only move nxt on (so the FIN
+	 * still ends the direction). */
 	if (f->pub.bypass) {
 		tcp_queue_discard(r, D);
-		tcp_hist_reset(r, D);
 		if (s->off + s->n > D->nxt) {
 			r->stats.bytes_bypassed += s->off + s->n - D->nxt;
 			D->nxt = s->off + s->n;
