@@ -1053,16 +1053,14 @@ static bool pcre_contains(const struct sig_cond *p, const uint8_t *c, uint32_t c
 	const uint8_t *re = p->bytes;
 	uint32_t n = p->len, depth = 0, run = 0;
 	uint8_t lit[256];
-	bool ci = (p->pflags & SIG_PCRE_I) != 0;
 
 	/* a caseless P implies C's bytes in some case only */
-	if (p->pflags & SIG_PCRE_X || (ci && !c_nocase))
+	if (p->pflags & SIG_PCRE_X || ((p->pflags & SIG_PCRE_I) && !c_nocase))
 		return false;
 	for (uint32_t i = 0; i < n; i++)
 		if (re[i] == '|' || (re[i] == '(' && i + 2 < n && re[i + 1] == '?' &&
 				     (isalpha(re[i + 2]) || re[i + 2] == '-' || re[i + 2] == '^')))
 			return false;
-	ci = c_nocase;
 	for (uint32_t i = 0; i <= n; i++) {
 		int ch = -1;            /* the literal at i, or -1: the run ends */
 		uint32_t next = i + 1;
@@ -1122,7 +1120,7 @@ static bool pcre_contains(const struct sig_cond *p, const uint8_t *c, uint32_t c
 			for (uint32_t k = 0; k + clen <= run; k++) {
 				uint32_t m = 0;
 
-				while (m < clen && lit_eq(lit[k + m], c[m], ci))
+				while (m < clen && lit_eq(lit[k + m], c[m], c_nocase))
 					m++;
 				if (m == clen)
 					return true;
@@ -1135,6 +1133,17 @@ static bool pcre_contains(const struct sig_cond *p, const uint8_t *c, uint32_t c
 	return false;
 }
 
+/* Whether cond k is a chain of its own: not relative to the one before,
+ * and the next one in its buffer group not relative to it. */
+static bool cond_alone(const struct sig_rule *r, uint32_t k)
+{
+	const struct sig_cond *c = &r->cond[k];
+
+	return !sig_cond_is_relative(c) &&
+	       !(k + 1 < r->ncond && r->cond[k + 1].buf == c->buf &&
+		 r->cond[k + 1].group == c->group && sig_cond_is_relative(&r->cond[k + 1]));
+}
+
 /* Whether cond i is a content some pcre of the rule implies (above). */
 static bool content_implied(const struct sig_rule *r, uint32_t i)
 {
@@ -1143,10 +1152,7 @@ static bool content_implied(const struct sig_rule *r, uint32_t i)
 	if (c->flags & (SIG_COND_PCRE | SIG_COND_NEGATED | SIG_COND_STARTSWITH |
 			SIG_COND_ENDSWITH | SIG_COND_ISDATAAT) ||
 	    c->xform || c->len == 0 || c->buf == SIG_BUF_STREAM ||
-	    c->depth != SIG_COND_UNSET || c->offset != SIG_COND_UNSET ||
-	    sig_cond_is_relative(c) ||
-	    (i + 1 < r->ncond && r->cond[i + 1].buf == c->buf &&
-	     r->cond[i + 1].group == c->group && sig_cond_is_relative(&r->cond[i + 1])))
+	    c->depth != SIG_COND_UNSET || c->offset != SIG_COND_UNSET || !cond_alone(r, i))
 		return false;
 	if (r->b64.on && r->b64.trig == (int32_t)i)
 		return false;
@@ -1157,10 +1163,7 @@ static bool content_implied(const struct sig_rule *r, uint32_t i)
 		const struct sig_cond *p = &r->cond[k];
 
 		if (!(p->flags & SIG_COND_PCRE) || (p->flags & SIG_COND_NEGATED) ||
-		    p->xform || p->buf != c->buf || p->group != c->group ||
-		    sig_cond_is_relative(p) ||
-		    (k + 1 < r->ncond && r->cond[k + 1].buf == p->buf &&
-		     r->cond[k + 1].group == p->group && sig_cond_is_relative(&r->cond[k + 1])))
+		    p->xform || p->buf != c->buf || p->group != c->group || !cond_alone(r, k))
 			continue;
 		if (pcre_contains(p, c->bytes, c->len, (c->flags & SIG_COND_NOCASE) != 0))
 			return true;
@@ -1181,7 +1184,7 @@ int sig_rule_exprs(struct sig_rule *r, struct sig_set *s, char *err, size_t errl
 		while (j < r->ncond && r->cond[j].buf == r->cond[i].buf &&
 		       r->cond[j].group == r->cond[i].group && sig_cond_is_relative(&r->cond[j]))
 			j++;
-		if (j == i + 1 && content_implied(r, i)) {
+		if (content_implied(r, i)) {    /* a chain of its own */
 			i = j;
 			continue;
 		}
