@@ -244,7 +244,7 @@ void jb_begin(struct jb *b, struct eve_buf *e)
 bool jb_end(struct jb *b)
 {
 	jb_c(b, '}');
-	if (b->failed || b->real) {
+	if (b->failed) {
 		b->e->len = b->start;
 		b->e->dump_errors++;
 		return false;
@@ -349,12 +349,6 @@ static void jb_value(struct jb *b, const char *key, const json_t *v)
 		b->real = true;
 		break;
 	}
-}
-
-void jb_tree(struct jb *b, const char *key, const json_t *v)
-{
-	if (v)
-		jb_value(b, key, v);
 }
 
 void eve_emit(struct eve_buf *e, json_t *obj)

@@ -13,7 +13,7 @@
  * byte for byte jansson's compact form of the tree the same calls would
  * have built (keys in the order written, the same escapes), which
  * test_eve checks against jansson itself. Trees are still accepted
- * (eve_emit, jb_tree) for the few events built that way (stats).
+ * (eve_emit) for the few events built that way (stats).
  */
 #ifndef MT_EVE_H
 #define MT_EVE_H
@@ -64,7 +64,8 @@ struct jb {
 	size_t start;           /* the object's first byte in e->buf */
 	uint32_t more;          /* bit d: the container at depth d has members */
 	uint8_t depth;
-	bool failed, real;
+	bool failed;
+	bool real;              /* eve_emit's tree had a real: jansson writes it */
 };
 
 void jb_begin(struct jb *b, struct eve_buf *e);
@@ -90,8 +91,6 @@ void jb_int(struct jb *b, const char *key, int64_t v);
 void jb_bool(struct jb *b, const char *key, bool v);
 /* A value already written as JSON (an object kept from jb_end). */
 void jb_raw(struct jb *b, const char *key, const char *json, size_t n);
-/* A jansson tree (a real in it sets b->real: jb cannot write reals). */
-void jb_tree(struct jb *b, const char *key, const json_t *v);
 /* Whether UTF-8 is valid (RFC 3629: no overlongs, surrogates, > U+10FFFF). */
 bool eve_utf8_valid(const void *p, size_t n);
 

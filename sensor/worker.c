@@ -278,8 +278,8 @@ void worker_destroy(struct worker *w)
 	}
 	if (w->eve.buf)
 		eve_buf_destroy(&w->eve);
-	free(w->side.buf);
-	w->side.buf = NULL;
+	if (w->side.buf)
+		eve_buf_destroy(&w->side);      /* fd -1: nothing is written */
 	free(w->app_mem);
 	fileinfo_pool_free(w->files);
 	fileinfo_pool_free(w->bodies);
