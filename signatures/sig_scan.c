@@ -609,6 +609,7 @@ static hs_stream_t *stream_take(struct sig_thread *t, unsigned k)
 	return s;
 #else
 	hs_stream_t *s = NULL;
+	uint8_t *slot;
 	hs_error_t rc;
 
 	if (p->nfree) {
@@ -617,10 +618,11 @@ static hs_stream_t *stream_take(struct sig_thread *t, unsigned k)
 	}
 	if (p->carved >= p->cap)
 		return NULL;
-	slab_next = p->slab + (size_t)p->carved * p->slot;
+	slot = p->slab + (size_t)p->carved * p->slot;
+	slab_next = slot;
 	slab_next_len = p->slot;
 	rc = hs_open_stream(p->db, 0, &s);
-	if (slab_next || rc != HS_SUCCESS || (uint8_t *)s != p->slab + (size_t)p->carved * p->slot) {
+	if (slab_next || rc != HS_SUCCESS || (uint8_t *)s != slot) {
 		/* the allocation did not come from the slab: not ours */
 		slab_next = NULL;
 		if (rc == HS_SUCCESS && s)
