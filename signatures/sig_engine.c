@@ -647,8 +647,48 @@ static void job_compile(struct db_job *j)
 					      j->extp, j->n, j->mode, NULL, &j->db, &j->cerr);
 }
 
+/*
+ * What compiling job j is guessed to cost, to start the dearest first
+ * (below). Measured per database on the xgen, smtpgen and ET Open rule
+ * sets, Hyperscan's compile time follows the expressions' length plus their
+ * bounded repeats' upper bounds (a {0,329} costs more than its text), and
+ * a block-mode database takes about four times a stream one of the same
+ * patterns: smtpgen's 78-pattern header databases 50-84 ms, its raw stream
+ * ones 17-20 ms.
+ */
+static uint64_t job_cost(const struct db_job *j)
+{
+	uint64_t c = 0;
+
+	if (!j->n || j->db || j->alias)
+		return 0;
+	for (unsigned i = 0; i < j->n; i++) {
+		const char *re = j->expr[i];
+
+		for (const char *q = re; *q; q++) {
+			if (*q == '\\' && q[1]) {
+				q++;
+				continue;
+			}
+			if (*q == '{') {
+				char *e;
+				unsigned long lo = strtoul(q + 1, &e, 10), hi = lo;
+
+				if (e == q + 1)
+					continue;
+				if (*e == ',')
+					hi = strtoul(e + 1, &e, 10);
+				c += 4 * (hi > lo ? hi : lo);
+			}
+		}
+		c += strlen(re);
+	}
+	return j->mode == HS_MODE_BLOCK ? 4 * c : c;
+}
+
 struct compile_pool {
 	struct db_job *jobs;
+	const unsigned *order;           /* dearest first */
 	unsigned njobs, next;            /* next: taken atomically */
 };
 
@@ -661,23 +701,42 @@ static void *compile_worker(void *arg)
 
 		if (i >= p->njobs)
 			return NULL;
-		job_compile(&p->jobs[i]);
+		job_compile(&p->jobs[p->order[i]]);
 	}
 }
 
 /* Compile the jobs on up to one thread per CPU (at most 8; start-up and
  * reload only, never the packet path): a rule set's databases are
  * independent, and compiling is most of a start without a cache. Fewer
- * threads when they cannot be made; the calling thread is one of them. */
-static void compile_all(struct db_job *jobs, unsigned njobs)
+ * threads when they cannot be made; the calling thread is one of them.
+ * The dearest job goes first (job_cost), so the longest one does not
+ * start last while the other threads have run out of work: on the xgen
+ * rules the block database that takes 45 ms began after the 11 ms one
+ * and 58 ms passed where 46 do. Without memory for the costs, the order
+ * is the jobs' own. */
+static void compile_all(struct db_job *jobs, unsigned njobs, unsigned *order)
 {
-	struct compile_pool p = { jobs, njobs, 0 };
+	struct compile_pool p = { jobs, order, njobs, 0 };
 	pthread_t th[7];
 	unsigned want = 0, started = 0;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t *cost = calloc(njobs ? njobs : 1, sizeof(*cost));
 
-	for (unsigned i = 0; i < njobs; i++)
+	for (unsigned i = 0; i < njobs; i++) {
 		want += jobs[i].n && !jobs[i].db && !jobs[i].alias;
+		order[i] = i;
+		if (cost)
+			cost[i] = job_cost(&jobs[i]);
+	}
+	/* insertion sort, dearest first: a few dozen jobs */
+	for (unsigned i = 1; cost && i < njobs; i++)
+		for (unsigned k = i; k > 0 && cost[order[k]] > cost[order[k - 1]]; k--) {
+			unsigned t = order[k];
+
+			order[k] = order[k - 1];
+			order[k - 1] = t;
+		}
+	free(cost);
 	if (cpus < 1)
 		cpus = 1;
 	if (want > (unsigned)cpus)
@@ -796,9 +855,12 @@ static int compile_dbs(struct build *b)
 {
 	unsigned nj = 0, max = SIG_BUF_COUNT * 2 + b->e->nb64dec;
 	struct db_job *jobs = calloc(max ? max : 1, sizeof(*jobs));
+	unsigned *order = calloc(max ? max : 1, sizeof(*order));
 	int rc = 0;
 
-	if (!jobs) {
+	if (!jobs || !order) {
+		free(jobs);
+		free(order);
 		berr(b, "out of memory");
 		return -1;
 	}
@@ -814,12 +876,13 @@ static int compile_dbs(struct build *b)
 	for (unsigned i = 0; i < nj && !rc; i++)
 		job_cache_load(b, &jobs[i]);
 	if (!rc)
-		compile_all(jobs, nj);
+		compile_all(jobs, nj, order);
 	for (unsigned i = 0; i < nj && !rc; i++)
 		rc = job_finish(b, &jobs[i]);
 	for (unsigned i = 0; i < nj; i++)
 		job_free(&jobs[i]);
 	free(jobs);
+	free(order);
 	return rc;
 }
 
