@@ -616,6 +616,10 @@ void sig_cache_store(struct sig_engine *e, const struct sig_set *s,
 /* After a successful build: delete stale entries (see sig.h). */
 void sig_cache_prune(struct sig_engine *e, const struct sig_set *s);
 
+/* Whether Hyperscan surely compiles re exactly, judged from its text
+ * (sig_expr.c): such an expression needs no hs_expression_ext_info. */
+bool sig_re_surely_exact(const char *re);
+
 /*
  * Hyperscan's verdict on one expression, remembered: checking a rule's
  * expressions (hs_expression_ext_info, sig_expr.c) is most of a start-up

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <hs.h>
+
 #include "check.h"
 #include "sig.h"
 #include "sig_internal.h"
@@ -949,6 +951,92 @@ static void test_metadata(void)
 	sig_set_free(s);
 }
 
+/*
+ * sig_re_surely_exact() spares Hyperscan's analysis of an expression it
+ * judges from the text alone; a text it passes that Hyperscan refuses, or
+ * that can match empty, would fail a whole database at start. Random texts
+ * from pieces Hyperscan takes and pieces it refuses (look-around,
+ * back-references, empty and reversed classes, anchors inside, bad
+ * escapes, quantifiers): every one passed must pass hs_expression_info
+ * with a width of at least 1 and compile in block and stream mode.
+ */
+static uint32_t rx_state = 99;
+
+static uint32_t rx_rnd(uint32_t n)
+{
+	rx_state = rx_state * 1103515245u + 12345u;
+	return (rx_state >> 8) % n;
+}
+
+static void test_surely_exact(void)
+{
+	static const char *const tok[] = {
+		"a", "B", "7", " ", "-", "_", "@", "%", "\\.", "\\/", "\\-", "\\x41", "\\x7b",
+		"\\d", "\\W", "\\s", "\\n", "\\t", ".", "[a-c]", "[c-a]", "[^a]", "[]a]",
+		"[[:alpha:]]", "[\\x00-\\xff]", "[a\\-z]", "[\\d-z]", "[\\x7a-\\x61]", "[a]",
+		"[]", "[a-]", "[\\]]", "(", ")", "(?:", "(?i:", "(?ms:", "(?x:", "(?=a)",
+		"(?!a)", "(?<=a)", "(?<!a)", "(?>a)", "(?i)", "\\1", "\\b", "\\B", "\\A",
+		"\\z", "\\Z", "\\G", "\\K", "\\Q", "\\E", "\\p{L}", "\\xZZ", "\\", "|",
+		"*", "+", "?", "{2}", "{1,3}", "^", "$", "#", "]", "}", "\xc3\xa9", "\x01",
+		"(?i-s:", "(?#c)", "(*UTF8)",
+	};
+	unsigned passed = 0, refused = 0, nt = sizeof(tok) / sizeof(tok[0]);
+
+	for (unsigned round = 0; round < 20000; round++) {
+		char re[256] = "";
+		unsigned n = 1 + rx_rnd(6);
+		hs_expr_info_t *info = NULL;
+		hs_compile_error_t *ce = NULL;
+
+		for (unsigned k = 0; k < n; k++)
+			strcat(re, tok[rx_rnd(nt)]);
+		if (!sig_re_surely_exact(re)) {
+			refused++;
+			continue;
+		}
+		passed++;
+		for (unsigned fl = 0; fl < 2; fl++) {
+			unsigned flags = fl ? HS_FLAG_CASELESS : 0;
+			bool ok = hs_expression_info(re, flags, &info, &ce) == HS_SUCCESS;
+
+			if (!ok || !info || info->min_width == 0)
+				fprintf(stderr, "surely_exact passed '%s' (flags %u): %s\n", re, flags,
+					ok ? "width 0" : ce->message);
+			CHECK(ok && info && info->min_width > 0);
+			free(info);
+			hs_free_compile_error(ce);
+			info = NULL;
+			ce = NULL;
+		}
+		/* a real compile of every 20th, in both modes */
+		if (passed % 20 == 0) {
+			for (unsigned mode = 0; mode < 2; mode++) {
+				hs_database_t *db = NULL;
+
+				CHECK(hs_compile(re, HS_FLAG_SINGLEMATCH,
+						 mode ? HS_MODE_STREAM : HS_MODE_BLOCK, NULL, &db,
+						 &ce) == HS_SUCCESS);
+				hs_free_compile_error(ce);
+				ce = NULL;
+				hs_free_database(db);
+			}
+		}
+	}
+	/* both sides exercised */
+	CHECK(passed > 500);
+	CHECK(refused > 5000);
+	/* fixed cases */
+	CHECK(sig_re_surely_exact("(?i:vngu)(?i:ekqxnupo)"));
+	CHECK(sig_re_surely_exact("(?is:gqxgcshinkwbfy.kqnbh)"));
+	CHECK(sig_re_surely_exact("(?i:lmwgi[w]kfngmfz)"));
+	CHECK(!sig_re_surely_exact("(?i:^Q3 [a-z]+ report\\.pdf$)"));
+	CHECK(!sig_re_surely_exact("a(?=b)"));
+	CHECK(!sig_re_surely_exact("()"));
+	CHECK(!sig_re_surely_exact("(a"));
+	CHECK(!sig_re_surely_exact("a)"));
+	CHECK(!sig_re_surely_exact("[z-a]"));
+}
+
 int main(void)
 {
 	test_valid();
@@ -959,5 +1047,6 @@ int main(void)
 	test_file();
 	test_et_open();
 	test_metadata();
+	test_surely_exact();
 	return check_summary("test_sig_rules");
 }
