@@ -775,6 +775,15 @@ fail:
 	return NULL;
 }
 
+int reasm_set_stable_payload(struct reasm *r, const void *base, size_t len)
+{
+	if (r->stats.flows_active)
+		return -EBUSY;
+	r->stable_lo = len ? (uintptr_t)base : 0;
+	r->stable_hi = len ? (uintptr_t)base + len : 0;
+	return 0;
+}
+
 void reasm_destroy(struct reasm *r)
 {
 	if (!r)

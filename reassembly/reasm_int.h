@@ -33,6 +33,8 @@
  *     hist_start rounded down to a chunk boundary, and the bytes
  *     [hist_start, nxt) are valid: the history always ends at nxt;
  *   - a chunk is held only while it holds a byte at or above hist_start.
+ * With a stable payload range the history is instead a ring of extents
+ * (tcp_queue.c, "references"), which cover [hist_start, nxt) in order.
  */
 #ifndef MT_REASM_INT_H
 #define MT_REASM_INT_H
@@ -132,6 +134,8 @@ struct reasm_dir {
 	uint16_t flags;
 	uint8_t wscale;         /* window scale option of its SYN, 0xff none */
 	uint8_t zwp_byte;       /* the probe's byte (REASM_DIR_ZWP) */
+	uint8_t hx_first, hx_n; /* with a stable payload range: the history's
+				 * extent ring (in chunk hist_head) */
 };
 
 /* reasm_flow.flags */
@@ -188,6 +192,9 @@ struct reasm {
 	uint32_t chunks_avail;          /* budget left for out-of-order data */
 	uint32_t hist_avail;            /* budget left for history */
 	uint32_t hist_per_dir;          /* history chunks per direction */
+	uintptr_t stable_lo, stable_hi; /* payload memory that outlives the
+					 * reassembler (reasm_set_stable_payload);
+					 * 0: none, the history copies */
 
 	/* policy by server network (a copy of the config's table) */
 	uint8_t policy_default;

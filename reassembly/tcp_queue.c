@@ -146,6 +146,42 @@ static void held_sub(struct reasm *r, struct reasm_dir *D, uint32_t nchunks, uin
 
 /* ---- history ------------------------------------------------------- */
 
+/* History chunks: their own budget, and a count per direction. NIL when
+ * the budget is empty. */
+static uint32_t hist_chunk_get(struct reasm *r, struct reasm_dir *D)
+{
+	uint32_t c = REASM_NIL;
+
+	if (r->hist_avail > 0)
+		c = chunk_pop(r);
+	if (c == REASM_NIL)
+		return REASM_NIL;
+	r->hist_avail--;
+	r->stats.history_bytes_held += CS;
+	D->hist_chunks++;
+	return c;
+}
+
+static void hist_chunk_put(struct reasm *r, struct reasm_dir *D, uint32_t c)
+{
+	chunk_push(r, c);
+	r->hist_avail++;
+	D->hist_chunks--;
+	r->stats.history_bytes_held -= CS;
+}
+
+/* Where a direction's history starts once bytes up to `end` are in: it
+ * spans at most hist_per_dir chunks of the stream, the last one holding
+ * end - 1. The same in both forms below, so both keep the same bytes. */
+static uint64_t hist_keep_from(const struct reasm *r, uint64_t end)
+{
+	uint64_t k = (end - 1) & ~CS_MASK, span = (uint64_t)(r->hist_per_dir - 1) * CS;
+
+	return k >= span ? k - span : 0;
+}
+
+/* -- copies: a chain of chunks aligned to stream offsets -- */
+
 static inline uint64_t hist_base(const struct reasm_dir *D)
 {
 	return D->hist_start & ~CS_MASK;
@@ -158,28 +194,20 @@ static void hist_pop_head(struct reasm *r, struct reasm_dir *D)
 	D->hist_head = r->chunk_next[c];
 	if (D->hist_head == REASM_NIL)
 		D->hist_tail = REASM_NIL;
-	chunk_push(r, c);
-	r->hist_avail++;
-	D->hist_chunks--;
-	r->stats.history_bytes_held -= CS;
+	hist_chunk_put(r, D, c);
 }
 
-void tcp_hist_reset(struct reasm *r, struct reasm_dir *D)
+static void chain_reset(struct reasm *r, struct reasm_dir *D)
 {
 	while (D->hist_head != REASM_NIL)
 		hist_pop_head(r, D);
 	D->hist_start = D->nxt;
 }
 
-void tcp_hist_trim(struct reasm *r, struct reasm_dir *D, uint64_t upto)
+static void chain_trim(struct reasm *r, struct reasm_dir *D, uint64_t upto)
 {
-	uint64_t old_base, new_base;
+	uint64_t old_base = hist_base(D), new_base;
 
-	if (D->hist_head == REASM_NIL || upto <= D->hist_start)
-		return;
-	if (upto > D->nxt)
-		upto = D->nxt;
-	old_base = hist_base(D);
 	D->hist_start = upto;
 	new_base = hist_base(D);
 	/* chunk i of the chain starts at old_base + i * CS; those wholly
@@ -191,26 +219,19 @@ void tcp_hist_trim(struct reasm *r, struct reasm_dir *D, uint64_t upto)
 
 /* Bytes p[0..n) are about to be delivered at nxt: keep them, within the
  * per-direction limit (the oldest chunks go) and the total budget. */
-static void hist_append(struct reasm *r, struct reasm_dir *D, const uint8_t *p, uint32_t n)
+static void chain_append(struct reasm *r, struct reasm_dir *D, const uint8_t *p, uint32_t n)
 {
-	uint64_t off = D->nxt, end = off + n, keep_from;
+	uint64_t off = D->nxt, end = off + n, keep_from = hist_keep_from(r, end);
 
-	if (r->hist_per_dir == 0 || n == 0)
-		return;
 	if (D->hist_head == REASM_NIL)
 		D->hist_start = off;
-	/* The chain may span at most hist_per_dir chunks once these bytes are
-	 * in: everything below keep_from goes. */
-	keep_from = ((end - 1) & ~CS_MASK);
-	keep_from = keep_from >= (uint64_t)(r->hist_per_dir - 1) * CS ?
-		    keep_from - (uint64_t)(r->hist_per_dir - 1) * CS : 0;
 	if (keep_from > D->hist_start) {
 		uint64_t old_base = hist_base(D);
 
 		/* the held bytes [hist_start, off) below keep_from go */
 		r->stats.history_evicted_bytes += (keep_from < off ? keep_from : off) - D->hist_start;
 		if (keep_from >= off) {
-			tcp_hist_reset(r, D);
+			chain_reset(r, D);
 			D->hist_start = keep_from;
 		} else {
 			D->hist_start = keep_from;
@@ -228,24 +249,19 @@ static void hist_append(struct reasm *r, struct reasm_dir *D, const uint8_t *p, 
 		if (k > end - off)
 			k = (uint32_t)(end - off);
 		if (D->hist_tail == REASM_NIL || pos == 0) {
-			uint32_t c = REASM_NIL;
+			uint32_t c = hist_chunk_get(r, D);
 
-			if (r->hist_avail > 0)
-				c = chunk_pop(r);
 			if (c == REASM_NIL) {
 				r->stats.history_no_memory++;
-				tcp_hist_reset(r, D);
+				chain_reset(r, D);
 				D->hist_start = end;    /* after nxt moves: empty */
 				return;
 			}
-			r->hist_avail--;
-			r->stats.history_bytes_held += CS;
 			if (D->hist_tail == REASM_NIL)
 				D->hist_head = c;
 			else
 				r->chunk_next[D->hist_tail] = c;
 			D->hist_tail = c;
-			D->hist_chunks++;
 		}
 		memcpy(reasm_chunk(r, D->hist_tail) + pos, p, k);
 		p += k;
@@ -253,16 +269,11 @@ static void hist_append(struct reasm *r, struct reasm_dir *D, const uint8_t *p, 
 	}
 }
 
-bool tcp_hist_differs(const struct reasm *r, const struct reasm_dir *D, uint64_t off,
-		      const uint8_t *p, uint32_t n)
+static bool chain_differs(const struct reasm *r, const struct reasm_dir *D, uint64_t a,
+			  uint64_t b, const uint8_t *p)
 {
-	uint64_t a = off > D->hist_start ? off : D->hist_start;
-	uint64_t b = off + n < D->nxt ? off + n : D->nxt;
 	uint32_t c = D->hist_head;
 
-	if (c == REASM_NIL || a >= b)
-		return false;
-	p += a - off;
 	for (uint64_t i = (a - hist_base(D)) / CS; i > 0; i--)
 		c = r->chunk_next[c];
 	while (a < b) {
@@ -277,6 +288,218 @@ bool tcp_hist_differs(const struct reasm *r, const struct reasm_dir *D, uint64_t
 		c = r->chunk_next[c];
 	}
 	return false;
+}
+
+/*
+ * -- references: with stable payload memory (reasm_set_stable_payload) --
+ *
+ * The bytes [hist_start, nxt) are a ring of extents in one chunk
+ * (hist_head; hx_first, hx_n), in stream order. An extent points into a
+ * packet's payload inside the stable range, which is not copied, or into a
+ * chunk of its own holding a copy: bytes from elsewhere (the out-of-order
+ * queue, a reassembled IP datagram, the urgent byte) and pieces shorter
+ * than HX_REF_MIN, which would spend a ring entry on a few bytes. A copy
+ * extent takes more bytes while it is the last one and its chunk has room.
+ * The stream span kept is hist_keep_from's, as for copies; besides, a
+ * direction holds at most hist_per_dir copy chunks and HX_CAP extents, the
+ * oldest going first (counted in history_evicted_bytes).
+ */
+struct hist_ext {
+	const uint8_t *p;
+	uint32_t len;
+	uint32_t chunk;         /* the copy's chunk; REASM_NIL: a reference */
+};
+
+#define HX_CAP ((uint32_t)(CS / sizeof(struct hist_ext)))
+#define HX_REF_MIN 256u
+
+static inline struct hist_ext *hx_at(const struct reasm *r, const struct reasm_dir *D, uint32_t i)
+{
+	return (struct hist_ext *)(void *)reasm_chunk(r, D->hist_head) + (D->hx_first + i) % HX_CAP;
+}
+
+static bool hx_stable(const struct reasm *r, const uint8_t *p, uint32_t n)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return a >= r->stable_lo && a <= r->stable_hi && r->stable_hi - a >= n;
+}
+
+/* The oldest extent goes; hist_start moves past it. */
+static void hx_pop(struct reasm *r, struct reasm_dir *D)
+{
+	struct hist_ext *x = hx_at(r, D, 0);
+
+	D->hist_start += x->len;
+	if (x->chunk != REASM_NIL)
+		hist_chunk_put(r, D, x->chunk);
+	D->hx_first = (uint8_t)((D->hx_first + 1) % HX_CAP);
+	D->hx_n--;
+}
+
+/* History below upto (at most nxt) goes; evicted: counted as such. */
+static void hx_drop_below(struct reasm *r, struct reasm_dir *D, uint64_t upto, bool evicted)
+{
+	uint64_t from = D->hist_start;
+
+	while (D->hx_n && D->hist_start + hx_at(r, D, 0)->len <= upto)
+		hx_pop(r, D);
+	if (D->hx_n && upto > D->hist_start) {
+		struct hist_ext *x = hx_at(r, D, 0);
+		uint32_t k = (uint32_t)(upto - D->hist_start);
+
+		x->p += k;
+		x->len -= k;
+		D->hist_start = upto;
+	}
+	if (evicted)
+		r->stats.history_evicted_bytes += D->hist_start - from;
+}
+
+static void hx_reset(struct reasm *r, struct reasm_dir *D)
+{
+	while (D->hx_n)
+		hx_pop(r, D);
+	if (D->hist_head != REASM_NIL) {
+		hist_chunk_put(r, D, D->hist_head);
+		D->hist_head = REASM_NIL;
+	}
+	D->hist_start = D->nxt;
+}
+
+/* A ring entry for one more extent: the oldest goes when it is full. */
+static struct hist_ext *hx_push(struct reasm *r, struct reasm_dir *D)
+{
+	if (D->hx_n == HX_CAP)
+		hx_drop_below(r, D, D->hist_start + hx_at(r, D, 0)->len, true);
+	D->hx_n++;
+	return hx_at(r, D, D->hx_n - 1u);
+}
+
+static void hx_append(struct reasm *r, struct reasm_dir *D, const uint8_t *p, uint32_t n)
+{
+	uint64_t off = D->nxt, end = off + n, keep_from = hist_keep_from(r, end);
+
+	if (D->hist_head == REASM_NIL) {
+		uint32_t c = hist_chunk_get(r, D);
+
+		if (c == REASM_NIL) {
+			r->stats.history_no_memory++;
+			D->hist_start = end;            /* after nxt moves: empty */
+			return;
+		}
+		D->hist_head = c;
+		D->hx_first = 0;
+		D->hx_n = 0;
+		D->hist_start = off;
+	}
+	if (keep_from > D->hist_start) {
+		hx_drop_below(r, D, keep_from < off ? keep_from : off, true);
+		if (keep_from > off) {
+			p += keep_from - off;
+			n -= (uint32_t)(keep_from - off);
+			D->hist_start = keep_from;
+		}
+	}
+	if (n >= HX_REF_MIN && hx_stable(r, p, n)) {
+		struct hist_ext *x = hx_push(r, D);
+
+		*x = (struct hist_ext){ p, n, REASM_NIL };
+		return;
+	}
+	while (n) {
+		struct hist_ext *x = D->hx_n ? hx_at(r, D, D->hx_n - 1u) : NULL;
+		uint32_t room = 0, k;
+
+		if (x && x->chunk != REASM_NIL)
+			room = (uint32_t)(reasm_chunk(r, x->chunk) + CS - (x->p + x->len));
+		if (!room) {
+			uint32_t c;
+
+			/* at most hist_per_dir copy chunks (and the ring's) */
+			while (D->hx_n && D->hist_chunks > r->hist_per_dir)
+				hx_drop_below(r, D, D->hist_start + hx_at(r, D, 0)->len, true);
+			c = hist_chunk_get(r, D);
+			if (c == REASM_NIL) {
+				r->stats.history_no_memory++;
+				hx_reset(r, D);
+				D->hist_start = end;    /* after nxt moves: empty */
+				return;
+			}
+			x = hx_push(r, D);
+			*x = (struct hist_ext){ reasm_chunk(r, c), 0, c };
+			room = CS;
+		}
+		k = n < room ? n : room;
+		memcpy((uint8_t *)(uintptr_t)x->p + x->len, p, k);
+		x->len += k;
+		p += k;
+		n -= k;
+	}
+}
+
+static bool hx_differs(const struct reasm *r, const struct reasm_dir *D, uint64_t a, uint64_t b,
+		       const uint8_t *p)
+{
+	uint64_t s = D->hist_start;
+
+	for (uint32_t i = 0; i < D->hx_n && s < b; i++) {
+		const struct hist_ext *x = hx_at(r, D, i);
+		uint64_t e = s + x->len;
+
+		if (e > a) {
+			uint64_t lo = s > a ? s : a, hi = e < b ? e : b;
+
+			if (memcmp(x->p + (lo - s), p + (lo - a), (size_t)(hi - lo)) != 0)
+				return true;
+		}
+		s = e;
+	}
+	return false;
+}
+
+/* -- either form -- */
+
+void tcp_hist_reset(struct reasm *r, struct reasm_dir *D)
+{
+	if (r->stable_hi)
+		hx_reset(r, D);
+	else
+		chain_reset(r, D);
+}
+
+void tcp_hist_trim(struct reasm *r, struct reasm_dir *D, uint64_t upto)
+{
+	if (D->hist_head == REASM_NIL || upto <= D->hist_start)
+		return;
+	if (upto > D->nxt)
+		upto = D->nxt;
+	if (r->stable_hi)
+		hx_drop_below(r, D, upto, false);
+	else
+		chain_trim(r, D, upto);
+}
+
+static void hist_append(struct reasm *r, struct reasm_dir *D, const uint8_t *p, uint32_t n)
+{
+	if (r->hist_per_dir == 0 || n == 0)
+		return;
+	if (r->stable_hi)
+		hx_append(r, D, p, n);
+	else
+		chain_append(r, D, p, n);
+}
+
+bool tcp_hist_differs(const struct reasm *r, const struct reasm_dir *D, uint64_t off,
+		      const uint8_t *p, uint32_t n)
+{
+	uint64_t a = off > D->hist_start ? off : D->hist_start;
+	uint64_t b = off + n < D->nxt ? off + n : D->nxt;
+
+	if (D->hist_head == REASM_NIL || a >= b)
+		return false;
+	p += a - off;
+	return r->stable_hi ? hx_differs(r, D, a, b, p) : chain_differs(r, D, a, b, p);
 }
 
 /* ---- queue primitives ---------------------------------------------- */

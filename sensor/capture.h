@@ -47,6 +47,12 @@ struct capture_source {
 	int linktype;            /* DLT/LINKTYPE value for decode_packet() */
 	struct capture_stats stats;
 	char errbuf[512];        /* why rx_burst failed / why open failed */
+	/* Where every packet's bytes stay valid and unchanged until close
+	 * (a mapped capture file), so the reassembler may refer to them
+	 * rather than copy them (reasm_set_stable_payload); len 0: no such
+	 * promise, a packet's bytes last until the next rx_burst. */
+	const uint8_t *stable;
+	size_t stable_len;
 };
 
 /*

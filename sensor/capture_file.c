@@ -393,6 +393,11 @@ static struct capture_source *open_mmap(struct file_source *f, int fd, size_t le
 	f->map_len = len;
 	f->pos = 24;
 	f->src.ops = &mmap_ops;
+	/* The mapping lasts until close; the pages given back behind the
+	 * reader (RELEASE_STEP) come back from the file when read again.
+	 * A file rewritten while it is read is not supported anyway. */
+	f->src.stable = m;
+	f->src.stable_len = len;
 	return &f->src;
 }
 

@@ -405,6 +405,10 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* A mapped file's packets outlive the burst: the reassembler keeps
+	 * references to delivered bytes instead of copies (first packet
+	 * not yet read, so this cannot fail). */
+	reasm_set_stable_payload(w.reasm, src->stable, src->stable_len);
 	if (worker_reload_attach(&w, rl) != 0 || tally_grow(&tally) != 0) {
 		fprintf(stderr, "mailtap: out of memory\n");
 		goto out;

@@ -38,7 +38,9 @@
  *
  * Each frame is decoded from its own exact-size heap copy, freed after
  * reasm_packet(), so reading past a frame or keeping a packet pointer is
- * an ASan error. The consumer aborts on any broken contract:
+ * an ASan error. Inputs of odd size instead keep every frame, in one copy
+ * of the input given to the reassembler as stable payload memory
+ * (reasm_set_stable_payload): its history then refers to those bytes. The consumer aborts on any broken contract:
  *   - data: len > 0, readable (all bytes summed), direction not at eof;
  *   - gap: len > 0 and below 2^31 per call, direction not at eof;
  *   - eof once per direction; flow_end once, after both eofs;
@@ -568,6 +570,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct dz x;
 	uint64_t now = 1;
 	size_t i = 1;
+	uint8_t *all = NULL;            /* odd sizes: the stable frames */
 
 	if (size < 1)
 		return 0;
@@ -606,6 +609,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!r)
 		abort();
 	st = reasm_get_stats(r);
+	if (size & 1) {
+		all = malloc(size);
+		if (!all)
+			abort();
+		memcpy(all, data, size);
+		if (reasm_set_stable_payload(r, all, size) != 0)
+			abort();
+	}
 
 	while (i + 3 <= size) {
 		unsigned kind = data[i] & 15, k = data[i] >> 4;
@@ -617,10 +628,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += 3;
 		if (len > size - i)
 			len = (uint32_t)(size - i);
-		frame = malloc(len ? len : 1);
-		if (!frame)
-			abort();
-		memcpy(frame, data + i, len);
+		if (all) {
+			frame = all + i;
+		} else {
+			frame = malloc(len ? len : 1);
+			if (!frame)
+				abort();
+			memcpy(frame, data + i, len);
+		}
 		i += len;
 
 		if (kind >= 14) {
@@ -656,7 +671,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			z.fed += p.payload_len;
 			reasm_packet(r, &p, now);
 		}
-		free(frame);
+		if (!all)
+			free(frame);
 		if (k) {
 			now += (UINT64_C(1) << (2 * k)) - 1;
 			reasm_expire(r, now);
@@ -725,5 +741,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(unsigned long long)st->ooo_drop_total_cap, (unsigned long long)z.delivered);
 #endif
 	reasm_destroy(r);
+	free(all);
 	return 0;
 }

@@ -108,6 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.detect_any_port = size & 1;
 	if (!w.cfg && worker_init(&w, 0, &cfg, engine, devnull) != 0)
 		abort();
+	/* the mapped input: the history refers to it (every flow of the
+	 * previous input was finished) */
+	if (reasm_set_stable_payload(w.reasm, src->stable, src->stable_len) != 0)
+		abort();
 	while ((n = src->ops->rx_burst(src, burst, CAPTURE_BURST)) > 0)
 		worker_burst(&w, burst, (unsigned)n);
 	worker_finish(&w);

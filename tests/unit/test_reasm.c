@@ -353,6 +353,11 @@ static struct reasm_config small_cfg(void)
 	return c;
 }
 
+/* Set for the second pass over the tests: every reassembler is told that
+ * all memory is stable payload (reasm_set_stable_payload), so its history
+ * refers to the tests' buffers instead of copying them. */
+static bool stable_pass;
+
 static struct reasm *mk(const struct reasm_config *c)
 {
 	struct reasm *r;
@@ -363,6 +368,8 @@ static struct reasm *mk(const struct reasm_config *c)
 		fprintf(stderr, "reasm_create failed\n");
 		exit(1);
 	}
+	if (stable_pass)
+		CHECK_EQ_U(reasm_set_stable_payload(r, (const void *)(uintptr_t)1, SIZE_MAX - 1), 0);
 	return r;
 }
 
@@ -2210,14 +2217,18 @@ static void test_history(void)
 
 		handshake(r, &EP, ISN_C, ISN_S, 1);
 		cdata(r, 0, "abcdef");
-		CHECK_EQ_U(st->history_bytes_held, 2048);
+		/* stable: the extent ring and a copy (6 bytes are too few
+		 * to refer to) */
+		CHECK_EQ_U(st->history_bytes_held, stable_pass ? 4096 : 2048);
 		srv_ack(r, 4, 1000, 2);
 		cdata(r, 0, "XYZW");
 		CHECK_EQ_U(st->overlaps_different, 0);
 		cdata(r, 3, "dEf");             /* 'E' is not acknowledged yet */
 		CHECK_EQ_U(st->overlaps_different, 1);
 		srv_ack(r, 6, 1000, 3);
-		CHECK_EQ_U(st->history_bytes_held, 2048);   /* nxt is inside it */
+		/* copies: the chunk nxt is inside; references: the ring, the
+		 * copy having gone with its last byte */
+		CHECK_EQ_U(st->history_bytes_held, 2048);
 		cdata(r, 6, "ghij");
 		done(r);
 	}
@@ -2235,7 +2246,8 @@ static void test_history(void)
 		handshake(r, &EP, ISN_C, ISN_S, 1);
 		for (uint32_t off = 0; off < 39000; off += 1000)
 			sendp(r, &EP, false, "PA", ISN_C + 1 + off, big + off, 1000, 2);
-		CHECK_EQ_U(st->history_bytes_held, 8192);
+		/* stable: references in the ring, nothing copied */
+		CHECK_EQ_U(st->history_bytes_held, stable_pass ? 2048 : 8192);
 		memset(x, '#', sizeof(x));
 		sendp(r, &EP, false, "PA", ISN_C + 1 + 1000, x, 100, 3);     /* forgotten */
 		CHECK_EQ_U(st->overlaps_different, 0);
@@ -2259,12 +2271,14 @@ static void test_history(void)
 		handshake(r, &EP, ISN_C, ISN_S, 1);
 		handshake(r, &e2, ISN_C, ISN_S, 1);
 		sendp(r, &EP, false, "PA", ISN_C + 1, big, 3000, 2);
-		CHECK_EQ_U(st->history_bytes_held, 4096);
+		/* stable: the first flow's ring only; the second gets a ring
+		 * but no chunk for its 10-byte copy */
+		CHECK_EQ_U(st->history_bytes_held, stable_pass ? 2048 : 4096);
 		sendp(r, &e2, false, "PA", ISN_C + 1, big, 10, 2);
 		CHECK_EQ_U(st->history_no_memory, 1);
 		sendp(r, &e2, false, "PA", ISN_C + 1, "X", 1, 2);
 		CHECK_EQ_U(st->overlaps_different, 0);          /* not known */
-		CHECK_EQ_U(st->history_bytes_held, 4096);
+		CHECK_EQ_U(st->history_bytes_held, stable_pass ? 2048 : 4096);
 		CHECK_STR(T.recs[1].log, "0:abcdefghij");
 		done(r);
 	}
@@ -2371,9 +2385,149 @@ static void test_flood(void)
 	}
 }
 
-int main(void)
+/*
+ * The history as references (reasm_set_stable_payload): bytes inside the
+ * stable range are referred to, others copied; the extent ring's and the
+ * copies' limits; the range can only change with no flow open. Every other
+ * test also runs with all memory stable (main).
+ */
+static void test_history_refs(void)
 {
-	T.recs = calloc(MAX_RECS, sizeof(*T.recs));
+	static uint8_t arena[1 << 20];
+	static uint8_t outside[4000];
+
+	for (size_t i = 0; i < sizeof(arena); i++)
+		arena[i] = (uint8_t)('a' + i % 26);
+	memcpy(outside, arena, sizeof(outside));
+	/* inside: referred to; outside: copied; both compared */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+		const struct reasm_stats *st = reasm_get_stats(r);
+		uint8_t x[300];
+
+		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		CHECK_EQ_U(reasm_set_stable_payload(r, NULL, 0), -EBUSY);
+		sendp(r, &EP, false, "PA", ISN_C + 1, arena, 1000, 2);
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 1000, arena + 1000, 1000, 2);
+		CHECK_EQ_U(st->history_bytes_held, 2048);       /* the ring */
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 2000, outside + 2000, 1000, 2);
+		CHECK_EQ_U(st->history_bytes_held, 4096);       /* and a copy */
+		memcpy(x, arena + 900, sizeof(x));
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 900, x, 300, 3);   /* across two */
+		CHECK_EQ_U(st->overlaps_different, 0);
+		x[150] ^= 1;                    /* byte 1050: the second reference */
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 900, x, 300, 3);
+		CHECK_EQ_U(st->overlaps_different, 1);
+		done(r);
+	}
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+		const struct reasm_stats *st = reasm_get_stats(r);
+		uint8_t x[300];
+
+		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		sendp(r, &EP, false, "PA", ISN_C + 1, arena, 1000, 2);
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 1000, outside + 1000, 1000, 2);
+		memcpy(x, outside + 1500, sizeof(x));
+		x[299] ^= 1;                    /* byte 1799: the copy */
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 1500, x, 300, 3);
+		CHECK_EQ_U(st->overlaps_different, 1);
+		reasm_flush_all(r);
+		CHECK_EQ_U(st->history_bytes_held, 0);
+		done(r);
+	}
+	/* bytes delivered from the out-of-order queue are copies */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+		const struct reasm_stats *st = reasm_get_stats(r);
+		uint8_t x[400];
+
+		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 1000, arena + 1000, 1000, 2);   /* queued */
+		sendp(r, &EP, false, "PA", ISN_C + 1, arena, 1000, 2);
+		CHECK_EQ_U(T.recs[0].data_bytes[0], 2000);
+		CHECK_EQ_U(st->history_bytes_held, 4096);       /* ring + copy */
+		memcpy(x, arena + 1200, sizeof(x));
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 1200, x, 400, 3);
+		CHECK_EQ_U(st->overlaps_different, 0);
+		x[0] ^= 1;
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 1200, x, 400, 3);
+		CHECK_EQ_U(st->overlaps_different, 1);
+		done(r);
+	}
+	/* the ring holds 128 extents: the oldest go, counted */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r;
+		const struct reasm_stats *st;
+		uint8_t x[300];
+
+		c.max_history_bytes_per_flow = 128 << 10;
+		r = mk(&c);
+		st = reasm_get_stats(r);
+		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		for (uint32_t i = 0; i < 130; i++)
+			sendp(r, &EP, false, "PA", ISN_C + 1 + i * 300, arena + i * 300, 300, 2);
+		CHECK_EQ_U(st->history_evicted_bytes, 2 * 300);
+		CHECK_EQ_U(st->history_bytes_held, 2048);
+		memcpy(x, arena, sizeof(x));
+		x[0] ^= 1;
+		sendp(r, &EP, false, "PA", ISN_C + 1, x, 300, 3);           /* forgotten */
+		CHECK_EQ_U(st->overlaps_different, 0);
+		memcpy(x, arena + 600, sizeof(x));
+		x[0] ^= 1;
+		sendp(r, &EP, false, "PA", ISN_C + 1 + 600, x, 300, 3);     /* kept */
+		CHECK_EQ_U(st->overlaps_different, 1);
+		done(r);
+	}
+	/* copies between references: at most hist_per_dir copy chunks */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r;
+		const struct reasm_stats *st;
+		uint32_t off = 0;
+
+		c.max_history_bytes_per_flow = 4 * 2048;
+		r = mk(&c);
+		st = reasm_get_stats(r);
+		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		for (int i = 0; i < 6; i++) {
+			sendp(r, &EP, false, "PA", ISN_C + 1 + off, arena + off, 300, 2);
+			off += 300;
+			sendp(r, &EP, false, "PA", ISN_C + 1 + off, arena + off, 10, 2);  /* copied */
+			off += 10;
+		}
+		CHECK_EQ_U(st->history_bytes_held, 5 * 2048);  /* ring + 4 copies */
+		CHECK_EQ_U(st->history_evicted_bytes, 2 * 310);
+		done(r);
+	}
+	/* a range can be given again once every flow is finished */
+	{
+		struct reasm_config c = small_cfg();
+		struct reasm *r = mk(&c);
+
+		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
+		handshake(r, &EP, ISN_C, ISN_S, 1);
+		sendp(r, &EP, false, "PA", ISN_C + 1, arena, 1000, 2);
+		CHECK_EQ_U(reasm_set_stable_payload(r, outside, sizeof(outside)), -EBUSY);
+		reasm_flush_all(r);
+		CHECK_EQ_U(reasm_get_stats(r)->history_bytes_held, 0);
+		CHECK_EQ_U(reasm_set_stable_payload(r, outside, sizeof(outside)), 0);
+		CHECK_EQ_U(reasm_set_stable_payload(r, NULL, 0), 0);
+		done(r);
+	}
+}
+
+static void run_all(void)
+{
 	test_in_order();
 	test_zero_copy_pointer();
 	test_permutations();
@@ -2408,6 +2562,16 @@ int main(void)
 	test_one_sided();
 	test_history();
 	test_flood();
+}
+
+int main(void)
+{
+	T.recs = calloc(MAX_RECS, sizeof(*T.recs));
+	run_all();
+	stable_pass = true;
+	run_all();
+	stable_pass = false;
+	test_history_refs();
 	tc_reset();
 	free(T.recs);
 	return check_summary("test_reasm");
