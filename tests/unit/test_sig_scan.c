@@ -1757,6 +1757,43 @@ static void test_empty_engine(void)
 	sig_engine_free(e);
 }
 
+/* Every block-mode database carries a pattern that keeps Hyperscan from
+ * building its small-write engine (sig_engine.c): its bytes in a buffer
+ * match no rule and do not disturb the rules' own matches. */
+static void test_no_small_write(void)
+{
+	static const uint8_t probe[] = "\x00\xff\xfe\x01\x02\xfd\x01" "ehlo.example";
+	struct sig_set *s = sig_set_new();
+	struct sig_engine *e = NULL;
+	struct alerts al = { 0 };
+	struct sig_thread *t;
+	struct sig_flow *f;
+	char err[128];
+
+	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (smtp.helo; "
+				    "content:\"ehlo.example\"; sid:1;)", "n.rules", 1, NULL, NULL), 0);
+	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), 0);
+	if (!e)
+		return;
+	t = sig_thread_new(e, 8, on_alert, &al);
+	CHECK(t != NULL);
+	if (!t) {
+		sig_engine_free(e);
+		return;
+	}
+	f = sig_flow_open(t, default_tuple());
+	sig_scan_buffer(t, f, SIG_BUF_SMTP_HELO, SIG_DIR_TO_SERVER, probe, 7, NULL);
+	sig_flow_tx_end(t, f);
+	CHECK_EQ_U(al.n, 0);
+	sig_scan_buffer(t, f, SIG_BUF_SMTP_HELO, SIG_DIR_TO_SERVER, probe, sizeof(probe) - 1, NULL);
+	sig_flow_tx_end(t, f);
+	CHECK_EQ_U(al.n, 1);
+	CHECK_EQ_U(sig_thread_get_stats(t)->scan_errors, 0);
+	sig_flow_close(t, f, NULL);
+	sig_thread_free(t);
+	sig_engine_free(e);
+}
+
 /* Wrong buffer for the call, out-of-range enums: ignored, not crashed. */
 static void test_misuse(void)
 {
@@ -3538,6 +3575,7 @@ int main(void)
 	test_pools();
 	test_match_state_full();
 	test_empty_engine();
+	test_no_small_write();
 	test_misuse();
 	test_compile_error();
 	test_many_rules();
