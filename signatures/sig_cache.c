@@ -552,49 +552,76 @@ static uint32_t vslot(const struct sig_set *s, const uint8_t k[16])
 	return h;
 }
 
+static void vmark(struct sig_set *s, uint32_t slot)
+{
+	if (!s->vused[slot]) {
+		s->vused[slot] = 1;
+		s->vnused++;
+	}
+}
+
 bool sig_verdict_known(struct sig_set *s, const uint8_t key[16])
 {
-	if (!s->vcap || key_zero(key) || key_zero(s->vkey[vslot(s, key)]))
+	uint32_t i;
+
+	if (!s->vcap || key_zero(key))
 		return false;
+	i = vslot(s, key);
+	if (key_zero(s->vkey[i]))
+		return false;
+	vmark(s, i);
 	s->vhits++;
 	return true;
 }
 
-/* Add without marking the set changed; false when out of room or memory. */
-static bool vinsert(struct sig_set *s, const uint8_t key[16])
+/* Add without marking the set changed; its slot, or UINT32_MAX when out
+ * of room or memory. */
+static uint32_t vinsert(struct sig_set *s, const uint8_t key[16])
 {
 	uint32_t i;
 
 	if (key_zero(key) || s->vcount >= SIG_VERDICTS_MAX)
-		return false;
+		return UINT32_MAX;
 	if ((s->vcount + 1) * 2 > s->vcap) {
 		uint32_t ncap = s->vcap ? s->vcap * 2 : 1024, ocap = s->vcap;
-		uint8_t (*old)[16] = s->vkey;
+		uint8_t (*old)[16] = s->vkey, *oldu = s->vused;
 
 		s->vkey = calloc(ncap, 16);
-		if (!s->vkey) {
+		s->vused = calloc(ncap, 1);
+		if (!s->vkey || !s->vused) {
+			free(s->vkey);
+			free(s->vused);
 			s->vkey = old;
-			return false;
+			s->vused = oldu;
+			return UINT32_MAX;
 		}
 		s->vcap = ncap;
-		for (uint32_t j = 0; j < ocap; j++)
-			if (!key_zero(old[j]))
-				memcpy(s->vkey[vslot(s, old[j])], old[j], 16);
+		for (uint32_t j = 0; j < ocap; j++) {
+			if (key_zero(old[j]))
+				continue;
+			i = vslot(s, old[j]);
+			memcpy(s->vkey[i], old[j], 16);
+			s->vused[i] = oldu[j];
+		}
 		free(old);
+		free(oldu);
 	}
 	i = vslot(s, key);
 	if (!key_zero(s->vkey[i]))
-		return true;            /* already there */
+		return i;               /* already there */
 	memcpy(s->vkey[i], key, 16);
 	s->vcount++;
-	return true;
+	return i;
 }
 
 void sig_verdict_add(struct sig_set *s, const uint8_t key[16])
 {
-	uint32_t before = s->vcount;
+	uint32_t before = s->vcount, i = vinsert(s, key);
 
-	if (vinsert(s, key) && s->vcount != before)
+	if (i == UINT32_MAX)
+		return;
+	vmark(s, i);
+	if (s->vcount != before)
 		s->vdirty = true;
 }
 
@@ -621,7 +648,7 @@ void sig_verdicts_load(struct sig_set *s)
 	 * the file rewritten after the build). */
 	if (buf && !entry_check(buf, size, key, &len) && len % 16 == 0)
 		for (uint64_t i = 0; i < len; i += 16)
-			if (!vinsert(s, buf + SIG_CACHE_HDR + i))
+			if (vinsert(s, buf + SIG_CACHE_HDR + i) == UINT32_MAX)
 				break;
 	free(buf);
 }
@@ -636,13 +663,15 @@ void sig_verdicts_store(struct sig_engine *e, const struct sig_set *s)
 	/* the file is this build's too: pruning keeps it */
 	if (e->ncache_key < sizeof(e->cache_key) / sizeof(e->cache_key[0]))
 		memcpy(e->cache_key[e->ncache_key++], key, 32);
-	if (!s->vdirty || !s->vcount || !cache_writable(e, s))
+	/* written when this build added verdicts or left loaded ones
+	 * unused (another rule set's): those are not written back */
+	if ((!s->vdirty && s->vnused == s->vcount) || !cache_writable(e, s))
 		return;
-	keys = malloc((size_t)s->vcount * 16);
+	keys = malloc(((size_t)s->vnused + 1) * 16);
 	if (!keys)
 		return;
 	for (uint32_t i = 0; i < s->vcap; i++)
-		if (!key_zero(s->vkey[i]))
+		if (s->vused[i])
 			memcpy(keys[n++], s->vkey[i], 16);
 	entry_write(e, s, key, ".hsvd", keys, (size_t)n * 16);
 	free(keys);

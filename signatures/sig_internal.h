@@ -437,9 +437,13 @@ struct sig_set {
 	/* Expressions Hyperscan is known to accept (sig_cache.c, verdicts):
 	 * 16-byte keys in an open-addressing set (vcap 0 or a power of two,
 	 * an all-zero key is free), loaded with the cache directory and
-	 * written back to it after a build that added some. */
+	 * written back to it after a build that added some or left some
+	 * unused. vused[slot]: this build looked the key up or added it;
+	 * only those are written back, so the file holds the rule set in use
+	 * and does not grow with every rule set ever loaded. */
 	uint8_t (*vkey)[16];
-	uint32_t vcap, vcount;
+	uint8_t *vused;
+	uint32_t vcap, vcount, vnused;
 	bool vdirty;
 	uint32_t vhits;                  /* analyses the set spared */
 };

@@ -287,6 +287,7 @@ void sig_set_free(struct sig_set *s)
 		free(s->finame[i]);
 	free(s->sidhash);
 	free(s->vkey);
+	free(s->vused);
 	free(s);
 }
 

@@ -768,6 +768,48 @@ static void test_verdict_not_exact(void)
 	CHECK_EQ_U(hits[1], 2);
 }
 
+/* The verdict file holds the rule set in use: verdicts another rule set
+ * left there and this build did not use are not written back, so the file
+ * does not grow with every rule set ever loaded. */
+static unsigned verdict_round(const char *dir, const char *rule, uint64_t *vsize)
+{
+	struct sig_set *s = sig_set_new();
+	struct sig_engine *e = NULL;
+	char err[256], name[80] = "", p[400];
+	unsigned bad = 0, hits;
+
+	CHECK(s && sig_set_cache_dir(s, dir) == 0);
+	if (!s)
+		return 0;
+	sig_set_add_rule(s, rule, "used.rules", 1, print_diag, &bad);
+	CHECK_EQ_U(bad, 0);
+	hits = sig_set_verdict_hits(s);
+	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), 0);
+	sig_engine_free(e);
+	CHECK_EQ_U(verdict_files(dir, name, sizeof(name)), 1);
+	path_in(p, sizeof(p), dir, name);
+	*vsize = file_size(p);
+	return hits;
+}
+
+static void test_verdicts_used_only(void)
+{
+	static const char a[] = "alert smtp any any -> any any (file.data; pcre:\"/ab+c\\d{2,5}x/\"; "
+				"sid:1;)";
+	static const char b[] = "alert smtp any any -> any any (file.data; pcre:\"/zz[0-9]+y/\"; sid:2;)";
+	char dir[300];
+	uint64_t sa, sb, sa2, sa3;
+
+	snprintf(dir, sizeof(dir), "%s/usedonly", root);
+	CHECK_EQ_U(verdict_round(dir, a, &sa), 0);
+	CHECK_EQ_U(verdict_round(dir, a, &sa2), 1);     /* A's verdict is kept */
+	CHECK_EQ_U(sa2, sa);
+	CHECK_EQ_U(verdict_round(dir, b, &sb), 0);
+	CHECK_EQ_U(sb, sa);             /* B's only: one key, as A had */
+	CHECK_EQ_U(verdict_round(dir, a, &sa3), 0);     /* A's went with B's build */
+	CHECK_EQ_U(sa3, sa);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -781,6 +823,7 @@ int main(void)
 	test_miss_then_hit();
 	test_verdicts();
 	test_verdict_not_exact();
+	test_verdicts_used_only();
 	if (ndb) {
 		test_one_rule_changed();
 		test_damaged_entries();
