@@ -39,7 +39,7 @@ static const char *const names[] = {
 	"mime_invalid_base64", "mime_invalid_qp", "mime_invalid_uuencode",
 	"mime_uuencode_unterminated", "mime_invalid_encoded_word",
 	"mime_unknown_charset", "mime_unknown_encoding", "mime_pool_exhausted",
-	"mime_message_encoded",
+	"mime_message_encoded", "mime_filename_truncated",
 	/* a name missing above (a bug: see anomaly.h) */
 	"other",
 };

@@ -44,6 +44,7 @@ static const char *const anomaly_names[MIME_ANOM_COUNT] = {
 	[MIME_ANOM_UNKNOWN_ENCODING] = "mime_unknown_encoding",
 	[MIME_ANOM_POOL_EXHAUSTED] = "mime_pool_exhausted",
 	[MIME_ANOM_MESSAGE_ENCODED] = "mime_message_encoded",
+	[MIME_ANOM_NAME_TRUNCATED] = "mime_filename_truncated",
 };
 
 static const char *const encoding_names[] = {

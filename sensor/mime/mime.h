@@ -79,6 +79,10 @@ enum mime_anomaly {
 	MIME_ANOM_POOL_EXHAUSTED,       /* mime_pool_exhausted */
 	MIME_ANOM_MESSAGE_ENCODED,      /* mime_message_encoded: message/rfc822
 	                                   labelled base64/QP (RFC 2046 5.2.1) */
+	MIME_ANOM_NAME_TRUNCATED,       /* mime_filename_truncated: a file name
+					 * (filename= or name=) cut at
+					 * MIME_NAME_MAX - 1 bytes, or RFC 2231
+					 * continuations past the 64th dropped */
 	MIME_ANOM_COUNT
 };
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -502,6 +503,7 @@ struct pcollect {
 	struct param seg[SEG_MAX];
 	uint8_t seg_ext[SEG_MAX];
 	uint8_t seg_have[SEG_MAX];
+	bool cut;               /* a continuation past SEG_MAX was dropped */
 };
 
 static void pc_offer(struct pcollect *c, const struct param *pr)
@@ -525,8 +527,12 @@ static void pc_offer(struct pcollect *c, const struct param *pr)
 	size_t i = 1, idx = 0;
 	while (i < rl && r[i] >= '0' && r[i] <= '9' && idx < SEG_MAX)
 		idx = idx * 10 + (size_t)(r[i++] - '0');
-	if (i == 1 || idx >= SEG_MAX)
+	if (i == 1)
 		return;
+	if (idx >= SEG_MAX) {
+		c->cut = true;
+		return;
+	}
 	int ext = 0;
 	if (i < rl) {
 		if (r[i] != '*' || i + 1 != rl)
@@ -554,9 +560,10 @@ static size_t pct_decode(const char *s, size_t n, uint8_t *out, size_t cap)
 	return o;
 }
 
-/* Resolve the collected parameter into UTF-8 dst; returns its length. */
-static size_t pc_resolve(struct mime_parser *p, struct pcollect *c, char *dst,
-			 size_t cap)
+/* The collected parameter in UTF-8 in dst; returns its length. *cut is
+ * set when a buffer on the way filled up. */
+static size_t pc_value(struct mime_parser *p, struct pcollect *c, char *dst, size_t cap,
+		       bool *cut)
 {
 	uint8_t raw[MIME_NAME_MAX * 2];
 	size_t rl = 0;
@@ -600,7 +607,9 @@ static size_t pc_resolve(struct mime_parser *p, struct pcollect *c, char *dst,
 				size_t k = tl < sizeof(raw) - rl ? tl : sizeof(raw) - rl;
 				memcpy(raw + rl, tmp, k);
 				rl += k;
+				*cut |= tl + 1 >= sizeof(tmp);
 			}
+			*cut |= rl >= sizeof(raw);
 		}
 	}
 	if (ext_any || (!c->have_plain && rl)) {
@@ -632,7 +641,23 @@ static size_t pc_resolve(struct mime_parser *p, struct pcollect *c, char *dst,
 	char tmp[MIME_NAME_MAX];
 	size_t tl = val_copy(tmp, sizeof(tmp), &c->plain);
 	size_t o = mime_ew_decode(p, tmp, tl, dst, cap - 1);
+	*cut |= tl + 1 >= sizeof(tmp);
 	dst[o] = 0;
+	return o;
+}
+
+/* Resolve the collected parameter into UTF-8 dst; returns its length. A
+ * name that did not fit (dst or a buffer on the way filled up; one that
+ * ends within a UTF-8 sequence of dst's end counts too) or lost
+ * continuations past SEG_MAX is reported: file.name rules see only what
+ * was kept. */
+static size_t pc_resolve(struct mime_parser *p, struct pcollect *c, char *dst, size_t cap)
+{
+	bool cut = c->cut;
+	size_t o = pc_value(p, c, dst, cap, &cut);
+
+	if (cut || o + 4 >= cap)
+		mime_anomaly(p, MIME_ANOM_NAME_TRUNCATED);
 	return o;
 }
 

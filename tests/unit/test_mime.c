@@ -14,6 +14,7 @@
  * parsed whole and in uneven small chunks and the logs compared, and BODY
  * sizes checked against PART_END; skipped when the variable is unset.
  */
+#include <stdbool.h>
 #include "check.h"
 #include "mime.h"
 
@@ -731,6 +732,71 @@ static void test_stats(void)
 	mime_ctx_destroy(&ctx);
 }
 
+/* A file name longer than the parser keeps (MIME_NAME_MAX - 1 bytes, RFC
+ * 2231 continuations up to the 64th): kept cut, reported
+ * (mime_filename_truncated) and counted; a long name that fits is not. */
+enum { NAME_KEPT = 1023 };     /* MIME_NAME_MAX - 1 (sensor/mime/mime_int.h) */
+
+static void name_case(struct mime_ctx *ctx, const char *disp, size_t want_len, bool want_cut)
+{
+	char msg[16384];
+	struct log l;
+	uint64_t before = ctx->stats.anomalies[MIME_ANOM_NAME_TRUNCATED];
+	int n = snprintf(msg, sizeof(msg),
+			 "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+			 "Content-Type: application/octet-stream\r\n"
+			 "Content-Disposition: attachment;%s\r\n\r\nQUJD\r\n--b--\r\n", disp);
+	const char *fn;
+
+	CHECK(n > 0 && (size_t)n < sizeof(msg));
+	run(ctx, msg, (size_t)n, NULL, 0, &l, 0);
+	CHECK_EQ_U(ctx->stats.anomalies[MIME_ANOM_NAME_TRUNCATED] - before, want_cut ? 1 : 0);
+	CHECK_EQ_U(strstr(l.s, "mime_filename_truncated") != NULL, want_cut);
+	fn = strstr(l.s, " fn=");
+	CHECK(fn != NULL);
+	if (fn)
+		CHECK_EQ_U(strcspn(fn + 4, " \n"), want_len);
+	log_free(&l);
+}
+
+static void test_long_names(void)
+{
+	struct mime_ctx ctx;
+	char d[12000];
+	size_t o;
+
+	CHECK_EQ_U(mime_ctx_init(&ctx, NULL, &pool), 0);
+	/* 1,100 bytes in one parameter (its header line is long too) */
+	o = (size_t)snprintf(d, sizeof(d), " filename=\"");
+	memset(d + o, 'a', 1100);
+	o += 1100;
+	snprintf(d + o, sizeof(d) - o, "\"");
+	name_case(&ctx, d, NAME_KEPT, true);
+	/* 1,100 bytes in 22 continuations of 50, every line short */
+	o = 0;
+	for (int i = 0; i < 22; i++) {
+		o += (size_t)snprintf(d + o, sizeof(d) - o, "%s\r\n filename*%d=\"", i ? ";" : "", i);
+		memset(d + o, 'b', 50);
+		o += 50;
+		o += (size_t)snprintf(d + o, sizeof(d) - o, "\"");
+	}
+	name_case(&ctx, d, NAME_KEPT, true);
+	/* 70 continuations of 5: the 65th on are dropped (320 of 350 bytes
+	 * kept) */
+	o = 0;
+	for (int i = 0; i < 70; i++)
+		o += (size_t)snprintf(d + o, sizeof(d) - o, "%s\r\n filename*%d=\"ccccc\"",
+				      i ? ";" : "", i);
+	name_case(&ctx, d, 64 * 5, true);
+	/* 500 bytes: kept whole, nothing said */
+	o = (size_t)snprintf(d, sizeof(d), " filename=\"");
+	memset(d + o, 'e', 500);
+	o += 500;
+	snprintf(d + o, sizeof(d) - o, "\"");
+	name_case(&ctx, d, 500, false);
+	mime_ctx_destroy(&ctx);
+}
+
 /* An empty pool: no parser, counted; a starved pool degrades, no crash. */
 static void test_pool_exhaustion(void)
 {
@@ -895,6 +961,7 @@ int main(void)
 		return 1;
 	test_cases();
 	test_stats();
+	test_long_names();
 	test_pool_exhaustion();
 	test_default_limits();
 	test_gap();
