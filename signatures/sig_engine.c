@@ -645,11 +645,11 @@ static void job_cache_load(struct build *b, struct db_job *j)
  * most of a block database's compile: the xgen rules' 236-pattern one took
  * 33 ms with it and 7 without (smtpgen's header databases, whose patterns
  * already keep Hyperscan from building it, are unchanged). Block scans
- * (header values, names: short buffers) are under 1% of a
- * run, and the DFA saves them only a few ns each (30 against 32 ns on 16
- * bytes, 42 against 48 on 64), so every block database gets this pattern,
- * which nothing matches in practice and whose id no rule has (a scan
- * ignores ids past the engine's patterns).
+ * (header values, names: short buffers) are under 1% of a run, and the
+ * DFA saves them only a few ns each (30 against 32 ns on 16 bytes, 42
+ * against 48 on 64), so every block database gets this pattern, which
+ * nothing matches in practice and whose id no rule has (a scan ignores
+ * ids past the engine's patterns).
  */
 #define NO_SMALL_WRITE_RE "\\x00\\xff\\xfe[\\x00-\\xff]{0,4}\\xfd\\x01"
 #define NO_SMALL_WRITE_ID UINT32_MAX
