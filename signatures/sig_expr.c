@@ -421,7 +421,7 @@ static size_t class_plain(const char *re, size_t i)
  * match empty, and nothing in it is what Hyperscan refuses; asking
  * hs_expression_ext_info about it took 68 us each, 26 of the 37 ms the
  * xgen rules took to load without a cache (387 of their 454 checks). Any
- * other text goes to Hyperscan. test_sig_scan holds this against
+ * other text goes to Hyperscan. test_sig_rules holds this against
  * Hyperscan on thousands of random texts.
  */
 bool sig_re_surely_exact(const char *re)
