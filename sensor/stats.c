@@ -125,7 +125,7 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 	ext = json_pack("{s:{s:o,s:o,s:o,s:o,s:o},s:o,s:o,"
 			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
 			"s:{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o},"
-			"s:{s:{s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o}},"
+			"s:{s:{s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o,s:o,s:o,s:o}},"
 			"s:{s:o,s:o,s:o,s:o}}",
 		"capture", "packets", J(src->stats.packets), "bytes", J(src->stats.bytes),
 			"snapped", J(src->stats.snapped), "bad_records", J(src->stats.bad_records),
@@ -151,6 +151,8 @@ json_t *stats_event(const struct worker *w, const struct capture_source *src,
 				"exhausted", J(w->pool.exhausted),
 			"app_flows", "count", J(w->cfg->max_app_flows), "in_use", J(w->app_in_use),
 				"peak", J(w->app_peak), "exhausted", J(w->st.app_no_memory),
+				"held_segments", J(w->st.hold_segments),
+				"held_flushes", J(w->st.hold_flushes),
 		"output", "events", J(w->eve.events), "alerts", J(w->st.alerts),
 			"write_errors", J(w->eve.write_errors), "dump_errors", J(w->eve.dump_errors));
 	{

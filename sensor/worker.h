@@ -79,6 +79,10 @@ struct app_flow {
 	 * scan has seen (app_data, SMTP_EV_DATA_END). */
 	const uint8_t *cli_chunk;
 	size_t cli_len, cli_scanned;
+	/* Small client segments held to be parsed and scanned as one chunk
+	 * (app_smtp.c on_data): a pool block while any are held. */
+	uint8_t *hold;
+	uint32_t hold_len;
 	bool starttls_sent;         /* STARTTLS sent, its reply not yet seen */
 	bool starttls_tried;        /* STARTTLS was sent at some point */
 	/* --detect-any-port (app_smtp.c, probe_data): a flow on a port that
@@ -136,6 +140,8 @@ enum app_probe { PROBE_NONE = 0, PROBE_GREETING, PROBE_CLIENT };
 
 struct worker_stats {
 	uint64_t app_no_memory;     /* flows not inspected: app pool empty */
+	uint64_t hold_segments;     /* small client segments held (app_smtp.c) */
+	uint64_t hold_flushes;      /* ... handed on as one chunk */
 	uint64_t smtp_sessions;     /* flows with SMTP state */
 	uint64_t smtp_midstream;    /* ... picked up without their handshake */
 	uint64_t implicit_tls;      /* ... on an implicit-TLS port, still TLS */

@@ -764,6 +764,11 @@ void smtp_session_init(struct smtp_session *s, const struct smtp_config *cfg,
 	stats->sessions++;
 }
 
+bool smtp_session_in_message(const struct smtp_session *s)
+{
+	return s->cli_state == SMTP_CLI_DATA || s->cli_state == SMTP_CLI_BDAT;
+}
+
 void smtp_session_feed(struct smtp_session *s, enum smtp_dir dir,
 		       const uint8_t *data, size_t len)
 {
