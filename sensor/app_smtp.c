@@ -284,15 +284,17 @@ static bool probe_data(struct worker *w, struct app_flow *a, enum flow_dir dir,
  * chunk when HOLD_MAX bytes would not fit, before any other data of the
  * flow (a larger segment, the server's bytes: the parser sees both
  * directions in order), and before a gap, the end of a direction or of
- * the flow. Only message content is held, and no segment with a '.' that
- * may start a line (the end of the data, a dot-stuffed line: what ends a
- * transaction goes on at once, with the packet that carries it); nothing
- * in TLS, in a probed flow, or when the pool is half used. The bytes and
- * their order are unchanged; what changes is the packet an alert or an
- * anomaly on held content names, the one that let it go on, and the size
- * so far of an open file an alert lists (Suricata inspects the raw stream
- * in 2,560-byte chunks and SMTP file data from 32 KiB on, named by the
- * packet that completes them).
+ * the flow. Only a message after DATA is held (not a BDAT chunk, which
+ * ends by count: the parser, which has not seen the held bytes yet, could
+ * not tell a command after it), and no segment with a '.' that may start
+ * a line (the end of the data, a dot-stuffed line: what ends a transaction
+ * goes on at once, with the packet that carries it); nothing in TLS, in a
+ * probed flow, or when the pool is half used. The bytes and their order
+ * are unchanged; what changes is the packet an alert or an anomaly on
+ * held content names, the one that let it go on, and the size so far of
+ * an open file an alert lists (Suricata inspects the raw stream in
+ * 2,560-byte chunks and SMTP file data from 32 KiB on, named by the packet
+ * that completes them).
  */
 #define HOLD_SMALL 256u
 #define HOLD_MAX 2048u
@@ -331,7 +333,7 @@ static void on_data(void *user, struct flow *f, enum flow_dir dir,
 		return;
 	}
 	if (dir == FLOW_TO_SERVER && len < HOLD_SMALL && !a->smtp.tls &&
-	    smtp_session_in_message(&a->smtp) && !line_dot(data, len)) {
+	    smtp_session_in_data(&a->smtp) && !line_dot(data, len)) {
 		if (a->hold && a->hold_len + len > HOLD_MAX)
 			hold_flush(w, a);
 		if (!a->hold && w->pool.in_use < w->pool.count / 2)

@@ -764,9 +764,9 @@ void smtp_session_init(struct smtp_session *s, const struct smtp_config *cfg,
 	stats->sessions++;
 }
 
-bool smtp_session_in_message(const struct smtp_session *s)
+bool smtp_session_in_data(const struct smtp_session *s)
 {
-	return s->cli_state == SMTP_CLI_DATA || s->cli_state == SMTP_CLI_BDAT;
+	return s->cli_state == SMTP_CLI_DATA;
 }
 
 void smtp_session_feed(struct smtp_session *s, enum smtp_dir dir,

@@ -420,9 +420,10 @@ struct smtp_session {
 void smtp_session_init(struct smtp_session *s, const struct smtp_config *cfg,
 		       struct smtp_stats *stats);
 
-/* Whether the client is sending message content (after DATA, or inside a
- * BDAT chunk): its next bytes are no command. */
-bool smtp_session_in_message(const struct smtp_session *s);
+/* Whether the client is sending a message after DATA: its next bytes are
+ * content up to the line that ends it (a BDAT chunk is not asked about:
+ * it ends by count, so bytes after it may be commands). */
+bool smtp_session_in_data(const struct smtp_session *s);
 
 /* Bytes of one direction, in order. */
 void smtp_session_feed(struct smtp_session *s, enum smtp_dir dir,
