@@ -336,7 +336,9 @@ static void on_data(void *user, struct flow *f, enum flow_dir dir,
 	    smtp_session_in_data(&a->smtp) && !line_dot(data, len)) {
 		if (a->hold && a->hold_len + len > HOLD_MAX)
 			hold_flush(w, a);
-		if (!a->hold && w->pool.in_use < w->pool.count / 2)
+		/* a block takes HOLD_MAX bytes and one more segment */
+		if (!a->hold && w->pool.in_use < w->pool.count / 2 &&
+		    w->pool.block_size >= HOLD_MAX + HOLD_SMALL)
 			a->hold = mt_block_get(&w->pool);
 		if (a->hold) {
 			memcpy(a->hold + a->hold_len, data, len);
