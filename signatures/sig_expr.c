@@ -356,6 +356,17 @@ static bool heavy_expr(const char *re)
 	return false;
 }
 
+/* The byte a "\xHH" at p stands for, or -1. */
+static int esc_hex(const char *p)
+{
+	int hi, lo;
+
+	if (p[0] != '\\' || p[1] != 'x' || (hi = sig_hexval(p[2])) < 0 ||
+	    (lo = sig_hexval(p[3])) < 0)
+		return -1;
+	return hi << 4 | lo;
+}
+
 /* One character class at re[i] ('['), in the forms sig_re_surely_exact
  * accepts: not negated, no POSIX names, ranges between plain bytes in
  * order, escapes of punctuation, \xHH, \d \w \s and their negations,
@@ -374,9 +385,7 @@ static size_t class_plain(const char *re, size_t i)
 		if (re[i] == '\\') {
 			char c = re[i + 1];
 
-			if (c == 'x' && isxdigit((unsigned char)re[i + 2]) &&
-			    isxdigit((unsigned char)re[i + 3])) {
-				lo = (int)strtol((char[]){ re[i + 2], re[i + 3], 0 }, NULL, 16);
+			if ((lo = esc_hex(re + i)) >= 0) {
 				i += 4;
 			} else if (c && strchr("dwsDWSnrt", c)) {
 				i += 2;
@@ -395,9 +404,7 @@ static size_t class_plain(const char *re, size_t i)
 		if (re[i] != '-' || re[i + 1] == ']')
 			continue;
 		/* a range: its upper end a plain byte or \xHH */
-		if (re[i + 1] == '\\' && re[i + 2] == 'x' && isxdigit((unsigned char)re[i + 3]) &&
-		    isxdigit((unsigned char)re[i + 4])) {
-			hi = (int)strtol((char[]){ re[i + 3], re[i + 4], 0 }, NULL, 16);
+		if ((hi = esc_hex(re + i + 1)) >= 0) {
 			i += 5;
 		} else if (re[i + 1] && re[i + 1] != '\\' && re[i + 1] != '[') {
 			hi = (unsigned char)re[i + 1];
@@ -464,8 +471,7 @@ bool sig_re_surely_exact(const char *re)
 		} else if (c == '\\') {
 			char d = re[i + 1];
 
-			if (d == 'x' && isxdigit((unsigned char)re[i + 2]) &&
-			    isxdigit((unsigned char)re[i + 3]))
+			if (esc_hex(re + i) >= 0)
 				i += 4;
 			else if (d && (strchr("dwsDWSnrt", d) || ispunct((unsigned char)d)))
 				i += 2;
