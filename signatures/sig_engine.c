@@ -713,27 +713,8 @@ static uint64_t job_cost(const struct db_job *j)
 
 	if (!j->n || j->db || j->alias)
 		return 0;
-	for (unsigned i = 0; i < j->n; i++) {
-		const char *re = j->expr[i];
-
-		for (const char *q = re; *q; q++) {
-			if (*q == '\\' && q[1]) {
-				q++;
-				continue;
-			}
-			if (*q == '{') {
-				char *e;
-				unsigned long lo = strtoul(q + 1, &e, 10), hi = lo;
-
-				if (e == q + 1)
-					continue;
-				if (*e == ',')
-					hi = strtoul(e + 1, &e, 10);
-				c += 4 * (hi > lo ? hi : lo);
-			}
-		}
-		c += strlen(re);
-	}
+	for (unsigned i = 0; i < j->n; i++)
+		c += 4 * sig_re_repeats(j->expr[i], NULL) + strlen(j->expr[i]);
 	return j->mode == HS_MODE_BLOCK ? 4 * c : c;
 }
 

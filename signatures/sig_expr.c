@@ -328,32 +328,47 @@ static int try_confirm(struct sig_expr *x, unsigned npcre, bool end_anchor, stru
 	return 0;
 }
 
+/* The bounded repeats {m}, {m,} and {m,n} of re (escaped braces are
+ * none): the sum of each one's larger bound (at most UINT32_MAX), and the
+ * largest bound in *max when max is not NULL. */
+uint64_t sig_re_repeats(const char *re, unsigned long *max)
+{
+	uint64_t sum = 0;
+	unsigned long top = 0;
+
+	for (const char *q = re; *q; q++) {
+		char *e;
+		unsigned long lo, hi;
+
+		if (*q == '\\' && q[1]) {
+			q++;
+			continue;
+		}
+		if (*q != '{' || !isdigit((unsigned char)q[1]))
+			continue;
+		lo = hi = strtoul(q + 1, &e, 10);
+		if (*e == ',' && isdigit((unsigned char)e[1]))
+			hi = strtoul(e + 1, &e, 10);
+		if (hi < lo)
+			hi = lo;
+		top = hi > top ? hi : top;
+		sum = sum + hi > UINT32_MAX ? UINT32_MAX : sum + hi;
+	}
+	if (max)
+		*max = top;
+	return sum;
+}
+
 /* Whether re has a bounded repeat over 1000 or is long: the shapes whose
  * resource limits only a real compile finds. */
 static bool heavy_expr(const char *re)
 {
-	size_t n = strlen(re);
+	unsigned long top;
 
-	if (n > 2048)
+	if (strlen(re) > 2048)
 		return true;
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (re[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (re[i] == '{' && isdigit((unsigned char)re[i + 1])) {
-			unsigned long v = 0;
-
-			for (size_t j = i + 1; j < n && (isdigit((unsigned char)re[j]) ||
-							 re[j] == ','); j++) {
-				if (re[j] == ',')
-					v = 0;
-				else if ((v = v * 10 + (unsigned long)(re[j] - '0')) > 1000)
-					return true;
-			}
-		}
-	}
-	return false;
+	sig_re_repeats(re, &top);
+	return top > 1000;
 }
 
 /* The byte a "\xHH" at p stands for, or -1. */

@@ -624,6 +624,10 @@ void sig_cache_prune(struct sig_engine *e, const struct sig_set *s);
  * (sig_expr.c): such an expression needs no hs_expression_ext_info. */
 bool sig_re_surely_exact(const char *re);
 
+/* The bounded repeats of an expression's text (sig_expr.c): the sum of
+ * their upper bounds, and the largest in *max (max may be NULL). */
+uint64_t sig_re_repeats(const char *re, unsigned long *max);
+
 /*
  * Hyperscan's verdict on one expression, remembered: checking a rule's
  * expressions (hs_expression_ext_info, sig_expr.c) is most of a start-up
