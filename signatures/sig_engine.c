@@ -658,44 +658,45 @@ static void job_cache_load(struct build *b, struct db_job *j)
  * jobs compile in parallel (hs_compile is thread-safe). */
 static void job_compile(struct db_job *j)
 {
-	const char **expr;
-	unsigned *flags, *ids;
-	const hs_expr_ext_t **extp;
 	static const hs_expr_ext_t no_smwr = {
 		.flags = HS_EXT_FLAG_MIN_LENGTH, .min_length = 6,
 	};
+	const char *const *expr = (const char *const *)j->expr;
+	const unsigned *flags = j->flags, *ids = j->ids;
+	const hs_expr_ext_t *const *extp = j->extp;
+	const char **e2 = NULL;
+	unsigned *f2 = NULL, *i2 = NULL, n = j->n;
+	const hs_expr_ext_t **x2 = NULL;
 
 	if (!j->n || j->db || j->alias)
 		return;
-	if (j->mode != HS_MODE_BLOCK) {
-		j->hrc = hs_compile_ext_multi((const char *const *)j->expr, j->flags, j->ids,
-					      j->extp, j->n, j->mode, NULL, &j->db, &j->cerr);
-		return;
+	if (j->mode == HS_MODE_BLOCK) {
+		e2 = malloc((n + 1) * sizeof(*e2));
+		f2 = malloc((n + 1) * sizeof(*f2));
+		i2 = malloc((n + 1) * sizeof(*i2));
+		x2 = malloc((n + 1) * sizeof(*x2));
 	}
-	expr = malloc((j->n + 1) * sizeof(*expr));
-	flags = malloc((j->n + 1) * sizeof(*flags));
-	ids = malloc((j->n + 1) * sizeof(*ids));
-	extp = malloc((j->n + 1) * sizeof(*extp));
-	if (expr && flags && ids && extp) {
-		memcpy(expr, j->expr, j->n * sizeof(*expr));
-		memcpy(flags, j->flags, j->n * sizeof(*flags));
-		memcpy(ids, j->ids, j->n * sizeof(*ids));
-		memcpy(extp, j->extp, j->n * sizeof(*extp));
-		expr[j->n] = NO_SMALL_WRITE_RE;
-		flags[j->n] = HS_FLAG_SINGLEMATCH;
-		ids[j->n] = NO_SMALL_WRITE_ID;
-		extp[j->n] = &no_smwr;
-		j->hrc = hs_compile_ext_multi(expr, flags, ids, extp, j->n + 1, j->mode, NULL,
-					      &j->db, &j->cerr);
-	} else {
-		/* no memory for the copy: the database as it is */
-		j->hrc = hs_compile_ext_multi((const char *const *)j->expr, j->flags, j->ids,
-					      j->extp, j->n, j->mode, NULL, &j->db, &j->cerr);
+	/* without memory for the copy: the database as it is */
+	if (e2 && f2 && i2 && x2) {
+		memcpy(e2, expr, n * sizeof(*e2));
+		memcpy(f2, flags, n * sizeof(*f2));
+		memcpy(i2, ids, n * sizeof(*i2));
+		memcpy(x2, extp, n * sizeof(*x2));
+		e2[n] = NO_SMALL_WRITE_RE;
+		f2[n] = HS_FLAG_SINGLEMATCH;
+		i2[n] = NO_SMALL_WRITE_ID;
+		x2[n] = &no_smwr;
+		expr = e2;
+		flags = f2;
+		ids = i2;
+		extp = x2;
+		n++;
 	}
-	free(expr);
-	free(flags);
-	free(ids);
-	free(extp);
+	j->hrc = hs_compile_ext_multi(expr, flags, ids, extp, n, j->mode, NULL, &j->db, &j->cerr);
+	free(e2);
+	free(f2);
+	free(i2);
+	free(x2);
 }
 
 /*
