@@ -539,15 +539,17 @@ struct sig_inst {
 
 #define SIG_COND_NEG 0x80000000u
 #define SIG_NO_VIRT UINT32_MAX
+#define SIG_NO_PAT UINT32_MAX
 
 struct sig_engine {
 	struct sig_set *set;
 	struct hs_database *db[SIG_BUF_COUNT][2];
 	struct hs_scratch *proto;        /* NULL when no database */
-	uint32_t *tc_remap;              /* the raw stream's to_client database is
-					  * the to_server one: match id -> to_client
-					  * pattern (sig_engine.c stream_alias);
-					  * NULL when they are two */
+	uint32_t *stream_remap[2];       /* the raw stream's one database for
+					  * both directions: match id -> the
+					  * direction's pattern, SIG_NO_PAT when
+					  * not one of its own (sig_engine.c
+					  * stream_merge); NULL: the id itself */
 	size_t db_bytes;
 	size_t stream_size[SIG_BUF_COUNT][2];
 

@@ -169,8 +169,8 @@ int sig_on_match(unsigned int id, unsigned long long from,
 
 	if (id >= t->npat)
 		return 0;
-	if (t->remap)
-		id = t->remap[id];
+	if (t->remap && (id = t->remap[id]) == SIG_NO_PAT)
+		return 0;       /* the other direction's pattern */
 	bit = 1ull << (id & 63);
 	/* After a gap, stream offsets no longer count from the stream's
 	 * start: a position-dependent pattern cannot be trusted. */
@@ -645,7 +645,7 @@ static void stream_give(struct sig_thread *t, unsigned k, hs_stream_t *s,
 	match_event_handler cb = report ? sig_on_match : NULL;
 	hs_error_t rc;
 
-	t->remap = k == SK_STREAM_TC ? t->e->tc_remap : NULL;
+	t->remap = k <= SK_STREAM_TC ? t->e->stream_remap[k] : NULL;
 #ifdef MT_POOL_MALLOC
 	rc = hs_close_stream(s, scr, cb, t);
 #else
@@ -723,7 +723,7 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
 		hs_error_t rc;
 
-		t->remap = k == SK_STREAM_TC ? t->e->tc_remap : NULL;
+		t->remap = k <= SK_STREAM_TC ? t->e->stream_remap[k] : NULL;
 		rc = hs_scan_stream(s, (const char *)data, n, 0, t->scratch, sig_on_match, t);
 		t->remap = NULL;
 

@@ -115,9 +115,8 @@ struct sig_thread {
 	uint32_t npat;
 	uint32_t nmatch;
 	bool cur_gapped;                /* the stream being scanned had a gap */
-	const uint32_t *remap;          /* set while a to_client raw stream that
-					 * shares the to_server database reports
-					 * (e->tc_remap), else NULL */
+	const uint32_t *remap;          /* set while a raw stream reports:
+					 * e->stream_remap[dir], else NULL */
 	/* Rules completed during process(), fired after it in Suricata's
 	 * order: pass rules, then the others, then those checking flowbits
 	 * (so a bit set by this scan is seen by a check in the same scan). */

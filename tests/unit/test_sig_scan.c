@@ -855,12 +855,14 @@ static void test_stream_multiline_dollar(void)
 }
 
 /*
- * Raw-stream rules without a direction give both directions the same
- * patterns: the engine compiles one database for both and maps a to_client
- * match to the to_client pattern. Alerts keep their direction and rule, in
- * the middle of a stream, at its end (a pcre confirmed by PCRE2 on its
- * window) and with a direction-specific rule beside them (two databases
- * then); the shared one is counted once.
+ * The raw stream's two directions share one database, the union of their
+ * patterns: a match id is mapped to the scanned direction's pattern, and a
+ * pattern of the other direction only is dropped. Alerts keep their
+ * direction and rule, in the middle of a stream, at its end (a pcre
+ * confirmed by PCRE2 on its window) and with a direction-specific rule
+ * beside them; the shared patterns are counted once. The split set has
+ * the same content in a to_server and a to_client rule, and one pattern
+ * in each direction only: each alerts on its own direction alone.
  */
 static void test_stream_shared_db(void)
 {
@@ -912,6 +914,41 @@ static void test_stream_shared_db(void)
 	}
 	sig_engine_free(e);
 	sig_engine_free(m);
+
+	static const char *const split[] = {
+		"alert tcp any any -> any any (flow:to_server; content:\"alpha\"; sid:4;)",
+		"alert tcp any any -> any any (flow:to_client; content:\"alpha\"; sid:5;)",
+		"alert tcp any any -> any any (flow:to_client; content:\"beta\"; sid:6;)",
+		"alert tcp any any -> any any (flow:to_server; content:\"gamma\"; sid:7;)",
+		"alert tcp any any -> any any (flow:to_client; pcre:\"/del+ta/\"; sid:8;)",
+	};
+	struct sig_engine *sp = ENGINE(split);
+
+	if (!sp)
+		return;
+	t = sig_thread_new(sp, 4, on_alert, &al);
+	if (t) {
+		al.n = 0;
+		f = sig_flow_open(t, default_tuple());
+		scan_s(t, f, SIG_DIR_TO_SERVER, "MAIL alpha beta gamma dellta\r\n");
+		CHECK_EQ_U(al.n, 2);
+		CHECK_EQ_U(count_sid(&al, 4), 1);
+		CHECK_EQ_U(count_sid(&al, 7), 1);
+		for (unsigned i = 0; i < al.n && i < MAX_ALERTS; i++)
+			CHECK(al.a[i].dir == SIG_DIR_TO_SERVER);
+		al.n = 0;
+		scan_s(t, f, SIG_DIR_TO_CLIENT, "250 alpha beta gamma dellta\r\n");
+		CHECK_EQ_U(al.n, 3);
+		CHECK_EQ_U(count_sid(&al, 5), 1);
+		CHECK_EQ_U(count_sid(&al, 6), 1);
+		CHECK_EQ_U(count_sid(&al, 8), 1);
+		for (unsigned i = 0; i < al.n && i < MAX_ALERTS; i++)
+			CHECK(al.a[i].dir == SIG_DIR_TO_CLIENT);
+		sig_flow_close(t, f, NULL);
+		CHECK_EQ_U(al.n, 3);
+		sig_thread_free(t);
+	}
+	sig_engine_free(sp);
 }
 
 /* flowint: a counter added to once per transaction, checked by another
