@@ -449,6 +449,9 @@ static struct reasm_flow *flow_create(struct reasm *r, const struct decoded_pkt 
 	r->flow_ptrs[idx] = f;
 #else
 	f = &r->flows[idx];
+	/* free flows are handed out lowest first: a new high one is fresh */
+	if ((size_t)(idx + 1) * sizeof(*f) > r->flows_hwm)
+		__atomic_store_n(&r->flows_hwm, (size_t)(idx + 1) * sizeof(*f), __ATOMIC_RELAXED);
 #endif
 	memset(&f->pub, 0, sizeof(f->pub));
 	if (++r->next_id > REASM_ID_MASK)
@@ -773,6 +776,25 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 fail:
 	reasm_destroy(r);
 	return NULL;
+}
+
+unsigned reasm_regions(const struct reasm *r, struct reasm_region *out, unsigned max)
+{
+	unsigned n = 0;
+
+#ifndef MT_POOL_MALLOC
+	if (n < max)
+		out[n++] = (struct reasm_region){ r->flows, (size_t)r->max_flows * sizeof(*r->flows),
+						  &r->flows_hwm };
+	if (n < max)
+		out[n++] = (struct reasm_region){ r->chunk_mem, (size_t)r->nchunks * REASM_CHUNK_SIZE,
+						  &r->chunks_hwm };
+#else
+	(void)r;
+	(void)out;
+	(void)max;
+#endif
+	return n;
 }
 
 int reasm_set_stable_payload(struct reasm *r, const void *base, size_t len)

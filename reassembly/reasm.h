@@ -461,6 +461,20 @@ void reasm_packet_hashed(struct reasm *r, const struct decoded_pkt *p, uint32_t 
 enum reasm_prefetch { REASM_PREFETCH_SLOT, REASM_PREFETCH_FLOW };
 void reasm_prefetch(const struct reasm *r, uint32_t h, enum reasm_prefetch what);
 
+/*
+ * The reassembler's pools as regions another thread may populate ahead of
+ * their use (sensor/prefault.h): the flows and the chunks, each handed
+ * out in address order until used once, with a watermark of the bytes
+ * used so far that the reassembler stores atomically. Up to max into out;
+ * the count (0 with MT_POOL_MALLOC, where each is a malloc).
+ */
+struct reasm_region {
+	void *base;
+	size_t len;
+	const size_t *hwm;
+};
+unsigned reasm_regions(const struct reasm *r, struct reasm_region *out, unsigned max);
+
 /* Expire flows idle past their timeout. Call once per burst or so. */
 void reasm_expire(struct reasm *r, uint64_t now_us);
 

@@ -178,6 +178,8 @@ struct reasm {
 	uint32_t slot_mask;
 
 	struct reasm_flow *flows;       /* contiguous pool */
+	size_t flows_hwm, chunks_hwm;   /* bytes of flows / chunk_mem used so
+					 * far, stored atomically (reasm_regions) */
 	struct reasm_flow **flow_ptrs;  /* MT_POOL_MALLOC: one malloc each */
 	uint32_t *free_flows;           /* stack of free pool indexes */
 	uint32_t n_free_flows;

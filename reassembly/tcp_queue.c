@@ -70,6 +70,9 @@ static uint32_t chunk_pop(struct reasm *r)
 #endif
 	r->chunk_free = r->chunk_next[c];
 	r->chunk_next[c] = REASM_NIL;
+	/* the free list starts in address order: a new high chunk is fresh */
+	if ((size_t)(c + 1) * CS > r->chunks_hwm)
+		__atomic_store_n(&r->chunks_hwm, (size_t)(c + 1) * CS, __ATOMIC_RELAXED);
 	return c;
 }
 

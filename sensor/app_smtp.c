@@ -44,6 +44,7 @@ static struct app_flow *app_get(struct worker *w, struct flow *f)
 		w->app_free = a->next_free;
 	} else if (w->app_fresh < w->cfg->max_app_flows) {
 		a = &w->app_mem[w->app_fresh++];
+		__atomic_store_n(&w->app_carved, (size_t)w->app_fresh * sizeof(*a), __ATOMIC_RELAXED);
 	} else {
 		w->st.app_no_memory++;
 		f->app = &app_none;

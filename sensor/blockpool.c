@@ -53,6 +53,7 @@ void *mt_block_get(struct mt_blockpool *p)
 		p->free_list = *(void **)b;
 	} else {
 		b = (char *)p->mem + (size_t)p->fresh++ * p->block_size;
+		__atomic_store_n(&p->carved, (size_t)p->fresh * p->block_size, __ATOMIC_RELAXED);
 	}
 #endif
 	if (++p->in_use > p->peak)

@@ -27,6 +27,9 @@ struct mt_blockpool {
 	uint32_t peak;          /* high-water mark of in_use */
 	uint64_t exhausted;     /* get() calls that found the pool empty */
 	uint32_t fresh;         /* blocks never handed out start at this index */
+	size_t carved;          /* fresh * block_size, stored atomically: the
+				 * watermark another thread may populate
+				 * ahead of (prefault.h) */
 	void *free_list;        /* blocks given back */
 	void *mem;              /* the single allocation (not with MT_POOL_MALLOC) */
 };

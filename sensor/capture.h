@@ -13,6 +13,7 @@
 #ifndef MT_CAPTURE_H
 #define MT_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,7 +54,21 @@ struct capture_source {
 	 * promise, a packet's bytes last until the next rx_burst. */
 	const uint8_t *stable;
 	size_t stable_len;
+	/* A pager thread's spare work (capture_set_pager_hook) */
+	bool (*pager_hook)(void *);
+	void *pager_arg;
+	int pager_in_hook;
 };
+
+/*
+ * Give a source's pager thread, where it has one (a large mapped file:
+ * capture_file.c), more to do while it waits for the reader: fn(arg) is
+ * called between its own steps, on its thread, and returns whether it
+ * did anything (it naps otherwise). NULL fn stops the calls; when this
+ * returns, no call is running or will run, so arg may be freed. Returns
+ * whether the source has a pager (false: fn is never called).
+ */
+bool capture_set_pager_hook(struct capture_source *s, bool (*fn)(void *), void *arg);
 
 /*
  * Open a pcap or pcapng file. Classic pcap files are memory-mapped and

@@ -30,6 +30,7 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -174,9 +175,18 @@ static void *pager_main(void *arg)
 	while (!__atomic_load_n(&f->pager_stop, __ATOMIC_ACQUIRE)) {
 		size_t pos = __atomic_load_n(&f->reader_pos, __ATOMIC_ACQUIRE);
 		size_t pop = f->populated, rel = f->released;
+		bool worked = false;
+		bool (*fn)(void *);
 
 		page_step(f, pos);
-		if (pop == f->populated && rel == f->released)
+		/* the hook: seq_cst against capture_set_pager_hook() (one of
+		 * the two sees the other's store) */
+		__atomic_store_n(&f->src.pager_in_hook, 1, __ATOMIC_SEQ_CST);
+		fn = __atomic_load_n(&f->src.pager_hook, __ATOMIC_SEQ_CST);
+		if (fn)
+			worked = fn(f->src.pager_arg);
+		__atomic_store_n(&f->src.pager_in_hook, 0, __ATOMIC_SEQ_CST);
+		if (!worked && pop == f->populated && rel == f->released)
 			usleep(PAGER_NAP_US);
 	}
 	return NULL;
@@ -235,6 +245,20 @@ static const struct capture_ops mmap_ops = {
 	.rx_burst = mmap_rx_burst,
 	.close = mmap_close,
 };
+
+bool capture_set_pager_hook(struct capture_source *s, bool (*fn)(void *), void *arg)
+{
+	bool pager = s->ops == &mmap_ops && ((struct file_source *)s)->pager_on;
+
+	__atomic_store_n(&s->pager_hook, NULL, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&s->pager_in_hook, __ATOMIC_SEQ_CST))
+		sched_yield();
+	if (fn && pager) {
+		s->pager_arg = arg;
+		__atomic_store_n(&s->pager_hook, fn, __ATOMIC_SEQ_CST);
+	}
+	return pager;
+}
 
 /* One whole record at sbuf + spos into *p: 1; an incomplete one: 0; an
  * impossible length: -1 (counted; the stream is given up, as a file is). */

@@ -409,6 +409,9 @@ int main(int argc, char **argv)
 	 * references to delivered bytes instead of copies (first packet
 	 * not yet read, so this cannot fail). */
 	reasm_set_stable_payload(w.reasm, src->stable, src->stable_len);
+	/* A large mapped file has a pager thread: it also populates the
+	 * worker's pools ahead of their use (prefault.h). */
+	capture_set_pager_hook(src, mt_prefault_run, &w.prefault);
 	if (worker_reload_attach(&w, rl) != 0 || tally_grow(&tally) != 0) {
 		fprintf(stderr, "mailtap: out of memory\n");
 		goto out;
@@ -458,6 +461,8 @@ int main(int argc, char **argv)
 	status = read_failed ? 1 : 0;
 out:
 	reload_ctl_stop(rl);
+	if (src)
+		capture_set_pager_hook(src, NULL, NULL);        /* before the pools go */
 	if (w.cfg)
 		worker_destroy(&w);
 	reload_ctl_free(rl);

@@ -27,6 +27,7 @@
 #include "decode.h"
 #include "defrag.h"
 #include "eve.h"
+#include "prefault.h"
 #include "reasm.h"
 #include "sig.h"
 #include "smtp/smtp.h"
@@ -196,6 +197,8 @@ struct worker {
 	struct app_flow *app_mem;   /* max_app_flows entries */
 	struct app_flow *app_free;
 	uint32_t app_fresh, app_in_use, app_peak;
+	size_t app_carved;               /* app_fresh * sizeof, atomic (prefault.h) */
+	struct mt_prefault prefault;     /* the pools' regions, for a pager */
 	struct mime_ctx mime;       /* MIME parsers' configuration, stats, iconv */
 	struct fileinfo_pool *files;  /* digests and types of attachments */
 	struct fileinfo_pool *bodies; /* MD5 of message text bodies */

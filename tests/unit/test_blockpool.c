@@ -2,10 +2,14 @@
  * test_blockpool.c — the per-worker block pool and the arenas on top of it:
  * an empty pool is counted and returns NULL, blocks come back and are
  * reused, an arena honours its block cap and the one-object-per-block
- * limit, and reset gives every block back.
+ * limit, and reset gives every block back; the pool's watermark, and the
+ * pages prefault.h makes resident ahead of it.
  */
 #include "check.h"
 #include "blockpool.h"
+#include "prefault.h"
+
+#include <sys/mman.h>
 
 #include <stdint.h>
 #include <string.h>
@@ -122,9 +126,66 @@ static void test_arena(void)
 	mt_blockpool_destroy(&p);
 }
 
+/*
+ * The pool's watermark grows by a block for each block never handed out
+ * before, not for reused ones. mt_prefault_run() makes a region's pages
+ * resident up to MT_PREFAULT_AHEAD past its watermark (mincore tells), no
+ * further, and has nothing to do until the watermark moves. The region is
+ * mapped here rather than the pool's: meson's MALLOC_PERTURB_ writes every
+ * byte malloc hands out, which would make all of it resident.
+ */
+static void test_prefault(void)
+{
+#if !defined(MT_POOL_MALLOC) && defined(MADV_POPULATE_WRITE)
+	struct mt_blockpool p;
+	struct mt_prefault pf = { 0 };
+	const size_t len = 4u << 20;
+	unsigned char vec[(4u << 20) / 4096];
+	size_t hwm = 3 * 4096, resident, first_absent;
+	uint8_t *m;
+	void *b[3];
+
+	CHECK_EQ_U(mt_blockpool_init(&p, 4096, 1024), 0);
+	CHECK_EQ_U(p.carved, 0);
+	for (int i = 0; i < 3; i++)
+		b[i] = mt_block_get(&p);
+	CHECK_EQ_U(p.carved, 3 * 4096);
+	mt_block_put(&p, b[1]);
+	CHECK(mt_block_get(&p) == b[1]);           /* reused: no growth */
+	CHECK_EQ_U(p.carved, 3 * 4096);
+	mt_blockpool_destroy(&p);
+
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED);
+	if (m == MAP_FAILED)
+		return;
+	mt_prefault_add(&pf, m, len, &hwm);
+	CHECK_EQ_U(pf.n, 1);
+	for (int round = 0; round < 2; round++) {
+		CHECK(mt_prefault_run(&pf));
+		CHECK(!pf.off);
+		CHECK(mincore(m, len, vec) == 0);
+		resident = 0;
+		first_absent = sizeof(vec);
+		for (size_t i = 0; i < sizeof(vec); i++) {
+			if (vec[i] & 1)
+				resident++;
+			else if (first_absent == sizeof(vec))
+				first_absent = i;
+		}
+		CHECK_EQ_U(resident, (hwm + MT_PREFAULT_AHEAD) / 4096);
+		CHECK_EQ_U(first_absent, resident);  /* from the start, no gaps */
+		CHECK(!mt_prefault_run(&pf));      /* nothing new */
+		hwm += 100 * 4096;                 /* the owner moves on */
+	}
+	munmap(m, len);
+#endif
+}
+
 int main(void)
 {
 	test_pool();
 	test_arena();
+	test_prefault();
 	return check_summary("test_blockpool");
 }
