@@ -163,10 +163,12 @@ static void page_step(struct file_source *f, size_t pos)
  * behind the reader (1%) happen on the machine's other core instead of
  * the worker's. It is not on the packet path: it touches no packet and
  * shares only the reader's published position (one atomic store per
- * burst, no lock), and it takes no signal (the main thread's). Releasing behind that position is what the reader did itself:
- * the packets before its current burst are no longer referenced, and
- * bytes the reassembler still refers to come back from the file when
- * read (a minor fault).
+ * burst, no lock), and it takes no signal (the main thread's). Releasing
+ * behind that position is what the reader did itself: the packets before
+ * its current burst are no longer referenced, and bytes the reassembler
+ * still refers to come back from the file when read (a minor fault).
+ * Between its steps it runs the hook the source's user gave it
+ * (capture_set_pager_hook: the worker's pools, prefault.h).
  */
 static void *pager_main(void *arg)
 {

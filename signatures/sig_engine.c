@@ -894,14 +894,16 @@ static int job_grow(struct db_job *j, unsigned n)
 		j->extp = extp;
 	hs_expr_ext_t *ext = realloc(j->ext, n * sizeof(*ext));
 
-	if (!expr || !flags || !ids || !extp || !ext)
-		return -1;
-	/* extp points into ext, which may have moved */
-	for (unsigned i = 0; i < j->n; i++)
-		if (j->extp[i])
-			j->extp[i] = &ext[i];
-	j->ext = ext;
-	return 0;
+	/* Each array is the job's own whether its realloc worked or not (a
+	 * failed one leaves the old array), so job_free() frees what is
+	 * there; extp points into ext, which may have moved. */
+	if (ext) {
+		for (unsigned i = 0; i < j->n; i++)
+			if (j->extp[i])
+				j->extp[i] = &ext[i];
+		j->ext = ext;
+	}
+	return expr && flags && ids && extp && ext ? 0 : -1;
 }
 
 /*
