@@ -19,7 +19,7 @@ void mt_prefault_add(struct mt_prefault *p, void *base, size_t len, const size_t
 		return;
 	p->r[p->n++] = (struct mt_prefault_region){
 		.base = (uint8_t *)b, .len = (len - skip) & ~(size_t)(PAGE - 1), .hwm = hwm,
-		.done = 0,
+		.skip = skip, .done = 0,
 	};
 }
 
@@ -31,7 +31,8 @@ bool mt_prefault_run(void *arg)
 #ifdef MADV_POPULATE_WRITE
 	for (unsigned i = 0; i < p->n && !p->off; i++) {
 		struct mt_prefault_region *r = &p->r[i];
-		size_t want = __atomic_load_n(r->hwm, __ATOMIC_RELAXED) + MT_PREFAULT_AHEAD;
+		size_t used = __atomic_load_n(r->hwm, __ATOMIC_RELAXED);
+		size_t want = (used > r->skip ? used - r->skip : 0) + MT_PREFAULT_AHEAD;
 
 		want = (want + PAGE - 1) & ~(size_t)(PAGE - 1);
 		if (want > r->len)

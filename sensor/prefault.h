@@ -32,7 +32,9 @@ struct mt_prefault {
 	struct mt_prefault_region {
 		uint8_t *base;
 		size_t len;
-		const size_t *hwm;      /* bytes from base used: the owner's */
+		const size_t *hwm;      /* bytes used from the owner's base: the
+					 * owner's, stored atomically */
+		size_t skip;            /* base - the owner's base (page alignment) */
 		size_t done;            /* populated up to here: the helper's */
 	} r[MT_PREFAULT_MAX];
 	unsigned n;

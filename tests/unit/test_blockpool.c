@@ -179,6 +179,26 @@ static void test_prefault(void)
 		hwm += 100 * 4096;                 /* the owner moves on */
 	}
 	munmap(m, len);
+
+	/* A region that does not start on a page: its first whole page is
+	 * the first populated, and the watermark counts from the owner's
+	 * base (12 KiB used from m + 100: up to m + 12388, page 3). */
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(m != MAP_FAILED);
+	if (m == MAP_FAILED)
+		return;
+	memset(&pf, 0, sizeof(pf));
+	hwm = 3 * 4096;
+	mt_prefault_add(&pf, m + 100, len - 100, &hwm);
+	CHECK(mt_prefault_run(&pf));
+	CHECK(mincore(m, len, vec) == 0);
+	CHECK_EQ_U(vec[0] & 1, 0);
+	resident = 0;
+	for (size_t i = 0; i < sizeof(vec); i++)
+		resident += vec[i] & 1;
+	/* pages 1.. up to 256 KiB past byte 12388 - 4096 of the region */
+	CHECK_EQ_U(resident, (3 * 4096 + 100 - 4096 + MT_PREFAULT_AHEAD + 4095) / 4096);
+	munmap(m, len);
 #endif
 }
 
