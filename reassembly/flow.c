@@ -731,11 +731,7 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 	r->segs = alloc_counted(&r->memory, nsegs, sizeof(*r->segs), false);
 	if (!r->segs)
 		goto fail;
-	r->seg_free = REASM_NIL;
-	for (uint32_t i = nsegs; i-- > 0;) {
-		r->segs[i].next = r->seg_free;
-		r->seg_free = i;
-	}
+	r->seg_free = REASM_NIL;        /* and seg_fresh 0: all unused */
 	r->segs_avail = nsegs;
 
 	nchunks = cfg->max_ooo_bytes / REASM_CHUNK_SIZE;
@@ -766,11 +762,7 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 	if (!r->chunk_mem)
 		goto fail;
 #endif
-	r->chunk_free = REASM_NIL;
-	for (uint64_t i = nchunks; i-- > 0;) {
-		r->chunk_next[i] = r->chunk_free;
-		r->chunk_free = (uint32_t)i;
-	}
+	r->chunk_free = REASM_NIL;      /* and chunk_fresh 0: all unused */
 	r->nchunks = (uint32_t)nchunks;
 	return r;
 fail:

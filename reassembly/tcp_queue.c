@@ -62,17 +62,22 @@ static uint32_t chunk_pop(struct reasm *r)
 {
 	uint32_t c = r->chunk_free;
 
-	assert(c != REASM_NIL);
+	assert(c != REASM_NIL || r->chunk_fresh < r->nchunks);
+	if (c == REASM_NIL)
+		c = r->chunk_fresh;
 #ifdef MT_POOL_MALLOC
 	r->chunk_ptrs[c] = malloc(CS);
 	if (!r->chunk_ptrs[c])
 		return REASM_NIL;
 #endif
-	r->chunk_free = r->chunk_next[c];
+	if (c == r->chunk_fresh) {
+		/* a chunk never used: the watermark (reasm_regions) moves */
+		r->chunk_fresh++;
+		__atomic_store_n(&r->chunks_hwm, (size_t)r->chunk_fresh * CS, __ATOMIC_RELAXED);
+	} else {
+		r->chunk_free = r->chunk_next[c];
+	}
 	r->chunk_next[c] = REASM_NIL;
-	/* the free list starts in address order: a new high chunk is fresh */
-	if ((size_t)(c + 1) * CS > r->chunks_hwm)
-		__atomic_store_n(&r->chunks_hwm, (size_t)(c + 1) * CS, __ATOMIC_RELAXED);
 	return c;
 }
 
@@ -832,11 +837,18 @@ static uint32_t seg_insert(struct reasm *r, struct reasm_dir *D, uint32_t prev, 
 			   const struct tcp_seg *s, uint64_t a, uint64_t b, bool lost)
 {
 	uint32_t sx = r->seg_free, len = (uint32_t)(b - a), left = lost ? 0 : len;
-	struct reasm_seg *S = seg_at(r, sx);
+	struct reasm_seg *S;
 	const uint8_t *src = lost ? NULL : s->p + (a - s->off);
-	uint32_t *link = &S->chunk;
+	uint32_t *link;
 
-	r->seg_free = S->next;
+	if (sx == REASM_NIL) {
+		sx = r->seg_fresh++;     /* one never used (capacity checked) */
+		S = seg_at(r, sx);
+	} else {
+		S = seg_at(r, sx);
+		r->seg_free = S->next;
+	}
+	link = &S->chunk;
 	r->segs_avail--;
 	S->off = a;
 	S->len = len;
