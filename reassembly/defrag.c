@@ -112,12 +112,12 @@ struct defrag {
 	uint32_t fifo_head, fifo_tail;
 
 	struct piece *pieces;
-	uint32_t piece_free, pieces_avail;
+	uint32_t piece_free, pieces_avail, piece_fresh;
 
 	uint8_t *page_mem;
 	uint8_t **page_ptrs;            /* MT_POOL_MALLOC: one malloc each */
 	uint32_t *page_next;
-	uint32_t page_free, pages_avail, npages;
+	uint32_t page_free, pages_avail, npages, page_fresh;
 
 	struct out_slot *outs;
 	uint32_t nouts;
@@ -316,6 +316,10 @@ static uint32_t page_get(struct defrag *d, struct dgram *g)
 {
 	uint32_t p = d->page_free;
 
+	if (p == NIL)
+		p = d->page_fresh++;    /* one never used */
+	else
+		d->page_free = d->page_next[p];
 #ifdef MT_POOL_MALLOC
 	/* The debug pool: a failed malloc here is the build machine's
 	 * problem, not traffic's. */
@@ -323,7 +327,6 @@ static uint32_t page_get(struct defrag *d, struct dgram *g)
 	if (!d->page_ptrs[p])
 		abort();
 #endif
-	d->page_free = d->page_next[p];
 	d->page_next[p] = NIL;
 	d->pages_avail--;
 	g->npages++;
@@ -349,9 +352,15 @@ static uint32_t piece_get(struct defrag *d, struct dgram *g, uint32_t off, uint3
 			  uint32_t next)
 {
 	uint32_t i = d->piece_free;
-	struct piece *P = &d->pieces[i];
+	struct piece *P;
 
-	d->piece_free = P->next;
+	if (i == NIL) {
+		i = d->piece_fresh++;   /* one never used */
+		P = &d->pieces[i];
+	} else {
+		P = &d->pieces[i];
+		d->piece_free = P->next;
+	}
 	d->pieces_avail--;
 	P->off = off;
 	P->end = end;
@@ -1227,17 +1236,12 @@ struct defrag *defrag_create(const struct defrag_config *cfg)
 	for (uint32_t i = 0; i < cfg->max_datagrams; i++)
 		d->free_dgrams[i] = cfg->max_datagrams - 1 - i;
 	d->n_free_dgrams = cfg->max_datagrams;
+	/* Pieces and pages: a free list, and past *_fresh the never used
+	 * ones, so their arrays are not walked here and become resident as
+	 * they are used (1 MB of pieces with the defaults). */
 	d->piece_free = NIL;
-	for (uint32_t i = cfg->max_frags; i-- > 0;) {
-		d->pieces[i].next = d->piece_free;
-		d->piece_free = i;
-	}
 	d->pieces_avail = cfg->max_frags;
 	d->page_free = NIL;
-	for (uint64_t i = npages; i-- > 0;) {
-		d->page_next[i] = d->page_free;
-		d->page_free = (uint32_t)i;
-	}
 	d->pages_avail = d->npages = (uint32_t)npages;
 	return d;
 fail:

@@ -434,15 +434,17 @@ static struct reasm_flow *flow_create(struct reasm *r, const struct decoded_pkt 
 		r->stats.flows_refused++;
 		return NULL;
 	}
-	if (r->n_free_flows == 0 && !flow_evict_one(r)) {
+	if (r->n_free_flows == 0 && r->flow_fresh == r->max_flows && !flow_evict_one(r)) {
 		r->stats.flows_no_memory++;
 		return NULL;
 	}
-	idx = r->free_flows[--r->n_free_flows];
+	/* A flow given back, else the lowest never used: touched memory
+	 * stays compact. */
+	idx = r->n_free_flows ? r->free_flows[--r->n_free_flows] : r->flow_fresh++;
 #ifdef MT_POOL_MALLOC
 	f = malloc(sizeof(*f));
 	if (!f) {
-		r->n_free_flows++;
+		r->free_flows[r->n_free_flows++] = idx;
 		r->stats.flows_no_memory++;
 		return NULL;
 	}
@@ -722,10 +724,7 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 		goto fail;
 	for (uint64_t i = 0; i < nslots; i++)
 		r->slots[i].idx = REASM_NIL;
-	/* Hand out low indexes first: touched memory stays compact. */
-	for (uint32_t i = 0; i < cfg->max_flows; i++)
-		r->free_flows[i] = cfg->max_flows - 1 - i;
-	r->n_free_flows = cfg->max_flows;
+	r->n_free_flows = 0;             /* and flow_fresh 0: all unused */
 
 	nsegs = cfg->max_ooo_segments == REASM_NIL ? REASM_NIL - 1 : cfg->max_ooo_segments;
 	r->segs = alloc_counted(&r->memory, nsegs, sizeof(*r->segs), false);

@@ -181,8 +181,9 @@ struct reasm {
 	size_t flows_hwm, chunks_hwm;   /* bytes of flows / chunk_mem used so
 					 * far, stored atomically (reasm_regions) */
 	struct reasm_flow **flow_ptrs;  /* MT_POOL_MALLOC: one malloc each */
-	uint32_t *free_flows;           /* stack of free pool indexes */
+	uint32_t *free_flows;           /* stack of flows given back */
 	uint32_t n_free_flows;
+	uint32_t flow_fresh;            /* flows from here on never used */
 	uint32_t lru_head[REASM_CLASS_COUNT], lru_tail[REASM_CLASS_COUNT];
 
 	/* Segments and chunks come from a free list, and when it is empty
