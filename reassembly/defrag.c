@@ -449,10 +449,10 @@ static struct dgram *table_find(struct defrag *d, uint32_t h, const struct decod
 	for (uint32_t i = h & d->slot_mask;; i = (i + 1) & d->slot_mask) {
 		const struct slot *s = &d->slots[i];
 
-		if (s->idx == NIL)
+		if (slot_idx(s) == NIL)
 			return NULL;
-		if (s->hash == h && dgram_match(&d->dgrams[s->idx], f))
-			return &d->dgrams[s->idx];
+		if (s->hash == h && dgram_match(&d->dgrams[slot_idx(s)], f))
+			return &d->dgrams[slot_idx(s)];
 	}
 }
 
@@ -1206,7 +1206,7 @@ struct defrag *defrag_create(const struct defrag_config *cfg)
 	while (nslots < 2 * (uint64_t)cfg->max_datagrams)
 		nslots <<= 1;
 	d->slot_mask = (uint32_t)(nslots - 1);
-	d->slots = alloc_counted(&d->memory, nslots, sizeof(*d->slots), false);
+	d->slots = alloc_counted(&d->memory, nslots, sizeof(*d->slots), true);
 	d->dgrams = alloc_counted(&d->memory, cfg->max_datagrams, sizeof(*d->dgrams), true);
 	d->free_dgrams = alloc_counted(&d->memory, cfg->max_datagrams, sizeof(uint32_t), false);
 	d->pieces = alloc_counted(&d->memory, cfg->max_frags, sizeof(*d->pieces), false);
@@ -1230,8 +1230,7 @@ struct defrag *defrag_create(const struct defrag_config *cfg)
 	}
 #endif
 	d->nouts = cfg->out_buffers;
-	for (uint64_t i = 0; i < nslots; i++)
-		d->slots[i].idx = NIL;
+	/* the slots are calloc'd: all empty (slot_table.h) */
 	/* Hand out low indexes first: touched memory stays compact. */
 	for (uint32_t i = 0; i < cfg->max_datagrams; i++)
 		d->free_dgrams[i] = cfg->max_datagrams - 1 - i;
@@ -1356,10 +1355,10 @@ const char *defrag_selfcheck(const struct defrag *d)
 	for (uint64_t s = 0; s <= d->slot_mask; s++) {
 		const struct slot *sl = &d->slots[s];
 
-		if (sl->idx == NIL)
+		if (slot_idx(sl) == NIL)
 			continue;
 		in_table++;
-		if (sl->idx >= d->cfg.max_datagrams || d->dgrams[sl->idx].hash != sl->hash)
+		if (slot_idx(sl) >= d->cfg.max_datagrams || d->dgrams[slot_idx(sl)].hash != sl->hash)
 			return "table slot";
 	}
 	if (in_table != n)

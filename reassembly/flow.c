@@ -298,10 +298,10 @@ static uint32_t table_find(const struct reasm *r, uint32_t h, const struct decod
 	for (;;) {
 		const struct slot *s = &r->slots[i];
 
-		if (s->idx == REASM_NIL)
+		if (slot_idx(s) == REASM_NIL)
 			return REASM_NIL;
-		if (s->hash == h && flow_match(&reasm_flow_at(r, s->idx)->pub, p, d))
-			return s->idx;
+		if (s->hash == h && flow_match(&reasm_flow_at(r, slot_idx(s))->pub, p, d))
+			return slot_idx(s);
 		i = (i + 1) & r->slot_mask;
 	}
 }
@@ -548,8 +548,8 @@ void reasm_prefetch(const struct reasm *r, uint32_t h, enum reasm_prefetch what)
 
 	if (what == REASM_PREFETCH_SLOT) {
 		__builtin_prefetch(s);
-	} else if (s->idx != REASM_NIL) {
-		const char *f = (const char *)reasm_flow_at(r, s->idx);
+	} else if (slot_idx(s) != REASM_NIL) {
+		const char *f = (const char *)reasm_flow_at(r, slot_idx(s));
 
 		__builtin_prefetch(f);
 		__builtin_prefetch(f + 64);
@@ -707,7 +707,7 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 	while (nslots < 2 * (uint64_t)cfg->max_flows)
 		nslots <<= 1;
 	r->slot_mask = (uint32_t)(nslots - 1);
-	r->slots = alloc_counted(&r->memory, nslots, sizeof(*r->slots), false);
+	r->slots = alloc_counted(&r->memory, nslots, sizeof(*r->slots), true);
 	r->free_flows = alloc_counted(&r->memory, cfg->max_flows, sizeof(uint32_t), false);
 #ifdef MT_POOL_MALLOC
 	r->flow_ptrs = alloc_counted(&r->memory, cfg->max_flows, sizeof(*r->flow_ptrs), true);
@@ -722,8 +722,7 @@ struct reasm *reasm_create(const struct reasm_config *cfg,
 #endif
 	if (!r->slots || !r->free_flows)
 		goto fail;
-	for (uint64_t i = 0; i < nslots; i++)
-		r->slots[i].idx = REASM_NIL;
+	/* the slots are calloc'd: all empty (slot_table.h) */
 	r->n_free_flows = 0;             /* and flow_fresh 0: all unused */
 
 	nsegs = cfg->max_ooo_segments == REASM_NIL ? REASM_NIL - 1 : cfg->max_ooo_segments;

@@ -13,19 +13,32 @@
 
 #define SLOT_EMPTY UINT32_MAX
 
+/* The index is stored complemented, so that a zeroed table (calloc: pages
+ * that become resident only when a slot on them is used) is an empty
+ * one: no walk over the table at start. */
 struct slot {
 	uint32_t hash;
-	uint32_t idx;                   /* SLOT_EMPTY: free */
+	uint32_t nidx;                  /* ~idx; 0: free (SLOT_EMPTY) */
 };
+
+static inline uint32_t slot_idx(const struct slot *s)
+{
+	return ~s->nidx;
+}
+
+static inline void slot_set_idx(struct slot *s, uint32_t idx)
+{
+	s->nidx = ~idx;
+}
 
 static inline void slot_insert(struct slot *s, uint32_t mask, uint32_t h, uint32_t idx)
 {
 	uint32_t i = h & mask;
 
-	while (s[i].idx != SLOT_EMPTY)
+	while (slot_idx(&s[i]) != SLOT_EMPTY)
 		i = (i + 1) & mask;
 	s[i].hash = h;
-	s[i].idx = idx;
+	slot_set_idx(&s[i], idx);
 }
 
 /* Remove idx (present, at or after h's home); later members of its probe
@@ -34,14 +47,14 @@ static inline void slot_remove(struct slot *s, uint32_t mask, uint32_t h, uint32
 {
 	uint32_t i = h & mask, j;
 
-	while (s[i].idx != idx)
+	while (slot_idx(&s[i]) != idx)
 		i = (i + 1) & mask;
 	j = i;
 	for (;;) {
 		uint32_t home;
 
 		j = (j + 1) & mask;
-		if (s[j].idx == SLOT_EMPTY)
+		if (slot_idx(&s[j]) == SLOT_EMPTY)
 			break;
 		home = s[j].hash & mask;
 		/* Entry j stays unless its home lies cyclically in (i, j]. */
@@ -50,7 +63,7 @@ static inline void slot_remove(struct slot *s, uint32_t mask, uint32_t h, uint32
 		s[i] = s[j];
 		i = j;
 	}
-	s[i].idx = SLOT_EMPTY;
+	slot_set_idx(&s[i], SLOT_EMPTY);
 }
 
 #endif
