@@ -439,8 +439,15 @@ static struct reasm_flow *flow_create(struct reasm *r, const struct decoded_pkt 
 		return NULL;
 	}
 	/* A flow given back, else the lowest never used: touched memory
-	 * stays compact. */
-	idx = r->n_free_flows ? r->free_flows[--r->n_free_flows] : r->flow_fresh++;
+	 * stays compact, and how far it goes is the watermark
+	 * (reasm_regions). */
+	if (r->n_free_flows) {
+		idx = r->free_flows[--r->n_free_flows];
+	} else {
+		idx = r->flow_fresh++;
+		__atomic_store_n(&r->flows_hwm, (size_t)r->flow_fresh * sizeof(*f),
+				 __ATOMIC_RELAXED);
+	}
 #ifdef MT_POOL_MALLOC
 	f = malloc(sizeof(*f));
 	if (!f) {
@@ -451,9 +458,6 @@ static struct reasm_flow *flow_create(struct reasm *r, const struct decoded_pkt 
 	r->flow_ptrs[idx] = f;
 #else
 	f = &r->flows[idx];
-	/* free flows are handed out lowest first: a new high one is fresh */
-	if ((size_t)(idx + 1) * sizeof(*f) > r->flows_hwm)
-		__atomic_store_n(&r->flows_hwm, (size_t)(idx + 1) * sizeof(*f), __ATOMIC_RELAXED);
 #endif
 	memset(&f->pub, 0, sizeof(f->pub));
 	if (++r->next_id > REASM_ID_MASK)
@@ -772,18 +776,13 @@ unsigned reasm_regions(const struct reasm *r, struct reasm_region *out, unsigned
 {
 	unsigned n = 0;
 
-#ifndef MT_POOL_MALLOC
-	if (n < max)
+	/* with MT_POOL_MALLOC both bases are NULL: each is a malloc */
+	if (n < max && r->flows)
 		out[n++] = (struct reasm_region){ r->flows, (size_t)r->max_flows * sizeof(*r->flows),
 						  &r->flows_hwm };
-	if (n < max)
+	if (n < max && r->chunk_mem)
 		out[n++] = (struct reasm_region){ r->chunk_mem, (size_t)r->nchunks * REASM_CHUNK_SIZE,
 						  &r->chunks_hwm };
-#else
-	(void)r;
-	(void)out;
-	(void)max;
-#endif
 	return n;
 }
 

@@ -61,16 +61,17 @@ static inline uint32_t seg_chunks(const struct reasm_seg *S)
 static uint32_t chunk_pop(struct reasm *r)
 {
 	uint32_t c = r->chunk_free;
+	bool fresh = c == REASM_NIL;
 
-	assert(c != REASM_NIL || r->chunk_fresh < r->nchunks);
-	if (c == REASM_NIL)
+	assert(!fresh || r->chunk_fresh < r->nchunks);
+	if (fresh)
 		c = r->chunk_fresh;
 #ifdef MT_POOL_MALLOC
 	r->chunk_ptrs[c] = malloc(CS);
 	if (!r->chunk_ptrs[c])
 		return REASM_NIL;
 #endif
-	if (c == r->chunk_fresh) {
+	if (fresh) {
 		/* a chunk never used: the watermark (reasm_regions) moves */
 		r->chunk_fresh++;
 		__atomic_store_n(&r->chunks_hwm, (size_t)r->chunk_fresh * CS, __ATOMIC_RELAXED);
@@ -375,11 +376,18 @@ static void hx_reset(struct reasm *r, struct reasm_dir *D)
 	D->hist_start = D->nxt;
 }
 
+/* The oldest extent goes to make room: counted as evicted. */
+static void hx_evict_oldest(struct reasm *r, struct reasm_dir *D)
+{
+	r->stats.history_evicted_bytes += hx_at(r, D, 0)->len;
+	hx_pop(r, D);
+}
+
 /* A ring entry for one more extent: the oldest goes when it is full. */
 static struct hist_ext *hx_push(struct reasm *r, struct reasm_dir *D)
 {
 	if (D->hx_n == HX_CAP)
-		hx_drop_below(r, D, D->hist_start + hx_at(r, D, 0)->len, true);
+		hx_evict_oldest(r, D);
 	D->hx_n++;
 	return hx_at(r, D, D->hx_n - 1u);
 }
@@ -426,7 +434,7 @@ static void hx_append(struct reasm *r, struct reasm_dir *D, const uint8_t *p, ui
 
 			/* at most hist_per_dir copy chunks (and the ring's) */
 			while (D->hx_n && D->hist_chunks > r->hist_per_dir)
-				hx_drop_below(r, D, D->hist_start + hx_at(r, D, 0)->len, true);
+				hx_evict_oldest(r, D);
 			c = hist_chunk_get(r, D);
 			if (c == REASM_NIL) {
 				r->stats.history_no_memory++;
