@@ -54,10 +54,6 @@ struct capture_source {
 	 * promise, a packet's bytes last until the next rx_burst. */
 	const uint8_t *stable;
 	size_t stable_len;
-	/* A pager thread's spare work (capture_set_pager_hook) */
-	bool (*pager_hook)(void *);
-	void *pager_arg;
-	int pager_in_hook;
 };
 
 /*

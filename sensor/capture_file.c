@@ -62,6 +62,11 @@ struct file_source {
 	bool pager_on;
 	size_t reader_pos;       /* atomic: the current burst's first record */
 	int pager_stop;          /* atomic */
+	/* its spare work (capture_set_pager_hook): hook atomic, arg set
+	 * before it; in_hook (atomic) while a call runs */
+	bool (*hook)(void *);
+	void *hook_arg;
+	int in_hook;
 	/* libpcap reader */
 	pcap_t *pcap;
 	uint8_t *burst_buf;
@@ -183,11 +188,11 @@ static void *pager_main(void *arg)
 		page_step(f, pos);
 		/* the hook: seq_cst against capture_set_pager_hook() (one of
 		 * the two sees the other's store) */
-		__atomic_store_n(&f->src.pager_in_hook, 1, __ATOMIC_SEQ_CST);
-		fn = __atomic_load_n(&f->src.pager_hook, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&f->in_hook, 1, __ATOMIC_SEQ_CST);
+		fn = __atomic_load_n(&f->hook, __ATOMIC_SEQ_CST);
 		if (fn)
-			worked = fn(f->src.pager_arg);
-		__atomic_store_n(&f->src.pager_in_hook, 0, __ATOMIC_SEQ_CST);
+			worked = fn(f->hook_arg);
+		__atomic_store_n(&f->in_hook, 0, __ATOMIC_SEQ_CST);
 		if (!worked && pop == f->populated && rel == f->released)
 			usleep(PAGER_NAP_US);
 	}
@@ -250,16 +255,18 @@ static const struct capture_ops mmap_ops = {
 
 bool capture_set_pager_hook(struct capture_source *s, bool (*fn)(void *), void *arg)
 {
-	bool pager = s->ops == &mmap_ops && ((struct file_source *)s)->pager_on;
+	struct file_source *f = (struct file_source *)s;
 
-	__atomic_store_n(&s->pager_hook, NULL, __ATOMIC_SEQ_CST);
-	while (__atomic_load_n(&s->pager_in_hook, __ATOMIC_SEQ_CST))
+	if (s->ops != &mmap_ops || !f->pager_on)
+		return false;
+	__atomic_store_n(&f->hook, NULL, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&f->in_hook, __ATOMIC_SEQ_CST))
 		sched_yield();
-	if (fn && pager) {
-		s->pager_arg = arg;
-		__atomic_store_n(&s->pager_hook, fn, __ATOMIC_SEQ_CST);
+	if (fn) {
+		f->hook_arg = arg;
+		__atomic_store_n(&f->hook, fn, __ATOMIC_SEQ_CST);
 	}
-	return pager;
+	return true;
 }
 
 /* One whole record at sbuf + spos into *p: 1; an incomplete one: 0; an

@@ -92,18 +92,17 @@ int worker_init(struct worker *w, unsigned id, const struct mt_config *cfg,
 	w->defrag = defrag_create(&cfg->defrag);
 	if (!w->defrag)
 		return -ENOMEM;
-	/* The pools a pager may populate ahead of use (prefault.h): none
-	 * with MT_POOL_MALLOC, where each block is a malloc. */
+	/* The pools a pager may populate ahead of use (prefault.h); with
+	 * MT_POOL_MALLOC the block pool and the reassembler have none (each
+	 * block is a malloc), and a NULL base adds nothing. */
 	{
 		struct reasm_region rr[2];
 		unsigned nr = reasm_regions(w->reasm, rr, 2);
 
-#ifndef MT_POOL_MALLOC
 		mt_prefault_add(&w->prefault, w->pool.mem,
 				(size_t)w->pool.block_size * w->pool.count, &w->pool.carved);
 		mt_prefault_add(&w->prefault, w->app_mem,
 				(size_t)cfg->max_app_flows * sizeof(*w->app_mem), &w->app_carved);
-#endif
 		for (unsigned i = 0; i < nr; i++)
 			mt_prefault_add(&w->prefault, rr[i].base, rr[i].len, rr[i].hwm);
 	}
