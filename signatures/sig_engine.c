@@ -644,6 +644,39 @@ static void job_cache_load(struct build *b, struct db_job *j)
 	}
 }
 
+/* Give job j room for n patterns (its arrays are sized to its own). */
+static int job_grow(struct db_job *j, unsigned n)
+{
+	char **expr = realloc(j->expr, n * sizeof(*expr));
+
+	if (expr)
+		j->expr = expr;
+	unsigned *flags = realloc(j->flags, n * sizeof(*flags));
+
+	if (flags)
+		j->flags = flags;
+	unsigned *ids = realloc(j->ids, n * sizeof(*ids));
+
+	if (ids)
+		j->ids = ids;
+	const hs_expr_ext_t **extp = realloc(j->extp, n * sizeof(*extp));
+
+	if (extp)
+		j->extp = extp;
+	hs_expr_ext_t *ext = realloc(j->ext, n * sizeof(*ext));
+
+	/* Each array is the job's own whether its realloc worked or not (a
+	 * failed one leaves the old array), so job_free() frees what is
+	 * there; extp points into ext, which may have moved. */
+	if (ext) {
+		for (unsigned i = 0; i < j->n; i++)
+			if (j->extp[i])
+				j->extp[i] = &ext[i];
+		j->ext = ext;
+	}
+	return expr && flags && ids && extp && ext ? 0 : -1;
+}
+
 /*
  * For a block-mode database Hyperscan also builds a "small write" engine, a
  * DFA of every pattern for inputs of a few dozen bytes, unless some pattern
@@ -661,48 +694,27 @@ static void job_cache_load(struct build *b, struct db_job *j)
 #define NO_SMALL_WRITE_ID UINT32_MAX
 
 /* Hyperscan's compile of a job not found in the cache: no shared state, so
- * jobs compile in parallel (hs_compile is thread-safe). */
+ * jobs compile in parallel (hs_compile is thread-safe). A block database
+ * gets the no-small-write pattern after the job's own (past j->n: the
+ * job's key and its error reports are about its patterns); without memory
+ * for it, the database is compiled as it is. */
 static void job_compile(struct db_job *j)
 {
-	static const hs_expr_ext_t no_smwr = {
-		.flags = HS_EXT_FLAG_MIN_LENGTH, .min_length = 6,
-	};
-	const char *const *expr = (const char *const *)j->expr;
-	const unsigned *flags = j->flags, *ids = j->ids;
-	const hs_expr_ext_t *const *extp = j->extp;
-	const char **e2 = NULL;
-	unsigned *f2 = NULL, *i2 = NULL, n = j->n;
-	const hs_expr_ext_t **x2 = NULL;
+	static char no_smwr_re[] = NO_SMALL_WRITE_RE;
+	unsigned n = j->n;
 
 	if (!j->n || j->db || j->alias)
 		return;
-	if (j->mode == HS_MODE_BLOCK) {
-		e2 = malloc((n + 1) * sizeof(*e2));
-		f2 = malloc((n + 1) * sizeof(*f2));
-		i2 = malloc((n + 1) * sizeof(*i2));
-		x2 = malloc((n + 1) * sizeof(*x2));
-	}
-	/* without memory for the copy: the database as it is */
-	if (e2 && f2 && i2 && x2) {
-		memcpy(e2, expr, n * sizeof(*e2));
-		memcpy(f2, flags, n * sizeof(*f2));
-		memcpy(i2, ids, n * sizeof(*i2));
-		memcpy(x2, extp, n * sizeof(*x2));
-		e2[n] = NO_SMALL_WRITE_RE;
-		f2[n] = HS_FLAG_SINGLEMATCH;
-		i2[n] = NO_SMALL_WRITE_ID;
-		x2[n] = &no_smwr;
-		expr = e2;
-		flags = f2;
-		ids = i2;
-		extp = x2;
+	if (j->mode == HS_MODE_BLOCK && job_grow(j, n + 1) == 0) {
+		j->expr[n] = no_smwr_re;
+		j->flags[n] = HS_FLAG_SINGLEMATCH;
+		j->ids[n] = NO_SMALL_WRITE_ID;
+		j->ext[n] = (hs_expr_ext_t){ .flags = HS_EXT_FLAG_MIN_LENGTH, .min_length = 6 };
+		j->extp[n] = &j->ext[n];
 		n++;
 	}
-	j->hrc = hs_compile_ext_multi(expr, flags, ids, extp, n, j->mode, NULL, &j->db, &j->cerr);
-	free(e2);
-	free(f2);
-	free(i2);
-	free(x2);
+	j->hrc = hs_compile_ext_multi((const char *const *)j->expr, j->flags, j->ids, j->extp, n,
+				      j->mode, NULL, &j->db, &j->cerr);
 }
 
 /*
@@ -871,39 +883,6 @@ static uint32_t job_pat_hash(const struct db_job *j, unsigned i)
 		h = (h ^ (uint32_t)j->extp[i]->min_offset ^ (uint32_t)j->extp[i]->max_offset) *
 			16777619u;
 	return h;
-}
-
-/* Give job j room for n patterns (its arrays are sized to its own). */
-static int job_grow(struct db_job *j, unsigned n)
-{
-	char **expr = realloc(j->expr, n * sizeof(*expr));
-
-	if (expr)
-		j->expr = expr;
-	unsigned *flags = realloc(j->flags, n * sizeof(*flags));
-
-	if (flags)
-		j->flags = flags;
-	unsigned *ids = realloc(j->ids, n * sizeof(*ids));
-
-	if (ids)
-		j->ids = ids;
-	const hs_expr_ext_t **extp = realloc(j->extp, n * sizeof(*extp));
-
-	if (extp)
-		j->extp = extp;
-	hs_expr_ext_t *ext = realloc(j->ext, n * sizeof(*ext));
-
-	/* Each array is the job's own whether its realloc worked or not (a
-	 * failed one leaves the old array), so job_free() frees what is
-	 * there; extp points into ext, which may have moved. */
-	if (ext) {
-		for (unsigned i = 0; i < j->n; i++)
-			if (j->extp[i])
-				j->extp[i] = &ext[i];
-		j->ext = ext;
-	}
-	return expr && flags && ids && extp && ext ? 0 : -1;
 }
 
 /*

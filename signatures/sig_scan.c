@@ -597,6 +597,13 @@ static void slab_hook(void)
 static pthread_once_t slab_once = PTHREAD_ONCE_INIT;
 #endif
 
+/* The raw stream's match-id map for stream k (sig_engine.c stream_merge),
+ * NULL for the other streams. */
+static const uint32_t *stream_remap(const struct sig_thread *t, unsigned k)
+{
+	return k <= SK_STREAM_TC ? t->e->stream_remap[k] : NULL;
+}
+
 static hs_stream_t *stream_take(struct sig_thread *t, unsigned k)
 {
 	struct stream_pool *p = &t->sp[k];
@@ -645,7 +652,7 @@ static void stream_give(struct sig_thread *t, unsigned k, hs_stream_t *s,
 	match_event_handler cb = report ? sig_on_match : NULL;
 	hs_error_t rc;
 
-	t->remap = k <= SK_STREAM_TC ? t->e->stream_remap[k] : NULL;
+	t->remap = stream_remap(t, k);
 #ifdef MT_POOL_MALLOC
 	rc = hs_close_stream(s, scr, cb, t);
 #else
@@ -723,7 +730,7 @@ static void scan_stream_k(struct sig_thread *t, struct sig_flow *f,
 		unsigned n = len > (1u << 30) ? (1u << 30) : (unsigned)len;
 		hs_error_t rc;
 
-		t->remap = k <= SK_STREAM_TC ? t->e->stream_remap[k] : NULL;
+		t->remap = stream_remap(t, k);
 		rc = hs_scan_stream(s, (const char *)data, n, 0, t->scratch, sig_on_match, t);
 		t->remap = NULL;
 
