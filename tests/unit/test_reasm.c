@@ -2391,6 +2391,17 @@ static void test_flood(void)
  * copies' limits; the range can only change with no flow open. Every other
  * test also runs with all memory stable (main).
  */
+/* A reassembler on config c whose payload memory [base, base + len) is
+ * stable, with EP's handshake done. */
+static struct reasm *mk_stable(struct reasm_config *c, const uint8_t *base, size_t len)
+{
+	struct reasm *r = mk(c);
+
+	CHECK_EQ_U(reasm_set_stable_payload(r, base, len), 0);
+	handshake(r, &EP, ISN_C, ISN_S, 1);
+	return r;
+}
+
 static void test_history_refs(void)
 {
 	static uint8_t arena[1 << 20];
@@ -2402,12 +2413,10 @@ static void test_history_refs(void)
 	/* inside: referred to; outside: copied; both compared */
 	{
 		struct reasm_config c = small_cfg();
-		struct reasm *r = mk(&c);
+		struct reasm *r = mk_stable(&c, arena, sizeof(arena));
 		const struct reasm_stats *st = reasm_get_stats(r);
 		uint8_t x[300];
 
-		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
-		handshake(r, &EP, ISN_C, ISN_S, 1);
 		CHECK_EQ_U(reasm_set_stable_payload(r, NULL, 0), -EBUSY);
 		sendp(r, &EP, false, "PA", ISN_C + 1, arena, 1000, 2);
 		sendp(r, &EP, false, "PA", ISN_C + 1 + 1000, arena + 1000, 1000, 2);
@@ -2424,12 +2433,10 @@ static void test_history_refs(void)
 	}
 	{
 		struct reasm_config c = small_cfg();
-		struct reasm *r = mk(&c);
+		struct reasm *r = mk_stable(&c, arena, sizeof(arena));
 		const struct reasm_stats *st = reasm_get_stats(r);
 		uint8_t x[300];
 
-		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
-		handshake(r, &EP, ISN_C, ISN_S, 1);
 		sendp(r, &EP, false, "PA", ISN_C + 1, arena, 1000, 2);
 		sendp(r, &EP, false, "PA", ISN_C + 1 + 1000, outside + 1000, 1000, 2);
 		memcpy(x, outside + 1500, sizeof(x));
@@ -2443,12 +2450,10 @@ static void test_history_refs(void)
 	/* bytes delivered from the out-of-order queue are copies */
 	{
 		struct reasm_config c = small_cfg();
-		struct reasm *r = mk(&c);
+		struct reasm *r = mk_stable(&c, arena, sizeof(arena));
 		const struct reasm_stats *st = reasm_get_stats(r);
 		uint8_t x[400];
 
-		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
-		handshake(r, &EP, ISN_C, ISN_S, 1);
 		sendp(r, &EP, false, "PA", ISN_C + 1 + 1000, arena + 1000, 1000, 2);   /* queued */
 		sendp(r, &EP, false, "PA", ISN_C + 1, arena, 1000, 2);
 		CHECK_EQ_U(T.recs[0].data_bytes[0], 2000);
@@ -2469,10 +2474,8 @@ static void test_history_refs(void)
 		uint8_t x[300];
 
 		c.max_history_bytes_per_flow = 128 << 10;
-		r = mk(&c);
+		r = mk_stable(&c, arena, sizeof(arena));
 		st = reasm_get_stats(r);
-		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
-		handshake(r, &EP, ISN_C, ISN_S, 1);
 		for (uint32_t i = 0; i < 130; i++)
 			sendp(r, &EP, false, "PA", ISN_C + 1 + i * 300, arena + i * 300, 300, 2);
 		CHECK_EQ_U(st->history_evicted_bytes, 2 * 300);
@@ -2495,10 +2498,8 @@ static void test_history_refs(void)
 		uint32_t off = 0;
 
 		c.max_history_bytes_per_flow = 4 * 2048;
-		r = mk(&c);
+		r = mk_stable(&c, arena, sizeof(arena));
 		st = reasm_get_stats(r);
-		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
-		handshake(r, &EP, ISN_C, ISN_S, 1);
 		for (int i = 0; i < 6; i++) {
 			sendp(r, &EP, false, "PA", ISN_C + 1 + off, arena + off, 300, 2);
 			off += 300;
@@ -2512,10 +2513,8 @@ static void test_history_refs(void)
 	/* a range can be given again once every flow is finished */
 	{
 		struct reasm_config c = small_cfg();
-		struct reasm *r = mk(&c);
+		struct reasm *r = mk_stable(&c, arena, sizeof(arena));
 
-		CHECK_EQ_U(reasm_set_stable_payload(r, arena, sizeof(arena)), 0);
-		handshake(r, &EP, ISN_C, ISN_S, 1);
 		sendp(r, &EP, false, "PA", ISN_C + 1, arena, 1000, 2);
 		CHECK_EQ_U(reasm_set_stable_payload(r, outside, sizeof(outside)), -EBUSY);
 		reasm_flush_all(r);

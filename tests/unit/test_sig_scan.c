@@ -1800,16 +1800,14 @@ static void test_empty_engine(void)
 static void test_no_small_write(void)
 {
 	static const uint8_t probe[] = "\x00\xff\xfe\x01\x02\xfd\x01" "ehlo.example";
-	struct sig_set *s = sig_set_new();
-	struct sig_engine *e = NULL;
+	static const char *const rules[] = {
+		"alert smtp any any -> any any (smtp.helo; content:\"ehlo.example\"; sid:1;)",
+	};
+	struct sig_engine *e = ENGINE(rules);
 	struct alerts al = { 0 };
 	struct sig_thread *t;
 	struct sig_flow *f;
-	char err[128];
 
-	CHECK_EQ_U(sig_set_add_rule(s, "alert smtp any any -> any any (smtp.helo; "
-				    "content:\"ehlo.example\"; sid:1;)", "n.rules", 1, NULL, NULL), 0);
-	CHECK_EQ_U(sig_engine_build(s, &e, err, sizeof(err)), 0);
 	if (!e)
 		return;
 	t = sig_thread_new(e, 8, on_alert, &al);
