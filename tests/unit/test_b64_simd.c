@@ -6,7 +6,8 @@
  * length 0..300 and a few of 64 KiB; each kind of bad byte planted at
  * every offset of a 100-character input; every byte value at every lane
  * position of both block sizes; 76-character MIME lines as the caller
- * feeds them.
+ * feeds them; bodies of lines of each length, which the AVX2 path decodes
+ * a line at a time, against the SSSE3 path.
  *
  * Each call is checked for: a multiple of 4, never past n, only alphabet
  * characters consumed, nothing at or past the first bad byte consumed,
@@ -311,11 +312,19 @@ static void test_lines(void)
 			if (rng() % 8 == 0)
 				break;
 		}
+		size_t c_ssse3 = SIZE_MAX;
+
 		for (int impl = 0; impl < impl_count; impl++) {
 			size_t w = SIZE_MAX, c, nc = 0, q = 0;
 			bool ok = true;
 
 			c = mime_b64_lines_decode_impl((enum mime_b64_impl)impl, in, n, out, &w);
+			/* the vector paths take the same (the AVX2 one's whole
+			 * lines included: test_lines_whole) */
+			if (impl == MIME_B64_IMPL_SSSE3)
+				c_ssse3 = c;
+			else if (impl == MIME_B64_IMPL_AVX2)
+				CHECK_EQ_U(c, c_ssse3);
 			for (size_t i = 0; i < c && ok; i++) {
 				if (ref_tab[in[i]] >= 0) {
 					chars[nc++] = in[i];
@@ -340,6 +349,103 @@ static void test_lines(void)
 					impl_name[impl], rep, n, c, w);
 			CHECK(ok);
 		}
+	}
+}
+
+/* One lines decode of in[0..n) with impl into a sentinel-filled buffer:
+ * the count, *w the bytes written; false when a byte past them changed. */
+static bool lines_once(enum mime_b64_impl impl, const uint8_t *in, size_t n, uint8_t *out,
+		       size_t room, size_t *c, size_t *w)
+{
+	memset(out, 0xa5, room + GUARD);
+	*w = SIZE_MAX;
+	*c = mime_b64_lines_decode_impl(impl, in, n, out, w);
+	for (size_t k = *w; k < room + GUARD; k++)
+		if (out[k] != 0xa5)
+			return false;
+	return true;
+}
+
+/* lines_once with AVX2 and SSSE3: the same count and bytes, nothing
+ * written past them; the AVX2 count to *c. */
+static bool lines_same(const uint8_t *in, size_t n, size_t *c)
+{
+	static uint8_t a[8192 + GUARD], b[8192 + GUARD];
+	size_t ca = 0, wa = 0, cb = 0, wb = 0;
+	bool oa = lines_once(MIME_B64_IMPL_AVX2, in, n, a, sizeof(a) - GUARD, &ca, &wa);
+	bool ob = lines_once(MIME_B64_IMPL_SSSE3, in, n, b, sizeof(b) - GUARD, &cb, &wb);
+	bool ok = oa && ob && ca == cb && wa == wb && memcmp(a, b, wa) == 0;
+
+	if (!ok)
+		fprintf(stderr, "lines n=%zu: avx2 %zu/%zu%s, ssse3 %zu/%zu%s\n", n, ca, wa,
+			oa ? "" : " (wrote past)", cb, wb, ob ? "" : " (wrote past)");
+	*c = ca;
+	return ok;
+}
+
+/* A body of `lines` lines of len characters, each with its CRLF. */
+static size_t lines_body(uint8_t *p, unsigned len, int lines)
+{
+	for (int l = 0; l < lines; l++) {
+		fill_valid(p, len);
+		p[len] = '\r';
+		p[len + 1] = '\n';
+		p += len + 2;
+	}
+	return (size_t)lines * (len + 2);
+}
+
+/*
+ * Bodies of lines of one length and CRLFs, the shape the AVX2 path decodes
+ * a line at a time (b64_line), for every length 16 to 76 that is a
+ * multiple of 4 and a few that are not: its count and bytes must be the
+ * SSSE3 path's (the same block rules, a block at a time), on every cut of
+ * the body (a line's CRLF and the bytes after it arriving or not), with a
+ * bad byte at each offset of a line (its CR and LF included), with one
+ * line ending in LF alone, and with the length changing from line to line.
+ */
+static void test_lines_whole(void)
+{
+	static const uint8_t bad[] = { '=', ' ', '\r', '\n', '*', 0x80 };
+	static uint8_t body[4096], in[4096];
+	size_t c;
+
+	if (mime_b64_impl_best() < MIME_B64_IMPL_AVX2)
+		return;
+	for (unsigned len = 12; len <= 80; len++) {
+		size_t n = lines_body(body, len, 6), ll = len + 2;
+		bool whole = len % 4 == 0 && len >= 16 && len <= 76;
+
+		for (size_t cut = 0; cut <= n; cut++)
+			CHECK(lines_same(body, cut, &c));
+		/* the whole body but what the last line's blocks cannot take */
+		CHECK(lines_same(body, n, &c));
+		if (whole)
+			CHECK(c + 32 > n && c >= n - ll);
+		for (size_t off = 0; off < ll; off++)
+			for (size_t k = 0; k < sizeof(bad); k++) {
+				memcpy(in, body, n);
+				in[2 * ll + off] = bad[k];
+				CHECK(lines_same(in, n, &c));
+				/* (a CR or LF can be a line end, where a quantum ends) */
+				if (bad[k] != '\r' && bad[k] != '\n')
+					CHECK(c <= 2 * ll + off);
+			}
+		/* line 2 ends in LF alone */
+		memcpy(in, body, 2 * ll + len);
+		memcpy(in + 2 * ll + len, body + 2 * ll + len + 1, n - (2 * ll + len + 1));
+		CHECK(lines_same(in, n - 1, &c));
+	}
+	/* lengths changing: 3 lines each of 76, 72, 64, 16, 60, 48, 32, 76 */
+	{
+		static const unsigned lens[] = { 76, 72, 64, 16, 60, 48, 32, 76 };
+		size_t n = 0;
+
+		for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++)
+			n += lines_body(body + n, lens[k], 3);
+		for (size_t cut = 0; cut <= n; cut++)
+			CHECK(lines_same(body, cut, &c));
+		CHECK(c + 32 > n);
 	}
 }
 
@@ -383,6 +489,7 @@ int main(void)
 
 	test_known();
 	test_lines();
+	test_lines_whole();
 	test_valid_lengths();
 	test_large();
 	test_planted();
