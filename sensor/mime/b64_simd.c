@@ -322,11 +322,11 @@ static inline size_t b64_line_need(unsigned len)
  * count and bytes exactly (tests/unit/test_b64_simd.c compares them).
  * Each block's start depends on where the one before stopped (a ctz of
  * its compare), so a line's blocks are a chain of latencies: 0.37 cycles
- * per input byte on 76-character lines. A body's lines mostly have one
- * length (76 at most, RFC 2045 6.8; 76, 72 and 64 are common), so the
- * length of the last whole line seen (76 before any) is tried first for
- * the next line as a whole (b64_line), where nothing waits on the line
- * before: 0.19 cycles per byte (benchmarks/RESULTS.md). It takes a line
+ * per input byte on 76-character lines (bench_b64). A body's lines mostly
+ * have one length (76 at most, RFC 2045 6.8; 76, 72 and 64 are common),
+ * so the length of the last whole line seen (76 before any) is tried
+ * first for the next line as a whole (b64_line), where nothing waits on
+ * the line before: 0.23 cycles per byte (benchmarks/RESULTS.md). It takes a line
  * only where the blocks would take that same line and its CRLF
  * (b64_line_need), so the count and the bytes are the blocks' own. */
 __attribute__((target("avx2"), always_inline))
