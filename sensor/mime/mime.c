@@ -881,6 +881,31 @@ static size_t body_span_end(const uint8_t *d, size_t i, size_t n)
 	return lf_last ? (size_t)(lf_last - d) + 1 : i;
 }
 
+/*
+ * Body bytes from d[from] to the end of the line at e (e >= from; a line
+ * that cannot be a delimiter), in one call; the line's end waits, for a
+ * delimiter may follow it (pend_eol), or when the line is not complete in
+ * d its bytes go now and a CR at their end waits (cr_held, BM_REST).
+ * Returns the offset after the line end, or n.
+ */
+static size_t body_to_eol(struct mime_parser *p, const uint8_t *d, size_t from, size_t e,
+			  size_t n)
+{
+	const uint8_t *lf = memchr(d + e, '\n', n - e);
+	size_t end = lf ? (size_t)(lf - d) : n;
+	int cr = end > from && d[end - 1] == '\r';
+
+	body_data(p, d + from, end - (size_t)cr - from);
+	if (lf) {
+		p->pend_eol = cr ? 2 : 1;
+		p->bmode = BM_PREFIX;
+		return end + 1;
+	}
+	p->cr_held = (uint8_t)cr;
+	p->bmode = BM_REST;
+	return n;
+}
+
 /* Consume body bytes; returns how many (stops when a new part starts). */
 static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 {
@@ -905,19 +930,7 @@ static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 				}
 				body_data(p, (const uint8_t *)"\r", 1);
 			}
-			const uint8_t *lf = memchr(d + i, '\n', n - i);
-			size_t end = lf ? (size_t)(lf - d) : n;
-			size_t len = end - i;
-			int cr = len && d[end - 1] == '\r';
-			body_data(p, d + i, len - (size_t)cr);
-			if (lf) {
-				p->pend_eol = cr ? 2 : 1;
-				p->bmode = BM_PREFIX;
-				i = end + 1;
-			} else {
-				p->cr_held = (uint8_t)cr;
-				i = n;
-			}
+			i = body_to_eol(p, d, i, i, n);
 			continue;
 		}
 		/* BM_PREFIX. Only a line that starts with '-' can be a
@@ -925,25 +938,28 @@ static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 		 * not to start with '-' is body, line end included, and
 		 * goes to the decoder in one call (base64 and text bodies
 		 * are runs of such lines). The last line before an unseen
-		 * or '-' successor takes the byte path below, which
+		 * successor goes in the same call without its line end
+		 * when it does not start with '-' (body_to_eol); else, and
+		 * before a '-' line, it takes the byte path below, which
 		 * withholds its line end for the delimiter. */
 		if (p->lp_len == 0 && d[i] != '-') {
 			size_t e = body_span_end(d, i, n);
 
+			/* The line at e (e < n; i itself when no line is
+			 * known to be followed by another) cannot be a
+			 * delimiter either unless it starts with '-': its
+			 * bytes go in the same call, its line end waits —
+			 * one call per packet of a base64 body, and no byte
+			 * path for a line not complete in d. */
+			if (d[e] != '-' && d[e] != '\n') {
+				emit_pend_eol(p);
+				i = body_to_eol(p, d, i, e, n);
+				continue;
+			}
 			if (e > i) {
 				emit_pend_eol(p);
 				body_data(p, d + i, e - i);
 				i = e;
-				continue;
-			}
-			/* The line at i is not complete in d, and it cannot be
-			 * a delimiter (it does not start with '-'): its bytes
-			 * are body now, only its line end waits (BM_REST holds
-			 * it), rather than its first byte taking the byte path
-			 * alone (once per packet of a base64 body). */
-			if (d[i] != '\n') {
-				emit_pend_eol(p);
-				p->bmode = BM_REST;
 				continue;
 			}
 		}
