@@ -906,6 +906,32 @@ static size_t body_to_eol(struct mime_parser *p, const uint8_t *d, size_t from, 
 	return n;
 }
 
+/*
+ * Body bytes from d[from] (after the line end still pending, if any)
+ * through the run of lines that starts at the line start at (at >= from),
+ * in one call: the lines whose successors are seen not to start with '-'
+ * (body_span_end), and the line after them when it cannot be a delimiter
+ * either (body_to_eol: its line end waits). Returns the offset after what
+ * went, which is from when nothing could go (the line at from starts with
+ * '-' or is empty: the byte path's).
+ */
+static size_t body_lines(struct mime_parser *p, const uint8_t *d, size_t from, size_t at,
+			 size_t n)
+{
+	size_t e = body_span_end(d, at, n);     /* < n */
+
+	if (d[e] != '-' && d[e] != '\n') {
+		emit_pend_eol(p);
+		return body_to_eol(p, d, from, e, n);
+	}
+	if (e > from) {
+		emit_pend_eol(p);
+		body_data(p, d + from, e - from);
+		p->bmode = BM_PREFIX;
+	}
+	return e;
+}
+
 /* Consume body bytes; returns how many (stops when a new part starts). */
 static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 {
@@ -930,7 +956,16 @@ static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 				}
 				body_data(p, (const uint8_t *)"\r", 1);
 			}
-			i = body_to_eol(p, d, i, i, n);
+			/* The rest of the line, and when the next line is in
+			 * d and cannot be a delimiter, its line end and the
+			 * lines after it too, in the same call. */
+			const uint8_t *lf = memchr(d + i, '\n', n - i);
+			size_t nx = lf ? (size_t)(lf - d) + 1 : n;
+
+			if (nx < n && d[nx] != '-' && d[nx] != '\n')
+				i = body_lines(p, d, i, nx, n);
+			else
+				i = body_to_eol(p, d, i, i, n);
 			continue;
 		}
 		/* BM_PREFIX. Only a line that starts with '-' can be a
@@ -943,22 +978,9 @@ static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 		 * before a '-' line, it takes the byte path below, which
 		 * withholds its line end for the delimiter. */
 		if (p->lp_len == 0 && d[i] != '-') {
-			size_t e = body_span_end(d, i, n);
+			size_t e = body_lines(p, d, i, i, n);
 
-			/* The line at e (e < n; i itself when no line is
-			 * known to be followed by another) cannot be a
-			 * delimiter either unless it starts with '-': its
-			 * bytes go in the same call, its line end waits —
-			 * one call per packet of a base64 body, and no byte
-			 * path for a line not complete in d. */
-			if (d[e] != '-' && d[e] != '\n') {
-				emit_pend_eol(p);
-				i = body_to_eol(p, d, i, e, n);
-				continue;
-			}
 			if (e > i) {
-				emit_pend_eol(p);
-				body_data(p, d + i, e - i);
 				i = e;
 				continue;
 			}
