@@ -689,31 +689,34 @@ static void url_skip(struct url_state *st, const uint8_t *d, size_t i, size_t j)
 		url_text_byte(st, d[i]);
 }
 
+void url_text_run(struct url_state *st, const uint8_t *d, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (st->ts == TS_SCAN) {
+			size_t j = url_sep_next(d, i, n);
+
+			if (j - i > URL_TOK_MAX + 1) {
+				url_skip(st, d, i, j);
+				i = j;
+				if (i == n)
+					break;
+			}
+		}
+		url_text_byte(st, d[i++]);
+	}
+}
+
 void url_feed(struct url_state *st, const uint8_t *data, size_t len)
 {
 	if (!st->cfg)
 		return;
 	st->stats.bytes += len;
-	if (st->mode == URL_MODE_HTML) {
-		for (size_t i = 0; i < len; i++)
-			url_html_byte(st, data[i]);
-	} else {
-		size_t i = 0;
-
-		while (i < len) {
-			if (st->ts == TS_SCAN) {
-				size_t j = url_sep_next(data, i, len);
-
-				if (j - i > URL_TOK_MAX + 1) {
-					url_skip(st, data, i, j);
-					i = j;
-					if (i == len)
-						break;
-				}
-			}
-			url_text_byte(st, data[i++]);
-		}
-	}
+	if (st->mode == URL_MODE_HTML)
+		url_html_feed(st, data, len);
+	else
+		url_text_run(st, data, len);
 	/* Memory follows what is in flight: keep the block only while a URL
 	 * is open across the chunk boundary. */
 	if (st->buf && st->ts != TS_URL && !st->attr_url) {

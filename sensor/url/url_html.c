@@ -22,6 +22,10 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 enum {
 	HS_TEXT = 0,
 	HS_TAG_OPEN,      /* after '<' */
@@ -423,6 +427,55 @@ again:
 			url_text_byte(st, c);
 		}
 		break;
+	}
+}
+
+/* The first '<' or '&' in d[i..n), or n: where text content may stop
+ * being text (a tag, a character reference). */
+static size_t hs_text_end(const uint8_t *d, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&');
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(d + i));
+		unsigned bits = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(v, lt), _mm_cmpeq_epi8(v, amp)));
+
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	for (; i < n; i++)
+		if (d[i] == '<' || d[i] == '&')
+			break;
+	return i;
+}
+
+/*
+ * In text content, with no character reference open, url_html_byte hands
+ * every byte but '<' and '&' to url_text_byte (counting one unit of work
+ * for itself): the run up to the next of those goes to url_text_run at
+ * once, which jumps over what cannot start a URL, with the same count.
+ * Tags, values and references still go byte by byte.
+ */
+void url_html_feed(struct url_state *st, const uint8_t *d, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		if (st->hs == HS_TEXT && !st->ent_len) {
+			size_t j = hs_text_end(d, i, n);
+
+			if (j > i) {
+				st->stats.work += j - i;
+				url_text_run(st, d + i, j - i);
+				i = j;
+				if (i == n)
+					break;
+			}
+		}
+		url_html_byte(st, d[i++]);
 	}
 }
 

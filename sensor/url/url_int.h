@@ -24,6 +24,8 @@ enum {
 
 void url_text_byte(struct url_state *st, uint8_t c);
 void url_text_break(struct url_state *st);
+/* url_text_byte over d[0..n), jumping over what cannot start a URL. */
+void url_text_run(struct url_state *st, const uint8_t *d, size_t n);
 
 void url_attr_begin(struct url_state *st);
 void url_attr_byte(struct url_state *st, uint8_t c);
@@ -31,6 +33,8 @@ void url_attr_end(struct url_state *st);
 
 /* url_html.c */
 void url_html_byte(struct url_state *st, uint8_t c);
+/* url_html_byte over d[0..n), text content through url_text_run. */
+void url_html_feed(struct url_state *st, const uint8_t *d, size_t n);
 void url_html_finish(struct url_state *st);
 
 static inline bool url_is_alpha(uint8_t c)
