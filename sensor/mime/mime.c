@@ -882,16 +882,15 @@ static size_t body_span_end(const uint8_t *d, size_t i, size_t n)
 }
 
 /*
- * Body bytes from d[from] to the end of the line at e (e >= from; a line
- * that cannot be a delimiter), in one call; the line's end waits, for a
- * delimiter may follow it (pend_eol), or when the line is not complete in
- * d its bytes go now and a CR at their end waits (cr_held, BM_REST).
- * Returns the offset after the line end, or n.
+ * Body bytes from d[from] to the LF lf that ends a line that cannot be a
+ * delimiter (NULL: the line is not complete in d), in one call; the line's
+ * end waits, for a delimiter may follow it (pend_eol), or when the line is
+ * not complete its bytes go now and a CR at their end waits (cr_held,
+ * BM_REST). Returns the offset after the line end, or n.
  */
-static size_t body_to_eol(struct mime_parser *p, const uint8_t *d, size_t from, size_t e,
-			  size_t n)
+static size_t body_upto_lf(struct mime_parser *p, const uint8_t *d, size_t from,
+			   const uint8_t *lf, size_t n)
 {
-	const uint8_t *lf = memchr(d + e, '\n', n - e);
 	size_t end = lf ? (size_t)(lf - d) : n;
 	int cr = end > from && d[end - 1] == '\r';
 
@@ -904,6 +903,13 @@ static size_t body_to_eol(struct mime_parser *p, const uint8_t *d, size_t from, 
 	p->cr_held = (uint8_t)cr;
 	p->bmode = BM_REST;
 	return n;
+}
+
+/* body_upto_lf to the end of the line at e (e >= from). */
+static size_t body_to_eol(struct mime_parser *p, const uint8_t *d, size_t from, size_t e,
+			  size_t n)
+{
+	return body_upto_lf(p, d, from, memchr(d + e, '\n', n - e), n);
 }
 
 /*
@@ -965,7 +971,7 @@ static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 			if (nx < n && d[nx] != '-' && d[nx] != '\n')
 				i = body_lines(p, d, i, nx, n);
 			else
-				i = body_to_eol(p, d, i, i, n);
+				i = body_upto_lf(p, d, i, lf, n);
 			continue;
 		}
 		/* BM_PREFIX. Only a line that starts with '-' can be a
