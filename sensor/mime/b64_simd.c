@@ -217,6 +217,14 @@ static inline __m256i b64_pack32(__m256i v)
 	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7));
 }
 
+/* The 24 bytes of a b64_pack32() to out, exactly. */
+__attribute__((target("avx2"), always_inline))
+static inline void b64_store24(uint8_t *out, __m256i v)
+{
+	_mm_storeu_si128((__m128i *)(void *)out, _mm256_castsi256_si128(v));
+	_mm_storel_epi64((__m128i *)(void *)(out + 16), _mm256_extracti128_si256(v, 1));
+}
+
 /* One 32-character block: the characters consumed, 32, or when a byte is
  * outside the alphabet the whole quanta before it (0 to 28), with 3 bytes
  * to out for each 4. */
@@ -232,8 +240,7 @@ static inline unsigned b64_block32(const uint8_t *in, uint8_t *out)
 		return 0;
 	v = b64_pack32(v);
 	if (take == 32) {
-		_mm_storeu_si128((__m128i *)(void *)out, _mm256_castsi256_si128(v));
-		_mm_storel_epi64((__m128i *)(void *)(out + 16), _mm256_extracti128_si256(v, 1));
+		b64_store24(out, v);
 	} else {
 		uint8_t tmp[32];
 
@@ -285,20 +292,14 @@ static inline bool b64_line(const uint8_t *in, uint8_t *out, unsigned len)
 	}
 	if (!_mm256_testz_si256(bad, bad) || !_mm_testz_si128(badx, badx))
 		return false;
-	if (len >= 32) {
-		a = b64_pack32(a);
-		_mm_storeu_si128((__m128i *)(void *)out, _mm256_castsi256_si128(a));
-		_mm_storel_epi64((__m128i *)(void *)(out + 16), _mm256_extracti128_si256(a, 1));
-	} else if (len > 16) {
+	if (len >= 32)
+		b64_store24(out, b64_pack32(a));
+	else if (len > 16)
 		b64_store12(out, b64_pack16(h));
-	}
-	if (len >= 64) {
-		b = b64_pack32(b);
-		_mm_storeu_si128((__m128i *)(void *)(out + 24), _mm256_castsi256_si128(b));
-		_mm_storel_epi64((__m128i *)(void *)(out + 40), _mm256_extracti128_si256(b, 1));
-	} else if (len >= 48) {
+	if (len >= 64)
+		b64_store24(out + 24, b64_pack32(b));
+	else if (len >= 48)
 		b64_store12(out + 24, b64_pack16(m));
-	}
 	if (cov != len)
 		b64_store12(out + (len - 16) / 4 * 3, b64_pack16(t));
 	return true;
@@ -339,11 +340,9 @@ static inline size_t b64_run_avx2(const uint8_t *in, size_t n, uint8_t *out, siz
 	for (;;) {
 		unsigned k, full;
 
-		if (lines && i + b64_line_need(len) <= n && b64_line(in + i, out + o, len)) {
-			do {
-				i += len + 2;
-				o += len / 4 * 3;
-			} while (i + b64_line_need(len) <= n && b64_line(in + i, out + o, len));
+		while (lines && i + b64_line_need(len) <= n && b64_line(in + i, out + o, len)) {
+			i += len + 2;
+			o += len / 4 * 3;
 			ls = i;
 		}
 		if (i + 32 <= n) {

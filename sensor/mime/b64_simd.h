@@ -52,7 +52,9 @@ enum mime_b64_impl {
  * decodes in one call. Returns the input consumed (alphabet characters and
  * those line ends); *out_len gets the bytes written, 3 per 4 alphabet
  * characters (out needs room for (n / 4) * 3). Stops, as the block decoder
- * does, before anything else, and before a tail the blocks do not cover.
+ * does, before anything else, and before a tail the blocks do not cover
+ * (a line end at its start is still taken). The SSSE3 and AVX2 paths
+ * consume the same and write the same bytes.
  */
 size_t mime_b64_lines_decode(const uint8_t *in, size_t n, uint8_t *out, size_t *out_len);
 
