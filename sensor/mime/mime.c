@@ -19,6 +19,7 @@
 #include "mime_int.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -905,11 +906,11 @@ static size_t body_upto_lf(struct mime_parser *p, const uint8_t *d, size_t from,
 	return n;
 }
 
-/* body_upto_lf to the end of the line at e (e >= from). */
-static size_t body_to_eol(struct mime_parser *p, const uint8_t *d, size_t from, size_t e,
-			  size_t n)
+/* Whether a line starting with c cannot be a delimiter and is not empty
+ * (an empty one takes the byte path, which withholds its line end). */
+static inline bool body_line_plain(uint8_t c)
 {
-	return body_upto_lf(p, d, from, memchr(d + e, '\n', n - e), n);
+	return c != '-' && c != '\n';
 }
 
 /*
@@ -917,7 +918,7 @@ static size_t body_to_eol(struct mime_parser *p, const uint8_t *d, size_t from, 
  * through the run of lines that starts at the line start at (at >= from),
  * in one call: the lines whose successors are seen not to start with '-'
  * (body_span_end), and the line after them when it cannot be a delimiter
- * either (body_to_eol: its line end waits). Returns the offset after what
+ * either (body_upto_lf: its line end waits). Returns the offset after what
  * went, which is from when nothing could go (the line at from starts with
  * '-' or is empty: the byte path's).
  */
@@ -926,9 +927,9 @@ static size_t body_lines(struct mime_parser *p, const uint8_t *d, size_t from, s
 {
 	size_t e = body_span_end(d, at, n);     /* < n */
 
-	if (d[e] != '-' && d[e] != '\n') {
+	if (body_line_plain(d[e])) {
 		emit_pend_eol(p);
-		return body_to_eol(p, d, from, e, n);
+		return body_upto_lf(p, d, from, memchr(d + e, '\n', n - e), n);
 	}
 	if (e > from) {
 		emit_pend_eol(p);
@@ -968,7 +969,7 @@ static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 			const uint8_t *lf = memchr(d + i, '\n', n - i);
 			size_t nx = lf ? (size_t)(lf - d) + 1 : n;
 
-			if (nx < n && d[nx] != '-' && d[nx] != '\n')
+			if (nx < n && body_line_plain(d[nx]))
 				i = body_lines(p, d, i, nx, n);
 			else
 				i = body_upto_lf(p, d, i, lf, n);
@@ -980,7 +981,7 @@ static size_t body_feed(struct mime_parser *p, const uint8_t *d, size_t n)
 		 * goes to the decoder in one call (base64 and text bodies
 		 * are runs of such lines). The last line before an unseen
 		 * successor goes in the same call without its line end
-		 * when it does not start with '-' (body_to_eol); else, and
+		 * when it does not start with '-' (body_lines); else, and
 		 * before a '-' line, it takes the byte path below, which
 		 * withholds its line end for the delimiter. */
 		if (p->lp_len == 0 && d[i] != '-') {
