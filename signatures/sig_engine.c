@@ -101,11 +101,16 @@ static void berr(struct build *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* FNV-1a of a string, continued from h. */
+/* One FNV-1a step over a whole value, and over a string, from h. */
+static uint32_t fnv_u32(uint32_t h, uint32_t v)
+{
+	return (h ^ v) * 16777619u;
+}
+
 static uint32_t fnv_str(uint32_t h, const char *p)
 {
 	for (; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
+		h = fnv_u32(h, (uint8_t)*p);
 	return h;
 }
 
@@ -113,13 +118,12 @@ static uint32_t pat_hash(const struct sig_expr *x, uint8_t dir)
 {
 	uint32_t h = fnv_str(2166136261u, x->re);
 
-	h = (h ^ x->hsflags) * 16777619u;
-	h = (h ^ (uint32_t)x->min_off) * 16777619u;
-	h = (h ^ (uint32_t)x->max_off) * 16777619u;
-	h = (h ^ x->buf) * 16777619u;
-	h = (h ^ dir) * 16777619u;
-	h = (h ^ x->iscope) * 16777619u;
-	return h;
+	h = fnv_u32(h, x->hsflags);
+	h = fnv_u32(h, (uint32_t)x->min_off);
+	h = fnv_u32(h, (uint32_t)x->max_off);
+	h = fnv_u32(h, x->buf);
+	h = fnv_u32(h, dir);
+	return fnv_u32(h, x->iscope);
 }
 
 static bool pat_eq(const struct bpat *bp, const struct sig_expr *x, uint8_t dir)
@@ -876,12 +880,10 @@ static bool job_pat_eq(const struct db_job *a, unsigned i, const struct db_job *
 
 static uint32_t job_pat_hash(const struct db_job *j, unsigned i)
 {
-	uint32_t h = fnv_str(2166136261u, j->expr[i]);
+	uint32_t h = fnv_u32(fnv_str(2166136261u, j->expr[i]), j->flags[i]);
 
-	h = (h ^ j->flags[i]) * 16777619u;
 	if (j->extp[i])
-		h = (h ^ (uint32_t)j->extp[i]->min_offset ^ (uint32_t)j->extp[i]->max_offset) *
-			16777619u;
+		h = fnv_u32(h, (uint32_t)j->extp[i]->min_offset ^ (uint32_t)j->extp[i]->max_offset);
 	return h;
 }
 
