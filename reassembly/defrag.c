@@ -354,13 +354,11 @@ static uint32_t piece_get(struct defrag *d, struct dgram *g, uint32_t off, uint3
 	uint32_t i = d->piece_free;
 	struct piece *P;
 
-	if (i == NIL) {
+	if (i == NIL)
 		i = d->piece_fresh++;   /* one never used */
-		P = &d->pieces[i];
-	} else {
-		P = &d->pieces[i];
-		d->piece_free = P->next;
-	}
+	else
+		d->piece_free = d->pieces[i].next;
+	P = &d->pieces[i];
 	d->pieces_avail--;
 	P->off = off;
 	P->end = end;

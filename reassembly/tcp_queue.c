@@ -849,13 +849,11 @@ static uint32_t seg_insert(struct reasm *r, struct reasm_dir *D, uint32_t prev, 
 	const uint8_t *src = lost ? NULL : s->p + (a - s->off);
 	uint32_t *link;
 
-	if (sx == REASM_NIL) {
+	if (sx == REASM_NIL)
 		sx = r->seg_fresh++;     /* one never used (capacity checked) */
-		S = seg_at(r, sx);
-	} else {
-		S = seg_at(r, sx);
-		r->seg_free = S->next;
-	}
+	else
+		r->seg_free = seg_at(r, sx)->next;
+	S = seg_at(r, sx);
 	link = &S->chunk;
 	r->segs_avail--;
 	S->off = a;
